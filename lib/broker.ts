@@ -1,0 +1,164 @@
+import type { Logger } from './logger.js';
+
+/**
+ * The broker port: the only thing the core asks of a transport. Each adapter in `adapters/`
+ * implements {@link Broker}; none extends a base class. Optional abilities live in their own
+ * small interfaces so that a transport declares only what it can really do.
+ */
+
+/** Headers travel as UTF-8 strings on every broker, so that they round-trip unchanged. */
+export type Headers = Readonly<Record<string, string>>;
+
+/**
+ * A message on its way to the broker. `value` is the exact byte payload; the core writes JSON.
+ *
+ * @example
+ * const message: OutgoingMessage = { key: '42', headers: {}, value: Buffer.from('{"id":42}') };
+ */
+export interface OutgoingMessage {
+  readonly key?: string | undefined;
+  readonly headers: Headers;
+  readonly value: Buffer;
+}
+
+/**
+ * A message delivered to a subscriber.
+ *
+ * @example
+ * const handle = async (m: IncomingMessage) => console.log(m.topic, m.value.toString());
+ */
+export interface IncomingMessage {
+  readonly topic: string;
+  readonly key: string | undefined;
+  readonly headers: Headers;
+  readonly value: Buffer;
+  /** Broker-specific position (Kafka `partition:offset`, Redis entry id, RabbitMQ delivery tag). */
+  readonly id: string;
+  /**
+   * How many times this message has been delivered to the group, this delivery included.
+   * `undefined` when the broker cannot tell (see {@link BrokerCapabilities.deliveryCount}).
+   */
+  readonly deliveryCount: number | undefined;
+}
+
+/**
+ * Called once per delivered message. Resolving acknowledges it (offset commit, `ack`, `XACK`);
+ * rejecting leaves it unacknowledged so that the broker delivers it again later.
+ */
+export type DeliveryCallback = (message: IncomingMessage) => Promise<void>;
+
+/**
+ * What a subscription asks for.
+ *
+ * @example
+ * const request: SubscribeRequest = { groupId: 'billing', topics: ['orders'], concurrency: 1, signal };
+ */
+export interface SubscribeRequest {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Messages this member handles at once. With 1, a member sees a topic's messages in order. */
+  readonly concurrency: number;
+  /** Aborting stops taking new messages; in-flight callbacks finish and are acknowledged. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A live subscription.
+ *
+ * @example
+ * controller.abort(); await subscription.closed;
+ */
+export interface Subscription {
+  /**
+   * Settles after the signal was aborted (or the broker closed), every in-flight callback
+   * finished and its acknowledgement was sent. Rejects only if the subscription failed.
+   */
+  readonly closed: Promise<void>;
+}
+
+/**
+ * What a transport can guarantee. The conformance suite reads these flags; the README explains
+ * each one a broker turns off.
+ *
+ * @example
+ * const caps: BrokerCapabilities = { persistent: true, deliveryCount: true, keyAffinity: false };
+ */
+export interface BrokerCapabilities {
+  /** Acknowledged messages survive a broker restart. */
+  readonly persistent: boolean;
+  /** {@link IncomingMessage.deliveryCount} counts redeliveries exactly. */
+  readonly deliveryCount: boolean;
+  /** Messages with the same key always reach the same member of a group (Kafka partitions). */
+  readonly keyAffinity: boolean;
+}
+
+/**
+ * The transport port.
+ *
+ * Contract, checked by `test/conformance/`:
+ * - `publish` resolves only once the broker acknowledged every message of the batch, in order.
+ * - `subscribe` resolves once the group exists and is positioned: every message published after
+ *   it resolved reaches the group. A new group starts at the end of the topic.
+ * - Members of one group share the messages; every group receives every message.
+ * - A message whose callback did not resolve is delivered again, to this member or another,
+ *   also when this member's process dies (after {@link Broker.close} without draining).
+ * - `close` releases connections at once; messages still in flight stay unacknowledged.
+ *
+ * @example
+ * const broker: Broker = await createMemoryBroker();
+ * await broker.publish('orders', [{ headers: {}, value: Buffer.from('{}') }]);
+ */
+export interface Broker {
+  /** Short transport name used in logs: `kafka`, `rabbitmq`, `redis`, `memory`. */
+  readonly name: string;
+  readonly capabilities: BrokerCapabilities;
+  publish(topic: string, messages: readonly OutgoingMessage[], signal?: AbortSignal): Promise<void>;
+  subscribe(request: SubscribeRequest, deliver: DeliveryCallback): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a broker from the resolved configuration; each adapter module exports one. It must not
+ * connect: connecting happens on first use, so that configuring never throws a network error.
+ */
+export type BrokerFactory = (config: BrokerConfig) => Broker;
+
+/**
+ * What an adapter receives from `configureMessaging`.
+ *
+ * @example
+ * const config: BrokerConfig = { url: 'redis://127.0.0.1:6379', clientOptions: {}, brokerOptions: {}, logger };
+ */
+export interface BrokerConfig {
+  /** Validated address: a URL, or for Kafka a comma-separated `host:port` list. */
+  readonly url: string;
+  /** Passed to the client library untouched (TLS, SASL, credentials); never logged. */
+  readonly clientOptions: Readonly<Record<string, unknown>>;
+  /** The adapter's own settings (claim idle time, partitions, prefetch); it validates them. */
+  readonly brokerOptions: Readonly<Record<string, unknown>>;
+  readonly logger: Logger;
+}
+
+/**
+ * Optional ability: keep every message later published to `topic` until somebody reads it,
+ * although no group subscribed. The core asks for it for each dead-letter topic, so that dead
+ * letters are never dropped. RabbitMQ declares a durable queue named exactly `topic`, bound to
+ * it; the memory broker keeps them for a group named `topic`. Kafka and Redis keep every
+ * message in the log anyway and need not implement it.
+ *
+ * @example
+ * if (keepsTopics(broker)) await broker.keepTopic('orders.dlq');
+ */
+export interface TopicKeeper {
+  keepTopic(topic: string): Promise<void>;
+}
+
+/**
+ * Whether a broker implements {@link TopicKeeper}.
+ *
+ * @example
+ * keepsTopics(createMemoryBroker()); // true
+ */
+export function keepsTopics(broker: Broker): broker is Broker & TopicKeeper {
+  return typeof (broker as Partial<TopicKeeper>).keepTopic === 'function';
+}
