@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { MissingDependencyError } from './errors.js';
 
 /**
@@ -8,12 +9,21 @@ import { MissingDependencyError } from './errors.js';
  * const { Kafka } = await loadPeer<typeof import('kafkajs')>('kafkajs', 'Kafka adapter');
  */
 export async function loadPeer<T>(packageName: string, purpose: string): Promise<T> {
-  // Resolving first separates "the package is absent" from "the package failed while loading",
-  // which must surface as itself.
   try {
-    import.meta.resolve(packageName);
-  } catch {
-    throw new MissingDependencyError(packageName, purpose);
+    return (await import(packageName)) as T;
+  } catch (error) {
+    if (isAbsent(packageName)) throw new MissingDependencyError(packageName, purpose);
+    // The package is there but failed while loading: that failure is the one to see.
+    throw error;
   }
-  return (await import(packageName)) as T;
+}
+
+function isAbsent(packageName: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(`${packageName}/package.json`);
+    return false;
+  } catch (error) {
+    // A package whose `exports` hides package.json still exists; only MODULE_NOT_FOUND means absent.
+    return (error as { code?: unknown }).code === 'MODULE_NOT_FOUND';
+  }
 }

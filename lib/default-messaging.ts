@@ -1,0 +1,116 @@
+import type { Consumer } from './consumer.js';
+import type { ConsumerOptions, MessageHandlerOptions } from './consumer-options.js';
+import { consumerDefinition, messageHandlerDefinition } from './consumer-options.js';
+import { bindConsumer, runtimeKey, type ConsumerRuntime } from './consumer.js';
+import type { Event } from './envelope.js';
+import { MessagingNotConfiguredError } from './errors.js';
+import type { MessageFunction } from './message-handler.js';
+import { createMessaging, type Messaging, type PublishEventOptions } from './messaging.js';
+import { environmentNamesBroker, type MessagingOptions } from './options.js';
+import type { Producer } from './producer.js';
+import type { RunConsumersOptions, RunningConsumers } from './run-consumers.js';
+import type { SchemaOutput, StandardSchema } from './schema.js';
+
+// The module-level API: one default instance plus a registry that modules fill at import time,
+// possibly before configureMessaging runs (as the seed's decorators do).
+const registry: Consumer[] = [];
+let current: Messaging | undefined;
+
+const runtimeOfDefault = (): ConsumerRuntime => (getMessaging() as Messaging & { readonly [runtimeKey]: ConsumerRuntime })[runtimeKey];
+
+/**
+ * Configures the default instance used by the module-level functions. Code wins over the
+ * environment. Calling it again replaces the instance (close the old one first if it ran).
+ *
+ * @example
+ * configureMessaging({ broker: 'kafka', bootstrapServers: 'localhost:9092', source: 'user-service' });
+ */
+export function configureMessaging(options: MessagingOptions = {}): Messaging {
+  current = createMessaging(options, registry);
+  return current;
+}
+
+/**
+ * The default instance; configured from the environment when `MESSAGING_BROKER` is set, else
+ * {@link MessagingNotConfiguredError}.
+ *
+ * @example
+ * await getMessaging().close();
+ */
+export function getMessaging(): Messaging {
+  if (current === undefined) {
+    if (!environmentNamesBroker(process.env)) throw new MessagingNotConfiguredError();
+    current = createMessaging({}, registry);
+  }
+  return current;
+}
+
+/**
+ * Closes the default instance and forgets it and its registered consumers (tests, shutdown).
+ *
+ * @example
+ * afterEach(() => resetMessaging());
+ */
+export async function resetMessaging(): Promise<void> {
+  const instance = current;
+  current = undefined;
+  registry.length = 0;
+  await instance?.close();
+}
+
+/**
+ * The default producer: `send()` resolves on the broker's acknowledgement.
+ *
+ * @example
+ * await getProducer().send('orders.created', { order_id: 1 });
+ */
+export function getProducer(): Producer {
+  return getMessaging().getProducer();
+}
+
+/**
+ * Publishes an event `{ id, name, data, timestamp, source }` and waits for the acknowledgement.
+ *
+ * @example
+ * await publishEvent('user.updated', { id: 1, email: 'a@b.c' }, { topic: 'user-events' });
+ */
+export function publishEvent<T>(name: string, data: T, options?: PublishEventOptions): Promise<Event<T>> {
+  return getMessaging().publishEvent(name, data, options);
+}
+
+/**
+ * Registers an event consumer on the default instance (the seed's `@consumer` + `@on_event`).
+ *
+ * @example
+ * createConsumer({ groupId: 'order-service', topics: ['user-events'], handlers: { 'user.created': onCreated } });
+ */
+export function createConsumer<C extends object = object>(options: ConsumerOptions<C>): Consumer {
+  const consumer = bindConsumer(consumerDefinition(options), runtimeOfDefault);
+  registry.push(consumer);
+  return consumer;
+}
+
+/**
+ * Registers a payload handler on the default instance (the seed's `@message_handler`).
+ *
+ * @example
+ * messageHandler({ topic: 'orders.created' }, async function sendConfirmation(message) { … });
+ */
+export function messageHandler<S extends StandardSchema | undefined = undefined, C extends object = object>(
+  options: MessageHandlerOptions<S, C>,
+  fn: MessageFunction<S extends StandardSchema ? SchemaOutput<S> : unknown, C>,
+): Consumer {
+  const consumer = bindConsumer(messageHandlerDefinition(options, fn as MessageFunction<never, C>), runtimeOfDefault);
+  registry.push(consumer);
+  return consumer;
+}
+
+/**
+ * Starts every registered consumer (or those of `topics`) on the default instance.
+ *
+ * @example
+ * const running = await runConsumers({ topics: ['orders.created'] });
+ */
+export function runConsumers(options?: RunConsumersOptions): Promise<RunningConsumers> {
+  return getMessaging().runConsumers(options);
+}

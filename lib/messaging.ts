@@ -1,0 +1,180 @@
+import type { Broker, OutgoingMessage } from './broker.js';
+import { bindConsumer, runtimeKey, type Consumer, type ConsumerRuntime } from './consumer.js';
+import { consumerDefinition, messageHandlerDefinition, type ConsumerOptions, type MessageHandlerOptions } from './consumer-options.js';
+import { createBroker } from './broker-registry.js';
+import { createEvent, type Event } from './envelope.js';
+import { InvalidArgumentError, MessagingClosedError } from './errors.js';
+import { createEventBuffer } from './event-buffer.js';
+import type { MessageFunction } from './message-handler.js';
+import { resolveOptions, type MessagingOptions } from './options.js';
+import { createPublisher, type Producer } from './producer.js';
+import { startConsumers, type RunConsumersOptions, type RunningConsumers } from './run-consumers.js';
+import type { SchemaOutput, StandardSchema } from './schema.js';
+import { createStats, type MessagingStats } from './stats.js';
+import { expectInteger, expectObject, expectString, expectTopic } from './validate.js';
+
+/**
+ * Options of `publishEvent` and `emitEvent`.
+ *
+ * @example
+ * await publishEvent('user.updated', { id: 1 }, { topic: 'user-events', key: 1 });
+ */
+export interface PublishEventOptions {
+  /** Default: the configured `defaultTopic`. */
+  readonly topic?: string | undefined;
+  readonly key?: string | number | undefined;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Header naming the event, so routers need not parse the payload. */
+export const eventNameHeader = 'eventwire-event';
+
+/** Called with each batch the broker acknowledged. */
+export type PublishListener = (topic: string, messages: readonly OutgoingMessage[]) => void;
+
+/**
+ * One messaging instance: a broker connection, a producer, registered consumers, counters.
+ * `configureMessaging` makes the default one; `createMessaging` makes independent ones.
+ *
+ * @example
+ * const messaging = createMessaging({ broker: 'redis', url: 'redis://localhost:6379' });
+ * await messaging.publishEvent('user.created', { id: 1 }, { topic: 'user-events' });
+ */
+export interface Messaging {
+  /** Written into each event's `source`. */
+  readonly source: string;
+  readonly defaultTopic: string | undefined;
+  getProducer(): Producer;
+  /** Wraps `data` in an event and sends it; resolves with the event once acknowledged. */
+  publishEvent<T>(name: string, data: T, options?: PublishEventOptions): Promise<Event<T>>;
+  /**
+   * Fire-and-forget: queues the event for background publishing and returns it at once. Bad
+   * input throws; broker trouble never does (it is buffered, retried, logged and counted).
+   */
+  emitEvent<T>(name: string, data: T, options?: PublishEventOptions): Event<T>;
+  createConsumer<C extends object = object>(options: ConsumerOptions<C>): Consumer;
+  messageHandler<S extends StandardSchema | undefined = undefined, C extends object = object>(
+    options: MessageHandlerOptions<S, C>,
+    fn: MessageFunction<S extends StandardSchema ? SchemaOutput<S> : unknown, C>,
+  ): Consumer;
+  /** Consumers registered on this instance, in registration order. */
+  consumers(): readonly Consumer[];
+  /** Starts registered consumers with `autoStart` (optionally only some topics). */
+  runConsumers(options?: RunConsumersOptions): Promise<RunningConsumers>;
+  /** Listens to every acknowledged publish; returns the function that stops listening. */
+  onPublished(listener: PublishListener): () => void;
+  stats(): Readonly<MessagingStats>;
+  /** Stops consumers (draining them), flushes buffered events for up to `timeoutMs`, closes the broker. */
+  close(options?: { readonly timeoutMs?: number }): Promise<void>;
+}
+
+/**
+ * Creates an independent instance. Nothing connects until first use.
+ *
+ * @example
+ * const messaging = createMessaging({ broker: 'memory', source: 'tests' });
+ */
+export function createMessaging(options: MessagingOptions = {}, registry: Consumer[] = []): Messaging {
+  const resolved = resolveOptions(options, process.env);
+  const { logger } = resolved;
+  const stats = createStats();
+  const listeners = new Set<PublishListener>();
+  const running = new Set<Consumer>();
+  let brokerPromise: Promise<Broker> | undefined;
+  let closed = false;
+
+  const broker = (): Promise<Broker> => {
+    if (closed) return Promise.reject(new MessagingClosedError());
+    brokerPromise ??= createBroker(resolved).catch((error: unknown) => {
+      brokerPromise = undefined;
+      throw error;
+    });
+    return brokerPromise;
+  };
+
+  const publisher = createPublisher({
+    options: resolved,
+    stats,
+    broker,
+    published(topic, messages) {
+      for (const listener of listeners) listener(topic, messages);
+    },
+  });
+  const buffer = createEventBuffer({ limit: resolved.maxBufferedEvents, logger, stats, publish: publisher.publish });
+
+  const runtime: ConsumerRuntime = {
+    logger,
+    stats,
+    publisher,
+    source: resolved.source,
+    broker,
+    track(consumer, isRunning) {
+      if (isRunning) running.add(consumer);
+      else running.delete(consumer);
+    },
+  };
+
+  const prepareEvent = <T>(name: string, data: T, eventOptions: PublishEventOptions = {}) => {
+    if (closed) throw new MessagingClosedError();
+    expectString('name', name);
+    expectObject('publishEvent options', eventOptions);
+    const topic = eventOptions.topic ?? resolved.defaultTopic;
+    if (topic === undefined) {
+      throw new InvalidArgumentError('topic', `Event "${name}" has no topic: pass { topic } or configure defaultTopic.`);
+    }
+    expectTopic('topic', topic);
+    const event = createEvent(name, data, resolved.source);
+    const headers = { ...eventOptions.headers, [eventNameHeader]: name };
+    const message = publisher.encode(topic, event, { headers, ...(eventOptions.key === undefined ? {} : { key: eventOptions.key }) });
+    return { topic, event, message };
+  };
+
+  const register = (consumer: Consumer): Consumer => {
+    if (closed) throw new MessagingClosedError();
+    registry.push(consumer);
+    return consumer;
+  };
+
+  const messaging: Messaging & { readonly [runtimeKey]: ConsumerRuntime } = {
+    [runtimeKey]: runtime,
+    source: resolved.source,
+    defaultTopic: resolved.defaultTopic,
+    getProducer: () => ({
+      send: (topic, message, sendOptions) => (closed ? Promise.reject(new MessagingClosedError()) : publisher.send(topic, message, sendOptions)),
+    }),
+    async publishEvent(name, data, eventOptions) {
+      const { topic, event, message } = prepareEvent(name, data, eventOptions);
+      await publisher.publish(topic, [message]);
+      return event;
+    },
+    emitEvent(name, data, eventOptions) {
+      const { topic, event, message } = prepareEvent(name, data, eventOptions);
+      buffer.push(topic, message);
+      return event;
+    },
+    createConsumer: (consumerOptions) => register(bindConsumer(consumerDefinition(consumerOptions), () => runtime)),
+    messageHandler<S extends StandardSchema | undefined, C extends object>(
+      handlerOptions: MessageHandlerOptions<S, C>,
+      fn: MessageFunction<S extends StandardSchema ? SchemaOutput<S> : unknown, C>,
+    ) {
+      return register(bindConsumer(messageHandlerDefinition(handlerOptions, fn as MessageFunction<never, C>), () => runtime));
+    },
+    consumers: () => [...registry],
+    runConsumers: (runOptions) => (closed ? Promise.reject(new MessagingClosedError()) : startConsumers(registry, runOptions, logger)),
+    onPublished(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    stats: () => ({ ...stats }),
+    async close(closeOptions = {}) {
+      if (closed) return;
+      const timeoutMs = expectInteger('timeoutMs', closeOptions.timeoutMs ?? 5_000, 0);
+      await Promise.all([...running].map((consumer) => consumer.stop()));
+      const left = await buffer.flush(timeoutMs);
+      if (left > 0) buffer.abandon();
+      closed = true;
+      if (brokerPromise !== undefined) await (await brokerPromise.catch(() => undefined))?.close();
+    },
+  };
+  return messaging;
+}

@@ -1,0 +1,113 @@
+import type { Broker, Headers, OutgoingMessage } from './broker.js';
+import { encodeJson } from './codec.js';
+import { EventwireError, InvalidArgumentError, PublishError, PublishTimeoutError } from './errors.js';
+import type { ResolvedOptions } from './options.js';
+import { redactSecrets } from './redact.js';
+import type { MessagingStats } from './stats.js';
+import { describe, expectObject, expectTopic } from './validate.js';
+
+/**
+ * Options of {@link Producer.send}.
+ *
+ * @example
+ * await getProducer().send('orders.created', order, { key: String(order.id), headers: { tenant: 'acme' } });
+ */
+export interface SendOptions {
+  /** Ordering/partition key. Messages with one key stay in order (Kafka: same partition). */
+  readonly key?: string | number;
+  /** String headers carried beside the payload. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Publishes JSON messages and waits for the broker's acknowledgement.
+ *
+ * @example
+ * await getProducer().send('orders.created', { order_id: 1, user_id: 2 });
+ */
+export interface Producer {
+  /** Resolves once the broker acknowledged; rejects with a typed error otherwise. */
+  send(topic: string, message: unknown, options?: SendOptions): Promise<void>;
+}
+
+/** What a publisher needs from its instance. */
+export interface PublisherDeps {
+  readonly options: ResolvedOptions;
+  readonly stats: MessagingStats;
+  broker(): Promise<Broker>;
+  /** Called after each acknowledged batch; the testing helpers listen here. */
+  published(topic: string, messages: readonly OutgoingMessage[]): void;
+}
+
+/**
+ * The publish path shared by `send`, `publishEvent`, the event buffer and dead-lettering:
+ * one timeout, one error mapping, one set of counters.
+ */
+export interface Publisher extends Producer {
+  /** Encodes and checks a message without sending it, so callers fail fast on bad input. */
+  encode(topic: string, message: unknown, options?: SendOptions): OutgoingMessage;
+  publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+}
+
+/**
+ * Builds the publisher of one instance.
+ *
+ * @example
+ * const publisher = createPublisher({ options, stats, broker: () => brokerPromise, published() {} });
+ */
+export function createPublisher(deps: PublisherDeps): Publisher {
+  const { options, stats } = deps;
+
+  const publish = async (topic: string, messages: readonly OutgoingMessage[]): Promise<void> => {
+    const signal = AbortSignal.timeout(options.publishTimeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new PublishTimeoutError(topic, options.publishTimeoutMs)), options.publishTimeoutMs);
+    });
+    try {
+      const broker = await Promise.race([deps.broker(), timeout]);
+      await Promise.race([broker.publish(topic, messages, signal), timeout]);
+    } catch (error) {
+      stats.publishFailures += 1;
+      throw asPublishError(topic, error);
+    } finally {
+      clearTimeout(timer);
+    }
+    stats.published += messages.length;
+    deps.published(topic, messages);
+  };
+
+  const encode = (topic: string, message: unknown, sendOptions: SendOptions = {}): OutgoingMessage => {
+    expectTopic('topic', topic);
+    expectObject('send options', sendOptions);
+    const key = sendOptions.key;
+    if (key !== undefined && typeof key !== 'string' && typeof key !== 'number') {
+      throw new InvalidArgumentError('key', `Expected \`key\` to be a string or a number, got ${describe(key)}.`);
+    }
+    const headers = checkHeaders(sendOptions.headers ?? {});
+    const value = encodeJson(topic, message, options.maxMessageBytes);
+    return { key: key === undefined ? undefined : String(key), headers, value };
+  };
+
+  return {
+    encode,
+    publish,
+    send: async (topic, message, sendOptions) => publish(topic, [encode(topic, message, sendOptions)]),
+  };
+}
+
+function checkHeaders(headers: unknown): Headers {
+  const object = expectObject('headers', headers);
+  for (const [name, value] of Object.entries(object)) {
+    if (typeof value !== 'string') {
+      throw new InvalidArgumentError('headers', `Expected header \`${name}\` to be a string, got ${describe(value)}.`);
+    }
+  }
+  return { ...(object as Record<string, string>) };
+}
+
+function asPublishError(topic: string, error: unknown): EventwireError {
+  if (error instanceof EventwireError) return error;
+  const detail = error instanceof Error ? redactSecrets(error.message) : 'unknown error';
+  return new PublishError(topic, `The broker did not accept the message to "${topic}": ${detail}`, { cause: error });
+}

@@ -1,0 +1,61 @@
+/**
+ * Waits for a promise, failing with a message that names what was awaited when it takes longer
+ * than `ms`. Tests wait on events this way, never with fixed sleeps.
+ *
+ * @example
+ * const event = await withTimeout(received.promise, 5000, 'user.created to reach the worker');
+ */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A promise with its resolve and reject exposed. */
+export interface Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Creates a {@link Deferred}.
+ *
+ * @example
+ * const done = deferred<void>(); handler = async () => done.resolve();
+ */
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/**
+ * Resolves once `count` values were pushed, with those values.
+ *
+ * @example
+ * const seen = collector<string>(3); handler = async (m) => seen.push(m.id); await seen.done;
+ */
+export function collector<T>(count: number): { readonly items: T[]; push(item: T): void; readonly done: Promise<T[]> } {
+  const items: T[] = [];
+  const finished = deferred<T[]>();
+  if (count === 0) finished.resolve(items);
+  return {
+    items,
+    push(item: T) {
+      items.push(item);
+      if (items.length === count) finished.resolve(items);
+    },
+    done: finished.promise,
+  };
+}
