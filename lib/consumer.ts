@@ -1,6 +1,5 @@
 import { keepsTopics, type Broker, type Subscription } from './broker.js';
-import type { Handler } from './handler.js';
-import { compose } from './handler.js';
+import { compose, type Handler } from './handler.js';
 import type { Logger } from './logger.js';
 import type { Publisher } from './producer.js';
 import type { MessagingStats } from './stats.js';

@@ -1,7 +1,10 @@
-import type { Consumer } from './consumer.js';
-import type { ConsumerOptions, MessageHandlerOptions } from './consumer-options.js';
-import { consumerDefinition, messageHandlerDefinition } from './consumer-options.js';
-import { bindConsumer, runtimeKey, type ConsumerRuntime } from './consumer.js';
+import { bindConsumer, runtimeKey, type Consumer, type ConsumerRuntime } from './consumer.js';
+import {
+  consumerDefinition,
+  messageHandlerDefinition,
+  type ConsumerOptions,
+  type MessageHandlerOptions,
+} from './consumer-options.js';
 import type { Event } from './envelope.js';
 import { MessagingNotConfiguredError } from './errors.js';
 import type { MessageFunction } from './message-handler.js';

@@ -5,6 +5,7 @@ import { createBroker } from './broker-registry.js';
 import { createEvent, type Event } from './envelope.js';
 import { InvalidArgumentError, MessagingClosedError } from './errors.js';
 import { createEventBuffer } from './event-buffer.js';
+import type { Logger } from './logger.js';
 import type { MessageFunction } from './message-handler.js';
 import { resolveOptions, type MessagingOptions } from './options.js';
 import { createPublisher, type Producer } from './producer.js';
@@ -44,6 +45,7 @@ export interface Messaging {
   /** Written into each event's `source`. */
   readonly source: string;
   readonly defaultTopic: string | undefined;
+  readonly logger: Logger;
   getProducer(): Producer;
   /** Wraps `data` in an event and sends it; resolves with the event once acknowledged. */
   publishEvent<T>(name: string, data: T, options?: PublishEventOptions): Promise<Event<T>>;
@@ -139,6 +141,7 @@ export function createMessaging(options: MessagingOptions = {}, registry: Consum
     [runtimeKey]: runtime,
     source: resolved.source,
     defaultTopic: resolved.defaultTopic,
+    logger,
     getProducer: () => ({
       send: (topic, message, sendOptions) => (closed ? Promise.reject(new MessagingClosedError()) : publisher.send(topic, message, sendOptions)),
     }),
@@ -148,7 +151,14 @@ export function createMessaging(options: MessagingOptions = {}, registry: Consum
       return event;
     },
     emitEvent(name, data, eventOptions) {
-      const { topic, event, message } = prepareEvent(name, data, eventOptions);
+      let prepared: ReturnType<typeof prepareEvent<typeof data>>;
+      try {
+        prepared = prepareEvent(name, data, eventOptions);
+      } catch (error) {
+        stats.eventsDropped += 1;
+        throw error;
+      }
+      const { topic, event, message } = prepared;
       buffer.push(topic, message);
       return event;
     },

@@ -1,0 +1,41 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import onFinished from 'on-finished';
+import { createRouteEvent, type EventMiddlewareOptions, type RouteResult } from '../lib/route-event.js';
+
+export type { EventMiddlewareOptions } from '../lib/route-event.js';
+
+/**
+ * Express middleware that publishes `name` with the route's JSON result after the response has
+ * gone out (the seed's `@event`). It never delays or fails the response: publishing is
+ * fire-and-forget through the instance's buffer. No event when the route fails or the status is
+ * not 2xx. A body sent without `res.json` (text, buffer, stream, empty) gives `data: {}`. When the
+ * client disconnects first, the event is still published once the route produced its result,
+ * since what the route did has happened.
+ *
+ * @example
+ * app.post('/users/register', eventMiddleware('user.created', { topic: 'user-events', keyField: 'id' }), async (req, res) => {
+ *   res.status(201).json(await createUser(req.body));
+ * });
+ */
+export function eventMiddleware(name: string, options: EventMiddlewareOptions = {}): RequestHandler {
+  const routeEvent = createRouteEvent(name, options);
+  return (_req: Request, res: Response, next: NextFunction) => {
+    let result: RouteResult | undefined;
+    let finished = false;
+    const publish = (): void => routeEvent.publish(res.statusCode, result ?? { json: false });
+    const json = res.json;
+    // Captured per response, never on the prototype, so other routes are untouched.
+    res.json = function captureJson(this: Response, body?: unknown) {
+      result ??= { json: true, value: body };
+      if (finished && !res.headersSent) queueMicrotask(publish);
+      return json.call(this, body);
+    };
+    onFinished(res, () => {
+      finished = true;
+      // Closed before the route answered: wait for its result, published by captureJson.
+      if (!res.headersSent && result === undefined) return;
+      publish();
+    });
+    next();
+  };
+}

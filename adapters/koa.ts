@@ -1,0 +1,35 @@
+import type { Middleware } from 'koa';
+import onFinished from 'on-finished';
+import { Stream } from 'node:stream';
+import { createRouteEvent, type EventMiddlewareOptions, type RouteResult } from '../lib/route-event.js';
+
+export type { EventMiddlewareOptions } from '../lib/route-event.js';
+
+/**
+ * Koa middleware that publishes `name` with the route's `ctx.body` after the response has gone
+ * out (the seed's `@event`). No event when a later middleware throws or the status is not 2xx;
+ * the error still reaches Koa. A body that is not JSON (string, Buffer, stream, none) gives
+ * `data: {}`. A client that disconnects does not cancel the event: the route did its work.
+ *
+ * @example
+ * router.post('/users/register', eventMiddleware('user.created', { topic: 'user-events', keyField: 'id' }), async (ctx) => {
+ *   ctx.status = 201; ctx.body = await createUser(ctx.request.body);
+ * });
+ */
+export function eventMiddleware(name: string, options: EventMiddlewareOptions = {}): Middleware {
+  const routeEvent = createRouteEvent(name, options);
+  return async (ctx, next) => {
+    await next();
+    // Read at finish, after upstream middleware had its last word on status and body.
+    onFinished(ctx.res, () => {
+      const body: unknown = ctx.body;
+      const result: RouteResult = isJson(body) ? { json: true, value: body } : { json: false };
+      routeEvent.publish(ctx.status, result);
+    });
+  };
+}
+
+function isJson(body: unknown): boolean {
+  if (body === null || body === undefined || typeof body === 'string') return false;
+  return !Buffer.isBuffer(body) && !(body instanceof Stream) && !(body instanceof Uint8Array) && !(body instanceof Blob);
+}

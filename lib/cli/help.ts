@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+
+// The texts are plain constants so that `--help` works without configuration or a broker.
+
+const consumerUsage = 'Usage: eventwire consumer <module>... [--topic <topic>]... [--grace-ms <ms>]';
+
+const consumerOptions = `Options:
+  --topic <topic>    Run only the consumers of this topic; repeat for several.
+                     Default: every consumer the modules registered.
+  --grace-ms <ms>    After SIGTERM or SIGINT, how long in-flight messages may take to
+                     finish before the process exits with code 1. Default: 30000.
+  -h, --help         Show this help.`;
+
+const exitCodesText = `Exit codes:
+  0  Stopped cleanly after SIGTERM or SIGINT.
+  1  Runtime failure: broker unreachable, a subscription failed, the grace period
+     passed, or a second signal arrived while draining.
+  2  Usage error: no module given, unknown option, bad --grace-ms, no consumers
+     registered, unknown --topic, messaging not configured.
+  3  A module failed to import.`;
+
+const environmentText = `Environment (used unless a module calls configureMessaging()):
+  MESSAGING_BROKER         kafka, rabbitmq, redis or memory.
+  KAFKA_BOOTSTRAP_SERVERS  Kafka brokers, host:port[,host:port]. Default: localhost:9092.
+  RABBITMQ_URL             amqp:// or amqps:// URL. Default: amqp://localhost:5672.
+  REDIS_URL                redis:// or rediss:// URL. Default: redis://localhost:6379.
+  MESSAGING_SOURCE         Service name written into events; default group ids start with it.`;
+
+const exampleText = `Examples:
+  MESSAGING_BROKER=kafka KAFKA_BOOTSTRAP_SERVERS=kafka:9092 \\
+    eventwire consumer ./dist/consumers.js --topic orders.created
+
+  TypeScript modules need a loader:
+    node --import tsx node_modules/.bin/eventwire consumer ./src/consumers.ts`;
+
+/**
+ * The text of `eventwire --help`.
+ *
+ * @example
+ * io.stdout.write(generalHelp());
+ */
+export function generalHelp(): string {
+  return `Usage: eventwire consumer <module>... [--topic <topic>]... [--grace-ms <ms>]
+       eventwire --help | --version
+
+Commands:
+  consumer <module>...  Import each module (a path relative to the current directory);
+                        the handlers they register with messageHandler() or
+                        createConsumer() run until SIGTERM or SIGINT.
+                        See: eventwire consumer --help
+
+Options:
+  -h, --help     Show this help.
+  -v, --version  Print the version.
+
+${exitCodesText}
+
+${environmentText}
+
+${exampleText}
+`;
+}
+
+/**
+ * The text of `eventwire consumer --help`.
+ *
+ * @example
+ * io.stdout.write(consumerHelp());
+ */
+export function consumerHelp(): string {
+  return `${consumerUsage}
+
+Imports each module (a path relative to the current directory), then runs the consumers
+they registered with messageHandler() or createConsumer(). On SIGTERM or SIGINT it stops
+taking messages, lets in-flight handlers finish, closes the connection and exits 0; a
+second signal exits at once with code 1.
+
+${consumerOptions}
+
+${exitCodesText}
+
+${environmentText}
+
+${exampleText}
+`;
+}
+
+/**
+ * The installed package's version, read from the nearest `package.json` named "eventwire"
+ * above this file (the source tree and the built `dist/` sit at different depths).
+ *
+ * @example
+ * packageVersion(); // '0.1.0'
+ */
+export function packageVersion(): string {
+  for (let dir = new URL('./', import.meta.url); ; dir = new URL('../', dir)) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: unknown; version?: unknown };
+      if (manifest.name === 'eventwire' && typeof manifest.version === 'string') return manifest.version;
+    } catch {
+      // No readable package.json here: keep climbing.
+    }
+    if (new URL('../', dir).href === dir.href) return 'unknown';
+  }
+}
