@@ -1,0 +1,36 @@
+// The seed's UserViewSet.register, as an Express 5 route: publishes "user.created" after the
+// response has gone out. Run alone with a real broker: MESSAGING_BROKER=redis npx tsx examples/express-app.ts
+import express from 'express';
+import { pathToFileURL } from 'node:url';
+import { eventMiddleware } from 'eventwire/express';
+import './messaging.js';
+
+interface User {
+  readonly id: number;
+  readonly email: string;
+}
+
+/** Builds the app; `users` plays the database. */
+export function createApp(users: User[] = []) {
+  const app = express();
+  app.use(express.json());
+
+  app.post('/users/register', eventMiddleware('user.created', { topic: 'user-events', keyField: 'id' }), (req, res) => {
+    const email: unknown = req.body?.email;
+    if (typeof email !== 'string' || !email.includes('@')) {
+      // A 4xx publishes nothing.
+      res.status(400).json({ error: 'email is required' });
+      return;
+    }
+    const user = { id: users.length + 1, email };
+    users.push(user);
+    res.status(201).json(user);
+  });
+
+  return app;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const port = Number(process.env.PORT ?? 3000);
+  createApp().listen(port, () => console.log(`express example on http://localhost:${port} (POST /users/register)`));
+}

@@ -1,0 +1,50 @@
+// The same register route on Koa 3 with @koa/router.
+import Router from '@koa/router';
+import Koa from 'koa';
+import { pathToFileURL } from 'node:url';
+import { eventMiddleware } from 'eventwire/koa';
+import './messaging.js';
+
+interface User {
+  readonly id: number;
+  readonly email: string;
+}
+
+/** Builds the app; `users` plays the database. */
+export function createApp(users: User[] = []) {
+  const app = new Koa();
+  const router = new Router();
+
+  router.post('/users/register', eventMiddleware('user.created', { topic: 'user-events', keyField: 'id' }), async (ctx) => {
+    const email = await readEmail(ctx.req);
+    if (email === undefined) {
+      ctx.status = 400;
+      ctx.body = { error: 'email is required' };
+      return;
+    }
+    const user = { id: users.length + 1, email };
+    users.push(user);
+    ctx.status = 201;
+    ctx.body = user;
+  });
+
+  app.use(router.routes());
+  return app;
+}
+
+/** Koa has no body parser built in; this example reads the small JSON body itself. */
+async function readEmail(req: NodeJS.ReadableStream): Promise<string | undefined> {
+  let text = '';
+  for await (const chunk of req) text += String(chunk);
+  try {
+    const email: unknown = (JSON.parse(text) as { email?: unknown }).email;
+    return typeof email === 'string' && email.includes('@') ? email : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const port = Number(process.env.PORT ?? 3000);
+  createApp().listen(port, () => console.log(`koa example on http://localhost:${port} (POST /users/register)`));
+}

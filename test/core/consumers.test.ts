@@ -1,0 +1,132 @@
+import { strict as assert } from 'node:assert';
+import { z } from 'zod';
+import {
+  configureMessaging,
+  createConsumer,
+  InvalidArgumentError,
+  messageHandler,
+  resetMessaging,
+  runConsumers,
+  withSchema,
+  type MessageContext,
+} from '../../lib/index.js';
+import { createTestMessaging } from '../../lib/testing.js';
+import { deferred, withTimeout } from '../support/wait.js';
+
+const invalid = (argument: string, pattern?: RegExp) => (error: unknown) =>
+  error instanceof InvalidArgumentError && error.argument === argument && (pattern?.test(error.message) ?? true);
+
+describe('consumer options', () => {
+  const messaging = createTestMessaging();
+  after(() => messaging.close());
+  const fn = async function handle() {};
+
+  it('rejects bad createConsumer options with the option’s name', () => {
+    const base = { groupId: 'g', topics: ['t'], handlers: {} };
+    assert.throws(() => messaging.createConsumer({ ...base, groupId: '' }), invalid('groupId'));
+    assert.throws(() => messaging.createConsumer({ ...base, topics: [] }), invalid('topics'));
+    assert.throws(() => messaging.createConsumer({ ...base, topics: ['ok', 'no way'] }), invalid('topics[1]'));
+    assert.throws(() => messaging.createConsumer({ ...base, maxRetries: -1 }), invalid('maxRetries', /Expected `maxRetries` to be a non-negative integer, got -1\./));
+    assert.throws(() => messaging.createConsumer({ ...base, retryDelayMs: 1.5 }), invalid('retryDelayMs'));
+    assert.throws(() => messaging.createConsumer({ ...base, concurrency: 0 }), invalid('concurrency'));
+    assert.throws(() => messaging.createConsumer({ ...base, autoStart: 'yes' as never }), invalid('autoStart'));
+    assert.throws(() => messaging.createConsumer({ ...base, deadLetterTopic: 'x y' }), invalid('deadLetterTopic'));
+    assert.throws(() => messaging.createConsumer({ ...base, context: {} as never }), invalid('context'));
+    assert.throws(() => messaging.createConsumer({ ...base, handlers: { a: 1 as never } }), invalid('handlers.a', /withSchema/));
+    assert.throws(() => messaging.createConsumer({ ...base, handlers: { a: { schema: {}, handle: fn } as never } }), invalid('handlers.a'));
+    assert.throws(() => messaging.createConsumer({ ...base, group: 'x' } as never), invalid('group', /Unknown option `group`/));
+  });
+
+  it('rejects bad messageHandler options with the option’s name', () => {
+    assert.throws(() => messaging.messageHandler({}, fn), invalid('topic', /exactly one of `topic` or `topics`/));
+    assert.throws(() => messaging.messageHandler({ topic: 'a', topics: ['b'] }, fn), invalid('topic'));
+    assert.throws(() => messaging.messageHandler({ topic: 'a', schema: { parse() {} } as never }, fn), invalid('schema', /zod/));
+    assert.throws(() => messaging.messageHandler({ topic: 'a' }, 'nope' as never), invalid('handler'));
+    assert.throws(() => messaging.messageHandler({ topic: 'a' }, async () => {}), invalid('groupId', /anonymous/));
+    assert.equal(messaging.messageHandler({ topic: 'a' }, fn).groupId, 'test.handle');
+  });
+});
+
+describe('runConsumers', () => {
+  afterEach(() => resetMessaging());
+
+  it('runs module-level registrations made before configuration', async () => {
+    const got = deferred<unknown>();
+    messageHandler({ topic: 'orders.created' }, async function onOrder(message) {
+      got.resolve(message);
+    });
+    const messaging = configureMessaging({ broker: 'memory', source: 'shop' });
+    const running = await runConsumers();
+    assert.deepEqual(running.consumers.map((c) => c.groupId), ['shop.onOrder']);
+    await messaging.getProducer().send('orders.created', { order_id: 1 });
+    assert.deepEqual(await withTimeout(got.promise, 2_000, 'the message'), { order_id: 1 });
+    await running.stop();
+  });
+
+  it('filters by topic and fails on unknown topics or nothing to run', async () => {
+    createConsumer({ groupId: 'a', topics: ['one', 'two'], handlers: {} });
+    createConsumer({ groupId: 'b', topics: ['three'], handlers: {}, autoStart: false });
+    configureMessaging({ broker: 'memory' });
+    await assert.rejects(runConsumers({ topics: ['three'] }), invalid('topics', /Registered topics: one, two/));
+    const running = await runConsumers({ topics: ['two'] });
+    assert.deepEqual(running.consumers[0]?.topics, ['one', 'two']);
+    assert.equal(running.consumers.length, 1);
+    await running.stop();
+    await resetMessaging();
+    configureMessaging({ broker: 'memory' });
+    await assert.rejects(runConsumers(), invalid('consumers', /No consumers to run/));
+  });
+
+  it('refuses two consumers sharing a group on one topic', async () => {
+    messageHandler({ topic: 't', groupId: 'same' }, async function first() {});
+    messageHandler({ topic: 't', groupId: 'same' }, async function second() {});
+    configureMessaging({ broker: 'memory' });
+    await assert.rejects(runConsumers(), invalid('groupId', /split its messages/));
+  });
+});
+
+describe('handler context', () => {
+  it('merges the context factory into ctx, per attempt, and disposes it', async () => {
+    const messaging = createTestMessaging({ defaultTopic: 'user-events' });
+    const sessions: string[] = [];
+    const done = deferred<MessageContext<{ db: string }>>();
+    await messaging
+      .createConsumer({
+        groupId: 'g',
+        topics: 'user-events',
+        maxRetries: 1,
+        retryDelayMs: 1,
+        context: (info) => ({
+          db: `session-${info.attempt}`,
+          async [Symbol.asyncDispose]() {
+            sessions.push(`closed ${info.attempt}`);
+          },
+        }),
+        handlers: {
+          'user.created': withSchema(z.object({ id: z.number() }), async (event, ctx) => {
+            sessions.push(`used ${ctx.db} for ${event.data.id}`);
+            if (ctx.attempt === 1) throw new Error('first attempt fails');
+            done.resolve(ctx);
+          }),
+        },
+      })
+      .start();
+    await messaging.publishEvent('user.created', { id: 5 });
+    const ctx = await withTimeout(done.promise, 2_000, 'the second attempt');
+    assert.equal(ctx.db, 'session-2');
+    assert.deepEqual(sessions, ['used session-1 for 5', 'closed 1', 'used session-2 for 5', 'closed 2']);
+    await messaging.close();
+  });
+
+  it('dead-letters when the context factory returns a reserved name', async () => {
+    const messaging = createTestMessaging({ defaultTopic: 't' });
+    const deadLettered = deferred();
+    messaging.onPublished((topic) => topic === 't.dlq' && deadLettered.resolve());
+    await messaging
+      .createConsumer({ groupId: 'g', topics: 't', maxRetries: 0, context: () => ({ topic: 'x' }), handlers: { e: async () => {} } })
+      .start();
+    await messaging.publishEvent('e', {});
+    await withTimeout(deadLettered.promise, 2_000, 'the dead letter');
+    await messaging.close();
+  });
+});

@@ -1,0 +1,104 @@
+import { strict as assert } from 'node:assert';
+import {
+  configureMessaging,
+  createMessaging,
+  getMessaging,
+  getProducer,
+  InvalidArgumentError,
+  MessagingNotConfiguredError,
+  publishEvent,
+  resetMessaging,
+} from '../../lib/index.js';
+import { resolveOptions } from '../../lib/options.js';
+import { redactSecrets, redactUrl } from '../../lib/redact.js';
+
+function invalid(argument: string, pattern?: RegExp) {
+  return (error: unknown) =>
+    error instanceof InvalidArgumentError && error.code === 'EVENTWIRE_INVALID_ARGUMENT' && error.argument === argument && (pattern?.test(error.message) ?? true);
+}
+
+describe('configuration', () => {
+  afterEach(() => resetMessaging());
+
+  it('lets code win over the environment', () => {
+    const env = { MESSAGING_BROKER: 'redis', REDIS_URL: 'redis://env-host:6379', MESSAGING_SOURCE: 'env-service' };
+    const fromEnv = resolveOptions({}, env);
+    assert.equal(fromEnv.broker, 'redis');
+    assert.equal(fromEnv.url, 'redis://env-host:6379');
+    assert.equal(fromEnv.source, 'env-service');
+    const fromCode = resolveOptions({ broker: 'redis', url: 'redis://code-host:6379', source: 'code-service' }, env);
+    assert.equal(fromCode.url, 'redis://code-host:6379');
+    assert.equal(fromCode.source, 'code-service');
+  });
+
+  it('reads each broker’s address variable', () => {
+    assert.equal(resolveOptions({ broker: 'kafka' }, { KAFKA_BOOTSTRAP_SERVERS: 'k1:9092, k2:9092' }).url, 'k1:9092,k2:9092');
+    assert.equal(resolveOptions({ broker: 'rabbitmq' }, { RABBITMQ_URL: 'amqp://guest:guest@mq:5672/' }).url, 'amqp://guest:guest@mq:5672/');
+    assert.equal(resolveOptions({ broker: 'kafka', bootstrapServers: ['a:1', 'b:2'] }, {}).url, 'a:1,b:2');
+    assert.equal(resolveOptions({ broker: 'memory' }, { npm_package_name: 'pkg' }).source, 'pkg');
+  });
+
+  it('validates options up front with errors that name the option', () => {
+    assert.throws(() => resolveOptions({}, {}), invalid('broker', /MESSAGING_BROKER is not set/));
+    assert.throws(() => resolveOptions({ broker: 'nats' as never }, {}), invalid('broker', /one of kafka, rabbitmq, redis, memory/));
+    assert.throws(() => resolveOptions({ broker: 'redis', url: 'http://x' }, {}), invalid('url', /redis: or rediss:/));
+    assert.throws(() => resolveOptions({ broker: 'redis', url: 'not a url' }, {}), invalid('url'));
+    assert.throws(() => resolveOptions({ broker: 'kafka', bootstrapServers: 'localhost' }, {}), invalid('bootstrapServers', /host:port/));
+    assert.throws(() => resolveOptions({ broker: 'kafka', url: 'x' }, {}), invalid('url', /bootstrapServers/));
+    assert.throws(() => resolveOptions({ broker: 'redis', bootstrapServers: 'a:1' }, {}), invalid('bootstrapServers'));
+    assert.throws(() => resolveOptions({ broker: 'memory', publishTimeoutMs: -1 }, {}), invalid('publishTimeoutMs', /Expected `publishTimeoutMs` to be an integer of at least 1, got -1\./));
+    assert.throws(() => resolveOptions({ broker: 'memory', defaultTopic: 'a topic' }, {}), invalid('defaultTopic'));
+    assert.throws(() => resolveOptions({ broker: 'memory', logger: { info() {} } as never }, {}), invalid('logger.debug'));
+    assert.throws(() => resolveOptions({ broker: 'memory', maxRetries: 1 } as never, {}), invalid('maxRetries', /Unknown option/));
+  });
+
+  it('never puts a password into an error message', () => {
+    assert.throws(
+      () => resolveOptions({ broker: 'rabbitmq', url: 'http://admin:hunter2@mq:5672' }, {}),
+      (error: unknown) => error instanceof InvalidArgumentError && !error.message.includes('hunter2') && error.message.includes('admin:***@'),
+    );
+    assert.equal(redactUrl('redis://:s3cret@cache:6379/0'), 'redis://:***@cache:6379/0');
+    assert.equal(redactUrl('amqps://mq/?password=s3cret'), 'amqps://mq/?password=***');
+    assert.equal(redactSecrets('connect failed amqp://u:p4ss@mq:5672 and redis://:x@r'), 'connect failed amqp://u:***@mq:5672 and redis://:***@r');
+  });
+
+  it('does not mutate the caller’s options', () => {
+    const options = Object.freeze({ broker: 'memory' as const, clientOptions: Object.freeze({ a: 1 }) });
+    const messaging = createMessaging(options);
+    assert.equal(messaging.source.length > 0, true);
+    assert.deepEqual(options, { broker: 'memory', clientOptions: { a: 1 } });
+  });
+
+  it('throws MessagingNotConfiguredError without configuration or environment', () => {
+    const saved = process.env.MESSAGING_BROKER;
+    delete process.env.MESSAGING_BROKER;
+    try {
+      assert.throws(() => getProducer(), MessagingNotConfiguredError);
+      assert.throws(() => publishEvent('x', {}), (e: unknown) => e instanceof MessagingNotConfiguredError && e.code === 'EVENTWIRE_NOT_CONFIGURED');
+    } finally {
+      if (saved !== undefined) process.env.MESSAGING_BROKER = saved;
+    }
+  });
+
+  it('configures itself from MESSAGING_BROKER alone', () => {
+    const saved = process.env.MESSAGING_BROKER;
+    process.env.MESSAGING_BROKER = 'memory';
+    try {
+      assert.equal(typeof getMessaging().publishEvent, 'function');
+    } finally {
+      if (saved === undefined) delete process.env.MESSAGING_BROKER;
+      else process.env.MESSAGING_BROKER = saved;
+    }
+  });
+
+  it('keeps instances independent', async () => {
+    const a = configureMessaging({ broker: 'memory', source: 'a' });
+    const b = createMessaging({ broker: 'memory', source: 'b' });
+    assert.equal(getMessaging(), a);
+    assert.notEqual(a, b);
+    b.createConsumer({ groupId: 'g', topics: 't', handlers: {} });
+    assert.equal(a.consumers().length, 0);
+    assert.equal(b.consumers().length, 1);
+    await b.close();
+  });
+});

@@ -1,0 +1,132 @@
+import { strict as assert } from 'node:assert';
+import {
+  createMessaging,
+  InvalidArgumentError,
+  MessageTooLargeError,
+  MessagingClosedError,
+  PublishError,
+  PublishTimeoutError,
+  SerializationError,
+  silentLogger,
+  type Broker,
+  type OutgoingMessage,
+} from '../../lib/index.js';
+import { createEventBuffer } from '../../lib/event-buffer.js';
+import { createStats } from '../../lib/stats.js';
+import { createTestMessaging, recordPublished } from '../../lib/testing.js';
+import { memoryLogger } from '../support/memory-logger.js';
+import { deferred, withTimeout } from '../support/wait.js';
+
+/** A broker whose publishes never complete: the core must not hang on it. */
+function silentBroker(): Broker {
+  return {
+    name: 'silent',
+    capabilities: { persistent: false, deliveryCount: false, keyAffinity: false },
+    publish: () => new Promise(() => {}),
+    subscribe: () => new Promise(() => {}),
+    close: async () => {},
+  };
+}
+
+describe('publishing', () => {
+  it('send() rejects bad input with typed errors before touching the broker', async () => {
+    const messaging = createTestMessaging({ maxMessageBytes: 100 });
+    const producer = messaging.getProducer();
+    const argument = (name: string) => (error: unknown) => error instanceof InvalidArgumentError && error.argument === name;
+    await assert.rejects(producer.send('bad topic', {}), argument('topic'));
+    await assert.rejects(producer.send('t', {}, { key: {} as never }), argument('key'));
+    await assert.rejects(producer.send('t', {}, { headers: { n: 1 as never } }), argument('headers'));
+    await assert.rejects(producer.send('t', undefined), SerializationError);
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    await assert.rejects(producer.send('t', cycle), (e: unknown) => e instanceof SerializationError && e.code === 'EVENTWIRE_SERIALIZATION');
+    await assert.rejects(producer.send('t', 'x'.repeat(200)), (e: unknown) => e instanceof MessageTooLargeError && e.size === 202 && /maxMessageBytes/.test(e.message));
+    assert.equal(messaging.stats().published, 0);
+    await messaging.close();
+  });
+
+  it('send() rejects with PublishTimeoutError when the broker does not answer', async () => {
+    const messaging = createMessaging({ broker: silentBroker(), publishTimeoutMs: 50, logger: silentLogger });
+    await assert.rejects(messaging.getProducer().send('t', {}), (e: unknown) => e instanceof PublishTimeoutError && e instanceof PublishError && e.topic === 't');
+    assert.equal(messaging.stats().publishFailures, 1);
+  });
+
+  it('wraps a broker failure in PublishError without leaking credentials', async () => {
+    const failing: Broker = { ...silentBroker(), publish: async () => { throw new Error('cannot reach amqp://app:hunter2@mq:5672'); } };
+    const messaging = createMessaging({ broker: failing, logger: silentLogger });
+    await assert.rejects(messaging.getProducer().send('t', {}), (e: unknown) =>
+      e instanceof PublishError && e.code === 'EVENTWIRE_PUBLISH_FAILED' && !e.message.includes('hunter2') && e.message.includes('app:***@'));
+  });
+
+  it('publishEvent() wraps data in an envelope and needs a topic', async () => {
+    const messaging = createTestMessaging({ source: 'user-service' });
+    const recorder = recordPublished(messaging);
+    await assert.rejects(messaging.publishEvent('user.created', {}), (e: unknown) => e instanceof InvalidArgumentError && /defaultTopic/.test(e.message));
+    await assert.rejects(messaging.publishEvent('', {}, { topic: 't' }), InvalidArgumentError);
+    const event = await messaging.publishEvent('user.updated', { id: 1 }, { topic: 'user-events', key: 1 });
+    assert.deepEqual(Object.keys(event).sort(), ['data', 'id', 'name', 'source', 'timestamp']);
+    assert.deepEqual(recorder.messages[0]?.payload, event);
+    assert.equal(recorder.messages[0]?.headers['eventwire-event'], 'user.updated');
+    await messaging.close();
+    await assert.rejects(messaging.publishEvent('x', {}, { topic: 't' }), MessagingClosedError);
+    await assert.rejects(messaging.getProducer().send('t', {}), MessagingClosedError);
+  });
+
+  it('the recorder’s wait fails with a typed error naming what was published', async () => {
+    const messaging = createTestMessaging({ defaultTopic: 'user-events' });
+    const recorder = recordPublished(messaging);
+    await messaging.publishEvent('user.created', {});
+    await assert.rejects(recorder.waitForEvent('user.deleted', { timeoutMs: 20 }), (e: unknown) =>
+      e instanceof Error && (e as { code?: string }).code === 'EVENTWIRE_WAIT_TIMEOUT' && /user\.created/.test(e.message));
+    await messaging.close();
+  });
+});
+
+describe('event buffer (fire-and-forget)', () => {
+  const message: OutgoingMessage = { headers: {}, value: Buffer.from('{}') };
+
+  it('holds events while the broker is down and publishes them, in order, when it is back', async () => {
+    const stats = createStats();
+    let up = false;
+    const stored: string[] = [];
+    const recovered = deferred();
+    const buffer = createEventBuffer({
+      limit: 100,
+      logger: silentLogger,
+      stats,
+      publish: async (topic, messages) => {
+        if (!up) throw new Error('broker down');
+        stored.push(...messages.map((m) => `${topic}:${m.value.toString()}`));
+        if (stored.length === 3) recovered.resolve();
+      },
+    });
+    for (const n of [1, 2, 3]) buffer.push('t', { headers: {}, value: Buffer.from(String(n)) });
+    assert.equal(stats.eventsBuffered, 3);
+    up = true;
+    await withTimeout(recovered.promise, 2_000, 'the buffered events');
+    assert.deepEqual(stored, ['t:1', 't:2', 't:3']);
+    assert.equal(await buffer.flush(100), 0);
+    assert.equal(stats.eventsBuffered, 0);
+  });
+
+  it('refuses and counts events past the limit, and logs it', () => {
+    const stats = createStats();
+    const logger = memoryLogger();
+    const buffer = createEventBuffer({ limit: 2, logger, stats, publish: () => new Promise(() => {}) });
+    assert.deepEqual([buffer.push('t', message), buffer.push('t', message), buffer.push('t', message)], [true, true, false]);
+    assert.equal(stats.eventsDropped, 1);
+    assert.ok(logger.lines.some((l) => l.level === 'error' && /maxBufferedEvents/.test(l.message)));
+  });
+
+  it('reports what it could not flush at close', async () => {
+    const stats = createStats();
+    const logger = memoryLogger();
+    const messaging = createMessaging({ broker: silentBroker(), publishTimeoutMs: 20, logger, defaultTopic: 't' });
+    messaging.emitEvent('a', {});
+    messaging.emitEvent('b', {});
+    await messaging.close({ timeoutMs: 50 });
+    assert.equal(messaging.stats().eventsDropped, 2);
+    assert.ok(logger.lines.some((l) => l.level === 'error' && l.fields?.lost === 2));
+    assert.equal(stats.eventsDropped, 0);
+  });
+});
