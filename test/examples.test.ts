@@ -1,0 +1,40 @@
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { requireBroker, type RealBrokerName } from './support/require-broker.js';
+
+const run = promisify(execFile);
+
+async function demo(broker: string): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'examples/demo.ts'], {
+    env: { ...process.env, MESSAGING_BROKER: broker },
+    timeout: 90_000,
+  });
+  return stdout;
+}
+
+function assertFlow(stdout: string): void {
+  assert.match(stdout, /HTTP 201 \{"id":1,"email":"ana@example.com"\}/);
+  assert.match(stdout, /order-service: welcome order 1 for user 1 <ana@example.com>/);
+  assert.match(stdout, /email: "Order #1 received." sent to ana@example.com/);
+  assert.match(stdout, /demo: done/);
+}
+
+describe('npm run demo', function () {
+  this.timeout(120_000);
+
+  it('shows an event flowing from an HTTP request to the handlers on the memory broker', async () => {
+    assertFlow(await demo('memory'));
+  });
+
+  for (const broker of ['redis', 'rabbitmq', 'kafka'] as const satisfies readonly RealBrokerName[]) {
+    describe(`on ${broker}`, () => {
+      before(async function () {
+        await requireBroker(this, broker);
+      });
+      it(`runs the same flow with MESSAGING_BROKER=${broker}`, async () => {
+        assertFlow(await demo(broker));
+      });
+    });
+  }
+});
