@@ -1,3 +1,5 @@
+import { redactSecrets } from './redact.js';
+
 /**
  * The logging seam. Any object with these four methods works (pino, winston and console-like
  * loggers fit with a one-line adapter). Fields never carry secrets: URLs are redacted first.
@@ -14,7 +16,8 @@ export interface Logger {
 
 const write = (level: string, message: string, fields?: Record<string, unknown>): void => {
   const suffix = fields === undefined ? '' : ` ${safeStringify(fields)}`;
-  process.stderr.write(`eventwire ${level}: ${message}${suffix}\n`);
+  // Client libraries sometimes echo connection strings in their errors: mask them here too.
+  process.stderr.write(redactSecrets(`eventwire ${level}: ${message}${suffix}`) + '\n');
 };
 
 /**

@@ -3,7 +3,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EventwireError } from '../errors.js';
 import { CliExit, exitCodes } from './exit.js';
-import { describeError } from './io.js';
+import { describeError, sentence } from './io.js';
 
 const typeScriptExtensions = new Set(['.ts', '.mts', '.cts', '.tsx']);
 
@@ -55,5 +55,5 @@ export function importFailure(module: string, file: string, error: unknown): str
   // A failure inside the module (its own throw, or one of its imports): say which, and that the
   // fix is in the module. The core's messages are already phrased for the reader and redacted.
   const what = error instanceof EventwireError ? error.message : describeError(error);
-  return `${prefix} it threw while loading: ${what} Fix the module and start again.`;
+  return `${prefix} it threw while loading: ${sentence(what)} Fix the module and start again.`;
 }

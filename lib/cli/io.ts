@@ -62,3 +62,13 @@ export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   return error.name === 'Error' || error.name === '' ? error.message : `${error.name}: ${error.message}`;
 }
+
+/**
+ * Ends `text` with a full stop unless it already ends a sentence, so that a hint can follow.
+ *
+ * @example
+ * sentence('boom'); // 'boom.'
+ */
+export function sentence(text: string): string {
+  return /[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
+}

@@ -1,0 +1,110 @@
+import { parseArgs } from 'node:util';
+import { runConsumerCommand, type ConsumerCommand } from './consumer-command.js';
+import { CliExit, exitCodes } from './exit.js';
+import { consumerHelp, generalHelp, packageVersion } from './help.js';
+import { defaultIo, say, sentence, type CliIo } from './io.js';
+
+/**
+ * The `eventwire` command line: `eventwire consumer <module>... [--topic X]... [--grace-ms N]`,
+ * `eventwire --help`, `eventwire consumer --help`, `eventwire --version`. Resolves with the
+ * exit code (0 clean stop, 1 runtime failure, 2 usage error, 3 a module failed to import) and
+ * never throws; expected failures are one `eventwire: ` line on stderr, without a stack trace.
+ *
+ * @example
+ * process.exitCode = await main(process.argv.slice(2));
+ */
+export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const cli: CliIo = { ...defaultIo(), ...io };
+  try {
+    return await dispatch(argv, cli);
+  } catch (error) {
+    if (error instanceof CliExit) {
+      say(cli, error.message);
+      return error.exitCode;
+    }
+    // A bug in the CLI or the core, not a user mistake: the stack helps whoever reports it.
+    cli.stderr.write(`eventwire: unexpected error, please report it: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return exitCodes.failure;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'consumer') return consumer(argv.slice(1), io);
+  const { values, positionals } = parse(argv, {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
+  });
+  if (values.help === true) {
+    io.stdout.write(generalHelp());
+    return exitCodes.ok;
+  }
+  if (values.version === true) {
+    io.stdout.write(`${packageVersion()}\n`);
+    return exitCodes.ok;
+  }
+  const [command] = positionals;
+  if (command === undefined) {
+    throw new CliExit(exitCodes.usage, 'no command given. Usage: eventwire consumer <module>... [--topic <topic>]... [--grace-ms <ms>]; see eventwire --help.');
+  }
+  throw new CliExit(exitCodes.usage, `unknown command "${command}". The command is "consumer"; see eventwire --help.`);
+}
+
+async function consumer(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    topic: { type: 'string', multiple: true },
+    'grace-ms': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help === true) {
+    io.stdout.write(consumerHelp());
+    return exitCodes.ok;
+  }
+  if (positionals.length === 0) {
+    throw new CliExit(
+      exitCodes.usage,
+      'no module given: name the module(s) that register your handlers, e.g. eventwire consumer ./dist/consumers.js; see eventwire consumer --help.',
+    );
+  }
+  const command: ConsumerCommand = {
+    modules: positionals,
+    topics: (values.topic as string[] | undefined) ?? [],
+    graceMs: graceMs(values['grace-ms'] as string | undefined),
+  };
+  return runConsumerCommand(command, io);
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+
+/** Strict parsing: an unknown option or a missing value is a usage error (exit 2). */
+function parse(argv: readonly string[], options: OptionSpec): { values: Record<string, unknown>; positionals: string[] } {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_')) throw error;
+    const help = options.topic === undefined ? 'eventwire --help' : 'eventwire consumer --help';
+    const known = Object.keys(options).map((name) => `--${name}`).join(', ');
+    const unknown = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? unknownOption(argv, options) : undefined;
+    if (unknown !== undefined) {
+      throw new CliExit(exitCodes.usage, `unknown option ${unknown}. The options are ${known}; see ${help}.`);
+    }
+    throw new CliExit(exitCodes.usage, `${sentence((error as Error).message)} See ${help}.`);
+  }
+}
+
+/** The first option `options` does not define, as written on the command line. */
+function unknownOption(argv: readonly string[], options: OptionSpec): string | undefined {
+  const { tokens } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: false, tokens: true });
+  const shorts = new Set(Object.values(options).map((option) => option.short));
+  const token = tokens.find((t) => t.kind === 'option' && !Object.hasOwn(options, t.name) && !shorts.has(t.name));
+  return token?.kind === 'option' ? token.rawName : undefined;
+}
+
+function graceMs(value: string | undefined): number {
+  if (value === undefined) return 30_000;
+  const ms = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(ms)) {
+    throw new CliExit(exitCodes.usage, `--grace-ms must be a whole number of milliseconds such as 30000, got ${JSON.stringify(value)}.`);
+  }
+  return ms;
+}

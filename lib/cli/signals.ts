@@ -1,0 +1,52 @@
+import type { SignalSource, StopSignal } from './io.js';
+
+const stopSignals: readonly StopSignal[] = ['SIGTERM', 'SIGINT'];
+
+/**
+ * SIGTERM and SIGINT, counted: the first asks for a graceful stop, the second for an
+ * immediate exit. While watched, neither kills the process by default, and the process stays
+ * alive although nothing else holds it (the memory broker holds no socket).
+ *
+ * @example
+ * const signals = watchSignals(process);
+ * const name = await signals.first; … await signals.second; … signals.dispose();
+ */
+export interface WatchedSignals {
+  /** Resolves with the first signal's name. */
+  readonly first: Promise<NodeJS.Signals>;
+  /** Resolves with the second signal's name. */
+  readonly second: Promise<NodeJS.Signals>;
+  /** Removes the listeners, giving the signals back their default behaviour. */
+  dispose(): void;
+}
+
+/**
+ * Starts watching SIGTERM and SIGINT on `source`.
+ *
+ * @example
+ * const signals = watchSignals(process);
+ */
+export function watchSignals(source: SignalSource): WatchedSignals {
+  let count = 0;
+  let onFirst: (signal: NodeJS.Signals) => void = () => {};
+  let onSecond: (signal: NodeJS.Signals) => void = () => {};
+  const first = new Promise<NodeJS.Signals>((resolve) => (onFirst = resolve));
+  const second = new Promise<NodeJS.Signals>((resolve) => (onSecond = resolve));
+  const listener = (signal: NodeJS.Signals): void => {
+    count += 1;
+    if (count === 1) onFirst(signal);
+    else if (count === 2) onSecond(signal);
+  };
+  for (const signal of stopSignals) source.on(signal, listener);
+  // Signal listeners do not keep the event loop alive; without this timer a process waiting
+  // only for a signal would end at once (with code 13, an unsettled top-level await in bin).
+  const keepAlive = setInterval(() => {}, 2 ** 30);
+  return {
+    first,
+    second,
+    dispose() {
+      clearInterval(keepAlive);
+      for (const signal of stopSignals) source.off(signal, listener);
+    },
+  };
+}
