@@ -1,7 +1,7 @@
 // The seed's order-service consumer and message handlers. Run it with the CLI:
 //   MESSAGING_BROKER=redis npx tsx lib/cli/bin.ts consumer examples/worker.ts
 import { z } from 'zod';
-import { createConsumer, getProducer, messageHandler, withSchema } from 'eventwire';
+import { createConsumer, getProducer, messageHandler, withSchema, type MessageContext } from 'eventwire';
 import './messaging.js';
 
 /** Stands in for the seed's injected `db` session. */
@@ -9,6 +9,9 @@ export const db = {
   orders: new Map<number, { userId: number; paid: boolean }>(),
   emails: [] as string[],
 };
+
+/** What the `context` factory adds to each handler's ctx; annotate it where a schema is used. */
+type Ctx = MessageContext<{ db: typeof db }>;
 
 const UserCreated = z.object({ id: z.number(), email: z.string() });
 const PaymentCompleted = z.object({ order_id: z.number() });
@@ -19,13 +22,13 @@ createConsumer({
   topics: ['user-events', 'payment-events'],
   context: () => ({ db }),
   handlers: {
-    'user.created': withSchema(UserCreated, async (event, ctx) => {
+    'user.created': withSchema(UserCreated, async (event, ctx: Ctx) => {
       const orderId = ctx.db.orders.size + 1;
       ctx.db.orders.set(orderId, { userId: event.data.id, paid: false });
       console.log(`order-service: welcome order ${orderId} for user ${event.data.id} <${event.data.email}> (event ${event.id} from ${event.source})`);
       await getProducer().send('orders.created', { order_id: orderId, user_id: event.data.id, user_email: event.data.email, total: 0 });
     }),
-    'payment.completed': withSchema(PaymentCompleted, async (event, ctx) => {
+    'payment.completed': withSchema(PaymentCompleted, async (event, ctx: Ctx) => {
       const order = ctx.db.orders.get(event.data.order_id);
       if (order !== undefined) order.paid = true;
       console.log(`order-service: order ${event.data.order_id} paid`);

@@ -103,7 +103,7 @@ describe('handler context', () => {
           },
         }),
         handlers: {
-          'user.created': withSchema(z.object({ id: z.number() }), async (event, ctx) => {
+          'user.created': withSchema(z.object({ id: z.number() }), async (event, ctx: MessageContext<{ db: string }>) => {
             sessions.push(`used ${ctx.db} for ${event.data.id}`);
             if (ctx.attempt === 1) throw new Error('first attempt fails');
             done.resolve(ctx);
