@@ -20,7 +20,7 @@ export interface ConformanceTarget {
 
 /** Opens "processes" (instances on their own connections) and closes them after each test. */
 export class Harness {
-  private readonly open: Messaging[] = [];
+  private readonly open: { messaging: Messaging; broker: Broker }[] = [];
 
   constructor(readonly target: ConformanceTarget) {}
 
@@ -32,12 +32,14 @@ export class Harness {
   process(options: Omit<MessagingOptions, 'broker'> = {}): { messaging: Messaging; broker: Broker } {
     const broker = this.target.connect();
     const messaging = createMessaging({ broker, source: 'conformance', logger: process.env.CONFORMANCE_LOG === '1' ? consoleLogger : silentLogger, ...options });
-    this.open.push(messaging);
+    this.open.push({ messaging, broker });
     return { messaging, broker };
   }
 
   async closeAll(): Promise<void> {
     const all = this.open.splice(0);
-    await Promise.all(all.map((messaging) => messaging.close({ timeoutMs: 1_000 }).catch(() => {})));
+    await Promise.all(all.map(({ messaging }) => messaging.close({ timeoutMs: 1_000 }).catch(() => {})));
+    // Some tests use a process's broker directly, which its instance never opened nor closes.
+    await Promise.all(all.map(({ broker }) => broker.close().catch(() => {})));
   }
 }

@@ -1,0 +1,480 @@
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { Assignment, EachMessagePayload, ICustomPartitioner, IHeaders, ISocketFactoryArgs, KafkaConfig, KafkaMessage, LogEntry, PartitionAssigner } from 'kafkajs';
+import type { Broker, BrokerCapabilities, BrokerConfig, DeliveryCallback, Headers, IncomingMessage, SubscribeRequest, Subscription } from '../lib/broker.js';
+import { EventwireError, InvalidArgumentError, MessagingClosedError, PublishError } from '../lib/errors.js';
+import { loadPeer } from '../lib/load-peer.js';
+import { consoleLogger, type Logger } from '../lib/logger.js';
+
+/**
+ * Options of {@link createKafkaBroker}.
+ *
+ * @example
+ * createKafkaBroker({ brokers: ['127.0.0.1:9092'], partitions: 6, clientOptions: { ssl: true } });
+ */
+export interface KafkaBrokerOptions {
+  /** Bootstrap servers as `host:port`. */
+  readonly brokers: readonly string[];
+  /** Client id shown in broker logs and quotas. Default `eventwire`. */
+  readonly clientId?: string;
+  /**
+   * Merged into the kafkajs `Kafka` configuration untouched (`ssl`, `sasl`, `connectionTimeout`,
+   * `retry`, ...); never logged. `brokers`, `logLevel` and `logCreator` are the adapter's.
+   */
+  readonly clientOptions?: Readonly<Record<string, unknown>>;
+  /** Partitions of the topics this adapter creates: the most members a group can use. Default 3. */
+  readonly partitions?: number;
+  /** A member silent this long is presumed dead and its partitions move. Default 30000. */
+  readonly sessionTimeoutMs?: number;
+  /** Heartbeat period, also while a callback runs; below `sessionTimeoutMs`. Default 3000. */
+  readonly heartbeatIntervalMs?: number;
+  /** How long a partition pauses after a callback rejected, before the redelivery. Default 1000. */
+  readonly redeliveryDelayMs?: number;
+  readonly logger?: Logger;
+}
+
+type KafkaModule = typeof import('kafkajs');
+type Settings = Required<Pick<KafkaBrokerOptions, 'partitions' | 'sessionTimeoutMs' | 'heartbeatIntervalMs' | 'redeliveryDelayMs'>>;
+
+const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: false, keyAffinity: true };
+const tunables = ['clientId', 'partitions', 'sessionTimeoutMs', 'heartbeatIntervalMs', 'redeliveryDelayMs'];
+/** How long close() waits for goodbyes (LeaveGroup, socket ends) before it ends the sockets. */
+const CLOSE_WAIT_MS = 3000;
+/** The fetch long-poll; stopping a consumer waits for it (kafkajs default 5000). */
+const FETCH_WAIT_MS = 1000;
+
+/**
+ * The Kafka transport (kafkajs); it connects on first use.
+ * - publish: idempotent producer, `acks: all`. The message key is the Kafka key (murmur2, as the
+ *   Java client), so a key keeps its partition and order; unkeyed messages go to partition 0, in
+ *   order. Missing topics are created with `partitions` partitions.
+ * - subscribe: one consumer per subscription. A member handles up to `concurrency` partitions at
+ *   once, each in order, and commits an offset once its callback resolved. A rejection rewinds the
+ *   partition and pauses it for `redeliveryDelayMs`. A new group starts at the end of the topic.
+ * - close() leaves callbacks in flight uncommitted, so that another member receives them again.
+ *
+ * @example
+ * const broker = createKafkaBroker({ brokers: ['127.0.0.1:9092'] });
+ * await broker.publish('orders', [{ key: '42', headers: {}, value: Buffer.from('{}') }]);
+ */
+export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
+  const settings = validate(options);
+  const logger = options.logger ?? consoleLogger;
+  const members = new Set<{ abandon(): Promise<void> }>();
+  const clients: { disconnect(): Promise<void> }[] = [];
+  const topicsReady = new Map<string, Promise<void>>();
+  const sockets = new Set<Socket>();
+  let closed = false;
+
+  const library = memo(async () => {
+    const loaded = await loadPeer<KafkaModule>('kafkajs', 'Kafka adapter');
+    // kafkajs is CommonJS: depending on the loader its exports are named or under `default`.
+    const lib = typeof loaded.Kafka === 'function' ? loaded : (loaded as unknown as { default: KafkaModule }).default;
+    const custom = (options.clientOptions ?? {}) as Partial<KafkaConfig>;
+    const connect = custom.socketFactory ?? openSocket;
+    const config: KafkaConfig = {
+      clientId: options.clientId ?? 'eventwire',
+      connectionTimeout: 3000, // kafkajs's 1 s is too short for TLS to a remote cluster
+      // Bounded, so that an unreachable cluster fails a publish after ~6 s instead of hanging.
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 3000 },
+      ...custom,
+      ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
+      brokers: [...options.brokers],
+      logLevel: lib.logLevel.WARN,
+      // After close(), kafkajs reports its own teardown, which nobody can act on.
+      logCreator: () => (entry) => closed || forwardLog(logger, entry),
+      // Tracked so that close() can end them: kafkajs leaves some open when a consumer stops
+      // during a rebalance, and reconnects while it retries after a disconnect.
+      socketFactory: (args) => {
+        const socket = connect(args);
+        if (closed) socket.destroy(new MessagingClosedError());
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+        return socket;
+      },
+    };
+    return { lib, kafka: new lib.Kafka(config) };
+  });
+  const connected = <T extends { connect(): Promise<void>; disconnect(): Promise<void> }>(client: T): Promise<T> => {
+    clients.push(client);
+    return client.connect().then(() => client);
+  };
+  const admin = memo(async () => connected((await library()).kafka.admin()));
+  const producer = memo(async () => {
+    const { lib, kafka } = await library();
+    // Keyed: the Java-compatible partitioner. Unkeyed: partition 0, where they keep their order
+    // (kafkajs would spread them round-robin).
+    const createPartitioner = (): ReturnType<ICustomPartitioner> => {
+      const byKey = lib.Partitioners.DefaultPartitioner();
+      return (args) => (args.message.key === undefined || args.message.key === null ? 0 : byKey(args));
+    };
+    return connected(kafka.producer({ idempotent: true, allowAutoTopicCreation: false, createPartitioner }));
+  });
+
+  const ensureTopics = async (topics: readonly string[]): Promise<void> => {
+    const missing = [...new Set(topics)].filter((topic) => !topicsReady.has(topic));
+    if (missing.length > 0) {
+      const specs = missing.map((topic) => ({ topic, numPartitions: settings.partitions }));
+      const created = admin().then((client) => client.createTopics({ topics: specs, waitForLeaders: true }));
+      const forget = (topic: string) => (error: unknown) => {
+        topicsReady.delete(topic); // the next call tries again
+        throw error;
+      };
+      for (const topic of missing) topicsReady.set(topic, created.then(() => {}, forget(topic)));
+    }
+    await Promise.all(topics.map((topic) => topicsReady.get(topic)));
+  };
+
+  const startMember = async (request: SubscribeRequest, deliver: DeliveryCallback): Promise<Subscription> => {
+    const { lib, kafka } = await library();
+    await ensureTopics(request.topics);
+    const offsets = await admin();
+    if (closed) throw new MessagingClosedError();
+    const { groupId, topics } = request;
+    const { sessionTimeoutMs, heartbeatIntervalMs, redeliveryDelayMs } = settings;
+    const consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: sessionTimeoutMs,
+      heartbeatInterval: heartbeatIntervalMs,
+      maxWaitTimeInMs: FETCH_WAIT_MS,
+      allowAutoTopicCreation: false,
+      // kafkajs's round-robin second, for groups shared with plain kafkajs consumers.
+      partitionAssigners: [bySubscription(lib), lib.PartitionAssigners.roundRobin],
+    });
+    let state: 'running' | 'draining' | 'closed' = 'running';
+    const isClosed = (): boolean => state === 'closed'; // for reads after an await, which TS narrows wrongly
+    let inFlight = 0;
+    const idle: (() => void)[] = [];
+    const timers = new Set<NodeJS.Timeout>();
+    const abandoned = deferred<'abandoned'>();
+    const ready = deferred();
+    const done = deferred();
+    // Failures surface through subscribe() or `closed`; unobserved, they must not crash the process.
+    ready.promise.catch(() => {});
+    done.promise.catch(() => {});
+    let positioning = Promise.resolve();
+    let running = Promise.resolve();
+    let stopping: Promise<void> | undefined;
+
+    const shutdown = (): Promise<void> =>
+      (stopping ??= (async () => {
+        for (const timer of timers) clearTimeout(timer);
+        await bounded(running, CLOSE_WAIT_MS); // disconnecting before run() settled can leave it consuming (kafkajs#1639)
+        await consumer.disconnect().catch((error: unknown) => logger.warn('Kafka consumer did not disconnect cleanly', { groupId, error }));
+        members.delete(member);
+      })());
+    const fail = (error: unknown): void => {
+      if (state === 'closed') return;
+      state = 'closed';
+      ready.reject(error);
+      done.reject(error);
+      void shutdown();
+    };
+    const member = {
+      abandon(): Promise<void> {
+        state = 'closed';
+        abandoned.resolve('abandoned');
+        for (const release of idle.splice(0)) release();
+        ready.reject(new MessagingClosedError());
+        done.resolve();
+        return shutdown();
+      },
+    };
+    members.add(member);
+
+    // kafkajs resolves "latest" lazily, at its first fetch, so a message published just after
+    // subscribe() resolved could be skipped. Instead, on each join, the partitions the group never
+    // committed are set to their current end: seek for this member, commit for the whole group.
+    const position = async (assignment: Record<string, number[]>): Promise<void> => {
+      const assigned = Object.keys(assignment);
+      if (assigned.length === 0) return;
+      const starts: { topic: string; partition: number; offset: string }[] = [];
+      for (const { topic, partitions } of await offsets.fetchOffsets({ groupId, topics: assigned })) {
+        const fresh = partitions.filter((p) => Number(p.offset) < 0 && assignment[topic]?.includes(p.partition));
+        if (fresh.length === 0) continue;
+        const ends = await offsets.fetchTopicOffsets(topic);
+        for (const { partition } of fresh) starts.push({ topic, partition, offset: ends.find((end) => end.partition === partition)?.high ?? '0' });
+      }
+      if (starts.length === 0) return;
+      for (const start of starts) consumer.seek(start);
+      await consumer.commitOffsets(starts);
+    };
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      if (state !== 'running') return; // kafkajs may rejoin while it stops
+      // On failure, the next join (after the rebalance or the restart that caused it) retries.
+      positioning = positioning
+        .then(() => position(payload.memberAssignment))
+        .then(ready.resolve, (error: unknown) => logger.warn('Could not position the Kafka consumer group', { groupId, error }));
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) logger.warn('Kafka consumer crashed; kafkajs restarts it', { groupId, error: payload.error });
+      else fail(payload.error);
+    });
+
+    // Rewinds and pauses the partition. On a throw the consumer is restarting after a crash: it
+    // resumes from the committed offset anyway, unpaused.
+    const redeliverLater = (topic: string, partition: number, offset: string): void => {
+      const partitions = [{ topic, partitions: [partition] }];
+      try {
+        consumer.seek({ topic, partition, offset });
+        consumer.pause(partitions);
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        try {
+          if (state === 'running') consumer.resume(partitions);
+        } catch {
+          // restarting, see above
+        }
+      }, redeliveryDelayMs);
+      timers.add(timer);
+    };
+
+    const eachMessage = async ({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> => {
+      // After abort or close, fetched messages stay uncommitted for the partition's next owner.
+      if (state !== 'running') return;
+      inFlight += 1;
+      // kafkajs heartbeats only between messages: a slow callback would cost this member its partitions.
+      const beat = setInterval(() => void heartbeat().catch(() => {}), heartbeatIntervalMs);
+      try {
+        const settled = Promise.resolve()
+          .then(() => deliver(toIncoming(topic, partition, message)))
+          .then(() => 'resolved' as const, () => 'rejected' as const);
+        const outcome = await Promise.race([settled, abandoned.promise]);
+        if (outcome === 'abandoned' || isClosed()) return;
+        if (outcome === 'rejected') return redeliverLater(topic, partition, message.offset);
+        const next = (BigInt(message.offset) + 1n).toString();
+        await consumer.commitOffsets([{ topic, partition, offset: next }]).catch((error: unknown) => {
+          // Typically a rebalance moved the partition: its next owner receives the message again.
+          logger.warn('Kafka offset commit failed; the message may be delivered again', { groupId, topic, partition, error });
+        });
+      } finally {
+        clearInterval(beat);
+        inFlight -= 1;
+        if (inFlight === 0) for (const release of idle.splice(0)) release();
+      }
+    };
+
+    const drain = async (): Promise<void> => {
+      if (state !== 'running') return;
+      state = 'draining';
+      try {
+        consumer.pause(topics.map((topic) => ({ topic })));
+      } catch {
+        // restarting after a crash: nothing is fetched
+      }
+      if (inFlight > 0) await new Promise<void>((resolve) => idle.push(resolve));
+      await shutdown();
+      state = 'closed';
+      done.resolve();
+    };
+
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...topics], fromBeginning: false });
+      const concurrency = Math.max(1, Math.floor(request.concurrency)); // kafkajs hangs with no worker
+      running = consumer.run({ autoCommit: false, partitionsConsumedConcurrently: concurrency, eachMessage });
+      running.catch(fail);
+      await ready.promise;
+    } catch (error) {
+      fail(error);
+      await shutdown();
+      throw error;
+    }
+    if (request.signal.aborted) void drain();
+    else request.signal.addEventListener('abort', () => void drain().catch(fail), { once: true });
+    return { closed: done.promise };
+  };
+
+  return {
+    name: 'kafka',
+    capabilities,
+    async publish(topic, messages, signal) {
+      if (closed) throw new MessagingClosedError();
+      signal?.throwIfAborted();
+      if (messages.length === 0) return;
+      const sent = (async () => {
+        await ensureTopics([topic]);
+        const records = messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: { ...m.headers } }));
+        await (await producer()).send({ topic, acks: -1, messages: records });
+      })();
+      try {
+        await abortable(sent, signal);
+      } catch (error) {
+        if ((signal?.aborted === true && error === signal.reason) || error instanceof EventwireError) throw error;
+        if (closed) throw new MessagingClosedError();
+        const detail = error instanceof Error ? error.message : String(error);
+        throw new PublishError(topic, `Kafka did not acknowledge ${messages.length} message(s) to "${topic}": ${detail}`, { cause: error });
+      }
+    },
+    async subscribe(request, deliver) {
+      if (closed) throw new MessagingClosedError();
+      return request.signal.aborted ? { closed: Promise.resolve() } : startMember(request, deliver);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const goodbyes = [...[...members].map((member) => member.abandon()), ...clients.map((client) => client.disconnect())];
+      await bounded(Promise.allSettled(goodbyes), CLOSE_WAIT_MS);
+      for (const socket of sockets) socket.destroy();
+    },
+  };
+}
+
+/**
+ * The factory used by `configureMessaging({ broker: 'kafka' })`: `url` is the bootstrap list and
+ * `brokerOptions` may hold `clientId`, `partitions` and the timings of {@link KafkaBrokerOptions}.
+ *
+ * @example
+ * const broker = kafkaBrokerFactory({ url: 'k1:9092,k2:9092', clientOptions: {}, brokerOptions: { partitions: 6 }, logger });
+ */
+export function kafkaBrokerFactory(config: BrokerConfig): Broker {
+  const unknown = Object.keys(config.brokerOptions).find((key) => !tunables.includes(key));
+  if (unknown !== undefined) {
+    throw new InvalidArgumentError('brokerOptions', `Unknown Kafka broker option \`${unknown}\` in \`brokerOptions\`; expected one of ${tunables.join(', ')}.`);
+  }
+  return createKafkaBroker({
+    ...(config.brokerOptions as Omit<KafkaBrokerOptions, 'brokers'>),
+    brokers: config.url.split(',').map((address) => address.trim()).filter((address) => address !== ''),
+    clientOptions: config.clientOptions,
+    logger: config.logger,
+  });
+}
+
+function validate(options: KafkaBrokerOptions): Settings {
+  const { brokers, clientId, clientOptions } = options;
+  if (!Array.isArray(brokers) || brokers.length === 0) {
+    throw new InvalidArgumentError('brokers', `Expected \`brokers\` to be a non-empty array of "host:port" strings, got ${show(brokers)}.`);
+  }
+  for (const address of brokers as unknown[]) {
+    const port = typeof address === 'string' ? Number(/^[^\s:/,]+:(\d{1,5})$/.exec(address)?.[1]) : NaN;
+    if (!(port >= 1 && port <= 65535)) throw new InvalidArgumentError('brokers', `Expected every entry of \`brokers\` to be "host:port", got ${show(address)}.`);
+  }
+  if (clientId !== undefined && (typeof clientId !== 'string' || clientId === '')) {
+    throw new InvalidArgumentError('clientId', `Expected \`clientId\` to be a non-empty string, got ${show(clientId)}.`);
+  }
+  if (clientOptions !== undefined && (typeof clientOptions !== 'object' || clientOptions === null || Array.isArray(clientOptions))) {
+    throw new InvalidArgumentError('clientOptions', `Expected \`clientOptions\` to be an object, got ${show(clientOptions)}.`);
+  }
+  const integer = (name: keyof Settings, fallback: number, min: 0 | 1): number => {
+    const value: unknown = options[name] ?? fallback;
+    if (typeof value === 'number' && Number.isInteger(value) && value >= min) return value;
+    throw new InvalidArgumentError(name, `Expected \`${name}\` to be a ${min === 1 ? 'positive' : 'non-negative'} integer, got ${show(value)}.`);
+  };
+  const settings: Settings = {
+    partitions: integer('partitions', 3, 1),
+    sessionTimeoutMs: integer('sessionTimeoutMs', 30_000, 1),
+    heartbeatIntervalMs: integer('heartbeatIntervalMs', 3_000, 1),
+    redeliveryDelayMs: integer('redeliveryDelayMs', 1_000, 0),
+  };
+  const { heartbeatIntervalMs: beat, sessionTimeoutMs: session } = settings;
+  if (beat >= session) {
+    throw new InvalidArgumentError('heartbeatIntervalMs', `Expected \`heartbeatIntervalMs\` (${beat}) to be lower than \`sessionTimeoutMs\` (${session}); a third of it is usual.`);
+  }
+  return settings;
+}
+
+function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
+  const key = message.key === null ? undefined : message.key.toString('utf8');
+  // Kafka keeps no per-message delivery count.
+  return { topic, key, headers: decodeHeaders(message.headers), value: message.value ?? Buffer.alloc(0), id: `${partition}:${message.offset}`, deliveryCount: undefined };
+}
+
+function decodeHeaders(headers: IHeaders | undefined): Headers {
+  const decoded: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(headers ?? {})) {
+    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw; // a repeated header: the last one wins
+    if (value !== undefined) decoded[name] = value.toString();
+  }
+  return decoded;
+}
+
+/** Forwards kafkajs warnings and errors with chosen fields only: entries can hold stacks and payloads. */
+function forwardLog(logger: Logger, { level, namespace, log }: LogEntry): void {
+  // The adapter bounds the idempotent producer's retries on purpose (see `retry`).
+  if (log.message.startsWith('Limiting retries for the idempotent producer')) return;
+  const fields: Record<string, unknown> = { namespace };
+  for (const name of ['broker', 'groupId', 'topic', 'retryCount', 'error']) if (log[name] !== undefined) fields[name] = log[name];
+  if (Number(level) <= 1) logger.error(`kafkajs: ${log.message}`, fields);
+  else logger.warn(`kafkajs: ${log.message}`, fields);
+}
+
+/**
+ * Round-robin over the members subscribed to each topic. kafkajs's own assigner spreads the
+ * leader's topics over all members, so in a group whose members subscribe to different topics
+ * some partitions would reach members that drop them, and others nobody.
+ */
+function bySubscription(lib: KafkaModule): PartitionAssigner {
+  const { MemberMetadata, MemberAssignment } = lib.AssignerProtocol;
+  const name = 'EventwireRoundRobin';
+  return ({ cluster }) => ({
+    name,
+    version: 0,
+    protocol: ({ topics }) => ({ name, metadata: MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }) }),
+    async assign({ members }) {
+      const wants = members
+        .map(({ memberId, memberMetadata }) => ({ memberId, topics: MemberMetadata.decode(memberMetadata)?.topics ?? [], plan: {} as Assignment }))
+        .sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
+      const topics = [...new Set(wants.flatMap((member) => member.topics))].sort();
+      await cluster.addMultipleTargetTopics(topics); // the leader may not know the others' topics
+      let turn = 0;
+      for (const topic of topics) {
+        const takers = wants.filter((member) => member.topics.includes(topic));
+        for (const { partitionId } of cluster.findTopicPartitionMetadata(topic)) {
+          const { plan } = takers[turn++ % takers.length] as (typeof takers)[number];
+          (plan[topic] ??= []).push(partitionId);
+        }
+      }
+      return wants.map(({ memberId, plan }) => ({ memberId, memberAssignment: MemberAssignment.encode({ version: 0, assignment: plan, userData: Buffer.alloc(0) }) }));
+    },
+  });
+}
+
+/** kafkajs's own socket factory, which it does not export. */
+function openSocket({ host, port, ssl, onConnect }: ISocketFactoryArgs): Socket {
+  const socket = ssl ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect) : netConnect({ host, port }, onConnect);
+  socket.setKeepAlive(true, 60_000);
+  return socket;
+}
+
+/** Creates once, on first call; after a failure the next call tries again. */
+function memo<T>(create: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () =>
+    (pending ??= create().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    }));
+}
+
+function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+/** Waits for `work` at most `ms`; never rejects. */
+async function bounded(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+/** `work`, or the signal's reason once it aborts; `work` may still settle later, unobserved. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  work.catch(() => {});
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string' || Array.isArray(value)) return JSON.stringify(value);
+  return typeof value === 'object' && value !== null ? 'an object' : String(value);
+}

@@ -1,0 +1,316 @@
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { Kafka, Partitioners, logLevel, type KafkaMessage } from 'kafkajs';
+import { createKafkaBroker, kafkaBrokerFactory, type KafkaBrokerOptions } from '../../adapters/kafka.js';
+import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage } from '../../lib/broker.js';
+import { InvalidArgumentError, MessagingClosedError, PublishError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import { brokers, requireBroker } from '../support/require-broker.js';
+import { collector, deferred, withTimeout } from '../support/wait.js';
+
+const bootstrap = brokers.kafka.url.split(',');
+/** Fast group settings: Kafka 4 accepts session timeouts from 6 s. */
+const fast = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000, redeliveryDelayMs: 200 } as const;
+
+interface LogLine {
+  readonly level: string;
+  readonly message: string;
+  readonly fields: Record<string, unknown> | undefined;
+}
+
+function capture(): Logger & { readonly lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+const unique = (what: string): string => `eventwire-test-${what}-${randomUUID().slice(0, 8)}`;
+const text = (value: string, key?: string, headers: Record<string, string> = {}): OutgoingMessage => ({ key, headers, value: Buffer.from(value) });
+
+describe('Kafka adapter', function () {
+  this.timeout(30_000);
+  const opened: Broker[] = [];
+  const controllers: AbortController[] = [];
+  const releases: (() => void)[] = [];
+
+  const open = (options: Partial<KafkaBrokerOptions> = {}): Broker => {
+    const broker = createKafkaBroker({ brokers: bootstrap, ...fast, logger: capture(), ...options });
+    opened.push(broker);
+    return broker;
+  };
+  const subscribe = async (broker: Broker, groupId: string, topics: string[], deliver: DeliveryCallback, concurrency = 1) => {
+    const controller = new AbortController();
+    controllers.push(controller);
+    const subscription = await broker.subscribe({ groupId, topics, concurrency, signal: controller.signal }, deliver);
+    return { controller, subscription };
+  };
+
+  before(async function () {
+    await requireBroker(this, 'kafka');
+  });
+
+  afterEach(async () => {
+    for (const release of releases.splice(0)) release();
+    for (const controller of controllers.splice(0)) controller.abort();
+    await Promise.all(opened.splice(0).map((broker) => broker.close()));
+  });
+
+  it('writes plain Kafka records: value bytes, key, string headers, partition by key', async () => {
+    const broker = open();
+    const topic = unique('wire');
+    const payload = Buffer.from([0x7b, 0x7d, 0x00, 0xff]);
+    await broker.publish(topic, [
+      { key: 'user-7', headers: { 'content-type': 'application/json', trace: 'abc' }, value: payload },
+      text('second', 'user-7'),
+      text('unkeyed'),
+    ]);
+
+    const raw = new Kafka({ brokers: bootstrap, logLevel: logLevel.NOTHING });
+    const admin = raw.admin();
+    const consumer = raw.consumer({ groupId: unique('raw') });
+    try {
+      await admin.connect();
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      const partitions = metadata.topics[0]?.partitions ?? [];
+      assert.equal(partitions.length, 3, 'topics are created with 3 partitions by default');
+
+      const seen = collector<{ partition: number; message: KafkaMessage }>(3);
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ partition, message }) => seen.push({ partition, message }) });
+      const records = await withTimeout(seen.done, 15_000, 'the raw consumer to read 3 records');
+
+      const byValue = (value: string) => records.find((r) => r.message.value?.toString('latin1') === value);
+      const first = byValue(payload.toString('latin1'));
+      const second = byValue('second');
+      const unkeyed = byValue('unkeyed');
+      assert.ok(first && second && unkeyed);
+      assert.deepEqual(first.message.value, payload);
+      assert.equal(first.message.key?.toString(), 'user-7');
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(first.message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+        { 'content-type': 'application/json', trace: 'abc' },
+      );
+      assert.equal(unkeyed.message.key, null);
+      assert.equal(unkeyed.partition, 0, 'unkeyed messages share partition 0, to keep their order');
+      assert.equal(second.partition, first.partition, 'one key, one partition');
+      assert.ok(Number(second.message.offset) > Number(first.message.offset), 'a batch keeps its order');
+      const partitionMetadata = partitions.map((p) => ({ partitionId: p.partitionId, leader: p.leader, partitionErrorCode: 0, replicas: p.replicas, isr: p.isr }));
+      const expected = Partitioners.DefaultPartitioner()({ topic, partitionMetadata, message: { key: 'user-7', value: null } });
+      assert.equal(first.partition, expected, 'the Java-compatible murmur2 partitioner places the key');
+    } finally {
+      await consumer.disconnect();
+      await admin.disconnect();
+    }
+  });
+
+  it('round-trips a message to a subscriber', async () => {
+    const broker = open();
+    assert.equal(broker.name, 'kafka');
+    assert.deepEqual(broker.capabilities, { persistent: true, deliveryCount: false, keyAffinity: true });
+    const topic = unique('roundtrip');
+    const received = deferred<IncomingMessage>();
+    await subscribe(broker, unique('group'), [topic], async (m) => received.resolve(m));
+    await broker.publish(topic, [text('{"id":1}', 'k1', { 'x-event': 'created' })]);
+    const message = await withTimeout(received.promise, 10_000, 'the message');
+    assert.equal(message.topic, topic);
+    assert.equal(message.key, 'k1');
+    assert.deepEqual(message.headers, { 'x-event': 'created' });
+    assert.equal(message.value.toString(), '{"id":1}');
+    assert.match(message.id, /^\d+:0$/);
+    assert.equal(message.deliveryCount, undefined);
+  });
+
+  it('starts a new group at the end of the topic', async () => {
+    const broker = open();
+    const topic = unique('end');
+    await broker.publish(topic, [text('before', 'k')]);
+    const seen = collector<string>(1);
+    await subscribe(broker, unique('group'), [topic], async (m) => seen.push(m.value.toString()));
+    await broker.publish(topic, [text('after', 'k')]);
+    assert.deepEqual(await withTimeout(seen.done, 10_000, 'the message published after subscribing'), ['after']);
+  });
+
+  it('shares the messages of a group between its members, one key per member', async () => {
+    const [a, b] = [open(), open()];
+    const topic = unique('share');
+    const group = unique('group');
+    const all = collector<string>(30);
+    const owner = new Map<string, Set<string>>();
+    const member = (name: string): DeliveryCallback => async (m) => {
+      owner.set(m.key ?? '', (owner.get(m.key ?? '') ?? new Set()).add(name));
+      all.push(`${name}:${m.value.toString()}`);
+    };
+    await subscribe(a, group, [topic], member('a'));
+    await subscribe(b, group, [topic], member('b'));
+    await a.publish(topic, Array.from({ length: 30 }, (_, i) => text(String(i), `key-${i}`)));
+    const items = await withTimeout(all.done, 15_000, '30 messages across the group');
+    assert.deepEqual(items.map((item) => Number(item.split(':')[1])).sort((x, y) => x - y), Array.from({ length: 30 }, (_, i) => i));
+    assert.ok(items.some((item) => item.startsWith('a:')) && items.some((item) => item.startsWith('b:')), 'both members got messages');
+    for (const [key, names] of owner) assert.equal(names.size, 1, `key ${key} reached one member`);
+  });
+
+  it('serves members of one group that subscribe to different topics', async () => {
+    const [a, b] = [open(), open()];
+    const [orders, payments] = [unique('orders'), unique('payments')];
+    const group = unique('group');
+    const toA = collector<string>(3);
+    const toB = collector<string>(3);
+    await subscribe(a, group, [orders], async (m) => toA.push(`${m.topic === orders ? 'orders' : 'other'}:${m.value.toString()}`));
+    await subscribe(b, group, [payments], async (m) => toB.push(`${m.topic === payments ? 'payments' : 'other'}:${m.value.toString()}`));
+    await a.publish(orders, ['1', '2', '3'].map((v) => text(v, `k${v}`)));
+    await a.publish(payments, ['1', '2', '3'].map((v) => text(v, `k${v}`)));
+    assert.deepEqual((await withTimeout(toA.done, 10_000, 'the orders')).sort(), ['orders:1', 'orders:2', 'orders:3']);
+    assert.deepEqual((await withTimeout(toB.done, 10_000, 'the payments')).sort(), ['payments:1', 'payments:2', 'payments:3']);
+  });
+
+  it('gives every group every message, unkeyed ones in order', async () => {
+    const broker = open();
+    const topic = unique('fanout');
+    const first = collector<string>(5);
+    const second = collector<string>(5);
+    await subscribe(broker, unique('g1'), [topic], async (m) => first.push(m.value.toString()));
+    await subscribe(broker, unique('g2'), [topic], async (m) => second.push(m.value.toString()));
+    for (const value of ['0', '1', '2', '3', '4']) await broker.publish(topic, [text(value)]);
+    assert.deepEqual(await withTimeout(first.done, 10_000, 'group 1'), ['0', '1', '2', '3', '4']);
+    assert.deepEqual(await withTimeout(second.done, 10_000, 'group 2'), ['0', '1', '2', '3', '4']);
+  });
+
+  it('keeps the order of each key with concurrency across partitions', async () => {
+    const broker = open();
+    const topic = unique('order');
+    const seen = collector<IncomingMessage>(30);
+    await subscribe(broker, unique('group'), [topic], async (m) => seen.push(m), 3);
+    const batch = Array.from({ length: 30 }, (_, i) => text(String(Math.floor(i / 3)), `key-${i % 3}`));
+    await broker.publish(topic, batch.slice(0, 15));
+    await broker.publish(topic, batch.slice(15));
+    const messages = await withTimeout(seen.done, 15_000, '30 messages');
+    for (const key of ['key-0', 'key-1', 'key-2']) {
+      const values = messages.filter((m) => m.key === key).map((m) => Number(m.value.toString()));
+      assert.deepEqual(values, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], `order of ${key}`);
+    }
+  });
+
+  it('delivers a message again, from the same offset, after its callback rejected', async () => {
+    const broker = open();
+    const topic = unique('retry');
+    const seen = collector<IncomingMessage>(3);
+    let failed = false;
+    await subscribe(broker, unique('group'), [topic], async (m) => {
+      seen.push(m);
+      if (!failed) {
+        failed = true;
+        throw new Error('handler failed');
+      }
+    });
+    await broker.publish(topic, [text('a', 'k'), text('b', 'k')]);
+    const [first, again, next] = await withTimeout(seen.done, 10_000, 'the redelivery and the next message');
+    assert.ok(first && again && next);
+    assert.equal(again.id, first.id, 'same partition and offset');
+    assert.equal(again.value.toString(), 'a');
+    assert.equal(next.value.toString(), 'b', 'the next message waits for the redelivered one');
+  });
+
+  it('hands the in-flight message of a closed member to another member', async () => {
+    const [a, b] = [open(), open()];
+    const topic = unique('crash');
+    const group = unique('group');
+    const first = deferred<{ name: string; id: string }>();
+    const second = deferred<{ name: string; id: string }>();
+    const blocked = deferred();
+    releases.push(() => blocked.resolve());
+    let deliveries = 0;
+    const member = (name: string): DeliveryCallback => async (m) => {
+      deliveries += 1;
+      if (deliveries === 1) {
+        first.resolve({ name, id: m.id });
+        await blocked.promise; // the "process" dies while handling it
+      } else second.resolve({ name, id: m.id });
+    };
+    await subscribe(a, group, [topic], member('a'));
+    await subscribe(b, group, [topic], member('b'));
+    await a.publish(topic, [text('work', 'k')]);
+    const taken = await withTimeout(first.promise, 10_000, 'the first delivery');
+
+    const started = Date.now();
+    await (taken.name === 'a' ? a : b).close();
+    assert.ok(Date.now() - started < 5000, `close() returned after ${Date.now() - started} ms`);
+    const redelivered = await withTimeout(second.promise, 20_000, 'the redelivery to the surviving member');
+    assert.notEqual(redelivered.name, taken.name);
+    assert.equal(redelivered.id, taken.id);
+  });
+
+  it('on abort, finishes and commits in-flight callbacks before closing', async () => {
+    const broker = open();
+    const topic = unique('drain');
+    const group = unique('group');
+    const received = deferred();
+    const release = deferred();
+    releases.push(() => release.resolve());
+    let closedEarly: boolean | undefined;
+    let settled = false;
+    const { controller, subscription } = await subscribe(broker, group, [topic], async () => {
+      received.resolve();
+      await release.promise;
+      closedEarly = settled;
+    });
+    void subscription.closed.then(() => (settled = true));
+    await broker.publish(topic, [text('old', 'k')]);
+    await withTimeout(received.promise, 10_000, 'the first delivery');
+    controller.abort();
+    release.resolve();
+    await withTimeout(subscription.closed, 15_000, 'the subscription to close');
+    assert.equal(closedEarly, false, 'closed settled only after the callback finished');
+
+    const seen = collector<string>(1);
+    await subscribe(open(), group, [topic], async (m) => seen.push(m.value.toString()));
+    await broker.publish(topic, [text('new', 'k')]);
+    assert.deepEqual(await withTimeout(seen.done, 10_000, 'the new message'), ['new'], 'the old message was committed');
+  });
+
+  it('validates its options', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ brokers: [] }, 'Expected `brokers` to be a non-empty array of "host:port" strings, got [].'],
+      [{ brokers: ['localhost'] }, 'Expected every entry of `brokers` to be "host:port", got "localhost".'],
+      [{ brokers: ['h:70000'] }, 'Expected every entry of `brokers` to be "host:port", got "h:70000".'],
+      [{ partitions: 0 }, 'Expected `partitions` to be a positive integer, got 0.'],
+      [{ partitions: 1.5 }, 'Expected `partitions` to be a positive integer, got 1.5.'],
+      [{ sessionTimeoutMs: '6000' }, 'Expected `sessionTimeoutMs` to be a positive integer, got "6000".'],
+      [{ redeliveryDelayMs: -1 }, 'Expected `redeliveryDelayMs` to be a non-negative integer, got -1.'],
+      [{ clientId: '' }, 'Expected `clientId` to be a non-empty string, got "".'],
+      [{ clientOptions: [] }, 'Expected `clientOptions` to be an object, got [].'],
+      [
+        { sessionTimeoutMs: 6000, heartbeatIntervalMs: 6000 },
+        'Expected `heartbeatIntervalMs` (6000) to be lower than `sessionTimeoutMs` (6000); a third of it is usual.',
+      ],
+    ];
+    for (const [options, message] of cases) {
+      assert.throws(() => createKafkaBroker({ brokers: bootstrap, ...options } as KafkaBrokerOptions), (error: unknown) => {
+        assert.ok(error instanceof InvalidArgumentError);
+        assert.equal(error.message, message);
+        return true;
+      });
+    }
+    const config = { url: 'k1:9092, k2:9093', clientOptions: {}, logger: capture() };
+    assert.equal(kafkaBrokerFactory({ ...config, brokerOptions: { partitions: 6 } }).name, 'kafka');
+    assert.throws(() => kafkaBrokerFactory({ ...config, brokerOptions: { partition: 6 } }), /Unknown Kafka broker option `partition` in `brokerOptions`/);
+  });
+
+  it('rejects a publish to an unreachable broker in bounded time, without logging secrets', async function () {
+    this.timeout(20_000);
+    const logger = capture();
+    const broker = open({ brokers: ['127.0.0.1:1'], logger, clientOptions: { sasl: { mechanism: 'plain', username: 'svc', password: 'hunter2-secret' } } });
+    const started = Date.now();
+    await assert.rejects(broker.publish(unique('nowhere'), [text('x')]), PublishError);
+    assert.ok(Date.now() - started < 15_000, `rejected after ${Date.now() - started} ms`);
+    assert.ok(logger.lines.length > 0, 'kafkajs errors are forwarded');
+    assert.ok(!JSON.stringify(logger.lines).includes('hunter2-secret'));
+
+    const aborted = Date.now();
+    await assert.rejects(broker.publish(unique('nowhere'), [text('x')], AbortSignal.timeout(100)), { name: 'TimeoutError' });
+    assert.ok(Date.now() - aborted < 2000, 'the AbortSignal ends the wait');
+
+    await broker.close();
+    await assert.rejects(broker.publish('t', [text('x')]), MessagingClosedError);
+  });
+});
