@@ -8,7 +8,7 @@ export {
   resetMessaging,
   runConsumers,
 } from './default-messaging.js';
-export { createMessaging, eventNameHeader } from './messaging.js';
+export { createMessaging, eventIdHeader, eventNameHeader } from './messaging.js';
 export type { Messaging, PublishEventOptions, PublishListener } from './messaging.js';
 export type { Consumer } from './consumer.js';
 export type { ConsumerOptions, HandlingOptions, MessageHandlerOptions } from './consumer-options.js';

@@ -29,6 +29,8 @@ export interface PublishEventOptions {
 
 /** Header naming the event, so routers need not parse the payload. */
 export const eventNameHeader = 'eventwire-event';
+/** Header carrying the event's id (RabbitMQ also uses it as `messageId`). */
+export const eventIdHeader = 'eventwire-id';
 
 /** Called with each batch the broker acknowledged. */
 export type PublishListener = (topic: string, messages: readonly OutgoingMessage[]) => void;
@@ -126,7 +128,7 @@ export function createMessaging(options: MessagingOptions = {}, registry: Consum
     }
     expectTopic('topic', topic);
     const event = createEvent(name, data, resolved.source);
-    const headers = { ...eventOptions.headers, [eventNameHeader]: name };
+    const headers = { ...eventOptions.headers, [eventNameHeader]: name, [eventIdHeader]: event.id };
     const message = publisher.encode(topic, event, { headers, ...(eventOptions.key === undefined ? {} : { key: eventOptions.key }) });
     return { topic, event, message };
   };

@@ -67,6 +67,7 @@ describe('publishing', () => {
     assert.deepEqual(Object.keys(event).sort(), ['data', 'id', 'name', 'source', 'timestamp']);
     assert.deepEqual(recorder.messages[0]?.payload, event);
     assert.equal(recorder.messages[0]?.headers['eventwire-event'], 'user.updated');
+    assert.equal(recorder.messages[0]?.headers['eventwire-id'], event.id);
     await messaging.close();
     await assert.rejects(messaging.publishEvent('x', {}, { topic: 't' }), MessagingClosedError);
     await assert.rejects(messaging.getProducer().send('t', {}), MessagingClosedError);

@@ -1,0 +1,430 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options, SocketOptions } from 'amqplib';
+import type {
+  Broker,
+  BrokerCapabilities,
+  BrokerConfig,
+  DeliveryCallback,
+  OutgoingMessage,
+  SubscribeRequest,
+  Subscription,
+  TopicKeeper,
+} from '../lib/broker.js';
+import { InvalidArgumentError, MessagingClosedError } from '../lib/errors.js';
+import { loadPeer } from '../lib/load-peer.js';
+import { consoleLogger, type Logger } from '../lib/logger.js';
+import { redactUrl } from '../lib/redact.js';
+import { describe, expectFunction, expectInteger, expectKnownKeys, expectObject, expectString } from '../lib/validate.js';
+
+/**
+ * Options of {@link createRabbitMqBroker}.
+ *
+ * @example
+ * const options: RabbitMqBrokerOptions = { url: 'amqp://guest:guest@127.0.0.1:5672', prefetch: 10 };
+ */
+export interface RabbitMqBrokerOptions {
+  /** `amqp://` or `amqps://` URL; its password is redacted from every log line. */
+  readonly url: string;
+  /** Socket options handed to amqplib's `connect` untouched (TLS, timeouts); never logged. */
+  readonly clientOptions?: Readonly<Record<string, unknown>>;
+  /** The durable topic exchange every topic is routed through. Default `eventwire`. */
+  readonly exchange?: string;
+  /** Unacknowledged messages per consumer. Default: the subscription's concurrency. */
+  readonly prefetch?: number;
+  /** Wait before each reconnection attempt after the connection dropped. Default 1000 ms. */
+  readonly reconnectDelayMs?: number;
+  readonly logger?: Logger;
+}
+
+/** The key travels in this header; RabbitMQ's routing key carries the topic. */
+const KEY_HEADER = 'eventwire-key';
+/** When a message carries its event id here, it becomes the AMQP `messageId`. */
+const EVENT_ID_HEADER = 'eventwire-id';
+/** A rejected message waits this long before its nack, so that a failing message does not spin hot. */
+const REDELIVERY_DELAY_MS = 200;
+const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: false, keyAffinity: false };
+const ignore = (): void => {};
+
+interface Session {
+  readonly model: ChannelModel;
+  readonly publisher: ConfirmChannel;
+}
+
+interface Delivery {
+  readonly channel: Channel;
+  readonly topic: string;
+  readonly message: ConsumeMessage;
+}
+
+interface Member {
+  readonly request: SubscribeRequest;
+  readonly deliver: DeliveryCallback;
+  readonly finish: () => void;
+  channel: Channel | undefined;
+  tags: string[];
+  /** Delivered (prefetched) but not started; returned to the queue when the member stops. */
+  waiting: Delivery[];
+  inFlight: number;
+  attaching: Promise<void> | undefined;
+  stopping: boolean;
+  idle: (() => void) | undefined;
+}
+
+/**
+ * A broker over RabbitMQ: one durable topic exchange (routing key = topic), one durable queue
+ * `<group>.<topic>` per group and topic, publisher confirms, manual acks. Messages are persistent
+ * `application/json` with the caller's headers, the key in `eventwire-key` and as `messageId` the
+ * `eventwire-id` header or a fresh UUID. Connects on first use and reconnects by itself; while the
+ * connection is down, publishing rejects (the core wraps it in a PublishError). Deliveries are at
+ * least once: a message whose ack was lost with the connection comes again.
+ *
+ * @example
+ * const broker = createRabbitMqBroker({ url: 'amqp://guest:guest@127.0.0.1:5672' });
+ * await broker.publish('orders', [{ headers: {}, value: Buffer.from('{}') }]);
+ */
+export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & TopicKeeper {
+  const { url, clientOptions, exchange, prefetch, reconnectDelayMs, logger } = validateOptions(options);
+  const where = { broker: 'rabbitmq', url: redactUrl(url), exchange };
+  const members = new Set<Member>();
+  let session: Promise<Session> | undefined;
+  let liveModel: ChannelModel | undefined;
+  let closed = false;
+  let outage = false;
+  let recoveryTimer: NodeJS.Timeout | undefined;
+
+  const connection = (): Promise<Session> => {
+    if (closed) return Promise.reject(new MessagingClosedError());
+    if (session !== undefined) return session;
+    const attempt: Promise<Session> = open().catch((error: unknown) => {
+      if (session === attempt) session = undefined;
+      throw error;
+    });
+    return (session = attempt);
+  };
+
+  async function open(): Promise<Session> {
+    const amqp = await loadPeer<typeof import('amqplib')>('amqplib', 'RabbitMQ adapter');
+    const model = await amqp.connect(url, clientOptions as SocketOptions);
+    model.on('error', (error: Error) => logger.warn('RabbitMQ connection error', { ...where, error }));
+    model.on('blocked', (reason: string) => logger.warn('RabbitMQ blocks publishing (resource alarm)', { ...where, reason }));
+    model.on('close', () => {
+      if (liveModel !== model) return;
+      liveModel = undefined;
+      session = undefined;
+      if (closed) return;
+      outage = true;
+      logger.warn('RabbitMQ connection lost; reconnecting', { ...where, reconnectDelayMs });
+      scheduleRecovery();
+    });
+    let publisher: ConfirmChannel;
+    try {
+      publisher = await model.createConfirmChannel();
+      publisher.on('error', (error: Error) => logger.warn('RabbitMQ publishing channel failed', { ...where, error }));
+      // One connection per broker: a lost publishing channel is handled like a lost connection.
+      publisher.on('close', () => void (liveModel === model ? model.close().catch(ignore) : undefined));
+      await publisher.assertExchange(exchange, 'topic', { durable: true });
+      if (closed) throw new MessagingClosedError();
+    } catch (error) {
+      await shut(model);
+      throw error;
+    }
+    liveModel = model;
+    if (outage) logger.info('RabbitMQ connection restored', where);
+    outage = false;
+    return { model, publisher };
+  }
+
+  function scheduleRecovery(): void {
+    if (closed || recoveryTimer !== undefined || members.size === 0) return;
+    recoveryTimer = setTimeout(() => {
+      recoveryTimer = undefined;
+      connection()
+        .then(async (current) => {
+          for (const member of members) if (member.channel === undefined) await attach(member, current);
+        })
+        .catch((error: unknown) => {
+          logger.warn('RabbitMQ reconnection failed; retrying', { ...where, error });
+          scheduleRecovery();
+        });
+    }, reconnectDelayMs);
+  }
+
+  function attach(member: Member, current: Session): Promise<void> {
+    member.attaching ??= declareAndConsume(member, current).finally(() => (member.attaching = undefined));
+    return member.attaching;
+  }
+
+  async function declareAndConsume(member: Member, current: Session): Promise<void> {
+    if (member.stopping || member.channel !== undefined) return;
+    const { groupId, topics, concurrency } = member.request;
+    const channel = await current.model.createChannel();
+    channel.on('error', (error: Error) => logger.warn('RabbitMQ consumer channel failed', { ...where, groupId, error }));
+    channel.on('close', () => {
+      if (member.channel !== channel) return;
+      member.channel = undefined;
+      member.waiting = [];
+      scheduleRecovery();
+    });
+    try {
+      // Per-consumer prefetch (not RabbitMQ's deprecated global QoS); `waiting` caps the total.
+      await channel.prefetch(prefetch ?? concurrency);
+      for (const topic of topics) {
+        await channel.assertQueue(`${groupId}.${topic}`, { durable: true });
+        await channel.bindQueue(`${groupId}.${topic}`, exchange, topic);
+      }
+      member.channel = channel;
+      member.tags = [];
+      for (const topic of topics) {
+        const onMessage = (message: ConsumeMessage | null): void => received(member, channel, topic, message);
+        const { consumerTag } = await channel.consume(`${groupId}.${topic}`, onMessage, { noAck: false });
+        member.tags.push(consumerTag);
+      }
+    } catch (error) {
+      if (member.channel === channel) member.channel = undefined;
+      await shut(channel);
+      throw error;
+    }
+  }
+
+  function received(member: Member, channel: Channel, topic: string, message: ConsumeMessage | null): void {
+    if (message === null) {
+      logger.warn('RabbitMQ cancelled a consumer (queue deleted?); subscribing again', { ...where, topic });
+      void channel.close().catch(ignore);
+      return;
+    }
+    member.waiting.push({ channel, topic, message });
+    pump(member);
+  }
+
+  function pump(member: Member): void {
+    while (!member.stopping && member.inFlight < member.request.concurrency) {
+      const next = member.waiting.shift();
+      if (next === undefined) return;
+      // A delivery from a channel that closed since is back in the queue already.
+      if (next.channel === member.channel) void handle(member, next);
+    }
+  }
+
+  async function handle(member: Member, { channel, topic, message }: Delivery): Promise<void> {
+    member.inFlight += 1;
+    const { [KEY_HEADER]: key, ...headers } = stringHeaders(message.properties.headers);
+    try {
+      await member.deliver({
+        topic,
+        key,
+        headers,
+        value: message.content,
+        id: String(message.fields.deliveryTag),
+        // Classic queues only say "delivered before", not how often.
+        deliveryCount: message.fields.redelivered ? undefined : 1,
+      });
+      settle(() => channel.ack(message));
+    } catch {
+      await sleep(REDELIVERY_DELAY_MS, undefined, { signal: member.request.signal, ref: false }).catch(ignore);
+      settle(() => channel.nack(message, false, true));
+    }
+    member.inFlight -= 1;
+    if (member.inFlight === 0) member.idle?.();
+    pump(member);
+  }
+
+  // A closed channel cannot ack; the broker has put the message back already.
+  function settle(acknowledge: () => void): void {
+    try {
+      acknowledge();
+    } catch (error) {
+      logger.debug('RabbitMQ acknowledgement dropped with its channel', { ...where, error });
+    }
+  }
+
+  async function stop(member: Member): Promise<void> {
+    if (member.stopping) return;
+    member.stopping = true;
+    members.delete(member);
+    await member.attaching?.catch(ignore);
+    const channel = member.channel;
+    if (channel !== undefined) {
+      // After basic.cancel-ok nothing new arrives, so the waiting list is complete.
+      for (const tag of member.tags) await channel.cancel(tag).catch(ignore);
+      for (const { message } of member.waiting.splice(0)) settle(() => channel.nack(message, false, true));
+    }
+    if (member.inFlight > 0) await new Promise<void>((resolve) => (member.idle = resolve));
+    member.channel = undefined;
+    if (channel !== undefined) await shut(channel);
+    member.finish();
+  }
+
+  return {
+    name: 'rabbitmq',
+    capabilities,
+    async publish(topic, messages, signal) {
+      signal?.throwIfAborted();
+      if (messages.length === 0) return;
+      if (outage && recoveryTimer !== undefined) throw new Error(`The RabbitMQ connection to ${where.url} is down; reconnecting.`);
+      // On abort the promise rejects at once; messages already written may still be stored.
+      const { publisher } = await abortable(connection(), signal);
+      await abortable(confirmAll(publisher, exchange, topic, messages, signal), signal);
+    },
+    async subscribe(request, deliver): Promise<Subscription> {
+      const current = await connection();
+      let finish = ignore;
+      const done = new Promise<void>((resolve) => (finish = resolve));
+      const member: Member = { request, deliver, finish, channel: undefined, tags: [], waiting: [], inFlight: 0, attaching: undefined, stopping: false, idle: undefined };
+      members.add(member);
+      try {
+        await attach(member, current);
+      } catch (error) {
+        members.delete(member);
+        throw error;
+      }
+      if (request.signal.aborted) void stop(member);
+      else request.signal.addEventListener('abort', () => void stop(member), { once: true });
+      return { closed: done };
+    },
+    async keepTopic(topic) {
+      // A channel of its own: a refused declaration closes it, not the publishing channel.
+      const channel = await (await connection()).model.createChannel();
+      channel.on('error', ignore);
+      try {
+        await channel.assertQueue(topic, { durable: true });
+        await channel.bindQueue(topic, exchange, topic);
+      } finally {
+        await shut(channel);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearTimeout(recoveryTimer);
+      for (const member of members) {
+        member.stopping = true;
+        member.finish();
+      }
+      members.clear();
+      const model = liveModel;
+      liveModel = undefined;
+      session = undefined;
+      if (model !== undefined) await shut(model);
+    },
+  };
+}
+
+/**
+ * The factory used by `configureMessaging({ broker: 'rabbitmq' })`. `brokerOptions` may hold
+ * `exchange`, `prefetch` and `reconnectDelayMs`.
+ *
+ * @example
+ * const broker = rabbitMqBrokerFactory({ url: 'amqp://127.0.0.1', clientOptions: {}, brokerOptions: { prefetch: 20 }, logger });
+ */
+export function rabbitMqBrokerFactory(config: BrokerConfig): Broker {
+  expectKnownKeys('RabbitMQ brokerOptions', config.brokerOptions, ['exchange', 'prefetch', 'reconnectDelayMs']);
+  return createRabbitMqBroker({ ...config.brokerOptions, url: config.url, clientOptions: config.clientOptions, logger: config.logger });
+}
+
+async function confirmAll(channel: ConfirmChannel, exchange: string, topic: string, messages: readonly OutgoingMessage[], signal: AbortSignal | undefined): Promise<void> {
+  const confirms: Promise<void>[] = [];
+  for (const message of messages) {
+    if (signal?.aborted === true) break;
+    let writable = true;
+    const confirmed = new Promise<void>((resolve, reject) => {
+      const callback = (error: unknown): void => (error ? reject(error instanceof Error ? error : new Error(`RabbitMQ nacked a message to "${topic}"`)) : resolve());
+      writable = channel.publish(exchange, topic, message.value, properties(message), callback);
+    });
+    confirmed.catch(ignore);
+    confirms.push(confirmed);
+    if (!writable) await drained(channel);
+  }
+  await Promise.all(confirms);
+}
+
+function properties(message: OutgoingMessage): Options.Publish {
+  const headers: Record<string, string> = { ...message.headers };
+  if (message.key !== undefined) headers[KEY_HEADER] = message.key;
+  return {
+    persistent: true,
+    mandatory: false,
+    contentType: 'application/json',
+    headers,
+    messageId: message.headers[EVENT_ID_HEADER] ?? randomUUID(),
+  };
+}
+
+/** Back-pressure: amqplib buffers past its high-water mark until the socket drains. */
+function drained(channel: Channel): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      channel.off('close', onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      channel.off('drain', onDrain);
+      reject(new Error('The RabbitMQ channel closed while publishing.'));
+    };
+    channel.once('drain', onDrain);
+    channel.once('close', onClose);
+  });
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** amqplib's close() never settles when the socket dies before the broker's close-ok; 'close' fires. */
+function shut(target: ChannelModel | Channel): Promise<void> {
+  return new Promise((resolve) => {
+    target.once('close', () => resolve());
+    target.close().then(resolve, () => resolve());
+  });
+}
+
+/** Other publishers may send numbers or byte arrays; the port promises strings. */
+function stringHeaders(raw: Record<string, unknown> | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    if (value === undefined || value === null) continue;
+    headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return headers;
+}
+
+type Settings = Required<Omit<RabbitMqBrokerOptions, 'prefetch'>> & { readonly prefetch: number | undefined };
+
+function validateOptions(options: RabbitMqBrokerOptions): Settings {
+  const raw = expectObject('options', options);
+  expectKnownKeys('createRabbitMqBroker options', raw, ['url', 'clientOptions', 'exchange', 'prefetch', 'reconnectDelayMs', 'logger']);
+  const url = expectString('url', raw.url);
+  if (!/^amqps?:\/\/[^/]/.test(url)) invalid('url', 'an amqp:// or amqps:// URL', redactUrl(url));
+  const exchange = expectString('exchange', or(raw.exchange, 'eventwire'));
+  if (!/^[A-Za-z0-9._:-]{1,255}$/.test(exchange) || exchange.startsWith('amq.')) {
+    invalid('exchange', 'a name of letters, digits, ".", "_", "-" and ":" not starting with "amq."', exchange);
+  }
+  const prefetch = raw.prefetch === undefined ? undefined : expectInteger('prefetch', raw.prefetch, 1);
+  // basic.qos carries the prefetch count in 16 bits.
+  if (prefetch !== undefined && prefetch > 65535) invalid('prefetch', 'an integer from 1 to 65535', prefetch);
+  const logger = expectObject('logger', or(raw.logger, consoleLogger));
+  for (const level of ['debug', 'info', 'warn', 'error']) expectFunction(`logger.${level}`, logger[level]);
+  return {
+    url,
+    clientOptions: expectObject('clientOptions', or(raw.clientOptions, {})),
+    exchange,
+    prefetch,
+    reconnectDelayMs: expectInteger('reconnectDelayMs', or(raw.reconnectDelayMs, 1000), 0),
+    logger: logger as unknown as Logger,
+  };
+}
+
+/** Only `undefined` means "not given": a `null` is a mistake to report. */
+function or(value: unknown, fallback: unknown): unknown {
+  return value === undefined ? fallback : value;
+}
+
+function invalid(name: string, expected: string, value: unknown): never {
+  throw new InvalidArgumentError(name, `Expected \`${name}\` to be ${expected}, got ${describe(value)}.`);
+}

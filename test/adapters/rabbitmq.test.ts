@@ -1,0 +1,405 @@
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { createServer, connect as connectTcp, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Channel, type ChannelModel } from 'amqplib';
+import { createRabbitMqBroker, rabbitMqBrokerFactory, type RabbitMqBrokerOptions } from '../../adapters/rabbitmq.js';
+import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage, Subscription, TopicKeeper } from '../../lib/broker.js';
+import { InvalidArgumentError } from '../../lib/errors.js';
+import { silentLogger, type Logger } from '../../lib/logger.js';
+import { brokers, requireBroker } from '../support/require-broker.js';
+import { collector, deferred, withTimeout } from '../support/wait.js';
+
+const url = brokers.rabbitmq.url;
+const WAIT = 10_000;
+
+describe('RabbitMQ adapter', function () {
+  let admin: ChannelModel;
+  let names: { exchange: string; topic: string; group: string };
+  let queues: string[];
+  let opened: Broker[];
+  let controllers: AbortController[];
+  let releases: (() => void)[];
+
+  before(async function () {
+    await requireBroker(this, 'rabbitmq');
+    admin = await connect(url);
+  });
+
+  after(async () => {
+    await admin?.close();
+  });
+
+  beforeEach(() => {
+    const id = randomUUID().slice(0, 8);
+    names = { exchange: `ew-test-${id}`, topic: `orders-${id}`, group: `billing-${id}` };
+    queues = [];
+    opened = [];
+    controllers = [];
+    releases = [];
+  });
+
+  afterEach(async () => {
+    for (const controller of controllers) controller.abort();
+    for (const release of releases) release();
+    await Promise.all(opened.map((broker) => broker.close()));
+    const channel = await admin.createChannel();
+    for (const queue of queues) await channel.deleteQueue(queue);
+    await channel.deleteExchange(names.exchange);
+    await channel.close();
+  });
+
+  function broker(overrides: Partial<RabbitMqBrokerOptions> = {}): Broker & TopicKeeper {
+    const created = createRabbitMqBroker({ url, exchange: names.exchange, logger: silentLogger, ...overrides });
+    opened.push(created);
+    return created;
+  }
+
+  function queueOf(group: string, topic = names.topic): string {
+    const queue = `${group}.${topic}`;
+    queues.push(queue);
+    return queue;
+  }
+
+  async function subscribe(target: Broker, deliver: DeliveryCallback, options: { group?: string; concurrency?: number } = {}): Promise<{ subscription: Subscription; controller: AbortController }> {
+    const controller = new AbortController();
+    controllers.push(controller);
+    const groupId = options.group ?? names.group;
+    queueOf(groupId);
+    const subscription = await target.subscribe({ groupId, topics: [names.topic], concurrency: options.concurrency ?? 1, signal: controller.signal }, deliver);
+    return { subscription, controller };
+  }
+
+  /** A promise the test releases itself, also released after each test so nothing hangs. */
+  function gate(): { readonly promise: Promise<void>; release(): void } {
+    const open = deferred();
+    releases.push(() => open.resolve());
+    return { promise: open.promise, release: () => open.resolve() };
+  }
+
+  async function withChannel<T>(use: (channel: Channel) => Promise<T>): Promise<T> {
+    const channel = await admin.createChannel();
+    try {
+      return await use(channel);
+    } finally {
+      await channel.close();
+    }
+  }
+
+  const message = (text: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ headers: {}, value: Buffer.from(JSON.stringify(text)), ...extra });
+  const text = (m: IncomingMessage): string => JSON.parse(m.value.toString()) as string;
+
+  it('publishes persistent JSON messages with their headers, key and message id', async () => {
+    const rabbit = broker();
+    const { subscription, controller } = await subscribe(rabbit, async () => {});
+    controller.abort();
+    await withTimeout(subscription.closed, WAIT, 'the subscription to close');
+    await rabbit.publish(names.topic, [
+      message('first', { key: 'order-1', headers: { 'eventwire-id': 'evt-1', tenant: 'acme' } }),
+      message('second'),
+    ]);
+
+    await withChannel(async (channel) => {
+      const first = await channel.get(queueOf(names.group), { noAck: true });
+      assert.ok(first, 'the first message is in the group queue');
+      assert.equal(first.content.toString(), '"first"');
+      assert.equal(first.fields.routingKey, names.topic);
+      assert.equal(first.fields.exchange, names.exchange);
+      assert.deepEqual(first.properties.headers, { 'eventwire-id': 'evt-1', tenant: 'acme', 'eventwire-key': 'order-1' });
+      assert.equal(first.properties.deliveryMode, 2);
+      assert.equal(first.properties.contentType, 'application/json');
+      assert.equal(first.properties.messageId, 'evt-1');
+
+      const second = await channel.get(queueOf(names.group), { noAck: true });
+      assert.ok(second, 'the second message is in the group queue');
+      assert.deepEqual(second.properties.headers, {});
+      assert.match(String(second.properties.messageId), /^[0-9a-f-]{36}$/);
+    });
+  });
+
+  it('round-trips value, headers and key', async () => {
+    const rabbit = broker();
+    const received = deferred<IncomingMessage>();
+    await subscribe(rabbit, async (m) => received.resolve(m));
+    await rabbit.publish(names.topic, [message('hello', { key: 'k-1', headers: { trace: 'abc', 'content-language': 'en' } })]);
+
+    const got = await withTimeout(received.promise, WAIT, 'the message');
+    assert.equal(got.topic, names.topic);
+    assert.equal(got.key, 'k-1');
+    assert.deepEqual(got.headers, { trace: 'abc', 'content-language': 'en' });
+    assert.equal(text(got), 'hello');
+    assert.equal(got.deliveryCount, 1);
+    assert.equal(typeof got.id, 'string');
+    assert.deepEqual(rabbit.capabilities, { persistent: true, deliveryCount: false, keyAffinity: false });
+  });
+
+  it('shares the messages between the members of a group', async () => {
+    const seen = collector<string>(10);
+    const byMember = { a: 0, b: 0 };
+    await subscribe(broker(), async (m) => {
+      byMember.a += 1;
+      seen.push(text(m));
+    });
+    await subscribe(broker(), async (m) => {
+      byMember.b += 1;
+      seen.push(text(m));
+    });
+    await broker().publish(names.topic, Array.from({ length: 10 }, (_, i) => message(`m${i}`)));
+
+    const all = await withTimeout(seen.done, WAIT, 'ten messages');
+    assert.equal(new Set(all).size, 10);
+    assert.ok(byMember.a > 0 && byMember.b > 0, `both members got messages: ${JSON.stringify(byMember)}`);
+  });
+
+  it('gives every group every message', async () => {
+    const billing = collector<string>(3);
+    const shipping = collector<string>(3);
+    await subscribe(broker(), async (m) => billing.push(text(m)), { group: names.group });
+    await subscribe(broker(), async (m) => shipping.push(text(m)), { group: `shipping-${names.group}` });
+    await broker().publish(names.topic, [message('a'), message('b'), message('c')]);
+
+    assert.deepEqual((await withTimeout(billing.done, WAIT, 'billing')).sort(), ['a', 'b', 'c']);
+    assert.deepEqual((await withTimeout(shipping.done, WAIT, 'shipping')).sort(), ['a', 'b', 'c']);
+  });
+
+  it('delivers in order with concurrency 1', async () => {
+    const expected = Array.from({ length: 30 }, (_, i) => `m${i}`);
+    const seen = collector<string>(expected.length);
+    let running = 0;
+    await subscribe(broker(), async (m) => {
+      running += 1;
+      assert.equal(running, 1, 'one callback at a time');
+      await new Promise((resolve) => setImmediate(resolve));
+      running -= 1;
+      seen.push(text(m));
+    });
+    await broker().publish(names.topic, expected.map((t) => message(t)));
+
+    assert.deepEqual(await withTimeout(seen.done, WAIT, 'thirty messages'), expected);
+  });
+
+  it('delivers a message again after its callback rejected', async () => {
+    const deliveries = collector<IncomingMessage>(2);
+    await subscribe(broker(), async (m) => {
+      deliveries.push(m);
+      if (deliveries.items.length === 1) throw new Error('handler failed');
+    });
+    await broker().publish(names.topic, [message('retry me')]);
+
+    const [first, second] = await withTimeout(deliveries.done, WAIT, 'the redelivery');
+    assert.equal(text(second!), 'retry me');
+    assert.equal(first!.deliveryCount, 1);
+    assert.equal(second!.deliveryCount, undefined, 'a redelivery has an unknown count');
+    const depth = await withChannel((channel) => channel.checkQueue(queueOf(names.group)));
+    assert.equal(depth.messageCount, 0);
+  });
+
+  it('hands a message to another member when a member closes mid-callback', async () => {
+    const members = { a: broker(), b: broker() };
+    const first = deferred<'a' | 'b'>();
+    const second = deferred<{ member: 'a' | 'b'; message: IncomingMessage }>();
+    let calls = 0;
+    const stuck = gate();
+    const handler = (member: 'a' | 'b'): DeliveryCallback => async (m) => {
+      calls += 1;
+      if (calls === 1) {
+        first.resolve(member);
+        await stuck.promise;
+      } else second.resolve({ member, message: m });
+    };
+    await subscribe(members.a, handler('a'));
+    await subscribe(members.b, handler('b'));
+    await broker().publish(names.topic, [message('survivor')]);
+
+    const crashed = await withTimeout(first.promise, WAIT, 'the first delivery');
+    await members[crashed].close();
+    const other = await withTimeout(second.promise, WAIT, 'the delivery to the other member');
+    assert.notEqual(other.member, crashed);
+    assert.equal(text(other.message), 'survivor');
+    assert.equal(other.message.deliveryCount, undefined);
+  });
+
+  it('lets in-flight callbacks finish and acknowledges them when the signal aborts', async () => {
+    const started = collector<string>(2);
+    const slow = gate();
+    const { subscription, controller } = await subscribe(
+      broker(),
+      async (m) => {
+        started.push(text(m));
+        await slow.promise;
+      },
+      { concurrency: 2 },
+    );
+    await broker().publish(names.topic, [message('x'), message('y')]);
+    await withTimeout(started.done, WAIT, 'both callbacks to start');
+
+    let closed = false;
+    void subscription.closed.then(() => (closed = true));
+    controller.abort();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(closed, false, 'closed waits for the in-flight callbacks');
+    slow.release();
+    await withTimeout(subscription.closed, WAIT, 'the subscription to close');
+
+    const depth = await withChannel((channel) => channel.checkQueue(queueOf(names.group)));
+    assert.equal(depth.messageCount, 0, 'both messages were acknowledged');
+  });
+
+  it('returns prefetched messages that had not started when the signal aborts', async () => {
+    const started = collector<string>(1);
+    const slow = gate();
+    const { subscription, controller } = await subscribe(broker({ prefetch: 5 }), async (m) => {
+      started.push(text(m));
+      await slow.promise;
+    });
+    await broker().publish(names.topic, [message('a'), message('b'), message('c')]);
+    await withTimeout(started.done, WAIT, 'the first callback to start');
+
+    controller.abort();
+    slow.release();
+    await withTimeout(subscription.closed, WAIT, 'the subscription to close');
+    assert.deepEqual(started.items, ['a']);
+    const depth = await withChannel((channel) => channel.checkQueue(queueOf(names.group)));
+    assert.equal(depth.messageCount, 2, 'b and c are back in the queue');
+  });
+
+  it('keeps messages of a kept topic that no group consumes', async () => {
+    const rabbit = broker();
+    const dlq = `${names.topic}.dlq`;
+    queues.push(dlq);
+    await rabbit.keepTopic(dlq);
+    await rabbit.publish(dlq, [message('dead', { key: 'k' })]);
+
+    const kept = await withChannel((channel) => channel.get(dlq, { noAck: true }));
+    assert.ok(kept, 'the dead letter is kept');
+    assert.equal(kept.content.toString(), '"dead"');
+    assert.equal(kept.properties.headers?.['eventwire-key'], 'k');
+  });
+
+  it('reconnects, restores subscriptions and rejects publishes during the outage', async () => {
+    const proxy = await startProxy(Number(new URL(url).port || 5672));
+    try {
+      const warned = deferred<Record<string, unknown> | undefined>();
+      const logged: string[] = [];
+      const logger: Logger = {
+        ...silentLogger,
+        warn(msg, fields) {
+          logged.push(`${msg} ${JSON.stringify(fields)}`);
+          if (msg.includes('connection lost')) warned.resolve(fields);
+        },
+      };
+      const proxied = new URL(url);
+      proxied.port = String(proxy.port);
+      const consumer = broker({ url: proxied.toString(), logger, reconnectDelayMs: 50 });
+      const seen: string[] = [];
+      const arrived = { before: deferred(), after: deferred() };
+      await subscribe(consumer, async (m) => {
+        seen.push(text(m));
+        arrived[text(m) as 'before' | 'after']?.resolve();
+      });
+      await broker().publish(names.topic, [message('before')]);
+      await withTimeout(arrived.before.promise, WAIT, 'the first message');
+
+      proxy.refuse = true;
+      proxy.dropAll();
+      const fields = await withTimeout(warned.promise, WAIT, 'the connection-lost warning');
+      assert.ok(!JSON.stringify(fields).includes(':guest@'), 'the password is redacted');
+      await assert.rejects(withTimeout(consumer.publish(names.topic, [message('lost')]), 5000, 'the publish to fail'));
+
+      proxy.refuse = false;
+      await broker().publish(names.topic, [message('after')]);
+      await withTimeout(arrived.after.promise, WAIT, 'the message after reconnecting');
+      // At least once: the ack of "before" may have been lost with the connection.
+      assert.deepEqual([...new Set(seen)], ['before', 'after']);
+      assert.ok(logged.every((line) => !line.includes(':guest@')), 'no log line carries the password');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('validates its options', () => {
+    const attempt = (options: Record<string, unknown>): (() => unknown) => () => createRabbitMqBroker({ url, ...options } as unknown as RabbitMqBrokerOptions);
+    const rejects = (options: Record<string, unknown>, message: string): void => {
+      assert.throws(attempt(options), (error: unknown) => error instanceof InvalidArgumentError && error.message === message);
+    };
+    rejects({ exchange: '' }, 'Expected `exchange` to be a non-empty string, got "".');
+    rejects({ exchange: 'amq.topic' }, 'Expected `exchange` to be a name of letters, digits, ".", "_", "-" and ":" not starting with "amq.", got "amq.topic".');
+    rejects({ prefetch: 0 }, 'Expected `prefetch` to be an integer of at least 1, got 0.');
+    rejects({ prefetch: 70000 }, 'Expected `prefetch` to be an integer from 1 to 65535, got 70000.');
+    rejects({ prefech: 5 }, 'Unknown option `prefech` in createRabbitMqBroker options. Known options: url, clientOptions, exchange, prefetch, reconnectDelayMs, logger.');
+    rejects({ reconnectDelayMs: -1 }, 'Expected `reconnectDelayMs` to be a non-negative integer, got -1.');
+    rejects({ clientOptions: null }, 'Expected `clientOptions` to be an object, got null.');
+    rejects({ logger: console.log }, 'Expected `logger` to be an object, got a function.');
+    rejects({ logger: { info() {} } }, 'Expected `logger.debug` to be a function, got undefined.');
+    rejects({ url: 'redis://user:secret@host' }, 'Expected `url` to be an amqp:// or amqps:// URL, got "redis://user:***@host".');
+    assert.throws(
+      () => rabbitMqBrokerFactory({ url, clientOptions: {}, brokerOptions: { prefech: 5 }, logger: silentLogger }),
+      /Unknown option `prefech` in RabbitMQ brokerOptions\. Known options: exchange, prefetch, reconnectDelayMs\./,
+    );
+  });
+
+  it('maps the factory configuration', async () => {
+    const rabbit = rabbitMqBrokerFactory({ url, clientOptions: {}, brokerOptions: { exchange: names.exchange, prefetch: 3 }, logger: silentLogger });
+    opened.push(rabbit);
+    assert.equal(rabbit.name, 'rabbitmq');
+    const kept = `${names.topic}.kept`;
+    queues.push(kept);
+    await (rabbit as Broker & TopicKeeper).keepTopic(kept);
+    await rabbit.publish(kept, [message('via factory')]);
+    const got = await withChannel((channel) => channel.get(kept, { noAck: true }));
+    assert.ok(got);
+    assert.equal(got.fields.exchange, names.exchange);
+  });
+
+  it('rejects quickly when the broker is unreachable', async () => {
+    const rabbit = broker({ url: 'amqp://guest:guest@127.0.0.1:1' });
+    await assert.rejects(withTimeout(rabbit.publish(names.topic, [message('nowhere')]), 5000, 'the publish to fail'), (error: Error) => !error.message.startsWith('Timed out'));
+    await assert.rejects(
+      withTimeout(rabbit.subscribe({ groupId: names.group, topics: [names.topic], concurrency: 1, signal: new AbortController().signal }, async () => {}), 5000, 'the subscribe to fail'),
+      (error: Error) => !error.message.startsWith('Timed out'),
+    );
+  });
+
+  it('rejects a publish whose signal is aborted', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('caller gave up'));
+    await assert.rejects(broker().publish(names.topic, [message('x')], controller.signal), /caller gave up/);
+  });
+});
+
+/** A TCP proxy in front of RabbitMQ: dropping its sockets looks like a network failure. */
+async function startProxy(targetPort: number): Promise<{ port: number; refuse: boolean; dropAll(): void; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const state = { refuse: false };
+  const server = createServer((client) => {
+    if (state.refuse) return void client.destroy();
+    const upstream = connectTcp({ host: '127.0.0.1', port: targetPort });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const dropAll = (): void => {
+    for (const socket of sockets) socket.destroy();
+  };
+  return {
+    port: (server.address() as AddressInfo).port,
+    get refuse() {
+      return state.refuse;
+    },
+    set refuse(value: boolean) {
+      state.refuse = value;
+    },
+    dropAll,
+    close: () => {
+      dropAll();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

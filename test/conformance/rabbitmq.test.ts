@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { connect } from 'amqplib';
+import { createRabbitMqBroker } from '../../adapters/rabbitmq.js';
+import type { Broker, TopicKeeper } from '../../lib/broker.js';
+import { silentLogger } from '../../lib/logger.js';
+import { brokers, requireBroker } from '../support/require-broker.js';
+import { runConformanceSuite } from './suite.js';
+
+// An exchange of its own keeps the suite apart from other runs; the queues it leaves behind
+// (`<group>.<topic>` and kept topics) are recorded as they appear and deleted afterwards.
+const exchange = `ew-conformance-${randomBytes(4).toString('hex')}`;
+const queues = new Set<string>();
+
+function recorded(broker: Broker & TopicKeeper): Broker & TopicKeeper {
+  return {
+    name: broker.name,
+    capabilities: broker.capabilities,
+    publish: (topic, messages, signal) => broker.publish(topic, messages, signal),
+    subscribe: (request, deliver) => {
+      for (const topic of request.topics) queues.add(`${request.groupId}.${topic}`);
+      return broker.subscribe(request, deliver);
+    },
+    keepTopic: (topic) => {
+      queues.add(topic);
+      return broker.keepTopic(topic);
+    },
+    close: () => broker.close(),
+  };
+}
+
+runConformanceSuite({
+  name: 'rabbitmq',
+  connect: () => recorded(createRabbitMqBroker({ url: brokers.rabbitmq.url, exchange, logger: silentLogger })),
+  prepare: (context) => requireBroker(context, 'rabbitmq'),
+  deliveryTimeoutMs: 10_000,
+  // A closed connection returns its unacknowledged messages at once.
+  crashRedeliveryTimeoutMs: 10_000,
+});
+
+after(async () => {
+  if (queues.size === 0) return;
+  const admin = await connect(brokers.rabbitmq.url);
+  const channel = await admin.createChannel();
+  for (const queue of queues) await channel.deleteQueue(queue);
+  await channel.deleteExchange(exchange);
+  await admin.close();
+});
