@@ -1,0 +1,53 @@
+import type { Broker } from '../lib/index.js';
+
+/** The brokers fault scenarios run on. */
+export type FaultBroker = 'memory' | 'redis' | 'rabbitmq' | 'kafka';
+
+/**
+ * What one scenario measured on one broker. `lost` counts messages whose `send()` resolved but
+ * that were neither handled nor dead-lettered by the end: it must be 0.
+ */
+export interface ScenarioResult {
+  readonly scenario: string;
+  readonly broker: FaultBroker;
+  /** `send()` calls made (including retries of rejected ones). */
+  readonly sent: number;
+  /** Distinct messages whose `send()` resolved. */
+  readonly acknowledged: number;
+  /** Distinct acknowledged messages a handler completed. */
+  readonly handled: number;
+  readonly deadLettered: number;
+  readonly lost: number;
+  /** Handler completions beyond the first, per message, summed (allowed: at-least-once). */
+  readonly duplicated: number;
+  /** Time from the fault's end (or start, when it has no end) to traffic flowing again; null when not applicable. */
+  readonly recoveryMs: number | null;
+  /** Anything a reader of the report should know (e.g. "send rejected 37 times with PublishError"). */
+  readonly notes: readonly string[];
+  /** Whether the scenario's own checks passed (0 lost, and its specific expectations). */
+  readonly ok: boolean;
+}
+
+/**
+ * How a scenario reaches a broker: a durable instance the fault runner controls.
+ * `connect` opens a new connection ("a process"), optionally through a TCP proxy port.
+ */
+export interface FaultTarget {
+  readonly broker: FaultBroker;
+  /** Address of the durable instance (what a child process needs to connect). */
+  readonly url: string;
+  connect(options?: { readonly port?: number; readonly tuning?: Readonly<Record<string, unknown>> }): Broker;
+  /** Restarts the durable instance (stop, start, wait until it answers); undefined for memory. */
+  restart?(): Promise<void>;
+  /** Port of the durable instance, for a proxy in front of it. */
+  readonly port: number | undefined;
+}
+
+/** One fault scenario. `quick` shrinks message counts for the CI subset. */
+export interface Scenario {
+  readonly name: string;
+  readonly title: string;
+  /** Brokers it applies to. */
+  readonly brokers: readonly FaultBroker[];
+  run(target: FaultTarget, options: { readonly quick: boolean }): Promise<ScenarioResult>;
+}
