@@ -1,0 +1,382 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Redis, RedisOptions } from 'ioredis';
+import type { Broker, BrokerCapabilities, BrokerConfig, DeliveryCallback, Headers, IncomingMessage, OutgoingMessage, SubscribeRequest, Subscription } from '../lib/broker.js';
+import { InvalidArgumentError, MessagingClosedError } from '../lib/errors.js';
+import { loadPeer } from '../lib/load-peer.js';
+import { consoleLogger, type Logger } from '../lib/logger.js';
+import { redactUrl } from '../lib/redact.js';
+import { describe, expectKnownKeys, expectObject } from '../lib/validate.js';
+
+/**
+ * Options of {@link createRedisBroker}.
+ *
+ * @example
+ * const options: RedisBrokerOptions = { url: 'redis://127.0.0.1:6379', claimIdleMs: 10_000 };
+ */
+export interface RedisBrokerOptions {
+  /** A `redis://` or `rediss://` URL. Logs show it with the password redacted. */
+  readonly url: string;
+  /**
+   * Passed to ioredis (TLS, password, retry strategy); never logged. Overrides the adapter's
+   * defaults `maxRetriesPerRequest: 3` and `connectTimeout: 5000`, which make a command fail within
+   * about a second while Redis is unreachable instead of waiting indefinitely. Only `replyMapping`
+   * stays `legacy`: the adapter parses those reply shapes.
+   */
+  readonly clientOptions?: Readonly<Record<string, unknown>>;
+  /** An entry left pending this long by a silent member is taken over by another. Default 30000. */
+  readonly claimIdleMs?: number;
+  /** How long one XREADGROUP waits for new entries. Default 2000. */
+  readonly blockMs?: number;
+  /**
+   * Trims each stream to about this many entries on every publish (`MAXLEN ~`). Trimming ignores
+   * consumer groups: it can delete entries that a group has not read yet. Default: no trimming.
+   */
+  readonly maxLen?: number;
+  readonly logger?: Logger;
+}
+
+type RawEntry = [id: Buffer, fields: Buffer[] | null];
+
+const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: true, keyAffinity: false };
+const clientDefaults = { maxRetriesPerRequest: 3, connectTimeout: 5000 };
+
+/**
+ * A broker on Redis Streams (Redis 6.2 or later). Connects on first use.
+ *
+ * - One stream per topic, named after it. An entry holds `value` (the payload bytes), `key` (only
+ *   when set) and `headers` (a JSON object of strings, only when not empty).
+ * - One consumer group per group id, created at the end of the stream. Each subscription is a
+ *   consumer of its own name that reads with a blocking XREADGROUP on a dedicated connection.
+ * - An entry is acknowledged (XACK) once its callback resolved. A rejected one is taken again with
+ *   XCLAIM after a second (less when claimIdleMs is short). One left pending by a member that died
+ *   is taken over with XAUTOCLAIM once idle for `claimIdleMs`, checked every `claimIdleMs / 2`.
+ * - `persistent` holds for a server with AOF (`appendonly yes`); without it a restart loses entries.
+ *
+ * @example
+ * const broker = createRedisBroker({ url: 'redis://127.0.0.1:6379', maxLen: 1_000_000 });
+ */
+export function createRedisBroker(options: RedisBrokerOptions): Broker {
+  const { url, clientOptions, logger, claimIdleMs, blockMs, maxLen } = validate(options);
+  const trim = maxLen === undefined ? [] : ['MAXLEN', '~', maxLen];
+  const tickMs = Math.max(10, Math.floor(claimIdleMs / 2));
+  const retryDelayMs = Math.min(1000, tickMs);
+  const connections = new Set<Redis>();
+  const members = new Set<() => void>();
+  let ioredis: Promise<typeof import('ioredis')> | undefined;
+  let shared: Promise<Redis> | undefined;
+  let closed = false;
+
+  async function connect(role: string): Promise<Redis> {
+    const { Redis } = await (ioredis ??= loadPeer<typeof import('ioredis')>('ioredis', 'Redis adapter'));
+    if (closed) throw new MessagingClosedError();
+    // Replies are parsed in ioredis' legacy (RESP2-shaped) mapping, whatever the options say.
+    const client = new Redis(url, { ...clientDefaults, ...clientOptions, replyMapping: 'legacy' } as RedisOptions & { replyMapping: 'legacy' });
+    connections.add(client);
+    let failing = false;
+    client.on('error', (error: Error) => {
+      if (!failing) logger.warn('Redis connection failed; reconnecting', { broker: 'redis', role, url: redactUrl(url), error });
+      failing = true;
+    });
+    client.on('ready', () => {
+      if (failing) logger.info('Redis connection restored', { broker: 'redis', role, url: redactUrl(url) });
+      failing = false;
+    });
+    return client;
+  }
+
+  async function ensureGroups(redis: Redis, topics: readonly string[], group: string): Promise<void> {
+    const pipeline = redis.pipeline();
+    for (const topic of topics) pipeline.xgroup('CREATE', topic, group, '$', 'MKSTREAM');
+    // BUSYGROUP is Redis's error code for "this group exists already", which is what we want.
+    const failure = firstError(await pipeline.exec(), (error) => !error.message.startsWith('BUSYGROUP'));
+    if (failure !== undefined) throw failure;
+  }
+
+  function member(request: SubscribeRequest, deliver: DeliveryCallback, redis: Redis, reader: Redis): Subscription {
+    const { groupId: group, concurrency, signal } = request;
+    const topics = [...new Set(request.topics)];
+    const consumer = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const context = { broker: 'redis', group, consumer };
+    const keyOf = (topic: string, id: string): string => `${topic}\0${id}`;
+    /** Entries this member owns: waiting in `ready`, in a callback, or waiting for a retry. */
+    const held = new Map<string, IncomingMessage>();
+    const retries = new Map<string, NodeJS.Timeout>();
+    const ready: IncomingMessage[] = [];
+    const claimCursors = new Map(topics.map((topic) => [topic, '0-0']));
+    let inFlight = 0;
+    let stopped = false;
+    let finished = false;
+    let wake = (): void => {};
+    let markClosed = (): void => {};
+    const closedPromise = new Promise<void>((resolve) => (markClosed = resolve));
+    /** Resolves on the next change of capacity or state, or after `ms`. */
+    const changed = (ms?: number): Promise<void> =>
+      new Promise((resolve) => {
+        const timer = ms === undefined ? undefined : setTimeout(resolve, ms);
+        wake = () => (clearTimeout(timer), resolve());
+      });
+
+    async function counts(topic: string, ids: string[]): Promise<(number | undefined)[]> {
+      if (ids.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const id of ids) pipeline.xpending(topic, group, id, id, 1);
+      const replies = await pipeline.exec();
+      const failure = firstError(replies);
+      if (failure !== undefined) throw failure;
+      return (replies ?? []).map(([, reply]) => (reply as [[string, string, number, number]?])[0]?.[3]);
+    }
+
+    /** `fromPending`: the entries were pending already, so their delivery counters are asked for. */
+    async function ingest(topic: string, raw: RawEntry[], fromPending: boolean): Promise<void> {
+      const entries = raw.map(([id, fields]) => ({ id: id.toString(), fields })).filter(({ id }) => !held.has(keyOf(topic, id)));
+      const trimmed = entries.filter(({ fields }) => fields === null).map(({ id }) => id);
+      if (trimmed.length > 0) {
+        logger.warn('Pending entries were trimmed from the stream before anyone handled them', { ...context, topic, ids: trimmed });
+        await redis.xack(topic, group, ...trimmed);
+      }
+      const fresh = entries.filter(({ fields }) => fields !== null);
+      const found = fromPending ? await counts(topic, fresh.map(({ id }) => id)) : fresh.map(() => 1);
+      fresh.forEach(({ id, fields }, index) => {
+        const deliveryCount = found[index];
+        // Not pending any more: its former owner acknowledged it after all.
+        if (deliveryCount === undefined || finished) return;
+        const message = decode(topic, id, fields as Buffer[], deliveryCount);
+        held.set(keyOf(topic, id), message);
+        ready.push(message);
+      });
+      pump();
+    }
+
+    function pump(): void {
+      while (!finished && inFlight < concurrency && ready.length > 0) run(ready.shift() as IncomingMessage);
+    }
+
+    function run(message: IncomingMessage): void {
+      const { topic, id } = message;
+      inFlight += 1;
+      // Started on a later macrotask, as the memory broker does, so that a publish whose reply is
+      // already read from another connection usually settles first. Not a guarantee across connections.
+      void new Promise((resolve) => setImmediate(resolve))
+        .then(() => deliver(message))
+        .then(
+          async () => {
+            const failed = (error: unknown): void => logger.warn('XACK failed; the entry will be delivered again', { ...context, topic, id, error });
+            if (!closed) await redis.xack(topic, group, id).catch(failed);
+            held.delete(keyOf(topic, id));
+          },
+          () => {
+            if (stopped) held.delete(keyOf(topic, id));
+            else retries.set(keyOf(topic, id), setTimeout(() => void retry(message), retryDelayMs));
+          },
+        )
+        .finally(() => {
+          inFlight -= 1;
+          wake();
+          pump();
+          settle();
+        });
+    }
+
+    /** Takes a rejected entry again with XCLAIM, which counts the delivery in Redis. */
+    async function retry({ topic, id }: IncomingMessage): Promise<void> {
+      retries.delete(keyOf(topic, id));
+      held.delete(keyOf(topic, id));
+      try {
+        await ingest(topic, (await redis.callBuffer('XCLAIM', topic, group, consumer, 0, id)) as RawEntry[], true);
+      } catch (error) {
+        if (!closed) logger.warn('Redelivery failed; XAUTOCLAIM will take the entry over', { ...context, topic, id, error });
+      }
+    }
+
+    async function tick(): Promise<void> {
+      // Heartbeat: XCLAIM … JUSTID to ourselves resets the idle time of every entry we hold, so that
+      // a callback running longer than claimIdleMs is not taken over by another member's XAUTOCLAIM.
+      // JUSTID leaves the delivery counter unchanged.
+      const byTopic = new Map<string, string[]>();
+      for (const { topic, id } of held.values()) byTopic.set(topic, [...(byTopic.get(topic) ?? []), id]);
+      for (const [topic, ids] of byTopic) await redis.xclaim(topic, group, consumer, 0, ...ids, 'JUSTID');
+      // Takes over entries that stayed pending longer than claimIdleMs with a member that died.
+      for (const topic of topics) {
+        const room = concurrency - inFlight - ready.length;
+        if (stopped || room <= 0) return;
+        const reply = await redis.callBuffer('XAUTOCLAIM', topic, group, consumer, claimIdleMs, claimCursors.get(topic) ?? '0-0', 'COUNT', room);
+        const [cursor, entries] = reply as [Buffer, RawEntry[]];
+        claimCursors.set(topic, cursor.toString());
+        await ingest(topic, entries, true);
+      }
+    }
+    let ticking = false;
+    const timer = setInterval(() => {
+      if (ticking) return;
+      ticking = true;
+      tick()
+        .catch((error: unknown) => void (closed || logger.debug('Heartbeat or XAUTOCLAIM failed', { ...context, error })))
+        .finally(() => (ticking = false));
+    }, tickMs);
+    timer.unref();
+
+    async function readLoop(): Promise<void> {
+      // Own pending entries first ('0'), then new ones ('>').
+      const cursors = new Map(topics.map((topic) => [topic, '0']));
+      for (let failures = 0; !stopped; ) {
+        if (ready.length > 0 || inFlight >= concurrency) {
+          await changed();
+          continue;
+        }
+        try {
+          const ids = topics.map((topic) => cursors.get(topic) ?? '>');
+          const count = concurrency - inFlight;
+          const reply = (await reader.xreadgroupBuffer('GROUP', group, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...topics, ...ids)) as [Buffer, RawEntry[]][] | null;
+          for (const [stream, entries] of reply ?? []) {
+            const topic = stream.toString();
+            const fromPending = cursors.get(topic) !== '>';
+            if (fromPending) cursors.set(topic, entries.at(-1)?.[0].toString() ?? '>');
+            await ingest(topic, entries, fromPending);
+          }
+          failures = 0;
+        } catch (error) {
+          if (stopped) break;
+          failures += 1;
+          if (error instanceof Error && error.message.startsWith('NOGROUP')) {
+            logger.warn('The stream or its consumer group was deleted; recreating the group at the end of the stream', { ...context, topics, error });
+            await ensureGroups(redis, topics, group).catch(() => {});
+          } else {
+            // Connection trouble is reported by the connection's own listener; a streak is logged once.
+            logger[failures === 1 && reader.status === 'ready' ? 'warn' : 'debug']('Reading from Redis failed; retrying', { ...context, topics, error });
+          }
+          await changed(Math.min(50 * 2 ** failures, 5000));
+        }
+      }
+    }
+
+    /** Read entries are still delivered after an abort: they are ours already, and acked when done. */
+    function settle(): void {
+      if (finished || !(closed || (stopped && inFlight === 0 && ready.length === 0))) return;
+      finished = true;
+      clearInterval(timer);
+      members.delete(stop);
+      markClosed();
+    }
+
+    function stop(): void {
+      if (!stopped) {
+        stopped = true;
+        // Ends a blocked XREADGROUP now rather than after blockMs.
+        reader.disconnect();
+        connections.delete(reader);
+        // Rejected entries stay pending; another member's XAUTOCLAIM takes them after claimIdleMs.
+        for (const [key, retryTimer] of retries) {
+          clearTimeout(retryTimer);
+          held.delete(key);
+        }
+        retries.clear();
+        wake();
+      }
+      settle();
+    }
+
+    members.add(stop);
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+    readLoop().catch((error: unknown) => logger.error('The Redis reading loop stopped', { ...context, error }));
+    return { closed: closedPromise };
+  }
+
+  return {
+    name: 'redis',
+    capabilities,
+    async publish(topic, messages, signal) {
+      if (closed) throw new MessagingClosedError();
+      if (messages.length === 0) return signal?.throwIfAborted();
+      const pipeline = (await (shared ??= connect('shared'))).pipeline();
+      // The signal is checked up to the last moment before sending: a batch handed to Redis cannot
+      // be recalled, and the client options bound how long its replies can take.
+      signal?.throwIfAborted();
+      for (const message of messages) pipeline.xadd(topic, ...trim, '*', ...encode(message));
+      // The first error of the batch; the core wraps it in a PublishError.
+      const failure = firstError(await pipeline.exec());
+      if (failure !== undefined) throw failure;
+    },
+    async subscribe(request, deliver) {
+      if (closed) throw new MessagingClosedError();
+      const redis = await (shared ??= connect('shared'));
+      await ensureGroups(redis, request.topics, request.groupId);
+      if (request.signal.aborted) return { closed: Promise.resolve() };
+      return member(request, deliver, redis, await connect('reader'));
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const stop of [...members]) stop();
+      for (const connection of connections) connection.disconnect();
+      connections.clear();
+    },
+  };
+}
+
+/**
+ * The factory used by `configureMessaging({ broker: 'redis' })`; `brokerOptions` may hold
+ * `claimIdleMs`, `blockMs` and `maxLen`.
+ *
+ * @example
+ * const broker = redisBrokerFactory({ url: 'redis://127.0.0.1:6379', clientOptions: {}, brokerOptions: { maxLen: 100_000 }, logger });
+ */
+export function redisBrokerFactory(config: BrokerConfig): Broker {
+  expectKnownKeys('the Redis brokerOptions', config.brokerOptions, ['claimIdleMs', 'blockMs', 'maxLen']);
+  const own = config.brokerOptions as Pick<RedisBrokerOptions, 'claimIdleMs' | 'blockMs' | 'maxLen'>;
+  return createRedisBroker({ ...own, url: config.url, clientOptions: config.clientOptions, logger: config.logger });
+}
+
+function validate(options: RedisBrokerOptions) {
+  const { url, clientOptions = {}, logger = consoleLogger } = expectObject('options', options) as Partial<RedisBrokerOptions>;
+  if (typeof url !== 'string' || !/^rediss?:\/\/./.test(url) || !URL.canParse(url)) {
+    throw new InvalidArgumentError('url', `Expected \`url\` to be a redis:// or rediss:// URL, got ${describe(typeof url === 'string' ? redactUrl(url) : url)}.`);
+  }
+  for (const name of ['claimIdleMs', 'blockMs', 'maxLen'] as const) {
+    const value: unknown = options[name];
+    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) {
+      throw new InvalidArgumentError(name, `Expected \`${name}\` to be a positive integer, got ${describe(value)}.`);
+    }
+  }
+  expectObject('clientOptions', clientOptions);
+  expectObject('logger', logger);
+  return { url, clientOptions, logger, claimIdleMs: options.claimIdleMs ?? 30_000, blockMs: options.blockMs ?? 2000, maxLen: options.maxLen };
+}
+
+function encode(message: OutgoingMessage): (string | Buffer)[] {
+  const fields: (string | Buffer)[] = ['value', message.value];
+  if (message.key !== undefined) fields.push('key', message.key);
+  if (Object.keys(message.headers).length > 0) fields.push('headers', JSON.stringify(message.headers));
+  return fields;
+}
+
+function decode(topic: string, id: string, fields: Buffer[], deliveryCount: number): IncomingMessage {
+  let value: Buffer = Buffer.alloc(0);
+  let key: string | undefined;
+  let headers: Headers = {};
+  for (let index = 0; index + 1 < fields.length; index += 2) {
+    const name = String(fields[index]);
+    const data = fields[index + 1] as Buffer;
+    if (name === 'value') value = data;
+    else if (name === 'key') key = data.toString('utf8');
+    else if (name === 'headers') headers = parseHeaders(data);
+  }
+  return { topic, id, key, headers, value, deliveryCount };
+}
+
+/** Headers garbled by another writer are dropped: the payload still deserves its callback. */
+function parseHeaders(data: Buffer): Headers {
+  try {
+    const parsed: unknown = JSON.parse(data.toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+    return Object.freeze(Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string')));
+  } catch {
+    return {};
+  }
+}
+
+function firstError(replies: [Error | null, unknown][] | null, counts: (error: Error) => boolean = () => true): Error | undefined {
+  if (replies === null) return new Error('Redis discarded the pipeline');
+  return replies.map(([error]) => error).find((error): error is Error => error !== null && counts(error));
+}

@@ -1,0 +1,318 @@
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createRedisBroker, redisBrokerFactory, type RedisBrokerOptions } from '../../adapters/redis.js';
+import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage, Subscription } from '../../lib/broker.js';
+import { InvalidArgumentError } from '../../lib/errors.js';
+import { silentLogger, type Logger } from '../../lib/logger.js';
+import { brokers, requireBroker } from '../support/require-broker.js';
+import { collector, deferred, withTimeout } from '../support/wait.js';
+
+const url = brokers.redis.url;
+const WAIT = 10_000;
+const message = (value: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ headers: {}, value: Buffer.from(value), ...extra });
+
+describe('Redis adapter', function () {
+  let admin: Redis;
+  let topic: string;
+  let group: string;
+  let opened: Broker[];
+  let controllers: AbortController[];
+  let releases: (() => void)[];
+
+  before(async function () {
+    await requireBroker(this, 'redis');
+    admin = new Redis(url);
+  });
+
+  after(() => admin?.disconnect());
+
+  beforeEach(() => {
+    const id = randomUUID().slice(0, 8);
+    topic = `ew-test-orders-${id}`;
+    group = `billing-${id}`;
+    opened = [];
+    controllers = [];
+    releases = [];
+  });
+
+  afterEach(async () => {
+    for (const controller of controllers) controller.abort();
+    for (const release of releases) release();
+    await Promise.all(opened.map((broker) => broker.close()));
+    await admin.del(topic);
+  });
+
+  function broker(overrides: Partial<RedisBrokerOptions> = {}): Broker {
+    const created = createRedisBroker({ url, logger: silentLogger, ...overrides });
+    opened.push(created);
+    return created;
+  }
+
+  async function subscribe(target: Broker, deliver: DeliveryCallback, options: { group?: string; concurrency?: number } = {}): Promise<{ subscription: Subscription; controller: AbortController }> {
+    const controller = new AbortController();
+    controllers.push(controller);
+    const request = { groupId: options.group ?? group, topics: [topic], concurrency: options.concurrency ?? 1, signal: controller.signal };
+    return { subscription: await target.subscribe(request, deliver), controller };
+  }
+
+  /** A promise the test releases itself, also released after each test so nothing hangs. */
+  function gate(): { readonly promise: Promise<void>; release(): void } {
+    const open = deferred();
+    releases.push(() => open.resolve());
+    return { promise: open.promise, release: () => open.resolve() };
+  }
+
+  async function pendingCount(groupId = group): Promise<number> {
+    const [count] = (await admin.xpending(topic, groupId)) as [number];
+    return count;
+  }
+
+  it('writes the documented wire format: value, key when set, headers when not empty', async () => {
+    const value = Buffer.from('{"id":1,"name":"Zoë"}');
+    await broker().publish(topic, [message('{}', { key: 'k-1', headers: { 'x-trace': 'abc' }, value }), message('[]')]);
+    const entries = await admin.xrangeBuffer(topic, '-', '+');
+    assert.equal(entries.length, 2);
+    const [first, second] = entries.map(([, fields]) => fields.map((field) => field.toString()));
+    assert.deepEqual(first, ['value', value.toString(), 'key', 'k-1', 'headers', '{"x-trace":"abc"}']);
+    assert.deepEqual(second, ['value', '[]']);
+  });
+
+  it('delivers what was published, with key, headers and binary-safe value', async () => {
+    const target = broker();
+    const received = deferred<IncomingMessage>();
+    await subscribe(target, async (incoming) => received.resolve(incoming));
+    const value = Buffer.from([0x7b, 0xff, 0x00, 0xc3, 0x7d]);
+    await target.publish(topic, [{ key: 'order-42', headers: { 'content-type': 'application/json', 'x-id': 'é' }, value }]);
+    const incoming = await withTimeout(received.promise, WAIT, 'the message');
+    assert.equal(incoming.topic, topic);
+    assert.equal(incoming.key, 'order-42');
+    assert.deepEqual(incoming.headers, { 'content-type': 'application/json', 'x-id': 'é' });
+    assert.deepEqual(incoming.value, value);
+    assert.equal(incoming.deliveryCount, 1);
+    assert.match(incoming.id, /^\d+-\d+$/);
+  });
+
+  it('shares a group between its members', async () => {
+    const first = broker();
+    const second = broker();
+    const busy = gate();
+    const all = collector<string>(10);
+    const started = deferred();
+    const byFirst: string[] = [];
+    const byOther: string[] = [];
+    await subscribe(first, async (incoming) => {
+      byFirst.push(incoming.value.toString());
+      all.push(incoming.value.toString());
+      started.resolve();
+      await busy.promise;
+    });
+    await subscribe(second, async (incoming) => {
+      byOther.push(incoming.value.toString());
+      all.push(incoming.value.toString());
+    });
+    await first.publish(topic, [message('0')]);
+    await withTimeout(started.promise, WAIT, 'the first member to start');
+    // The first member is busy with concurrency 1, so the rest must reach the other member.
+    await first.publish(topic, Array.from({ length: 9 }, (_, index) => message(String(index + 1))));
+    await withTimeout(all.done, WAIT, 'all ten messages');
+    assert.deepEqual([...byFirst, ...byOther].sort(), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    assert.deepEqual(byFirst, ['0']);
+    busy.release();
+  });
+
+  it('gives every group every message', async () => {
+    const target = broker();
+    const a = collector<string>(3);
+    const b = collector<string>(3);
+    await subscribe(target, async (incoming) => a.push(incoming.value.toString()), { group: `${group}-a` });
+    await subscribe(target, async (incoming) => b.push(incoming.value.toString()), { group: `${group}-b` });
+    await target.publish(topic, [message('1'), message('2'), message('3')]);
+    assert.deepEqual(await withTimeout(a.done, WAIT, 'group a'), ['1', '2', '3']);
+    assert.deepEqual(await withTimeout(b.done, WAIT, 'group b'), ['1', '2', '3']);
+  });
+
+  it('handles a topic in order with concurrency 1', async () => {
+    const target = broker();
+    const seen = collector<number>(50);
+    let running = 0;
+    await subscribe(target, async (incoming) => {
+      running += 1;
+      assert.equal(running, 1);
+      await new Promise((resolve) => setImmediate(resolve));
+      seen.push(Number(incoming.value.toString()));
+      running -= 1;
+    });
+    await target.publish(topic, Array.from({ length: 25 }, (_, index) => message(String(index))));
+    await target.publish(topic, Array.from({ length: 25 }, (_, index) => message(String(index + 25))));
+    assert.deepEqual(await withTimeout(seen.done, WAIT, 'fifty messages'), Array.from({ length: 50 }, (_, index) => index));
+  });
+
+  it('delivers a rejected message again, counting the delivery', async () => {
+    const target = broker({ claimIdleMs: 1000 });
+    const deliveries = collector<IncomingMessage>(2);
+    const { subscription, controller } = await subscribe(target, async (incoming) => {
+      deliveries.push(incoming);
+      if (incoming.deliveryCount === 1) throw new Error('not yet');
+    });
+    await target.publish(topic, [message('retry me')]);
+    const [first, second] = await withTimeout(deliveries.done, WAIT, 'the redelivery');
+    assert.equal(first?.deliveryCount, 1);
+    assert.equal(second?.deliveryCount, 2);
+    assert.equal(second?.id, first?.id);
+    controller.abort();
+    await withTimeout(subscription.closed, WAIT, 'the subscription to close');
+    assert.equal(await pendingCount(), 0);
+  });
+
+  it('hands the messages of a closed (crashed) member to another member via XAUTOCLAIM', async () => {
+    const crashed = broker({ claimIdleMs: 500 });
+    const started = deferred<IncomingMessage>();
+    const { subscription } = await subscribe(crashed, async (incoming) => {
+      started.resolve(incoming);
+      await gate().promise;
+    });
+    await crashed.publish(topic, [message('survives')]);
+    const first = await withTimeout(started.promise, WAIT, 'the first delivery');
+    await crashed.close();
+    await withTimeout(subscription.closed, WAIT, 'closed to settle after close()');
+    assert.equal(await pendingCount(), 1);
+
+    const survivor = broker({ claimIdleMs: 500 });
+    const taken = deferred<IncomingMessage>();
+    const { subscription: other, controller } = await subscribe(survivor, async (incoming) => taken.resolve(incoming));
+    const second = await withTimeout(taken.promise, WAIT, 'the claimed message');
+    assert.equal(second.id, first.id);
+    assert.equal(second.value.toString(), 'survives');
+    assert.ok((second.deliveryCount ?? 0) >= 2, `deliveryCount ${second.deliveryCount}`);
+    controller.abort();
+    await withTimeout(other.closed, WAIT, 'the survivor to close');
+    assert.equal(await pendingCount(), 0);
+  });
+
+  it('keeps a long-running message from being claimed while its callback runs (heartbeat)', async () => {
+    const owner = broker({ claimIdleMs: 300 });
+    const other = broker({ claimIdleMs: 300 });
+    const busy = gate();
+    const started = deferred();
+    const claimed: IncomingMessage[] = [];
+    let heartbeats = 0;
+    await subscribe(owner, async () => {
+      started.resolve();
+      await busy.promise;
+    });
+    await owner.publish(topic, [message('slow')]);
+    await withTimeout(started.promise, WAIT, 'the slow callback to start');
+    await subscribe(other, async (incoming) => void claimed.push(incoming));
+    // Waits for several claim periods by watching the idle time reset instead of sleeping.
+    await withTimeout(
+      (async () => {
+        for (let last = 0; heartbeats < 4 && claimed.length === 0; ) {
+          const [[, , idle] = []] = (await admin.xpending(topic, group, '-', '+', 1)) as [string, string, number][];
+          if (idle !== undefined && idle < last) heartbeats += 1;
+          last = idle ?? last;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })(),
+      WAIT,
+      'four heartbeats',
+    );
+    assert.deepEqual(claimed, []);
+    busy.release();
+  });
+
+  it('drains the in-flight callback on abort and acknowledges it', async () => {
+    const target = broker();
+    const busy = gate();
+    const started = deferred();
+    let finished = false;
+    const { subscription, controller } = await subscribe(target, async () => {
+      started.resolve();
+      await busy.promise;
+      finished = true;
+    });
+    await target.publish(topic, [message('drain me')]);
+    await withTimeout(started.promise, WAIT, 'the callback to start');
+    controller.abort();
+    let settled = false;
+    void subscription.closed.then(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false, 'closed must wait for the running callback');
+    busy.release();
+    await withTimeout(subscription.closed, WAIT, 'closed after draining');
+    assert.equal(finished, true);
+    assert.equal(await pendingCount(), 0);
+  });
+
+  it('recreates a deleted stream and group and keeps consuming', async () => {
+    const warned = deferred<string>();
+    const logger: Logger = { ...silentLogger, warn: (text) => warned.resolve(text) };
+    const target = broker({ logger, blockMs: 200 });
+    const received = deferred<string>();
+    await subscribe(target, async (incoming) => received.resolve(incoming.value.toString()));
+    await admin.del(topic);
+    assert.match(await withTimeout(warned.promise, WAIT, 'the NOGROUP warning'), /deleted/);
+    await withTimeout(
+      (async () => {
+        while (!((await admin.exists(topic)) === 1)) await new Promise((resolve) => setImmediate(resolve));
+      })(),
+      WAIT,
+      'the group to be recreated',
+    );
+    await target.publish(topic, [message('after')]);
+    assert.equal(await withTimeout(received.promise, WAIT, 'a message after recreation'), 'after');
+  });
+
+  it('keeps consuming after its connections were killed', async () => {
+    const connectionName = `ew-test-${group}`;
+    const target = broker({ clientOptions: { connectionName } });
+    const received = collector<string>(2);
+    const first = deferred();
+    await subscribe(target, async (incoming) => {
+      received.push(incoming.value.toString());
+      first.resolve();
+    });
+    await target.publish(topic, [message('before')]);
+    await withTimeout(first.promise, WAIT, 'the first message');
+    const clients = String(await admin.call('CLIENT', 'LIST')).split('\n').filter((line) => line.includes(` name=${connectionName} `));
+    assert.equal(clients.length, 2, 'the shared and the reading connection');
+    for (const line of clients) await admin.call('CLIENT', 'KILL', 'ID', /\bid=(\d+)/.exec(line)?.[1] ?? '');
+    await target.publish(topic, [message('after')]);
+    assert.deepEqual(await withTimeout(received.done, WAIT, 'the message after the reconnection'), ['before', 'after']);
+  });
+
+  it('rejects publish quickly when Redis is unreachable, and never logs the password', async () => {
+    const lines: string[] = [];
+    const logger: Logger = { ...silentLogger, warn: (text, fields) => void lines.push(`${text} ${JSON.stringify(fields)}`) };
+    const target = broker({ url: 'redis://:secret@127.0.0.1:1', logger });
+    const error = await withTimeout(target.publish(topic, [message('lost')]).then(() => undefined, (reason: unknown) => reason), WAIT, 'the rejection');
+    assert.ok(error instanceof Error);
+    assert.doesNotMatch(error.message, /secret/);
+    assert.match(lines.join('\n'), /redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
+    assert.doesNotMatch(lines.join('\n'), /secret/);
+  });
+
+  it('rejects publish when its signal is aborted', async () => {
+    await assert.rejects(broker().publish(topic, [message('x')], AbortSignal.abort(new Error('too late'))), /too late/);
+  });
+
+  it('validates its options up front', () => {
+    const invalid = (options: Partial<RedisBrokerOptions>, pattern: RegExp): void => {
+      assert.throws(() => createRedisBroker({ url, ...options } as RedisBrokerOptions), (error: unknown) => error instanceof InvalidArgumentError && pattern.test(error.message));
+    };
+    invalid({ claimIdleMs: -1 }, /^Expected `claimIdleMs` to be a positive integer, got -1\.$/);
+    invalid({ blockMs: 1.5 }, /^Expected `blockMs` to be a positive integer, got 1\.5\.$/);
+    invalid({ maxLen: '10' as unknown as number }, /^Expected `maxLen` to be a positive integer, got "10"\.$/);
+    invalid({ url: 'http://user:hunter2@host' }, /redis:\/\/ or rediss:\/\/ URL, got "http:\/\/user:\*\*\*@host\/"/);
+    const factory = { url, clientOptions: {}, logger: silentLogger };
+    assert.throws(() => redisBrokerFactory({ ...factory, brokerOptions: { claimIdle: 5 } }), /Unknown option `claimIdle`/);
+    assert.throws(() => redisBrokerFactory({ ...factory, brokerOptions: { maxLen: 0 } }), /`maxLen` to be a positive integer, got 0/);
+    assert.equal(redisBrokerFactory({ ...factory, brokerOptions: { claimIdleMs: 5000 } }).name, 'redis');
+  });
+
+  it('trims streams approximately when maxLen is given', async () => {
+    const target = broker({ maxLen: 10 });
+    for (let batch = 0; batch < 5; batch += 1) await target.publish(topic, Array.from({ length: 100 }, (_, index) => message(String(index))));
+    assert.ok((await admin.xlen(topic)) < 500);
+  });
+});

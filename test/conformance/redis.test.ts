@@ -1,0 +1,25 @@
+import { createRedisBroker } from '../../adapters/redis.js';
+import type { Broker } from '../../lib/broker.js';
+import { silentLogger } from '../../lib/logger.js';
+import { brokers, requireBroker } from '../support/require-broker.js';
+import { runConformanceSuite } from './suite.js';
+
+const opened: Broker[] = [];
+
+// A short claim time keeps the crash and abandoned-retry tests quick: a dead member's entries
+// are taken over after claimIdleMs plus at most half of it.
+runConformanceSuite({
+  name: 'redis',
+  connect: () => {
+    const broker = createRedisBroker({ url: brokers.redis.url, claimIdleMs: 1_000, logger: silentLogger });
+    opened.push(broker);
+    return broker;
+  },
+  prepare: (context) => requireBroker(context, 'redis'),
+  deliveryTimeoutMs: 10_000,
+  crashRedeliveryTimeoutMs: 15_000,
+});
+
+// Some tests use a process's broker directly; its messaging instance then never owned, and never
+// closes, that broker, whose open connection would keep mocha from exiting.
+after(() => Promise.all(opened.splice(0).map((broker) => broker.close())));
