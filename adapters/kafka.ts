@@ -1,6 +1,6 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { Assignment, EachMessagePayload, ICustomPartitioner, IHeaders, ISocketFactoryArgs, KafkaConfig, KafkaMessage, LogEntry, PartitionAssigner } from 'kafkajs';
+import type { Assignment, EachMessagePayload, IHeaders, ISocketFactoryArgs, KafkaConfig, KafkaMessage, LogEntry, PartitionAssigner } from 'kafkajs';
 import type { Broker, BrokerCapabilities, BrokerConfig, DeliveryCallback, Headers, IncomingMessage, SubscribeRequest, Subscription } from '../lib/broker.js';
 import { EventwireError, InvalidArgumentError, MessagingClosedError, PublishError } from '../lib/errors.js';
 import { loadPeer } from '../lib/load-peer.js';
@@ -46,8 +46,8 @@ const FETCH_WAIT_MS = 1000;
 /**
  * The Kafka transport (kafkajs); it connects on first use.
  * - publish: idempotent producer, `acks: all`. The message key is the Kafka key (murmur2, as the
- *   Java client), so a key keeps its partition and order; unkeyed messages go to partition 0, in
- *   order. Missing topics are created with `partitions` partitions.
+ *   Java client), so a key keeps its partition and order; unkeyed messages are spread over the
+ *   partitions, with no order between them. Missing topics are created with `partitions` partitions.
  * - subscribe: one consumer per subscription. A member handles up to `concurrency` partitions at
  *   once, each in order, and commits an offset once its callback resolved. A rejection rewinds the
  *   partition and pauses it for `redeliveryDelayMs`. A new group starts at the end of the topic.
@@ -102,12 +102,9 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
   const admin = memo(async () => connected((await library()).kafka.admin()));
   const producer = memo(async () => {
     const { lib, kafka } = await library();
-    // Keyed: the Java-compatible partitioner. Unkeyed: partition 0, where they keep their order
-    // (kafkajs would spread them round-robin).
-    const createPartitioner = (): ReturnType<ICustomPartitioner> => {
-      const byKey = lib.Partitioners.DefaultPartitioner();
-      return (args) => (args.message.key === undefined || args.message.key === null ? 0 : byKey(args));
-    };
+    // The Java-compatible partitioner: a key keeps its partition (and so its order); unkeyed
+    // messages are spread over the partitions, so that every member of a group gets work.
+    const createPartitioner = lib.Partitioners.DefaultPartitioner;
     return connected(kafka.producer({ idempotent: true, allowAutoTopicCreation: false, createPartitioner }));
   });
 

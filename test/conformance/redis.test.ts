@@ -23,3 +23,16 @@ runConformanceSuite({
 // Some tests use a process's broker directly; its messaging instance then never owned, and never
 // closes, that broker, whose open connection would keep mocha from exiting.
 after(() => Promise.all(opened.splice(0).map((broker) => broker.close())));
+
+// Streams named cf-* are this suite's own (Harness.topic): delete them so runs leave nothing behind.
+after(async () => {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(brokers.redis.url);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', 'cf-*', 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+  await redis.quit();
+});
