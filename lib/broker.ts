@@ -56,7 +56,7 @@ export type DeliveryCallback = (message: IncomingMessage) => Promise<void>;
 export interface SubscribeRequest {
   readonly groupId: string;
   readonly topics: readonly string[];
-  /** Messages this member handles at once. With 1, a member sees a topic's messages in order. */
+  /** Messages this member handles at once. With 1, it sees them in the broker's order (per partition on Kafka). */
   readonly concurrency: number;
   /** Aborting stops taking new messages; in-flight callbacks finish and are acknowledged. */
   readonly signal: AbortSignal;
