@@ -101,7 +101,7 @@ export class PublishTimeoutError extends PublishError {
  * The encoded message is larger than `maxMessageBytes`.
  *
  * @example
- * await send('files', hugeObject); // MessageTooLargeError: 2000000 bytes exceeds 1048576
+ * await send('files', hugeObject); // MessageTooLargeError: 2000000 bytes, over the limit of 1000000
  */
 export class MessageTooLargeError extends EventwireError {
   readonly code = 'EVENTWIRE_MESSAGE_TOO_LARGE';

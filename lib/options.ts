@@ -38,7 +38,10 @@ export interface MessagingOptions {
   readonly logger?: Logger;
   /** How long `send()` waits for the broker's acknowledgement. Default 10000. */
   readonly publishTimeoutMs?: number;
-  /** Largest encoded message accepted by `send()`. Default 1048576 (1 MiB, Kafka's default). */
+  /**
+   * Largest encoded payload accepted by `send()`. Default 1000000: under Kafka's default limit of
+   * 1048588 bytes, which also counts the key, headers and batch framing.
+   */
   readonly maxMessageBytes?: number;
   /** Fire-and-forget events (the middleware's) held while the broker is slow or down. Default 10000. */
   readonly maxBufferedEvents?: number;
@@ -110,7 +113,7 @@ export function resolveOptions(options: MessagingOptions, env: Environment): Res
     defaultTopic: defaultTopic === undefined ? undefined : expectTopic('defaultTopic', defaultTopic),
     logger,
     publishTimeoutMs: expectInteger('publishTimeoutMs', options.publishTimeoutMs ?? 10_000, 1),
-    maxMessageBytes: expectInteger('maxMessageBytes', options.maxMessageBytes ?? 1_048_576, 1),
+    maxMessageBytes: expectInteger('maxMessageBytes', options.maxMessageBytes ?? 1_000_000, 1),
     maxBufferedEvents: expectInteger('maxBufferedEvents', options.maxBufferedEvents ?? 10_000, 0),
     clientOptions: Object.freeze({ ...expectObject('clientOptions', options.clientOptions ?? {}) }),
     brokerOptions: Object.freeze({ ...expectObject('brokerOptions', options.brokerOptions ?? {}) }),

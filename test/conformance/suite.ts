@@ -129,8 +129,9 @@ function deliveryTests(h: Harness): void {
     const first = h.process();
     const handled = deferred<string>();
     await first.messaging.createConsumer({ groupId: 'g', topics: topic, handlers: { wanted: async (e) => handled.resolve(e.name) } }).start();
-    await first.messaging.publishEvent('unwanted', {}, { topic });
-    await first.messaging.publishEvent('wanted', {}, { topic });
+    // One key, so the two keep their order on partitioned brokers too.
+    await first.messaging.publishEvent('unwanted', {}, { topic, key: 'k' });
+    await first.messaging.publishEvent('wanted', {}, { topic, key: 'k' });
     assert.equal(await wait(handled.promise, 'the wanted event'), 'wanted');
     assert.equal(first.messaging.stats().skipped, 1);
     await first.messaging.close();
@@ -140,7 +141,7 @@ function deliveryTests(h: Harness): void {
     await second.messaging
       .createConsumer({ groupId: 'g', topics: topic, handlers: { unwanted: async (e) => next.resolve(`unwanted ${e.id}`), marker: async (e) => next.resolve(e.name) } })
       .start();
-    await second.messaging.publishEvent('marker', {}, { topic });
+    await second.messaging.publishEvent('marker', {}, { topic, key: 'k' });
     assert.equal(await wait(next.promise, 'the marker'), 'marker');
   });
 }
