@@ -45,9 +45,11 @@ const FETCH_WAIT_MS = 1000;
 
 /**
  * The Kafka transport (kafkajs); it connects on first use.
- * - publish: idempotent producer, `acks: all`. The message key is the Kafka key (murmur2, as the
- *   Java client), so a key keeps its partition and order; unkeyed messages are spread over the
- *   partitions, with no order between them. Missing topics are created with `partitions` partitions.
+ * - publish: `acks: all`, one request in flight per connection, not idempotent (see `producer`):
+ *   a retry after a lost answer may store a batch twice, never zero times. The message key is
+ *   the Kafka key (murmur2, as the Java client), so a key keeps its partition and order;
+ *   unkeyed messages are spread over the partitions, with no order between them. Missing topics
+ *   are created with `partitions` partitions.
  * - subscribe: one consumer per subscription. A member handles up to `concurrency` partitions at
  *   once, each in order, and commits an offset once its callback resolved. A rejection rewinds the
  *   partition and pauses it for `redeliveryDelayMs`. A new group starts at the end of the topic.
@@ -105,7 +107,13 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
     // The Java-compatible partitioner: a key keeps its partition (and so its order); unkeyed
     // messages are spread over the partitions, so that every member of a group gets work.
     const createPartitioner = lib.Partitioners.DefaultPartitioner;
-    return connected(kafka.producer({ idempotent: true, allowAutoTopicCreation: false, createPartitioner }));
+    // Not kafkajs's idempotent producer: when a Produce request fails after Kafka stored the batch
+    // (the connection dropped before the answer), it rolls the partition's sequence number back,
+    // the next batch to that partition reuses it, and Kafka acknowledges that batch as a duplicate
+    // without storing it: a silent loss (found by faults/scenarios/connection-cut.ts). Without
+    // sequence numbers a retry can store a batch twice instead, which at-least-once allows.
+    // One request in flight per connection keeps a batch's retries in order, as idempotence did.
+    return connected(kafka.producer({ idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner }));
   });
 
   const ensureTopics = async (topics: readonly string[]): Promise<void> => {
@@ -140,6 +148,9 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
     });
     let state: 'running' | 'draining' | 'closed' = 'running';
     const isClosed = (): boolean => state === 'closed'; // for reads after an await, which TS narrows wrongly
+    const stillRunning = (): boolean => state === 'running';
+    /** Resolves CLOSE_WAIT_MS after draining began: commits still pending are not awaited longer. */
+    const commitWaitOver = deferred();
     let inFlight = 0;
     const idle: (() => void)[] = [];
     const timers = new Set<NodeJS.Timeout>();
@@ -157,7 +168,9 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
       (stopping ??= (async () => {
         for (const timer of timers) clearTimeout(timer);
         await bounded(running, CLOSE_WAIT_MS); // disconnecting before run() settled can leave it consuming (kafkajs#1639)
-        await consumer.disconnect().catch((error: unknown) => logger.warn('Kafka consumer did not disconnect cleanly', { groupId, error }));
+        // Bounded too: a silent broker never answers the LeaveGroup. close() ends the sockets.
+        const left = consumer.disconnect().catch((error: unknown) => logger.warn('Kafka consumer did not disconnect cleanly', { groupId, error }));
+        await bounded(left, CLOSE_WAIT_MS);
         members.delete(member);
       })());
     const fail = (error: unknown): void => {
@@ -243,10 +256,14 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
         if (outcome === 'abandoned' || isClosed()) return;
         if (outcome === 'rejected') return redeliverLater(topic, partition, message.offset);
         const next = (BigInt(message.offset) + 1n).toString();
-        await consumer.commitOffsets([{ topic, partition, offset: next }]).catch((error: unknown) => {
+        const committed = consumer.commitOffsets([{ topic, partition, offset: next }]).catch((error: unknown) => {
           // Typically a rebalance moved the partition: its next owner receives the message again.
           logger.warn('Kafka offset commit failed; the message may be delivered again', { groupId, topic, partition, error });
         });
+        // Once the member drains, a commit is awaited at most CLOSE_WAIT_MS: a broker that went
+        // silent (a network partition) does not answer before kafkajs's request timeout, and
+        // stopping would wait for it. Uncommitted, the message goes again to the next owner.
+        await Promise.race([committed, stillRunning() ? commitWaitOver.promise : new Promise<void>((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
       } finally {
         clearInterval(beat);
         inFlight -= 1;
@@ -257,6 +274,7 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
     const drain = async (): Promise<void> => {
       if (state !== 'running') return;
       state = 'draining';
+      setTimeout(commitWaitOver.resolve, CLOSE_WAIT_MS).unref();
       try {
         consumer.pause(topics.map((topic) => ({ topic })));
       } catch {

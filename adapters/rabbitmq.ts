@@ -43,8 +43,19 @@ const KEY_HEADER = 'eventwire-key';
 const EVENT_ID_HEADER = 'eventwire-id';
 /** A rejected message waits this long before its nack, so that a failing message does not spin hot. */
 const REDELIVERY_DELAY_MS = 200;
+/**
+ * How long stopping and closing wait for the broker's answers (cancel-ok, close-ok). A broker
+ * that went silent (a network partition) never sends them, and amqplib would wait for its
+ * heartbeat timeout, minutes; past this, the adapter stops waiting (see {@link shut}).
+ */
+const CLOSE_WAIT_MS = 3000;
 const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: false, keyAffinity: false };
 const ignore = (): void => {};
+/**
+ * Why the server closed a publishing channel (e.g. 406, a message over its max_message_size).
+ * amqplib fails the pending confirms with a bare "channel closed"; publish reports this instead.
+ */
+const refusals = new WeakMap<Channel, Error>();
 
 interface Session {
   readonly model: ChannelModel;
@@ -119,11 +130,7 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
     });
     let publisher: ConfirmChannel;
     try {
-      publisher = await model.createConfirmChannel();
-      publisher.on('error', (error: Error) => logger.warn('RabbitMQ publishing channel failed', { ...where, error }));
-      // One connection per broker: a lost publishing channel is handled like a lost connection.
-      publisher.on('close', () => void (liveModel === model ? model.close().catch(ignore) : undefined));
-      await publisher.assertExchange(exchange, 'topic', { durable: true });
+      publisher = await openPublisher(model);
       if (closed) throw new MessagingClosedError();
     } catch (error) {
       await shut(model);
@@ -133,6 +140,35 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
     if (outage) logger.info('RabbitMQ connection restored', where);
     outage = false;
     return { model, publisher };
+  }
+
+  async function openPublisher(model: ChannelModel): Promise<ConfirmChannel> {
+    const publisher = await model.createConfirmChannel();
+    publisher.on('error', (error: Error) => {
+      refusals.set(publisher, error);
+      logger.warn('RabbitMQ publishing channel failed', { ...where, error });
+    });
+    publisher.on('close', () => {
+      if (liveModel !== model || closed) return;
+      // The server closes only the channel on a channel error, such as a message over its
+      // max_message_size (406) or a deleted exchange (404). Closing the whole connection for it
+      // would also close the consumers' channels: their in-flight messages could no longer be
+      // acknowledged and would be delivered again. So a new publishing channel is opened on the
+      // same connection, and the next publish waits for it; only if that fails (the connection
+      // is going down too) is the connection closed and recovered.
+      const replacing: Promise<Session> = openPublisher(model).then(
+        (fresh) => ({ model, publisher: fresh }),
+        (error: unknown) => {
+          if (session === replacing) session = undefined;
+          void model.close().catch(ignore);
+          throw error;
+        },
+      );
+      replacing.catch(ignore);
+      session = replacing;
+    });
+    await publisher.assertExchange(exchange, 'topic', { durable: true });
+    return publisher;
   }
 
   function scheduleRecovery(): void {
@@ -244,14 +280,22 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
     members.delete(member);
     await member.attaching?.catch(ignore);
     const channel = member.channel;
+    let silent = false;
     if (channel !== undefined) {
-      // After basic.cancel-ok nothing new arrives, so the waiting list is complete.
-      for (const tag of member.tags) await channel.cancel(tag).catch(ignore);
+      // After basic.cancel-ok nothing new arrives, so the waiting list is complete. A silent
+      // broker sends no cancel-ok: it delivers nothing either, and requeues all when the
+      // connection ends.
+      const cancelled = (async () => {
+        for (const tag of member.tags) await channel.cancel(tag).catch(ignore);
+      })();
+      silent = !(await bounded(cancelled, CLOSE_WAIT_MS));
       for (const { message } of member.waiting.splice(0)) settle(() => channel.nack(message, false, true));
     }
     if (member.inFlight > 0) await new Promise<void>((resolve) => (member.idle = resolve));
     member.channel = undefined;
-    if (channel !== undefined) await shut(channel);
+    // A broker that did not answer the cancel will not answer the close either: not awaited.
+    if (channel !== undefined && silent) void shut(channel);
+    else if (channel !== undefined) await shut(channel);
     member.finish();
   }
 
@@ -328,7 +372,9 @@ async function confirmAll(channel: ConfirmChannel, exchange: string, topic: stri
     if (signal?.aborted === true) break;
     let writable = true;
     const confirmed = new Promise<void>((resolve, reject) => {
-      const callback = (error: unknown): void => (error ? reject(error instanceof Error ? error : new Error(`RabbitMQ nacked a message to "${topic}"`)) : resolve());
+      // The server's reason for closing the channel beats amqplib's bare "channel closed".
+      const callback = (error: unknown): void =>
+        error ? reject(refusals.get(channel) ?? (error instanceof Error ? error : new Error(`RabbitMQ nacked a message to "${topic}"`))) : resolve();
       writable = channel.publish(exchange, topic, message.value, properties(message), callback);
     });
     confirmed.catch(ignore);
@@ -376,12 +422,36 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
   });
 }
 
-/** amqplib's close() never settles when the socket dies before the broker's close-ok; 'close' fires. */
+/**
+ * amqplib's close() never settles when the socket dies before the broker's close-ok; 'close'
+ * fires. A broker that went silent sends no close-ok and the socket stays up: after
+ * CLOSE_WAIT_MS a connection's socket is destroyed (amqplib then closes it and its channels),
+ * and a channel is left to its connection.
+ */
 function shut(target: ChannelModel | Channel): Promise<void> {
   return new Promise((resolve) => {
-    target.once('close', () => resolve());
-    target.close().then(resolve, () => resolve());
+    const timer = setTimeout(() => {
+      if ('createChannel' in target) {
+        const { stream } = target.connection as unknown as { stream?: { destroy(error?: Error): void } };
+        stream?.destroy(new Error(`RabbitMQ did not confirm the close within ${CLOSE_WAIT_MS} ms`));
+      }
+      resolve();
+    }, CLOSE_WAIT_MS);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    target.once('close', done);
+    target.close().then(done, done);
   });
+}
+
+/** Waits for `work` at most `ms`; never rejects. True when `work` settled in time. */
+async function bounded(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([work.then(() => true, () => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+  clearTimeout(timer);
+  return settled;
 }
 
 /** Other publishers may send numbers or byte arrays; the port promises strings. */

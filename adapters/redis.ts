@@ -40,6 +40,13 @@ type RawEntry = [id: Buffer, fields: Buffer[] | null];
 
 const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: true, keyAffinity: false };
 const clientDefaults = { maxRetriesPerRequest: 3, connectTimeout: 5000 };
+/**
+ * Once a member stops, how long its last XACKs are awaited before `closed` settles anyway. A
+ * Redis that went silent (a network partition) never answers, and ioredis has no command
+ * timeout by default: stopping would hang. An entry whose XACK did not complete stays pending
+ * and is delivered again, as after a crash.
+ */
+const STOP_ACK_WAIT_MS = 3000;
 
 /**
  * A broker on Redis Streams (Redis 6.2 or later). Connects on first use.
@@ -110,6 +117,9 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
     let wake = (): void => {};
     let markClosed = (): void => {};
     const closedPromise = new Promise<void>((resolve) => (markClosed = resolve));
+    /** Resolves STOP_ACK_WAIT_MS after stop(): in-flight XACKs are not awaited beyond it. */
+    let endAckWait = (): void => {};
+    const ackWaitOver = new Promise<void>((resolve) => (endAckWait = resolve));
     /** Resolves on the next change of capacity or state, or after `ms`. */
     const changed = (ms?: number): Promise<void> =>
       new Promise((resolve) => {
@@ -162,7 +172,9 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
         .then(
           async () => {
             const failed = (error: unknown): void => logger.warn('XACK failed; the entry will be delivered again', { ...context, topic, id, error });
-            if (!closed) await redis.xack(topic, group, id).catch(failed);
+            // Once stopped, the reply is awaited at most STOP_ACK_WAIT_MS (the XACK is sent anyway).
+            const bound = stopped ? new Promise<void>((resolve) => setTimeout(resolve, STOP_ACK_WAIT_MS).unref()) : ackWaitOver;
+            if (!closed) await Promise.race([redis.xack(topic, group, id).catch(failed), bound]);
             held.delete(keyOf(topic, id));
           },
           () => {
@@ -197,8 +209,12 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
       for (const { topic, id } of held.values()) byTopic.set(topic, [...(byTopic.get(topic) ?? []), id]);
       for (const [topic, ids] of byTopic) await redis.xclaim(topic, group, consumer, 0, ...ids, 'JUSTID');
       // Takes over entries that stayed pending longer than claimIdleMs with a member that died.
+      // A busy member claims too, as long as nothing waits in `ready`: up to `concurrency` claimed
+      // entries wait there for a free slot, ahead of new entries (the read loop reads only once
+      // `ready` is empty). Claiming only into slots free at tick time starved them: a member with
+      // a steady stream refills each slot as soon as it frees, so it almost never has one then.
       for (const topic of topics) {
-        const room = concurrency - inFlight - ready.length;
+        const room = ready.length === 0 ? concurrency : concurrency - inFlight - ready.length;
         if (stopped || room <= 0) return;
         const reply = await redis.callBuffer('XAUTOCLAIM', topic, group, consumer, claimIdleMs, claimCursors.get(topic) ?? '0-0', 'COUNT', room);
         const [cursor, entries] = reply as [Buffer, RawEntry[]];
@@ -262,6 +278,7 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
     function stop(): void {
       if (!stopped) {
         stopped = true;
+        setTimeout(endAckWait, STOP_ACK_WAIT_MS).unref();
         // Ends a blocked XREADGROUP now rather than after blockMs.
         reader.disconnect();
         connections.delete(reader);

@@ -69,6 +69,9 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       await Promise.race([broker.publish(topic, messages, signal), timeout]);
     } catch (error) {
       stats.publishFailures += 1;
+      // Adapters that honour `signal` (RabbitMQ, Kafka) reject with its reason the moment it
+      // fires, often before our own timer: that is still "no acknowledgement in time".
+      if (signal.aborted) throw new PublishTimeoutError(topic, options.publishTimeoutMs);
       throw asPublishError(topic, error);
     } finally {
       clearTimeout(timer);

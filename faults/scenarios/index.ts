@@ -5,3 +5,25 @@ import type { Scenario } from '../types.js';
  * is added here.
  */
 export const scenarios: Scenario[] = [];
+
+// Process faults (scenarios 3–7 and 9).
+import { workerKilled } from './worker-killed.js';
+scenarios.push(workerKilled);
+import { sigtermDrain } from './sigterm-drain.js';
+scenarios.push(sigtermDrain);
+
+// Broker and network faults (scenarios 1, 2 and 8).
+import { brokerRestart } from './broker-restart.js';
+scenarios.push(brokerRestart);
+import { connectionCut } from './connection-cut.js';
+scenarios.push(connectionCut);
+import { bufferWhileDown } from './buffer-while-down.js';
+scenarios.push(bufferWhileDown);
+import { poison } from './poison.js';
+scenarios.push(poison);
+import { malformed } from './malformed.js';
+scenarios.push(malformed);
+import { oversize } from './oversize.js';
+scenarios.push(oversize);
+import { slowHandler } from './slow-handler.js';
+scenarios.push(slowHandler);

@@ -4,6 +4,7 @@ import { createServer, connect as connectTcp, type AddressInfo, type Socket } fr
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { createRabbitMqBroker, rabbitMqBrokerFactory, type RabbitMqBrokerOptions } from '../../adapters/rabbitmq.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage, Subscription, TopicKeeper } from '../../lib/broker.js';
+import { createProxy } from '../../faults/proxy.js';
 import { InvalidArgumentError } from '../../lib/errors.js';
 import { silentLogger, type Logger } from '../../lib/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
@@ -273,6 +274,56 @@ describe('RabbitMQ adapter', function () {
     assert.ok(kept, 'the dead letter is kept');
     assert.equal(kept.content.toString(), '"dead"');
     assert.equal(kept.properties.headers?.['eventwire-key'], 'k');
+  });
+
+  it('replaces only the publishing channel when the server refuses a publish: in-flight messages are acknowledged once', async () => {
+    // Found by faults/scenarios/oversize.ts: a message over RabbitMQ's max_message_size (406)
+    // closed the whole connection, so the consumers' in-flight messages were delivered again and
+    // the next publish failed. A deleted exchange (404) is the same channel error, cheaper to cause.
+    const rabbit = broker();
+    const started = deferred();
+    const slow = gate();
+    let deliveries = 0;
+    const { subscription, controller } = await subscribe(rabbit, async () => {
+      deliveries += 1;
+      started.resolve();
+      await slow.promise;
+    });
+    await rabbit.publish(names.topic, [message('in flight')]);
+    await withTimeout(started.promise, WAIT, 'the delivery');
+
+    await withChannel((channel) => channel.deleteExchange(names.exchange));
+    await assert.rejects(rabbit.publish(names.topic, [message('refused')]), /NOT_FOUND/, "the server's reason, not a bare 'channel closed'");
+    await rabbit.publish(names.topic, [message('accepted')]);
+
+    slow.release();
+    controller.abort();
+    await withTimeout(subscription.closed, WAIT, 'the subscription to close');
+    assert.equal(deliveries, 1);
+    const depth = await withChannel((channel) => channel.checkQueue(queueOf(names.group)));
+    assert.equal(depth.messageCount, 0, 'the in-flight message was acknowledged on its channel');
+  });
+
+  it('stops and closes in bounded time when the broker goes silent', async () => {
+    // Found by faults/scenarios/connection-cut.ts: with the network blackholed, stopping waited
+    // for a basic.cancel-ok and close() for a close-ok that never came, until amqplib's
+    // heartbeat timeout (minutes).
+    const proxy = await createProxy(Number(new URL(url).port || 5672));
+    try {
+      const proxied = new URL(url);
+      proxied.hostname = '127.0.0.1';
+      proxied.port = String(proxy.port);
+      const silent = broker({ url: proxied.toString() });
+      const { subscription, controller } = await subscribe(silent, async () => {});
+      await silent.publish(names.topic, [message('connected')]);
+      proxy.blackhole();
+      controller.abort();
+      await withTimeout(subscription.closed, 8_000, 'the subscription to close while the broker is silent');
+      await withTimeout(silent.close(), 8_000, 'close() while the broker is silent');
+    } finally {
+      proxy.restore();
+      await proxy.close();
+    }
   });
 
   it('reconnects, restores subscriptions and rejects publishes during the outage', async () => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createRedisBroker, redisBrokerFactory, type RedisBrokerOptions } from '../../adapters/redis.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage, Subscription } from '../../lib/broker.js';
+import { createProxy } from '../../faults/proxy.js';
 import { InvalidArgumentError } from '../../lib/errors.js';
 import { silentLogger, type Logger } from '../../lib/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
@@ -190,6 +191,34 @@ describe('Redis adapter', function () {
     assert.equal(await pendingCount(), 0);
   });
 
+  it('takes over a crashed member\'s entry also while busy with a steady stream of new ones', async () => {
+    // Found by faults/scenarios/worker-killed.ts: XAUTOCLAIM ran only when the member had a free
+    // slot at the moment of the claim tick, which a busy member (the next entry is read as soon
+    // as one finishes) almost never has; the orphan waited until the stream ran dry.
+    const crashed = broker({ claimIdleMs: 200 });
+    const started = deferred();
+    await subscribe(crashed, async () => {
+      started.resolve();
+      await gate().promise;
+    });
+    await crashed.publish(topic, [message('orphan')]);
+    await withTimeout(started.promise, WAIT, 'the delivery to the member that crashes');
+    await crashed.close();
+
+    const busy = 40;
+    const order: string[] = [];
+    const done = collector<string>(busy + 1);
+    await subscribe(broker({ claimIdleMs: 200 }), async (incoming) => {
+      order.push(incoming.value.toString());
+      // A deliberately slow handler keeps the member busy: 40 × 50 ms, well over claimIdleMs.
+      if (incoming.value.toString() !== 'orphan') await new Promise((resolve) => setTimeout(resolve, 50));
+      done.push(incoming.id);
+    });
+    await broker().publish(topic, Array.from({ length: busy }, (_, index) => message(`new-${index}`)));
+    await withTimeout(done.done, WAIT, 'the orphan and the new entries');
+    assert.ok(order.indexOf('orphan') < busy / 2, `the orphan came at position ${order.indexOf('orphan')} of ${order.length}`);
+  });
+
   it('keeps a long-running message from being claimed while its callback runs (heartbeat)', async () => {
     const owner = broker({ claimIdleMs: 300 });
     const other = broker({ claimIdleMs: 300 });
@@ -242,6 +271,34 @@ describe('Redis adapter', function () {
     await withTimeout(subscription.closed, WAIT, 'closed after draining');
     assert.equal(finished, true);
     assert.equal(await pendingCount(), 0);
+  });
+
+  it('stops in bounded time when Redis goes silent while an acknowledgement is in flight', async () => {
+    // Found by faults/scenarios/connection-cut.ts: with the network blackholed, stopping waited
+    // forever for the XACK's reply (ioredis has no command timeout), and so did close().
+    const proxy = await createProxy(Number(new URL(url).port || 6379));
+    try {
+      const proxied = new URL(url);
+      proxied.hostname = '127.0.0.1';
+      proxied.port = String(proxy.port);
+      const silent = broker({ url: proxied.toString() });
+      const busy = gate();
+      const started = deferred();
+      const { subscription, controller } = await subscribe(silent, async () => {
+        started.resolve();
+        await busy.promise;
+      });
+      await broker().publish(topic, [message('acked into the silence')]);
+      await withTimeout(started.promise, WAIT, 'the callback to start');
+      proxy.blackhole();
+      busy.release();
+      controller.abort();
+      await withTimeout(subscription.closed, 6_000, 'closed while Redis does not answer the XACK');
+      assert.equal(await pendingCount(), 1, 'the entry whose XACK got no reply stays pending, to be delivered again');
+    } finally {
+      proxy.restore();
+      await proxy.close();
+    }
   });
 
   it('recreates a deleted stream and group and keeps consuming', async () => {

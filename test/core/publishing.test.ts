@@ -51,6 +51,18 @@ describe('publishing', () => {
     assert.equal(messaging.stats().publishFailures, 1);
   });
 
+  it('send() rejects with PublishTimeoutError when the adapter gives up first on its timeout signal', async () => {
+    // RabbitMQ and Kafka reject with the signal's reason as soon as it fires; found by the
+    // connection-cut fault scenario, where a blackholed broker surfaced as a plain PublishError.
+    const abortable: Broker = {
+      ...silentBroker(),
+      publish: (_topic, _messages, signal) => new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
+    };
+    const messaging = createMessaging({ broker: abortable, publishTimeoutMs: 50, logger: silentLogger });
+    await assert.rejects(messaging.getProducer().send('t', {}), (e: unknown) => e instanceof PublishTimeoutError && e.code === 'EVENTWIRE_PUBLISH_TIMEOUT' && e.topic === 't');
+    assert.equal(messaging.stats().publishFailures, 1);
+  });
+
   it('wraps a broker failure in PublishError without leaking credentials', async () => {
     const failing: Broker = { ...silentBroker(), publish: async () => { throw new Error('cannot reach amqp://app:hunter2@mq:5672'); } };
     const messaging = createMessaging({ broker: failing, logger: silentLogger });

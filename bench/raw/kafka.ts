@@ -1,0 +1,79 @@
+import kafkajs, { type Admin, type Consumer, type Producer } from 'kafkajs';
+import { kafkaBrokers, kafkaPartitions } from '../config.js';
+
+/**
+ * Kafka with kafkajs alone, with eventwire's guarantees: an idempotent producer, `acks: -1`,
+ * unkeyed messages on partition 0 (eventwire's placement); consumers commit each offset after
+ * the handler (`eachMessage`, `autoCommit: false`).
+ */
+
+const { Kafka, logLevel } = kafkajs;
+
+export const kafkaClient = (): InstanceType<typeof Kafka> => new Kafka({ clientId: 'eventwire-bench', brokers: kafkaBrokers(), logLevel: logLevel.ERROR });
+
+export async function withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export const kafkaCreateTopic = (topic: string): Promise<unknown> =>
+  withAdmin((admin) => admin.createTopics({ topics: [{ topic, numPartitions: kafkaPartitions }], waitForLeaders: true }));
+
+export async function kafkaProducer(): Promise<Producer> {
+  const producer = kafkaClient().producer({ idempotent: true, allowAutoTopicCreation: false });
+  await producer.connect();
+  return producer;
+}
+
+export async function kafkaSend(producer: Producer, topic: string, value: Buffer): Promise<void> {
+  await producer.send({ topic, acks: -1, messages: [{ value, partition: 0 }] });
+}
+
+export async function kafkaSendBatch(producer: Producer, topic: string, values: readonly Buffer[]): Promise<void> {
+  await producer.send({ topic, acks: -1, messages: values.map((value) => ({ value, partition: 0 })) });
+}
+
+/** Writes `count` copies of `value` spread evenly over the topic's partitions. */
+export async function kafkaPrefill(topic: string, count: number, value: Buffer): Promise<void> {
+  const producer = await kafkaProducer();
+  try {
+    for (let done = 0; done < count; done += 500) {
+      const messages = Array.from({ length: Math.min(500, count - done) }, (_, index) => ({ value, partition: (done + index) % kafkaPartitions }));
+      await producer.send({ topic, acks: -1, messages });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** `eachMessage`, then an offset commit, with `concurrency` partitions at once. */
+export async function kafkaConsume(topic: string, group: string, concurrency: number, handle: (value: Buffer) => Promise<void>): Promise<{ stop(): Promise<void> }> {
+  const consumer: Consumer = kafkaClient().consumer({ groupId: group, maxWaitTimeInMs: 1000, allowAutoTopicCreation: false });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    partitionsConsumedConcurrently: concurrency,
+    eachMessage: async ({ topic: from, partition, message }) => {
+      await handle(message.value ?? Buffer.alloc(0));
+      await consumer.commitOffsets([{ topic: from, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+    },
+  });
+  return { stop: () => consumer.disconnect() };
+}
+
+/** Deletes the topics and consumer groups whose names start with `prefix`. */
+export async function kafkaCleanup(prefix: string): Promise<void> {
+  await withAdmin(async (admin) => {
+    const { groups } = await admin.listGroups();
+    const ours = groups.map((group) => group.groupId).filter((id) => id.startsWith(prefix));
+    if (ours.length > 0) await admin.deleteGroups(ours).catch(() => {});
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 10_000 });
+  });
+}

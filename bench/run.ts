@@ -1,0 +1,99 @@
+import { writeFileSync } from 'node:fs';
+import { cleanupCase, cleanupRun } from './cleanup.js';
+import { parseCli, usage } from './cli.js';
+import { sizesFor } from './config.js';
+import { describeMachine } from './machine.js';
+import { ensureMoleculer } from './peers/moleculer-install.js';
+import { planScenarios } from './plan.js';
+import { probeBrokers } from './probe.js';
+import { updateReadme } from './readme.js';
+import { formatValue, markdownTable, rowsOf, summarize, textTable, type CaseSummary, type Row } from './report.js';
+import { runCase, runHttpCase } from './spawn.js';
+import type { CaseResult, CaseSpec, Scenario } from './types.js';
+
+/**
+ * `npm run bench`: every scenario of every broker, each case in its own process, eventwire and
+ * its baselines alternating within each repetition (ABBA order) so that drift hits both alike.
+ */
+
+const cli = parseCli(process.argv.slice(2));
+if (cli.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const sizes = sizesFor(cli.mode);
+const runId = `ewb-${Date.now().toString(36)}`;
+const startedAt = new Date();
+const scenarios = planScenarios(cli.brokers, cli.only, cli.peers);
+const machine = await describeMachine(cli.brokers);
+console.log(`eventwire bench, ${cli.mode} mode, ${cli.reps} repetition(s), ${scenarios.length} scenarios; ${machine.cpu} × ${machine.cores}, load ${machine.loadAverage.join(' ')}`);
+
+const unreachable = await probeBrokers(cli.brokers);
+const needsMoleculer = scenarios.some((scenario) => Object.values(scenario.cases).some((spec) => spec.impl === 'moleculer'));
+const moleculerProblem = needsMoleculer ? ensureMoleculer() : undefined;
+const total = scenarios.reduce((sum, scenario) => sum + Object.keys(scenario.cases).length * cli.reps, 0);
+let counter = 0;
+
+/** A reason not to start the case at all, if any. */
+function blocked(spec: CaseSpec): string | undefined {
+  const down = unreachable.get(spec.broker);
+  if (down !== undefined) return `${spec.broker} unreachable: ${down}`;
+  if (spec.impl === 'moleculer') return moleculerProblem;
+  return undefined;
+}
+
+function describe(result: CaseResult): string {
+  if (result.error !== undefined) return `error: ${result.error}`;
+  const figures = Object.entries(result.metrics).map(([metric, value]) => formatValue(value, metric as 'rate' | 'rps' | 'p99'));
+  const rss = result.maxRssKb === undefined ? '' : ` (peak RSS ${(result.maxRssKb / 1024).toFixed(0)} MB)`;
+  return `${figures.join(', ')}${rss}`;
+}
+
+async function runScenario(scenario: Scenario): Promise<{ cases: Record<string, CaseSummary>; rows: Row[] }> {
+  const keys = Object.keys(scenario.cases);
+  const runs: Record<string, CaseResult[]> = Object.fromEntries(keys.map((key) => [key, []]));
+  for (let rep = 0; rep < cli.reps; rep += 1) {
+    for (const key of rep % 2 === 0 ? keys : [...keys].reverse()) {
+      const spec = scenario.cases[key] as CaseSpec;
+      counter += 1;
+      const name = `${runId}-${String(counter).padStart(4, '0')}`;
+      const earlier = runs[key]?.find((run) => run.error !== undefined && run.error.includes('not installed'));
+      const reason = blocked(spec);
+      let result: CaseResult;
+      const began = performance.now();
+      if (reason !== undefined) result = { metrics: {}, error: reason };
+      else if (earlier !== undefined) result = earlier;
+      else {
+        result = spec.kind === 'http' ? await runHttpCase({ spec, sizes, name }) : await runCase({ spec, sizes, name });
+        await cleanupCase(spec.broker, name);
+      }
+      runs[key]?.push(result);
+      const seconds = ((performance.now() - began) / 1000).toFixed(1);
+      console.log(`[${counter}/${total}] ${scenario.id} ${scenario.broker} ${key}: ${describe(result)} [${seconds} s]`);
+    }
+  }
+  const cases = Object.fromEntries(keys.map((key) => [key, summarize(scenario.cases[key] as CaseSpec, runs[key] ?? [])]));
+  return { cases, rows: rowsOf(scenario, cases) };
+}
+
+const results: { id: string; broker: string; cases: Record<string, CaseSummary>; rows: Row[] }[] = [];
+for (const scenario of scenarios) results.push({ id: scenario.id, broker: scenario.broker, ...(await runScenario(scenario)) });
+await cleanupRun(cli.brokers.filter((broker) => !unreachable.has(broker)), runId);
+
+const rows = results.flatMap((result) => result.rows);
+const verdicts = { pass: 0, FAIL: 0, info: 0, error: 0 };
+for (const row of rows) verdicts[row.verdict] += 1;
+const finishedAt = new Date();
+const endMachine = await describeMachine([]);
+writeFileSync(
+  new URL('./results.json', import.meta.url),
+  `${JSON.stringify({ runId, mode: cli.mode, reps: cli.reps, brokers: cli.brokers, only: cli.only, peers: cli.peers, startedAt, finishedAt, machine, loadAverageAtEnd: endMachine.loadAverage, sizes, verdicts, rows, scenarios: results }, null, 2)}\n`,
+);
+console.log(`\n${textTable(rows)}\n`);
+console.log(`${verdicts.pass} pass, ${verdicts.FAIL} fail, ${verdicts.error} without a figure, ${verdicts.info} informational; ${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s. Written: bench/results.json`);
+const complete = cli.only.length === 0 && cli.brokers.length === 4;
+if (complete) {
+  const heading = `Latest run: ${finishedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cli.mode} mode, median of ${cli.reps}; ${machine.cpu} × ${machine.cores}, ${machine.memoryGb} GB, Node ${machine.node}, load ${machine.loadAverage.join(' ')} at start.`;
+  if (updateReadme(heading, markdownTable(rows))) console.log('Updated the table in bench/README.md');
+}
+process.exit(0);

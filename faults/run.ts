@@ -1,0 +1,109 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createReport, formatTable, passed, writeReport, type ReportEntry } from './report.js';
+import { scenarios } from './scenarios/index.js';
+import { shutdown, startTarget } from './targets.js';
+import type { FaultBroker } from './types.js';
+
+/**
+ * `npm run faults [-- --quick] [--broker x]... [--scenario y]...`: runs every scenario on every
+ * broker it applies to (or the chosen ones), prints a table, writes faults/report.json, and
+ * exits 1 when any scenario is not ok or lost a message (2 on bad arguments).
+ */
+
+const allBrokers: readonly FaultBroker[] = ['memory', 'redis', 'rabbitmq', 'kafka'];
+const usage = `usage: npm run faults -- [--quick] [--broker memory|redis|rabbitmq|kafka]... [--scenario NAME]...
+scenarios: ${scenarios.map((scenario) => scenario.name).join(', ')}
+Runs each scenario on each broker it applies to, prints a table and writes faults/report.json.
+Exit status: 0 all ok, 1 a scenario failed or lost messages, 2 bad arguments.`;
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        broker: { type: 'string', multiple: true },
+        scenario: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
+    return 2;
+  }
+  const { values } = parsed;
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const split = (list: string[] | undefined): string[] | undefined => list?.flatMap((item) => item.split(',')).map((item) => item.trim()).filter((item) => item !== '');
+  const brokers = split(values.broker) ?? [...allBrokers];
+  const names = split(values.scenario) ?? scenarios.map((scenario) => scenario.name);
+  const unknownBroker = brokers.find((broker) => !allBrokers.includes(broker as FaultBroker));
+  const unknownScenario = names.find((name) => !scenarios.some((scenario) => scenario.name === name));
+  if (unknownBroker !== undefined || unknownScenario !== undefined) {
+    console.error(`${unknownBroker === undefined ? `unknown scenario "${unknownScenario}"` : `unknown broker "${unknownBroker}"`}\n${usage}`);
+    return 2;
+  }
+
+  const quick = values.quick;
+  const startedAt = new Date();
+  const results: ReportEntry[] = [];
+  const interrupted = (): void => {
+    console.error('\ninterrupted: stopping the brokers the runner started');
+    void shutdown().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    for (const broker of allBrokers.filter((name) => brokers.includes(name))) {
+      const chosen = scenarios.filter((scenario) => names.includes(scenario.name) && scenario.brokers.includes(broker));
+      if (chosen.length === 0) continue;
+      for (const scenario of chosen) {
+        const began = Date.now();
+        process.stdout.write(`${broker} / ${scenario.name}${quick ? ' (quick)' : ''} ... `);
+        let entry: ReportEntry;
+        try {
+          const target = await startTarget(broker);
+          const result = await scenario.run(target, { quick });
+          entry = { ...result, durationMs: Date.now() - began };
+        } catch (error) {
+          entry = {
+            scenario: scenario.name,
+            broker,
+            sent: 0,
+            acknowledged: 0,
+            handled: 0,
+            deadLettered: 0,
+            lost: 0,
+            duplicated: 0,
+            recoveryMs: null,
+            notes: [`the scenario threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`],
+            ok: false,
+            durationMs: Date.now() - began,
+          };
+        }
+        results.push(entry);
+        process.stdout.write(`${entry.ok && entry.lost === 0 ? 'ok' : 'FAILED'} (${(entry.durationMs / 1000).toFixed(1)} s)\n`);
+      }
+    }
+  } finally {
+    await shutdown().catch((error: unknown) => console.error(`could not stop a broker the runner started: ${String(error)}`));
+  }
+
+  const report = createReport({ startedAt, quick, results });
+  const path = join(dirname(fileURLToPath(import.meta.url)), 'report.json');
+  await writeReport(path, report);
+  console.log(`\n${formatTable(results)}\n\nwrote ${path}`);
+  if (results.length === 0) {
+    console.error('no scenario applies to the chosen brokers');
+    return 1;
+  }
+  return passed(results) ? 0 : 1;
+}
+
+// Exits explicitly: a client library that leaves a timer or socket behind must not keep the
+// runner alive after its report.
+process.exit(await main());

@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createMessaging, silentLogger, type Messaging } from '../../lib/index.js';
+import { createLedger, type Ledger } from '../ledger.js';
+import type { FaultBroker, Scenario } from '../types.js';
+import { spawnLines, workerEnvironment, type WorkerConfig } from '../worker.js';
+import { fastFailover } from './worker-killed.js';
+
+/**
+ * Scenario 4: SIGTERM reaches `eventwire consumer` (the real CLI, run on
+ * faults/fixtures/drain-worker.ts) while handlers run. The in-flight handlers must finish and
+ * their messages be acknowledged once: the process exits 0 within the grace period, and a new
+ * member of the group started afterwards receives every message the CLI did not handle and
+ * none that it did.
+ *
+ * Messages carry keys k0…k5, and the new member is sent one sentinel per key after the CLI
+ * exited. On Kafka a sentinel shares its key's partition, and on RabbitMQ the queue, with any
+ * message left unacknowledged before it, so receiving every sentinel proves nothing is waiting
+ * for redelivery. Redis hands over an entry left pending by a departed consumer only once it
+ * was idle for claimIdleMs: there the new member also keeps listening until that time (plus one
+ * claim tick) passed since the exit.
+ */
+export const sigtermDrain: Scenario = {
+  name: 'sigterm-drain',
+  title: 'SIGTERM to the consumer CLI mid-handler: in-flight messages finish and are acknowledged once',
+  brokers: ['redis', 'rabbitmq', 'kafka'],
+  async run(target, { quick }) {
+    const broker = realBroker(target.broker);
+    const ledger = createLedger();
+    const notes: string[] = [];
+    const suffix = randomBytes(4).toString('hex');
+    const config: WorkerConfig = {
+      broker,
+      url: target.url,
+      topic: `fault-drain-${suffix}`,
+      group: `fault-drain-${suffix}`,
+      behaviour: `sleep:${HANDLER_MS}`,
+      concurrency: 3,
+      tuning: fastFailover(broker),
+    };
+    const total = quick ? 6 : 12;
+    const producer = createMessaging({ broker: target.connect(), source: 'eventwire-faults', logger: silentLogger });
+    let member: Messaging | undefined;
+    const cli = spawnLines('cli', ['lib/cli/bin.ts', 'consumer', 'faults/fixtures/drain-worker.ts', '--grace-ms', String(GRACE_MS)], workerEnvironment(config));
+    const cliHandled = new Set<string>();
+    cli.onLine((text) => {
+      const id = /^handled (\S+)$/.exec(text)?.[1];
+      if (id === undefined) return;
+      cliHandled.add(id);
+      ledger.handled(id);
+    });
+    try {
+      await cli.waitForLine(/consuming .* as group/, START_MS, 'stderr');
+      const ids = Array.from({ length: total }, (_, index) => `drain-${suffix}-${index}`);
+      await Promise.all(ids.map((id, index) => send(producer, ledger, config.topic, id, `k${index % KEYS}`)));
+
+      // SIGTERM once handlers are in flight: `concurrency` of them, or on Kafka, which runs one
+      // per partition and the six keys may not cover all three, two.
+      const inFlight = broker === 'kafka' ? 2 : config.concurrency;
+      await cli.waitFor(() => (startedIds(cli.lines).size >= inFlight ? true : undefined), STEP_MS, `${inFlight} started handlers`);
+      const signalledAt = Date.now();
+      const startedBefore = startedIds(cli.lines);
+      cli.child.kill('SIGTERM');
+      const exit = await withTimeout(cli.exited, GRACE_MS + 10_000, 'the CLI to exit after SIGTERM');
+      const drainMs = exit.at - signalledAt;
+      // A `started` line written just before the signal can arrive after it was sent.
+      const startedAfter = [...startedIds(cli.lines)].filter((id) => !startedBefore.has(id));
+      const unfinished = [...startedIds(cli.lines)].filter((id) => !cliHandled.has(id));
+      notes.push(
+        `SIGTERM with ${startedBefore.size} handler(s) of ${HANDLER_MS} ms in flight; exit code ${String(exit.code)}${exit.signal === null ? '' : ` (signal ${exit.signal})`} ` +
+          `${drainMs} ms later (grace ${GRACE_MS} ms); ${cliHandled.size} of ${total} handled by the CLI` +
+          (startedAfter.length === 0 ? '' : ` (${startedAfter.length} more \`started\` line(s) arrived after the signal was sent)`) +
+          (unfinished.length === 0 ? '' : `; UNFINISHED: ${unfinished.join(', ')}`),
+      );
+
+      // A new member of the group: the rest, no repeats.
+      member = createMessaging({ broker: target.connect({ tuning: fastFailover(broker) }), source: 'eventwire-faults', logger: silentLogger });
+      const received: string[] = [];
+      let arrived = (): void => {};
+      member.messageHandler({ topic: config.topic, groupId: config.group, maxRetries: 0 }, async function afterDrain(message) {
+        const { id } = message as { id: string };
+        received.push(id);
+        if (!id.startsWith('sentinel-')) ledger.handled(id);
+        arrived();
+      });
+      await member.runConsumers();
+      const sentinels = Array.from({ length: KEYS }, (_, index) => `sentinel-${suffix}-${index}`);
+      await Promise.all(sentinels.map((id, index) => member?.getProducer().send(config.topic, { id }, { key: `k${index}` })));
+      const expected = [...ids.filter((id) => !cliHandled.has(id)), ...sentinels];
+      await withTimeout(
+        new Promise<void>((resolve) => {
+          arrived = () => void (expected.every((id) => received.includes(id)) && resolve());
+          arrived();
+        }),
+        STEP_MS,
+        `the new member to receive ${expected.length} messages (got ${received.length})`,
+      );
+      if (broker === 'redis') {
+        // Entries the CLI left pending would be claimed once idle for claimIdleMs (checked every half of it).
+        const claimIdleMs = Number(config.tuning.claimIdleMs);
+        await sleep(Math.max(0, exit.at + claimIdleMs * 2 + 250 - Date.now()));
+      }
+      const repeated = received.filter((id) => cliHandled.has(id));
+      notes.push(
+        `the new member received ${received.length - sentinels.length} left-over message(s) and ${repeated.length} the CLI had handled` +
+          (repeated.length === 0 ? '' : ` (${repeated.join(', ')})`),
+      );
+      const ok = exit.code === 0 && drainMs < GRACE_MS && unfinished.length === 0 && repeated.length === 0;
+      return ledger.result(sigtermDrain.name, target.broker, { recoveryMs: drainMs, notes, ok });
+    } catch (error) {
+      notes.push(`failed: ${error instanceof Error ? error.message : String(error)}`);
+      return ledger.result(sigtermDrain.name, target.broker, { recoveryMs: null, notes, ok: false });
+    } finally {
+      await cli.stop();
+      await member?.close({ timeoutMs: 1_000 }).catch(() => {});
+      await producer.close({ timeoutMs: 1_000 }).catch(() => {});
+    }
+  },
+};
+
+const HANDLER_MS = 1_500;
+const GRACE_MS = 10_000;
+const START_MS = 60_000;
+const STEP_MS = 30_000;
+const KEYS = 6;
+
+function realBroker(broker: FaultBroker): Exclude<FaultBroker, 'memory'> {
+  if (broker === 'memory') throw new Error('sigterm-drain runs the CLI in another process; the memory broker is not applicable');
+  return broker;
+}
+
+async function send(producer: Messaging, ledger: Ledger, topic: string, id: string, key: string): Promise<void> {
+  ledger.sent(id);
+  await producer.getProducer().send(topic, { id }, { key });
+  ledger.acknowledged(id);
+}
+
+function startedIds(lines: readonly { readonly text: string }[]): Set<string> {
+  return new Set(lines.map((line) => /^started (\S+)$/.exec(line.text)?.[1]).filter((id) => id !== undefined));
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
