@@ -6,7 +6,7 @@ import type { FaultBroker, Scenario } from '../types.js';
 /**
  * Scenario 7: oversized messages.
  *
- * 1. Over `maxMessageBytes` (default 1 MiB): send() rejects with MessageTooLargeError naming the
+ * 1. Over `maxMessageBytes` (default 1000000 bytes): send() rejects with MessageTooLargeError naming the
  *    limit, before anything reaches the broker. A message of exactly the limit is tried too.
  * 2. Under `maxMessageBytes` (raised for this) but over the broker's own limit: send() rejects
  *    with a PublishError. Kafka: message.max.bytes, 1048588 by default, with a 2 MiB message.
@@ -60,7 +60,7 @@ export const oversize: Scenario = {
       await send(messaging, ledger, topic, `held-${suffix}`, 0, lane);
       await waitUntil(() => arrived.has(`held-${suffix}`), STEP_MS, 'the held message to start');
 
-      // 1. Over our own limit (the default instance: 1 MiB).
+      // 1. Over our own limit (the default instance: 1000000 bytes).
       const over = await attempt(() => send(limited, ledger, topic, `over-limit-${suffix}`, DEFAULT_LIMIT + 1, lane));
       const named = over instanceof MessageTooLargeError && over.limit === DEFAULT_LIMIT && over.message.includes(String(DEFAULT_LIMIT));
       notes.push(`${DEFAULT_LIMIT + 1} bytes with the default limit: ${describe(over)}${named ? ' (names the limit)' : ''}`);
@@ -104,7 +104,7 @@ export const oversize: Scenario = {
   },
 };
 
-const DEFAULT_LIMIT = 1_048_576;
+const DEFAULT_LIMIT = 1_000_000;
 const STEP_MS = 30_000;
 const MiB = 1024 * 1024;
 
