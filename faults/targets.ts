@@ -2,6 +2,7 @@ import { execFile, type ExecFileOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect as netConnect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -23,9 +24,13 @@ import type { FaultBroker, FaultTarget } from './types.js';
  * | kafka    | the project's own broker on 127.0.0.1:9092 (`scripts/brokers.sh`). Restart = `brokers.sh down kafka` then `up kafka` with KAFKA_KEEP_DATA=1, so topics and offsets survive. Refused when 9092 is not that broker. |
  * | memory   | an in-process server; no restart.                                                  |
  *
- * `startTarget(broker)` makes the instance reachable (starting it, or adopting one a previous
- * run left behind) and returns its {@link FaultTarget}; `shutdown()` stops what this process
- * started. Kafka is never stopped by `shutdown()`: it is the project's broker, left running.
+ * `startTarget(broker)` makes the instance reachable and returns its {@link FaultTarget}: it
+ * starts the instance, or uses the one already running. Each instance has an owner, the runner
+ * process that started it, recorded in `<tmpdir>/eventwire-faults-<port>.owner`: the owner
+ * stops it in `shutdown()`; a runner finding an instance whose owner died (a run killed before
+ * its shutdown) becomes its owner, and one finding a live owner (a run in progress) leaves it to
+ * that run. Two runs at once share the instances, and each one's restarts hit the other: run them
+ * one at a time. Kafka is never stopped by `shutdown()`: it is the project's broker.
  *
  * @example
  * const target = await startTarget('redis');
@@ -35,6 +40,8 @@ import type { FaultBroker, FaultTarget } from './types.js';
  */
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The Erlang cookie of the runner's RabbitMQ node (a local test node on 127.0.0.1 only). */
+const erlangCookie = 'EVENTWIREFAULTSRUNNER';
 const cacheDir = join(root, '.cache', 'faults');
 const host = '127.0.0.1';
 
@@ -46,6 +53,8 @@ interface Instance {
   readonly broker: Exclude<FaultBroker, 'memory'>;
   /** Makes it reachable; true when this call started it (false: it was running already). */
   start(): Promise<boolean>;
+  /** False for an instance the runner must never stop (the project's Kafka). */
+  readonly ownable: boolean;
   stop(): Promise<void>;
   restart(): Promise<void>;
 }
@@ -122,7 +131,12 @@ export async function startTarget(broker: FaultBroker): Promise<FaultTarget> {
     let pending = starting.get(broker);
     if (pending === undefined) {
       const own = instance(broker);
-      pending = own.start().then((mine) => void (mine && started.add(own)));
+      pending = own.start().then(async (launched) => {
+        if (own.ownable && (launched || (await orphaned(faultPorts[own.broker])))) {
+          await writeFile(ownerFile(faultPorts[own.broker]), String(process.pid));
+          started.add(own);
+        }
+      });
       // A failed start may be tried again by the next caller.
       pending.catch(() => starting.delete(broker));
       starting.set(broker, pending);
@@ -144,10 +158,22 @@ export async function shutdown(): Promise<void> {
     started.delete(own);
     starting.delete(own.broker);
     await own.stop();
+    await rm(ownerFile(faultPorts[own.broker]), { force: true });
   });
   const results = await Promise.allSettled(stopping);
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure !== undefined) throw failure.reason;
+}
+
+/** Where the pid of the runner that owns the instance on `port` is kept (machine-wide). */
+function ownerFile(port: number): string {
+  return join(tmpdir(), `eventwire-faults-${port}.owner`);
+}
+
+/** True when the instance on `port` has no live owner: the run that started it is gone. */
+async function orphaned(port: number): Promise<boolean> {
+  const owner = await readPid(ownerFile(port));
+  return owner === undefined || !alive(owner);
 }
 
 function instance(broker: FaultBroker): Instance {
@@ -180,9 +206,10 @@ function redisInstance(): Instance {
   };
 
   const kill = async (signal: NodeJS.Signals): Promise<void> => {
-    const pid = await readPid(pidFile);
+    // Redis names its own pid; the pid file is for a Redis too busy to answer.
+    const pid = (await redisPid(port)) ?? (await readPid(pidFile));
     if (pid === undefined || !alive(pid)) {
-      if (await reachable(port)) throw new Error(`Something answers on ${host}:${port} that is not the fault runner's Redis (no live ${pidFile}).`);
+      if (await reachable(port)) throw new Error(`Something answers on ${host}:${port} that is not the fault runner's Redis.`);
       return;
     }
     process.kill(pid, signal);
@@ -191,6 +218,7 @@ function redisInstance(): Instance {
 
   return {
     broker: 'redis',
+    ownable: true,
     async start() {
       if (await redisPing(port)) return false;
       if (await reachable(port)) throw new Error(`${host}:${port} is taken by something that is not Redis; the fault runner needs it.`);
@@ -211,20 +239,32 @@ function redisInstance(): Instance {
 }
 
 /** True once Redis answers PING with PONG (not while it loads its AOF). */
-function redisPing(port: number): Promise<boolean> {
+async function redisPing(port: number): Promise<boolean> {
+  return (await redisCommand(port, 'PING', (reply) => reply.includes('\r\n')))?.startsWith('+PONG') ?? false;
+}
+
+/** The pid of the Redis on `port`, from INFO server. */
+async function redisPid(port: number): Promise<number | undefined> {
+  const reply = await redisCommand(port, 'INFO server', (text) => /process_id:\d+\r\n/.test(text));
+  const pid = Number(/process_id:(\d+)/.exec(reply ?? '')?.[1]);
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** Sends one inline command; resolves with the reply once `complete(reply)`, or undefined. */
+function redisCommand(port: number, command: string, complete: (reply: string) => boolean): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = netConnect({ host, port });
     let reply = '';
-    const done = (ok: boolean): void => {
+    const done = (value: string | undefined): void => {
       socket.destroy();
-      resolve(ok);
+      resolve(value);
     };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.setTimeout(1000, () => done(undefined));
+    socket.once('error', () => done(undefined));
+    socket.once('connect', () => socket.write(`${command}\r\n`));
     socket.on('data', (chunk: Buffer) => {
       reply += chunk.toString('latin1');
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      if (complete(reply)) done(reply);
     });
   });
 }
@@ -259,14 +299,22 @@ function rabbitMqInstance(): Instance {
     ERL_FLAGS: '-kernel inet_dist_use_interface {127,0,0,1}',
   };
   const ctl = async (args: string[], timeoutMs = 60_000): Promise<string> => {
-    await mkdir(home, { recursive: true });
+    await cookie();
     return run(bin('rabbitmqctl'), ['-n', node, ...args], { env, cwd: dir, timeout: timeoutMs });
+  };
+  // A fixed cookie: the runner of any checkout can then control a node another one started.
+  const cookie = async (): Promise<void> => {
+    const file = join(home, '.erlang.cookie');
+    if ((await readFile(file, 'utf8').catch(() => '')) === erlangCookie) return;
+    await mkdir(home, { recursive: true });
+    await rm(file, { force: true });
+    await writeFile(file, erlangCookie, { mode: 0o400 });
   };
   let pid: number | undefined;
   let restarting: Promise<void> | undefined;
 
   const launch = async (): Promise<void> => {
-    await mkdir(home, { recursive: true });
+    await cookie();
     await writeFile(join(dir, 'rabbitmq.conf'), `listeners.tcp.local = ${host}:${port}\n`);
     await writeFile(join(dir, 'rabbitmq-env.conf'), '');
     await writeFile(join(dir, 'enabled_plugins'), '[].\n');
@@ -292,6 +340,7 @@ function rabbitMqInstance(): Instance {
 
   return {
     broker: 'rabbitmq',
+    ownable: true,
     async start() {
       if (await ctl(['await_startup', '--timeout', '5'], 15_000).then(() => true, () => false)) {
         pid = Number((await ctl(['eval', 'list_to_integer(os:getpid()).'])).trim());
@@ -321,6 +370,7 @@ function kafkaInstance(): Instance {
   let restarting: Promise<void> | undefined;
   return {
     broker: 'kafka',
+    ownable: false,
     async start() {
       if (await reachable(port)) return false;
       await run('bash', [script, 'up', 'kafka'], { env, timeout: 300_000 });
