@@ -68,7 +68,12 @@ export interface Messaging {
   /** Listens to every acknowledged publish; returns the function that stops listening. */
   onPublished(listener: PublishListener): () => void;
   stats(): Readonly<MessagingStats>;
-  /** Stops consumers (draining them), flushes buffered events for up to `timeoutMs`, closes the broker. */
+  /**
+   * Stops consumers (draining their in-flight handlers), flushes buffered events for up to
+   * `timeoutMs` (default 5000), and closes the broker connection. Events still unacknowledged at
+   * the deadline are counted in `eventsDropped` and logged; close() then returns by the deadline
+   * even when the broker does not answer the close.
+   */
   close(options?: { readonly timeoutMs?: number }): Promise<void>;
 }
 
@@ -182,10 +187,28 @@ export function createMessaging(options: MessagingOptions = {}, registry: Consum
       if (closed) return;
       const timeoutMs = expectInteger('timeoutMs', closeOptions.timeoutMs ?? 5_000, 0);
       await Promise.all([...running].map((consumer) => consumer.stop()));
+      const deadline = Date.now() + timeoutMs;
       const left = await buffer.flush(timeoutMs);
       if (left > 0) buffer.abandon();
       closed = true;
-      if (brokerPromise !== undefined) await (await brokerPromise.catch(() => undefined))?.close();
+      const connected = brokerPromise === undefined ? undefined : await brokerPromise.catch(() => undefined);
+      if (connected === undefined) return;
+      const closing = connected.close();
+      // A broker that answers closes in milliseconds: wait for it, so no socket outlives close().
+      // One that left events unacknowledged is likely silent, and its adapter may wait seconds
+      // for a close-ok that never comes (each bounds that wait and then ends its sockets): the
+      // caller's timeout wins, and the teardown finishes in the background.
+      if (left === 0) return closing;
+      const leftMs = Math.max(0, deadline - Date.now());
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        closing.then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(resolve, leftMs, false))),
+      ]).finally(() => clearTimeout(timer));
+      if (!finished) {
+        closing.catch((error: unknown) => logger.warn('closing the broker connection failed', { error }));
+        logger.warn('the broker did not confirm the close within timeoutMs; its connection is torn down in the background', { timeoutMs });
+      }
     },
   };
   return messaging;

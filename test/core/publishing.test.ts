@@ -142,4 +142,38 @@ describe('event buffer (fire-and-forget)', () => {
     assert.ok(logger.lines.some((l) => l.level === 'error' && l.fields?.lost === 2));
     assert.equal(stats.eventsDropped, 0);
   });
+
+  it('close() returns by its deadline when a silent broker never confirms the close, and says so', async () => {
+    // Found by the buffer-while-down fault scenario: close({ timeoutMs: 1000 }) took 4 s on a
+    // blackholed RabbitMQ or Kafka, the adapters' own bound for a close-ok that never comes.
+    const logger = memoryLogger();
+    let closeCalled = false;
+    const broker: Broker = { ...silentBroker(), close: () => ((closeCalled = true), new Promise(() => {})) };
+    const messaging = createMessaging({ broker, publishTimeoutMs: 20, logger, defaultTopic: 't' });
+    messaging.emitEvent('a', {});
+    await withTimeout(messaging.close({ timeoutMs: 50 }), 2_000, 'close() past its deadline');
+    assert.equal(closeCalled, true);
+    assert.equal(messaging.stats().eventsDropped, 1);
+    assert.ok(logger.lines.some((l) => l.level === 'warn' && /did not confirm the close/.test(l.message)));
+  });
+
+  it('close() waits for the broker connection to close when everything was flushed', async () => {
+    const closeCalled = deferred();
+    const connectionClosed = deferred();
+    const broker: Broker = {
+      ...silentBroker(),
+      publish: async () => {},
+      close: () => (closeCalled.resolve(), connectionClosed.promise),
+    };
+    const messaging = createMessaging({ broker, logger: silentLogger, defaultTopic: 't' });
+    messaging.emitEvent('a', {});
+    let settled = false;
+    const closing = messaging.close({ timeoutMs: 1_000 }).then(() => (settled = true));
+    await withTimeout(closeCalled.promise, 2_000, 'the broker close');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false, 'close() resolved before the connection closed');
+    connectionClosed.resolve();
+    await withTimeout(closing, 2_000, 'close() after the connection closed');
+    assert.equal(messaging.stats().eventsDropped, 0);
+  });
 });
