@@ -15,7 +15,8 @@ import { InvalidArgumentError, MessagingClosedError } from '../lib/errors.js';
 import { loadPeer } from '../lib/load-peer.js';
 import { consoleLogger, type Logger } from '../lib/logger.js';
 import { redactUrl } from '../lib/redact.js';
-import { describe, expectFunction, expectInteger, expectKnownKeys, expectObject, expectString } from '../lib/validate.js';
+import { abortable, bounded } from '../lib/settle.js';
+import { describe, expectInteger, expectKnownKeys, expectLogger, expectObject, expectString } from '../lib/validate.js';
 
 /**
  * Options of {@link createRabbitMqBroker}.
@@ -412,16 +413,6 @@ function drained(channel: Channel): Promise<void> {
   });
 }
 
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 /**
  * amqplib's close() never settles when the socket dies before the broker's close-ok; 'close'
  * fires. A broker that went silent sends no close-ok and the socket stays up: after
@@ -444,14 +435,6 @@ function shut(target: ChannelModel | Channel): Promise<void> {
     target.once('close', done);
     target.close().then(done, done);
   });
-}
-
-/** Waits for `work` at most `ms`; never rejects. True when `work` settled in time. */
-async function bounded(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const settled = await Promise.race([work.then(() => true, () => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
-  clearTimeout(timer);
-  return settled;
 }
 
 /** Other publishers may send numbers or byte arrays; the port promises strings. */
@@ -478,15 +461,14 @@ function validateOptions(options: RabbitMqBrokerOptions): Settings {
   const prefetch = raw.prefetch === undefined ? undefined : expectInteger('prefetch', raw.prefetch, 1);
   // basic.qos carries the prefetch count in 16 bits.
   if (prefetch !== undefined && prefetch > 65535) invalid('prefetch', 'an integer from 1 to 65535', prefetch);
-  const logger = expectObject('logger', or(raw.logger, consoleLogger));
-  for (const level of ['debug', 'info', 'warn', 'error']) expectFunction(`logger.${level}`, logger[level]);
+  const logger = expectLogger('logger', or(raw.logger, consoleLogger));
   return {
     url,
     clientOptions: expectObject('clientOptions', or(raw.clientOptions, {})),
     exchange,
     prefetch,
     reconnectDelayMs: expectInteger('reconnectDelayMs', or(raw.reconnectDelayMs, 1000), 0),
-    logger: logger as unknown as Logger,
+    logger,
   };
 }
 

@@ -4,9 +4,9 @@ import { consoleLogger, type Logger } from './logger.js';
 import { redactUrl } from './redact.js';
 import {
   describe,
-  expectFunction,
   expectInteger,
   expectKnownKeys,
+  expectLogger,
   expectObject,
   expectString,
   expectTopic,
@@ -104,7 +104,7 @@ export function environmentNamesBroker(env: Environment): boolean {
 export function resolveOptions(options: MessagingOptions, env: Environment): ResolvedOptions {
   expectKnownKeys('messaging options', expectObject('options', options) as Record<string, unknown>, known);
   const broker = resolveBroker(options.broker ?? nonEmpty(env.MESSAGING_BROKER));
-  const logger = options.logger === undefined ? consoleLogger : resolveLogger(options.logger);
+  const logger = options.logger === undefined ? consoleLogger : expectLogger('logger', options.logger);
   const defaultTopic = options.defaultTopic ?? nonEmpty(env.MESSAGING_DEFAULT_TOPIC);
   return Object.freeze({
     broker,
@@ -184,12 +184,6 @@ function checkHostPort(entry: unknown): string {
     );
   }
   return value;
-}
-
-function resolveLogger(logger: unknown): Logger {
-  const object = expectObject('logger', logger);
-  for (const level of ['debug', 'info', 'warn', 'error']) expectFunction(`logger.${level}`, object[level]);
-  return object as unknown as Logger;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
+import type { Logger } from './logger.js';
 
 /**
  * Up-front checks for public entry points, in one voice:
@@ -70,6 +71,18 @@ export function expectFunction<F extends (...args: never[]) => unknown>(name: st
 export function expectObject(name: string, value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(name, 'an object', value);
   return value as Record<string, unknown>;
+}
+
+/**
+ * A logger is any object with `debug`, `info`, `warn` and `error` functions (console, pino, …).
+ *
+ * @example
+ * expectLogger('logger', console);
+ */
+export function expectLogger(name: string, value: unknown): Logger {
+  const object = expectObject(name, value);
+  for (const level of ['debug', 'info', 'warn', 'error']) expectFunction(`${name}.${level}`, object[level]);
+  return object as unknown as Logger;
 }
 
 /**

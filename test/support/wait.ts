@@ -1,3 +1,8 @@
+import { deferred } from '../../lib/settle.js';
+
+/** Tests share the library's own deferred. */
+export { deferred, type Deferred } from '../../lib/settle.js';
+
 /**
  * Waits for a promise, failing with a message that names what was awaited when it takes longer
  * than `ms`. Tests wait on events this way, never with fixed sleeps.
@@ -15,29 +20,6 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** A promise with its resolve and reject exposed. */
-export interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-/**
- * Creates a {@link Deferred}.
- *
- * @example
- * const done = deferred<void>(); handler = async () => done.resolve();
- */
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 /**
