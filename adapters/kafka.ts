@@ -1,10 +1,12 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { Assignment, EachMessagePayload, IHeaders, ISocketFactoryArgs, KafkaConfig, KafkaMessage, LogEntry, PartitionAssigner } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Admin, Assignment, EachMessagePayload, IHeaders, ISocketFactoryArgs, KafkaConfig, KafkaMessage, LogEntry, PartitionAssigner } from 'kafkajs';
 import type { Broker, BrokerCapabilities, BrokerConfig, DeliveryCallback, Headers, IncomingMessage, SubscribeRequest, Subscription } from '../lib/broker.js';
 import { EventwireError, InvalidArgumentError, MessagingClosedError, PublishError } from '../lib/errors.js';
 import { loadPeer } from '../lib/load-peer.js';
 import { consoleLogger, type Logger } from '../lib/logger.js';
+import { abortable, bounded, deferred } from '../lib/settle.js';
 
 /**
  * Options of {@link createKafkaBroker}.
@@ -51,8 +53,14 @@ const FETCH_WAIT_MS = 1000;
  *   unkeyed messages are spread over the partitions, with no order between them. Missing topics
  *   are created with `partitions` partitions.
  * - subscribe: one consumer per subscription. A member handles up to `concurrency` partitions at
- *   once, each in order, and commits an offset once its callback resolved. A rejection rewinds the
- *   partition and pauses it for `redeliveryDelayMs`. A new group starts at the end of the topic.
+ *   once, each in order. Offsets are committed in the background once callbacks resolved: the
+ *   latest handled offset of each partition, with at most one OffsetCommit in flight, so that a
+ *   callback never waits for a commit. A partition is handled in order, so every offset below a
+ *   committed one was handled: at-least-once holds. A rejection rewinds the partition and pauses
+ *   it for `redeliveryDelayMs`. A new group starts at the end of the topic.
+ * - Before leaving (stop, close) a member commits what it handled, for up to CLOSE_WAIT_MS; at a
+ *   rebalance it sends what is pending at once. A commit that fails (say, the generation ended
+ *   first) is logged, and its messages are delivered again to the partition's next owner.
  * - close() leaves callbacks in flight uncommitted, so that another member receives them again.
  *
  * @example
@@ -119,8 +127,17 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
   const ensureTopics = async (topics: readonly string[]): Promise<void> => {
     const missing = [...new Set(topics)].filter((topic) => !topicsReady.has(topic));
     if (missing.length > 0) {
-      const specs = missing.map((topic) => ({ topic, numPartitions: settings.partitions }));
-      const created = admin().then((client) => client.createTopics({ topics: specs, waitForLeaders: true }));
+      const created = admin().then(async (client) => {
+        // Listed first: usually the topics exist, and creating one that exists costs a request
+        // to the controller and an error line from kafkajs (see forwardLog).
+        const existing = new Set(await client.listTopics());
+        const absent = missing.filter((topic) => !existing.has(topic));
+        if (absent.length === 0) return;
+        const specs = absent.map((topic) => ({ topic, numPartitions: settings.partitions }));
+        // false: another client created them since our listing, and kafkajs did not wait for their
+        // leaders; a publish before the election fails once and is logged as an error.
+        if (!(await client.createTopics({ topics: specs, waitForLeaders: true }))) await leadersElected(client, absent);
+      });
       const forget = (topic: string) => (error: unknown) => {
         topicsReady.delete(topic); // the next call tries again
         throw error;
@@ -148,9 +165,6 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
     });
     let state: 'running' | 'draining' | 'closed' = 'running';
     const isClosed = (): boolean => state === 'closed'; // for reads after an await, which TS narrows wrongly
-    const stillRunning = (): boolean => state === 'running';
-    /** Resolves CLOSE_WAIT_MS after draining began: commits still pending are not awaited longer. */
-    const commitWaitOver = deferred();
     let inFlight = 0;
     const idle: (() => void)[] = [];
     const timers = new Set<NodeJS.Timeout>();
@@ -164,10 +178,49 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
     let running = Promise.resolve();
     let stopping: Promise<void> | undefined;
 
+    // Offset commits, coalesced: the next offset of the latest handled message per partition,
+    // sent in the background with one OffsetCommit in flight (two at a rebalance, see below);
+    // what is handled meanwhile waits and goes in the next one. The offsets of one partition are
+    // sent in the order they were handled.
+    const uncommitted = new Map<string, { topic: string; partition: number; offset: string }>();
+    const sending = new Set<Promise<void>>();
+    let committing: Promise<void> | undefined;
+    const commitPending = (): Promise<void> => {
+      const offsets = [...uncommitted.values()];
+      uncommitted.clear();
+      const sent: Promise<void> = consumer
+        .commitOffsets(offsets)
+        .catch((error: unknown) => {
+          // Typically a rebalance moved the partitions: their next owner receives the messages again.
+          logger.warn('Kafka offset commit failed; the messages may be delivered again', { groupId, offsets, error });
+        })
+        .finally(() => sending.delete(sent));
+      sending.add(sent);
+      return sent;
+    };
+    const commitLater = (topic: string, partition: number, offset: string): void => {
+      uncommitted.set(`${topic}\0${partition}`, { topic, partition, offset });
+      committing ??= (async () => {
+        try {
+          while (uncommitted.size > 0) await commitPending();
+        } finally {
+          committing = undefined;
+        }
+      })();
+    };
+    /** Resolves once every offset recorded so far was committed, or its commit failed. */
+    const flushCommits = async (): Promise<void> => {
+      while (committing !== undefined || sending.size > 0) await Promise.all([committing, ...sending]);
+    };
+
     const shutdown = (): Promise<void> =>
       (stopping ??= (async () => {
         for (const timer of timers) clearTimeout(timer);
         await bounded(running, CLOSE_WAIT_MS); // disconnecting before run() settled can leave it consuming (kafkajs#1639)
+        // Once disconnected, kafkajs drops commits silently: what was handled is committed first.
+        // Bounded: a broker that went silent (a network partition) does not answer before
+        // kafkajs's request timeout. Uncommitted, the messages go again to the next owner.
+        await bounded(flushCommits(), CLOSE_WAIT_MS);
         // Bounded too: a silent broker never answers the LeaveGroup. close() ends the sockets.
         const left = consumer.disconnect().catch((error: unknown) => logger.warn('Kafka consumer did not disconnect cleanly', { groupId, error }));
         await bounded(left, CLOSE_WAIT_MS);
@@ -216,6 +269,13 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
         .then(() => position(payload.memberAssignment))
         .then(ready.resolve, (error: unknown) => logger.warn('Could not position the Kafka consumer group', { groupId, error }));
     });
+    // kafkajs rejoins right after this event, without a hook to wait on: what is pending is sent
+    // now, behind a commit in flight if there is one (on the same coordinator connection, which
+    // Kafka answers in order), so that it reaches the coordinator before this member's JoinGroup
+    // and is accepted in the generation that is ending.
+    consumer.on(consumer.events.REBALANCING, () => {
+      if (uncommitted.size > 0) void commitPending();
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart) logger.warn('Kafka consumer crashed; kafkajs restarts it', { groupId, error: payload.error });
       else fail(payload.error);
@@ -255,15 +315,7 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
         const outcome = await Promise.race([settled, abandoned.promise]);
         if (outcome === 'abandoned' || isClosed()) return;
         if (outcome === 'rejected') return redeliverLater(topic, partition, message.offset);
-        const next = (BigInt(message.offset) + 1n).toString();
-        const committed = consumer.commitOffsets([{ topic, partition, offset: next }]).catch((error: unknown) => {
-          // Typically a rebalance moved the partition: its next owner receives the message again.
-          logger.warn('Kafka offset commit failed; the message may be delivered again', { groupId, topic, partition, error });
-        });
-        // Once the member drains, a commit is awaited at most CLOSE_WAIT_MS: a broker that went
-        // silent (a network partition) does not answer before kafkajs's request timeout, and
-        // stopping would wait for it. Uncommitted, the message goes again to the next owner.
-        await Promise.race([committed, stillRunning() ? commitWaitOver.promise : new Promise<void>((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
+        commitLater(topic, partition, (BigInt(message.offset) + 1n).toString());
       } finally {
         clearInterval(beat);
         inFlight -= 1;
@@ -274,7 +326,6 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
     const drain = async (): Promise<void> => {
       if (state !== 'running') return;
       state = 'draining';
-      setTimeout(commitWaitOver.resolve, CLOSE_WAIT_MS).unref();
       try {
         consumer.pause(topics.map((topic) => ({ topic })));
       } catch {
@@ -408,8 +459,10 @@ function decodeHeaders(headers: IHeaders | undefined): Headers {
 
 /** Forwards kafkajs warnings and errors with chosen fields only: entries can hold stacks and payloads. */
 function forwardLog(logger: Logger, { level, namespace, log }: LogEntry): void {
-  // The adapter bounds the idempotent producer's retries on purpose (see `retry`).
-  if (log.message.startsWith('Limiting retries for the idempotent producer')) return;
+  // kafkajs logs every CreateTopics answer with an error in it, also "the topic exists" when
+  // another process created it between our listing and our request, which its admin treats as
+  // success. Any other error rejects createTopics and reaches the caller (publish or subscribe).
+  if (log.message.startsWith('Response CreateTopics')) return;
   const fields: Record<string, unknown> = { namespace };
   for (const name of ['broker', 'groupId', 'topic', 'retryCount', 'error']) if (log[name] !== undefined) fields[name] = log[name];
   if (Number(level) <= 1) logger.error(`kafkajs: ${log.message}`, fields);
@@ -454,6 +507,18 @@ function openSocket({ host, port, ssl, onConnect }: ISocketFactoryArgs): Socket 
   return socket;
 }
 
+/**
+ * Waits until every partition of `topics` has a leader, as createTopics' `waitForLeaders` does:
+ * at most about 5 s, after which a publish still retries on its own.
+ */
+async function leadersElected(admin: Admin, topics: string[]): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const found = await admin.fetchTopicMetadata({ topics }).catch(() => undefined);
+    if (found?.topics.every(({ partitions }) => partitions.length > 0 && partitions.every(({ leader }) => leader >= 0)) === true) return;
+    await sleep(100);
+  }
+}
+
 /** Creates once, on first call; after a failure the next call tries again. */
 function memo<T>(create: () => Promise<T>): () => Promise<T> {
   let pending: Promise<T> | undefined;
@@ -462,31 +527,6 @@ function memo<T>(create: () => Promise<T>): () => Promise<T> {
       pending = undefined;
       throw error;
     }));
-}
-
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
-}
-
-/** Waits for `work` at most `ms`; never rejects. */
-async function bounded(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
-}
-
-/** `work`, or the signal's reason once it aborts; `work` may still settle later, unobserved. */
-function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return work;
-  work.catch(() => {});
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    void work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 function show(value: unknown): string {

@@ -37,14 +37,19 @@ export interface RedisBrokerOptions {
 }
 
 type RawEntry = [id: Buffer, fields: Buffer[] | null];
+/** A running subscription, as close() sees it. */
+interface Member {
+  stop(): void;
+  readonly closed: Promise<void>;
+}
 
 const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: true, keyAffinity: false };
 const clientDefaults = { maxRetriesPerRequest: 3, connectTimeout: 5000 };
 /**
- * Once a member stops, how long its last XACKs are awaited before `closed` settles anyway. A
- * Redis that went silent (a network partition) never answers, and ioredis has no command
- * timeout by default: stopping would hang. An entry whose XACK did not complete stays pending
- * and is delivered again, as after a crash.
+ * Once a member stops (or the broker closes), how long each XACK still unanswered is awaited
+ * before `closed` (or `close()`) settles anyway. A Redis that went silent (a network partition)
+ * never answers, and ioredis has no command timeout by default: stopping would hang. An entry
+ * whose XACK did not complete stays pending and is delivered again, as after a crash.
  */
 const STOP_ACK_WAIT_MS = 3000;
 
@@ -55,9 +60,13 @@ const STOP_ACK_WAIT_MS = 3000;
  *   when set) and `headers` (a JSON object of strings, only when not empty).
  * - One consumer group per group id, created at the end of the stream. Each subscription is a
  *   consumer of its own name that reads with a blocking XREADGROUP on a dedicated connection.
- * - An entry is acknowledged (XACK) once its callback resolved. A rejected one is taken again with
- *   XCLAIM after a second (less when claimIdleMs is short). One left pending by a member that died
- *   is taken over with XAUTOCLAIM once idle for `claimIdleMs`, checked every `claimIdleMs / 2`.
+ * - An entry is acknowledged (XACK) once its callback resolved. Its slot (`concurrency`) is free
+ *   for the next entry as soon as the XACK is sent; the entry stays held (heartbeat included)
+ *   until Redis answered. Stopping and close() wait for those answers, each for at most
+ *   STOP_ACK_WAIT_MS, so that no XACK is sent after close() and none is cut off half-way.
+ * - A rejected entry is taken again with XCLAIM after a second (less when claimIdleMs is short).
+ *   One left pending by a member that died is taken over with XAUTOCLAIM once idle for
+ *   `claimIdleMs`, checked every `claimIdleMs / 2`.
  * - `persistent` holds for a server with AOF (`appendonly yes`); without it a restart loses entries.
  *
  * @example
@@ -69,7 +78,7 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
   const tickMs = Math.max(10, Math.floor(claimIdleMs / 2));
   const retryDelayMs = Math.min(1000, tickMs);
   const connections = new Set<Redis>();
-  const members = new Set<() => void>();
+  const members = new Set<Member>();
   let ioredis: Promise<typeof import('ioredis')> | undefined;
   let shared: Promise<Redis> | undefined;
   let closed = false;
@@ -110,6 +119,8 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
     const held = new Map<string, IncomingMessage>();
     const retries = new Map<string, NodeJS.Timeout>();
     const ready: IncomingMessage[] = [];
+    /** XACKs sent whose reply has not arrived: `closed` and close() wait for them (bounded). */
+    const acks = new Set<Promise<void>>();
     const claimCursors = new Map(topics.map((topic) => [topic, '0-0']));
     let inFlight = 0;
     let stopped = false;
@@ -117,9 +128,6 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
     let wake = (): void => {};
     let markClosed = (): void => {};
     const closedPromise = new Promise<void>((resolve) => (markClosed = resolve));
-    /** Resolves STOP_ACK_WAIT_MS after stop(): in-flight XACKs are not awaited beyond it. */
-    let endAckWait = (): void => {};
-    const ackWaitOver = new Promise<void>((resolve) => (endAckWait = resolve));
     /** Resolves on the next change of capacity or state, or after `ms`. */
     const changed = (ms?: number): Promise<void> =>
       new Promise((resolve) => {
@@ -162,6 +170,34 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
       while (!finished && inFlight < concurrency && ready.length > 0) run(ready.shift() as IncomingMessage);
     }
 
+    /** After stopping, an XACK's reply is awaited at most STOP_ACK_WAIT_MS from then (or from its sending). */
+    function giveUpLater(ack: Promise<void>): void {
+      setTimeout(() => acks.delete(ack) && settle(), STOP_ACK_WAIT_MS).unref();
+    }
+
+    /**
+     * Sends the XACK of a handled entry without waiting for the reply. The entry stays in `held`
+     * until the reply, so that the heartbeat keeps it and no claim takes it again meanwhile.
+     */
+    function acknowledge({ topic, id }: IncomingMessage): void {
+      const key = keyOf(topic, id);
+      // close() leaves entries whose callback was still running unacknowledged (delivered again).
+      if (closed) return void held.delete(key);
+      const ack: Promise<void> = redis
+        .xack(topic, group, id)
+        .then(
+          () => {},
+          (error: unknown) => void (closed || logger.warn('XACK failed; the entry will be delivered again', { ...context, topic, id, error })),
+        )
+        .finally(() => {
+          held.delete(key);
+          acks.delete(ack);
+          settle();
+        });
+      acks.add(ack);
+      if (stopped) giveUpLater(ack);
+    }
+
     function run(message: IncomingMessage): void {
       const { topic, id } = message;
       inFlight += 1;
@@ -170,13 +206,7 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
       void new Promise((resolve) => setImmediate(resolve))
         .then(() => deliver(message))
         .then(
-          async () => {
-            const failed = (error: unknown): void => logger.warn('XACK failed; the entry will be delivered again', { ...context, topic, id, error });
-            // Once stopped, the reply is awaited at most STOP_ACK_WAIT_MS (the XACK is sent anyway).
-            const bound = stopped ? new Promise<void>((resolve) => setTimeout(resolve, STOP_ACK_WAIT_MS).unref()) : ackWaitOver;
-            if (!closed) await Promise.race([redis.xack(topic, group, id).catch(failed), bound]);
-            held.delete(keyOf(topic, id));
-          },
+          () => acknowledge(message),
           () => {
             if (stopped) held.delete(keyOf(topic, id));
             else retries.set(keyOf(topic, id), setTimeout(() => void retry(message), retryDelayMs));
@@ -266,19 +296,23 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
       }
     }
 
-    /** Read entries are still delivered after an abort: they are ours already, and acked when done. */
+    /**
+     * Read entries are still delivered after an abort: they are ours already, and acked when done.
+     * After close(), callbacks still running are not waited for (their entries stay pending), but
+     * XACKs already sent are, within their bound.
+     */
     function settle(): void {
-      if (finished || !(closed || (stopped && inFlight === 0 && ready.length === 0))) return;
+      if (finished || acks.size > 0 || !(closed || (stopped && inFlight === 0 && ready.length === 0))) return;
       finished = true;
       clearInterval(timer);
-      members.delete(stop);
+      members.delete(self);
       markClosed();
     }
 
     function stop(): void {
       if (!stopped) {
         stopped = true;
-        setTimeout(endAckWait, STOP_ACK_WAIT_MS).unref();
+        for (const ack of acks) giveUpLater(ack);
         // Ends a blocked XREADGROUP now rather than after blockMs.
         reader.disconnect();
         connections.delete(reader);
@@ -293,7 +327,8 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
       settle();
     }
 
-    members.add(stop);
+    const self: Member = { stop, closed: closedPromise };
+    members.add(self);
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
     readLoop().catch((error: unknown) => logger.error('The Redis reading loop stopped', { ...context, error }));
@@ -306,10 +341,18 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
     async publish(topic, messages, signal) {
       if (closed) throw new MessagingClosedError();
       if (messages.length === 0) return signal?.throwIfAborted();
-      const pipeline = (await (shared ??= connect('shared'))).pipeline();
+      const redis = await (shared ??= connect('shared'));
       // The signal is checked up to the last moment before sending: a batch handed to Redis cannot
       // be recalled, and the client options bound how long its replies can take.
       signal?.throwIfAborted();
+      // One message (every awaited send): a plain XADD, which resolves with Redis's reply or
+      // rejects with its error, without a pipeline's bookkeeping.
+      const [first] = messages;
+      if (messages.length === 1 && first !== undefined) {
+        await redis.xadd(topic, ...trim, '*', ...encode(first));
+        return;
+      }
+      const pipeline = redis.pipeline();
       for (const message of messages) pipeline.xadd(topic, ...trim, '*', ...encode(message));
       // The first error of the batch; the core wraps it in a PublishError.
       const failure = firstError(await pipeline.exec());
@@ -325,7 +368,11 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
     async close() {
       if (closed) return;
       closed = true;
-      for (const stop of [...members]) stop();
+      const stopping = [...members];
+      for (const { stop } of stopping) stop();
+      // XACKs already sent are answered before the connections go (each within STOP_ACK_WAIT_MS),
+      // so that none is cut off half-way; callbacks still running send none (see acknowledge).
+      await Promise.all(stopping.map((member) => member.closed));
       for (const connection of connections) connection.disconnect();
       connections.clear();
     },

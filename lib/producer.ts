@@ -1,5 +1,6 @@
 import type { Broker, Headers, OutgoingMessage } from './broker.js';
 import { encodeJson } from './codec.js';
+import { createDeadlines } from './deadlines.js';
 import { EventwireError, InvalidArgumentError, PublishError, PublishTimeoutError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { redactSecrets } from './redact.js';
@@ -52,29 +53,34 @@ export interface Publisher extends Producer {
 /**
  * Builds the publisher of one instance.
  *
+ * Timeouts: publishes that start within a short window share one deadline (one timer, one
+ * `AbortSignal` handed to the adapter) instead of one timer each, which under load kept
+ * thousands of timers alive. The window is `deadlineWindowMs(publishTimeoutMs)` (lib/deadlines.ts), 50 ms
+ * for the default 10 s: a publish rejects with `PublishTimeoutError` between `publishTimeoutMs`
+ * and `publishTimeoutMs` + window after it started, never earlier.
+ *
  * @example
  * const publisher = createPublisher({ options, stats, broker: () => brokerPromise, published() {} });
  */
 export function createPublisher(deps: PublisherDeps): Publisher {
   const { options, stats } = deps;
+  const deadlines = createDeadlines(options.publishTimeoutMs);
 
   const publish = async (topic: string, messages: readonly OutgoingMessage[]): Promise<void> => {
-    const signal = AbortSignal.timeout(options.publishTimeoutMs);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new PublishTimeoutError(topic, options.publishTimeoutMs)), options.publishTimeoutMs);
-    });
+    const deadline = deadlines.join();
+    const { signal } = deadline.controller;
     try {
-      const broker = await Promise.race([deps.broker(), timeout]);
-      await Promise.race([broker.publish(topic, messages, signal), timeout]);
+      const sent = (async () => {
+        const broker = await deps.broker();
+        await broker.publish(topic, messages, signal);
+      })();
+      await deadlines.wait(deadline, sent);
     } catch (error) {
       stats.publishFailures += 1;
-      // Adapters that honour `signal` (RabbitMQ, Kafka) reject with its reason the moment it
-      // fires, often before our own timer: that is still "no acknowledgement in time".
+      // The deadline fired, or an adapter that honours `signal` (RabbitMQ, Kafka) rejected with
+      // its reason the moment it fired: either way "no acknowledgement in time".
       if (signal.aborted) throw new PublishTimeoutError(topic, options.publishTimeoutMs);
       throw asPublishError(topic, error);
-    } finally {
-      clearTimeout(timer);
     }
     stats.published += messages.length;
     deps.published(topic, messages);

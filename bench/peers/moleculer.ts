@@ -46,8 +46,8 @@ function adapterFor(broker: BrokerId, maxInFlight: number): object {
     case 'rabbitmq':
       return { type: 'AMQP', options: { amqp: { url: addresses.rabbitmq }, maxInFlight } };
     case 'kafka':
-      // The same producer guarantees as eventwire's: idempotent, acks -1 (kafkajs' default).
-      return { type: 'Kafka', options: { kafka: { brokers: kafkaBrokers(), producerOptions: { idempotent: true } }, maxInFlight } };
+      // The same producer settings as eventwire's: acks -1 (kafkajs' default), one request in flight, not idempotent.
+      return { type: 'Kafka', options: { kafka: { brokers: kafkaBrokers(), producerOptions: { idempotent: false, maxInFlightRequests: 1 } }, maxInFlight } };
     case 'memory':
       throw new Error('Moleculer Channels has no adapter for the in-process broker');
   }

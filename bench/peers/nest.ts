@@ -42,7 +42,7 @@ export async function nestSender(params: CaseParams): Promise<Sender> {
       await kafkaCreateTopic(topic);
       client = new ClientKafka({
         client: { clientId: 'nest-bench', brokers: kafkaBrokers() },
-        producer: { idempotent: true, allowAutoTopicCreation: false },
+        producer: { idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false },
         producerOnlyMode: true,
         send: { acks: -1 },
       });

@@ -12,6 +12,33 @@ import { collector, deferred, withTimeout } from '../support/wait.js';
 const url = brokers.redis.url;
 const WAIT = 10_000;
 const message = (value: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ headers: {}, value: Buffer.from(value), ...extra });
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Holds back the replies of every XACK sent through ioredis (the adapter loads the same module):
+ * Redis executes each XACK at once, but the caller sees its reply only after release().
+ */
+function holdXackReplies(): { readonly sent: () => number; release(): void; restore(): void } {
+  const prototype = Redis.prototype as unknown as { xack: (...args: unknown[]) => Promise<unknown> };
+  const own = Object.prototype.hasOwnProperty.call(prototype, 'xack');
+  const original = prototype.xack;
+  const released = deferred();
+  let sent = 0;
+  prototype.xack = function (this: Redis, ...args: unknown[]): Promise<unknown> {
+    sent += 1;
+    const reply = original.apply(this, args);
+    return released.promise.then(() => reply);
+  };
+  return {
+    sent: () => sent,
+    release: () => released.resolve(),
+    restore() {
+      released.resolve();
+      if (own) prototype.xack = original;
+      else delete (prototype as Partial<typeof prototype>).xack;
+    },
+  };
+}
 
 describe('Redis adapter', function () {
   let admin: Redis;
@@ -77,6 +104,24 @@ describe('Redis adapter', function () {
     const [first, second] = entries.map(([, fields]) => fields.map((field) => field.toString()));
     assert.deepEqual(first, ['value', value.toString(), 'key', 'k-1', 'headers', '{"x-trace":"abc"}']);
     assert.deepEqual(second, ['value', '[]']);
+  });
+
+  it('publishes a single message with a plain XADD: same wire format, Redis errors reject, maxLen trims', async () => {
+    await broker().publish(topic, [message('{}', { key: 'k-1', headers: { 'x-trace': 'abc' } })]);
+    const [[, fields] = [Buffer.alloc(0), []]] = await admin.xrangeBuffer(topic, '-', '+');
+    assert.deepEqual(fields.map((field) => field.toString()), ['value', '{}', 'key', 'k-1', 'headers', '{"x-trace":"abc"}']);
+
+    const notAStream = `${topic}-string`;
+    await admin.set(notAStream, 'x');
+    try {
+      await assert.rejects(broker().publish(notAStream, [message('{}')]), /WRONGTYPE/);
+    } finally {
+      await admin.del(notAStream);
+    }
+
+    const trimmed = broker({ maxLen: 10 });
+    for (let index = 0; index < 300; index += 1) await trimmed.publish(topic, [message(String(index))]);
+    assert.ok((await admin.xlen(topic)) < 300);
   });
 
   it('delivers what was published, with key, headers and binary-safe value', async () => {
@@ -271,6 +316,78 @@ describe('Redis adapter', function () {
     await withTimeout(subscription.closed, WAIT, 'closed after draining');
     assert.equal(finished, true);
     assert.equal(await pendingCount(), 0);
+  });
+
+  it('frees the handler slot once the XACK is sent, and stopping waits for the XACK replies', async () => {
+    const held = holdXackReplies();
+    try {
+      const target = broker();
+      const handled = collector<string>(3);
+      const { subscription, controller } = await subscribe(target, async (incoming) => handled.push(incoming.value.toString()), { concurrency: 1 });
+      await target.publish(topic, [message('1'), message('2'), message('3')]);
+      // With concurrency 1 and no XACK answered, the next entries run only if the slot is freed first.
+      assert.deepEqual(await withTimeout(handled.done, WAIT, 'three entries handled while no XACK was answered'), ['1', '2', '3']);
+      await withTimeout(
+        (async () => {
+          while (held.sent() < 3) await nextTurn();
+        })(),
+        WAIT,
+        'the three XACKs to be sent',
+      );
+      controller.abort();
+      let settled = false;
+      void subscription.closed.then(() => (settled = true));
+      await nextTurn();
+      assert.equal(settled, false, 'closed waits for the XACK replies');
+      held.release();
+      await withTimeout(subscription.closed, WAIT, 'closed once the replies arrived');
+      assert.equal(await pendingCount(), 0);
+    } finally {
+      held.restore();
+    }
+  });
+
+  it('close() waits for the XACKs already sent and sends none for callbacks still running', async () => {
+    const held = holdXackReplies();
+    try {
+      const target = broker();
+      const busy = gate();
+      const fastDone = deferred();
+      const slowStarted = deferred();
+      const slowReturned = deferred();
+      await subscribe(
+        target,
+        async (incoming) => {
+          if (incoming.value.toString() === 'fast') return fastDone.resolve();
+          slowStarted.resolve();
+          await busy.promise;
+          slowReturned.resolve();
+        },
+        { concurrency: 2 },
+      );
+      await target.publish(topic, [message('fast'), message('slow')]);
+      await withTimeout(Promise.all([fastDone.promise, slowStarted.promise]), WAIT, 'both callbacks to start');
+      await withTimeout(
+        (async () => {
+          while (held.sent() < 1) await nextTurn();
+        })(),
+        WAIT,
+        'the XACK of the fast entry',
+      );
+      let closed = false;
+      const closing = target.close().then(() => (closed = true));
+      await nextTurn();
+      assert.equal(closed, false, 'close() waits for the reply of the XACK it already sent');
+      held.release();
+      await withTimeout(closing, WAIT, 'close() once the reply arrived');
+      busy.release();
+      await withTimeout(slowReturned.promise, WAIT, 'the slow callback to return');
+      await nextTurn();
+      assert.equal(held.sent(), 1, 'no XACK after close()');
+      assert.equal(await pendingCount(), 1, 'the entry whose callback outlived close() stays pending, to be delivered again');
+    } finally {
+      held.restore();
+    }
   });
 
   it('stops in bounded time when Redis goes silent while an acknowledgement is in flight', async () => {
