@@ -18,6 +18,18 @@ export async function loadPeer<T>(packageName: string, purpose: string): Promise
   }
 }
 
+/**
+ * Fails at once, with a {@link MissingDependencyError} naming the package, when an optional peer
+ * is not installed; so that configuring a broker whose client is missing is refused up front
+ * instead of at the first publish (where fire-and-forget would only log it).
+ *
+ * @example
+ * expectPeer('amqplib', 'RabbitMQ adapter');
+ */
+export function expectPeer(packageName: string, purpose: string): void {
+  if (isAbsent(packageName)) throw new MissingDependencyError(packageName, purpose);
+}
+
 function isAbsent(packageName: string): boolean {
   try {
     createRequire(import.meta.url).resolve(`${packageName}/package.json`);

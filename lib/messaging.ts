@@ -89,16 +89,17 @@ export function createMessaging(options: MessagingOptions = {}, registry: Consum
   const stats = createStats();
   const listeners = new Set<PublishListener>();
   const running = new Set<Consumer>();
-  let brokerPromise: Promise<Broker> | undefined;
+  // Created (not connected) at once: a misspelt brokerOptions name or a missing client library
+  // throws here, not at the first publish.
+  const instance = createBroker(resolved);
+  const ready = Promise.resolve(instance);
+  let used = false;
   let closed = false;
 
   const broker = (): Promise<Broker> => {
     if (closed) return Promise.reject(new MessagingClosedError());
-    brokerPromise ??= createBroker(resolved).catch((error: unknown) => {
-      brokerPromise = undefined;
-      throw error;
-    });
-    return brokerPromise;
+    used = true;
+    return ready;
   };
 
   const publisher = createPublisher({
@@ -191,9 +192,8 @@ export function createMessaging(options: MessagingOptions = {}, registry: Consum
       const left = await buffer.flush(timeoutMs);
       if (left > 0) buffer.abandon();
       closed = true;
-      const connected = brokerPromise === undefined ? undefined : await brokerPromise.catch(() => undefined);
-      if (connected === undefined) return;
-      const closing = connected.close();
+      if (!used) return;
+      const closing = instance.close();
       // A broker that answers closes in milliseconds: wait for it, so no socket outlives close().
       // One that left events unacknowledged is likely silent, and its adapter may wait seconds
       // for a close-ok that never comes (each bounds that wait and then ends its sockets): the

@@ -6,9 +6,11 @@ import {
   getProducer,
   InvalidArgumentError,
   MessagingNotConfiguredError,
+  MissingDependencyError,
   publishEvent,
   resetMessaging,
 } from '../../lib/index.js';
+import { expectPeer } from '../../lib/load-peer.js';
 import { resolveOptions } from '../../lib/options.js';
 import { redactSecrets, redactUrl } from '../../lib/redact.js';
 
@@ -100,5 +102,21 @@ describe('configuration', () => {
     assert.equal(a.consumers().length, 0);
     assert.equal(b.consumers().length, 1);
     await b.close();
+  });
+
+  it('checks the adapter’s brokerOptions when configuring, not at the first publish', () => {
+    // Found by a fresh-clone walkthrough: a misspelt name used to surface only when publishing,
+    // where the fire-and-forget path retried it as if the broker were down.
+    assert.throws(() => createMessaging({ broker: 'redis', brokerOptions: { claimIdleMS: 5 } }), invalid('claimIdleMS', /Known options: claimIdleMs/));
+    assert.throws(() => configureMessaging({ broker: 'rabbitmq', brokerOptions: { prefetch: 0 } }), invalid('prefetch'));
+    assert.throws(() => createMessaging({ broker: 'kafka', brokerOptions: { partition: 6 } }), (error: unknown) => error instanceof InvalidArgumentError);
+  });
+
+  it('refuses, up front, a client library that is not installed, naming the package', () => {
+    assert.throws(
+      () => expectPeer('eventwire-no-such-client', 'Test adapter'),
+      (error: unknown) => error instanceof MissingDependencyError && error.code === 'EVENTWIRE_MISSING_DEPENDENCY' && /npm install eventwire-no-such-client/.test(error.message),
+    );
+    assert.doesNotThrow(() => expectPeer('ioredis', 'Redis adapter'));
   });
 });
