@@ -33,7 +33,9 @@ export function createApp(users: User[] = []) {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const port = Number(process.env.PORT ?? 3000);
   const server = createApp().listen(port, () => console.log(`express example on http://localhost:${port} (POST /users/register)`));
-  // On SIGTERM: stop taking requests, then flush the events still in the buffer (up to 5 s)
-  // and close the broker connection. Without this, a deploy loses the events of the last requests.
-  process.once('SIGTERM', () => server.close(() => void messaging.close({ timeoutMs: 5_000 })));
+  // On SIGTERM (a deploy) or Ctrl-C: stop taking requests, then flush the events still in the
+  // buffer (up to 5 s) and close the broker connection. Without this the last requests' events are lost.
+  const shutdown = (): void => void server.close(() => void messaging.close({ timeoutMs: 5_000 }));
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }
