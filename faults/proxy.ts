@@ -13,7 +13,7 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
  * - `close()` stops listening and resets everything.
  *
  * @example
- * const proxy = await createProxy(6390);
+ * const proxy = await createProxy(target.port);
  * const broker = target.connect({ port: proxy.port });
  * proxy.blackhole(); await sleep(3000); proxy.restore();
  */
@@ -46,7 +46,7 @@ interface Pair {
  * 127.0.0.1:`targetPort`.
  *
  * @example
- * const proxy = await createProxy(5673);
+ * const proxy = await createProxy(5672);
  */
 export async function createProxy(targetPort: number, listenPort = 0): Promise<TcpProxy> {
   const pairs = new Set<Pair>();

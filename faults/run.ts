@@ -68,7 +68,14 @@ async function main(): Promise<number> {
         try {
           const target = await startTarget(broker);
           const result = await scenario.run(target, { quick });
-          entry = { ...result, durationMs: Date.now() - began };
+          // What the scenario created goes, so that nothing piles up on the brokers across runs
+          // (on Kafka, every topic left behind slows each restart down).
+          const leftover = await target.cleanup().then(
+            () => [],
+            (error: unknown) => [`cleanup failed (topics, queues or groups left on the broker): ${error instanceof Error ? error.message : String(error)}`],
+          );
+          for (const note of leftover) console.error(`\n${broker} / ${scenario.name}: ${note}`);
+          entry = { ...result, notes: [...result.notes, ...leftover], durationMs: Date.now() - began };
         } catch (error) {
           entry = {
             scenario: scenario.name,

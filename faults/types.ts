@@ -29,18 +29,31 @@ export interface ScenarioResult {
 }
 
 /**
- * How a scenario reaches a broker: a durable instance the fault runner controls.
- * `connect` opens a new connection ("a process"), optionally through a TCP proxy port.
+ * How a scenario reaches a broker: a durable instance the fault runner controls, or a broker
+ * already running. `connect` opens a new connection ("a process"), optionally through a TCP
+ * proxy port.
  */
 export interface FaultTarget {
   readonly broker: FaultBroker;
-  /** Address of the durable instance (what a child process needs to connect). */
+  /** Address of the broker (what a child process needs to connect). */
   readonly url: string;
   connect(options?: { readonly port?: number; readonly tuning?: Readonly<Record<string, unknown>> }): Broker;
-  /** Restarts the durable instance (stop, start, wait until it answers); undefined for memory. */
+  /** Restarts the durable instance (stop, start, wait until it answers); undefined when it cannot. */
   restart?(): Promise<void>;
-  /** Port of the durable instance, for a proxy in front of it. */
+  /** Port of the broker, for a proxy in front of it. */
   readonly port: number | undefined;
+  /**
+   * Names a consumer group that another process of the scenario (a worker, the CLI) subscribes
+   * to `topics` with: `connect()` sees only this process's connections. `cleanup()` deletes it.
+   */
+  track(groupId: string, topics: readonly string[]): void;
+  /**
+   * Deletes what the scenario created since the previous call: the topics (Kafka topics, Redis
+   * streams, RabbitMQ queues) and consumer groups that connections from `connect()` published
+   * to, subscribed with or kept, and those `track()` named, each with its `<topic>.dlq`. Call it
+   * once the scenario closed every connection and process. Throws when the broker refuses.
+   */
+  cleanup(): Promise<void>;
 }
 
 /** One fault scenario. `quick` shrinks message counts for the CI subset. */

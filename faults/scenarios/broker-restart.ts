@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMessaging, PublishError, type Logger, type Messaging } from '../../lib/index.js';
 import { createLedger, type Ledger } from '../ledger.js';
-import { reachable } from '../targets.js';
+import { reachable } from '../probe.js';
 import type { FaultTarget, Scenario } from '../types.js';
 
 /**

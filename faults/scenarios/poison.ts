@@ -132,6 +132,12 @@ async function runPoison(target: FaultTarget, ledger: Ledger, options: { concurr
   const handledAt = new Map<string, number>();
   const sentAt = new Map<string, number>();
   const partitionOf = new Map<string, string>();
+  // When the consumer's dead-letter publish was acknowledged: the poison's handling ends there,
+  // and on Kafka its partition moves on. The DLQ reader receives the letter a fetch later.
+  let deadLetteredAt: number | undefined;
+  messaging.onPublished((published) => {
+    if (published === `${topic}.dlq`) deadLetteredAt ??= Date.now();
+  });
   try {
     const consumer = messaging.messageHandler(
       { topic, groupId: `fault-poison-${suffix}`, concurrency: options.concurrency, maxRetries: MAX_RETRIES, retryDelayMs: RETRY_DELAY_MS },
@@ -166,13 +172,14 @@ async function runPoison(target: FaultTarget, ledger: Ledger, options: { concurr
     const headers = { attempts: letter.message.headers[deadLetterHeaders.attempts] ?? '', error: letter.message.headers[deadLetterHeaders.error] ?? '' };
     const latency = goods.map((id) => (handledAt.get(id) ?? Number.NaN) - (sentAt.get(id) ?? Number.NaN));
     const firstGood = goods[0] === undefined ? Number.NaN : (handledAt.get(goods[0]) ?? Number.NaN);
-    const passed = (ids: string[]): number => ids.filter((id) => (handledAt.get(id) ?? Number.POSITIVE_INFINITY) < letter.at).length;
+    const deadLettered = deadLetteredAt ?? letter.at;
+    const passed = (ids: string[]): number => ids.filter((id) => (handledAt.get(id) ?? Number.POSITIVE_INFINITY) < deadLettered).length;
     const elsewhere = goods.filter((id) => partitionOf.get(id) !== partitionOf.get(poisonId));
     return {
       attempts,
       headers,
       goods: goods.length,
-      deadLetterMs: letter.at - (sentAt.get(poisonId) ?? Number.NaN),
+      deadLetterMs: deadLettered - (sentAt.get(poisonId) ?? Number.NaN),
       passed: passed(goods),
       /** Kafka: messages on other partitions than the poison's, and how many of them passed it. */
       otherPartitions: { count: elsewhere.length, passed: passed(elsewhere) },

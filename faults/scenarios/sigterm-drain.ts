@@ -38,6 +38,8 @@ export const sigtermDrain: Scenario = {
       concurrency: 3,
       tuning: fastFailover(broker),
     };
+    // The CLI's subscription, in its own process, is not one connect() sees.
+    target.track(config.group, [config.topic]);
     const total = quick ? 6 : 12;
     const producer = createMessaging({ broker: target.connect(), source: 'eventwire-faults', logger: silentLogger });
     let member: Messaging | undefined;

@@ -78,9 +78,12 @@ const READY_MS = 60_000;
 const STEP_MS = 20_000;
 const REDELIVERY_MS = 60_000;
 
+/** A worker's configuration; its group, subscribed in the worker processes, is tracked for cleanup. */
 function workerConfig(target: FaultTarget, broker: RealBroker, label: string, behaviour: string): WorkerConfig {
   const suffix = randomBytes(4).toString('hex');
-  return { broker, url: target.url, topic: `fault-killed-${label}-${suffix}`, group: `fault-killed-${label}-${suffix}`, behaviour, concurrency: 1, tuning: fastFailover(broker) };
+  const config = { broker, url: target.url, topic: `fault-killed-${label}-${suffix}`, group: `fault-killed-${label}-${suffix}`, behaviour, concurrency: 1, tuning: fastFailover(broker) };
+  target.track(config.group, [config.topic]);
+  return config;
 }
 
 /** Counts each `handled <id>` line of a worker into the ledger. */

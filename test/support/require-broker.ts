@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { reachable } from '../../faults/probe.js';
 
 /**
  * Where each real broker is expected and how to start it. Tests read addresses from the same
@@ -21,7 +21,7 @@ export type RealBrokerName = keyof typeof brokers;
  */
 export async function requireBroker(context: Mocha.Context, name: RealBrokerName): Promise<void> {
   const { host, port } = hostAndPort(name);
-  if (await reachable(host, port)) return;
+  if (await reachable(port, host)) return;
   const reason = `${name} is not reachable at ${host}:${port}; start it with: npm run brokers -- up ${name}`;
   if (process.env.CI === 'true') throw new Error(`${reason} (CI requires every broker)`);
   console.warn(`      skipped: ${reason}`);
@@ -33,17 +33,4 @@ function hostAndPort(name: RealBrokerName): { host: string; port: number } {
   const withScheme = first.includes('://') ? first : `tcp://${first}`;
   const url = new URL(withScheme);
   return { host: url.hostname || '127.0.0.1', port: url.port === '' ? brokers[name].port : Number(url.port) };
-}
-
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
