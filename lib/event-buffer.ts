@@ -130,7 +130,7 @@ export function createEventBuffer(deps: EventBufferDeps): EventBuffer {
       const lost = queue.length;
       if (lost > 0) {
         deps.stats.eventsDropped += lost;
-        deps.logger.error('events lost at close: the broker did not acknowledge them in time', { lost });
+        deps.logger.error('events lost at close: the broker did not acknowledge them in time (it may still have stored some of them)', { lost });
       }
       queue.length = 0;
       sync();

@@ -107,6 +107,10 @@ export function createMessaging(options: MessagingOptions = {}, registry: Consum
     stats,
     broker,
     published(topic, messages) {
+      // After close() gave up on them, late acknowledgements of abandoned events (a silent broker
+      // that comes back while the connection is torn down) are not reported: close() already
+      // counted those events in eventsDropped.
+      if (closed) return;
       for (const listener of listeners) listener(topic, messages);
     },
   });
