@@ -13,10 +13,12 @@ async function demo(broker: string): Promise<string> {
   return stdout;
 }
 
+// The example's group (order-service) is durable on the real brokers: events that other runs
+// published to user-events while no demo ran reach this one first, so order numbers may vary.
 function assertFlow(stdout: string): void {
   assert.match(stdout, /HTTP 201 \{"id":1,"email":"ana@example.com"\}/);
-  assert.match(stdout, /order-service: welcome order 1 for user 1 <ana@example.com>/);
-  assert.match(stdout, /email: "Order #1 received." sent to ana@example.com/);
+  assert.match(stdout, /order-service: welcome order \d+ for user 1 <ana@example.com>/);
+  assert.match(stdout, /email: "Order #\d+ received." sent to ana@example.com/);
   assert.match(stdout, /demo: done/);
 }
 
