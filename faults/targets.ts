@@ -6,7 +6,8 @@ import { createRedisBroker } from '../adapters/redis.js';
 import { silentLogger, type Broker } from '../lib/index.js';
 import { createTracker, deleteCreated } from './cleanup.js';
 import { startInstance, stopInstances } from './instances.js';
-import type { FaultBroker, FaultTarget } from './types.js';
+import { host } from './probe.js';
+import type { FaultBroker, FaultTarget, RealBroker } from './types.js';
 
 /**
  * Where the fault scenarios find their brokers.
@@ -28,7 +29,6 @@ import type { FaultBroker, FaultTarget } from './types.js';
  * await shutdown();
  */
 
-const host = '127.0.0.1';
 /** The port each client library assumes when a URL names none. */
 const defaultPorts = { redis: 6379, rabbitmq: 5672, kafka: 9092 } as const;
 
@@ -52,7 +52,7 @@ export async function startTarget(broker: FaultBroker): Promise<FaultTarget> {
  * @example
  * const target = targetAt('redis', 'redis://127.0.0.1:6379');
  */
-export function targetAt(broker: Exclude<FaultBroker, 'memory'>, url: string): FaultTarget {
+export function targetAt(broker: RealBroker, url: string): FaultTarget {
   const first = url.split(',')[0]?.trim() ?? url;
   const named = new URL(first.includes('://') ? first : `tcp://${first}`).port;
   return brokerTarget(broker, url, named === '' ? defaultPorts[broker] : Number(named));
@@ -74,7 +74,7 @@ function memoryTarget(): FaultTarget {
   return { broker: 'memory', url: 'memory://', port: undefined, connect: () => createMemoryBroker({ server }), track() {}, cleanup: async () => {} };
 }
 
-function brokerTarget(broker: Exclude<FaultBroker, 'memory'>, url: string, port: number, restart?: () => Promise<void>): FaultTarget {
+function brokerTarget(broker: RealBroker, url: string, port: number, restart?: () => Promise<void>): FaultTarget {
   const tracker = createTracker();
   const open = (options: { readonly port?: number; readonly tuning?: Readonly<Record<string, unknown>> }): Broker => {
     const tuning = options.tuning ?? {};

@@ -4,6 +4,22 @@ import type { Broker } from '../lib/index.js';
 export type FaultBroker = 'memory' | 'redis' | 'rabbitmq' | 'kafka';
 
 /**
+ * The brokers that run as servers of their own: all but the in-process memory broker. Other
+ * processes can reach them, and the fault runner has an {@link Instance} of each.
+ */
+export type RealBroker = Exclude<FaultBroker, 'memory'>;
+
+/** A broker instance of the run (see faults/instances.ts). */
+export interface Instance {
+  readonly port: number;
+  /** How clients reach it: a URL, or Kafka's bootstrap list. */
+  readonly url: string;
+  restart(): Promise<void>;
+  /** Stops it (never the project's Kafka); resolves once it exited. */
+  stop(): Promise<void>;
+}
+
+/**
  * What one scenario measured on one broker. `lost` counts messages whose `send()` resolved but
  * that were neither handled nor dead-lettered by the end: it must be 0.
  */

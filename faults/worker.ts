@@ -21,11 +21,11 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { consoleLogger, createMessaging, type MessagingOptions } from '../lib/index.js';
-import type { FaultBroker } from './types.js';
+import type { RealBroker } from './types.js';
 
 /** What a worker (or the CLI fixture) is told through its environment. */
 export interface WorkerConfig {
-  readonly broker: Exclude<FaultBroker, 'memory'>;
+  readonly broker: RealBroker;
   readonly url: string;
   readonly topic: string;
   readonly group: string;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMessaging, PublishError, type Logger, type Messaging } from '../../lib/index.js';
+import { deferred } from '../../lib/settle.js';
 import { createLedger, type Ledger } from '../ledger.js';
 import { reachable } from '../probe.js';
 import type { FaultTarget, Scenario } from '../types.js';
@@ -154,13 +155,6 @@ async function watchRestart(target: FaultTarget, restart: () => Promise<void>, o
 }
 
 // ---------------------------------------------------------------------------- shared helpers ---
-
-/** A promise with its resolve exposed. */
-export function deferred(): { readonly promise: Promise<void>; resolve(): void } {
-  let resolve = (): void => {};
-  const promise = new Promise<void>((done) => (resolve = done));
-  return { promise, resolve };
-}
 
 /** `promise`, or a rejection naming what was awaited after `ms`. */
 export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

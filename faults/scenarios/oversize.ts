@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createMessaging, MessageTooLargeError, PublishError, PublishTimeoutError, silentLogger, type Messaging } from '../../lib/index.js';
+import { deferred } from '../../lib/settle.js';
 import { createLedger, type Ledger } from '../ledger.js';
 import type { FaultBroker, Scenario } from '../types.js';
+import { createTimeline } from './broker-restart.js';
 
 /**
  * Scenario 7: oversized messages.
@@ -33,32 +35,21 @@ export const oversize: Scenario = {
     let ok = true;
     try {
       // A consumer with a message in flight while the publishes are refused.
-      const held = gate();
+      const held = deferred();
       const arrived = new Map<string, number>();
-      const waiters = new Set<() => void>();
-      const waitUntil = (check: () => boolean, ms: number, what: string): Promise<void> =>
-        new Promise((resolve, reject) => {
-          const timer = setTimeout(() => (waiters.delete(test), reject(new Error(`timed out after ${ms} ms waiting for ${what}`))), ms);
-          const test = (): void => {
-            if (!check()) return;
-            clearTimeout(timer);
-            waiters.delete(test);
-            resolve();
-          };
-          waiters.add(test);
-          test();
-        });
+      // Only its waiting is used: `until` re-checks on every poke(), one per arrival.
+      const arrivals = createTimeline();
       const consumer = messaging.messageHandler({ topic, groupId: `fault-oversize-${suffix}`, maxRetries: 0 }, async function sized(message) {
         const { id } = message as { id: string };
         arrived.set(id, (arrived.get(id) ?? 0) + 1);
-        for (const waiter of [...waiters]) waiter();
+        arrivals.poke();
         if (id === `held-${suffix}`) await held.promise;
         ledger.handled(id);
       });
       await consumer.start();
       const lane = `lane-${suffix}`; // one key: one Kafka partition, so the order below holds
       await send(messaging, ledger, topic, `held-${suffix}`, 0, lane);
-      await waitUntil(() => arrived.has(`held-${suffix}`), STEP_MS, 'the held message to start');
+      await arrivals.until(() => arrived.has(`held-${suffix}`), STEP_MS, 'the held message to start');
 
       // 1. Over our own limit (the default instance: 1000000 bytes).
       const over = await attempt(() => send(limited, ledger, topic, `over-limit-${suffix}`, DEFAULT_LIMIT + 1, lane));
@@ -86,11 +77,11 @@ export const oversize: Scenario = {
       }
 
       // The producer keeps working; the held message is acknowledged once.
-      held.release();
+      held.resolve();
       const after = `after-${suffix}`;
       const sentAfter = Date.now();
       await send(messaging, ledger, topic, after, 0, lane);
-      await waitUntil(() => arrived.has(after), STEP_MS, 'the message sent after the refusals');
+      await arrivals.until(() => arrived.has(after), STEP_MS, 'the message sent after the refusals');
       notes.push(`a message sent afterwards was handled ${Date.now() - sentAfter} ms later; the held message was delivered ${arrived.get(`held-${suffix}`) ?? 0} time(s)`);
       ok &&= arrived.get(`held-${suffix}`) === 1;
       return ledger.result(oversize.name, target.broker, { recoveryMs: null, notes, ok });
@@ -136,10 +127,4 @@ function describe(outcome: unknown): string {
   if (outcome === undefined) return 'accepted';
   if (!(outcome instanceof Error)) return `rejected with ${String(outcome)}`;
   return `rejected with ${outcome.name}: ${outcome.message.slice(0, 240)}`;
-}
-
-function gate(): { readonly promise: Promise<void>; release(): void } {
-  let release = (): void => {};
-  const promise = new Promise<void>((resolve) => (release = resolve));
-  return { promise, release };
 }

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMessaging, silentLogger, type Messaging } from '../../lib/index.js';
-import { createLedger, type Ledger } from '../ledger.js';
-import type { FaultBroker, Scenario } from '../types.js';
+import { createLedger } from '../ledger.js';
+import type { Scenario } from '../types.js';
 import { spawnLines, workerEnvironment, type WorkerConfig } from '../worker.js';
-import { fastFailover } from './worker-killed.js';
+import { within } from './broker-restart.js';
+import { fastFailover, realBroker, sendRecorded } from './worker-killed.js';
 
 /**
  * Scenario 4: SIGTERM reaches `eventwire consumer` (the real CLI, run on
@@ -25,7 +26,7 @@ export const sigtermDrain: Scenario = {
   title: 'SIGTERM to the consumer CLI mid-handler: in-flight messages finish and are acknowledged once',
   brokers: ['redis', 'rabbitmq', 'kafka'],
   async run(target, { quick }) {
-    const broker = realBroker(target.broker);
+    const broker = realBroker(target.broker, sigtermDrain.name);
     const ledger = createLedger();
     const notes: string[] = [];
     const suffix = randomBytes(4).toString('hex');
@@ -54,7 +55,7 @@ export const sigtermDrain: Scenario = {
     try {
       await cli.waitForLine(/consuming .* as group/, START_MS, 'stderr');
       const ids = Array.from({ length: total }, (_, index) => `drain-${suffix}-${index}`);
-      await Promise.all(ids.map((id, index) => send(producer, ledger, config.topic, id, `k${index % KEYS}`)));
+      await Promise.all(ids.map((id, index) => sendRecorded(producer, ledger, config.topic, id, `k${index % KEYS}`)));
 
       // SIGTERM once handlers are in flight: `concurrency` of them, or on Kafka, which runs one
       // per partition and the six keys may not cover all three, two.
@@ -63,7 +64,7 @@ export const sigtermDrain: Scenario = {
       const signalledAt = Date.now();
       const startedBefore = startedIds(cli.lines);
       cli.child.kill('SIGTERM');
-      const exit = await withTimeout(cli.exited, GRACE_MS + 10_000, 'the CLI to exit after SIGTERM');
+      const exit = await within(cli.exited, GRACE_MS + 10_000, 'the CLI to exit after SIGTERM');
       const drainMs = exit.at - signalledAt;
       // A `started` line written just before the signal can arrive after it was sent.
       const startedAfter = [...startedIds(cli.lines)].filter((id) => !startedBefore.has(id));
@@ -89,7 +90,7 @@ export const sigtermDrain: Scenario = {
       const sentinels = Array.from({ length: KEYS }, (_, index) => `sentinel-${suffix}-${index}`);
       await Promise.all(sentinels.map((id, index) => member?.getProducer().send(config.topic, { id }, { key: `k${index}` })));
       const expected = [...ids.filter((id) => !cliHandled.has(id)), ...sentinels];
-      await withTimeout(
+      await within(
         new Promise<void>((resolve) => {
           arrived = () => void (expected.every((id) => received.includes(id)) && resolve());
           arrived();
@@ -126,26 +127,6 @@ const START_MS = 60_000;
 const STEP_MS = 30_000;
 const KEYS = 6;
 
-function realBroker(broker: FaultBroker): Exclude<FaultBroker, 'memory'> {
-  if (broker === 'memory') throw new Error('sigterm-drain runs the CLI in another process; the memory broker is not applicable');
-  return broker;
-}
-
-async function send(producer: Messaging, ledger: Ledger, topic: string, id: string, key: string): Promise<void> {
-  ledger.sent(id);
-  await producer.getProducer().send(topic, { id }, { key });
-  ledger.acknowledged(id);
-}
-
 function startedIds(lines: readonly { readonly text: string }[]): Set<string> {
   return new Set(lines.map((line) => /^started (\S+)$/.exec(line.text)?.[1]).filter((id) => id !== undefined));
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

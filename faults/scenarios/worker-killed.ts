@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createMessaging, silentLogger, type Messaging } from '../../lib/index.js';
 import { createLedger, type Ledger } from '../ledger.js';
-import type { FaultBroker, FaultTarget, Scenario } from '../types.js';
+import type { FaultBroker, FaultTarget, RealBroker, Scenario } from '../types.js';
 import { spawnWorker, type LineProcess, type WorkerConfig } from '../worker.js';
 
 /**
@@ -22,7 +22,7 @@ export const workerKilled: Scenario = {
   title: 'Worker process SIGKILLed mid-handler: its message is redelivered to another member',
   brokers: ['redis', 'rabbitmq', 'kafka'],
   async run(target, { quick }) {
-    const broker = realBroker(target.broker);
+    const broker = realBroker(target.broker, workerKilled.name);
     const ledger = createLedger();
     const notes: string[] = [];
     const producer = createMessaging({ broker: target.connect(), source: 'eventwire-faults', logger: silentLogger });
@@ -50,10 +50,15 @@ export const workerKilled: Scenario = {
   },
 };
 
-type RealBroker = Exclude<FaultBroker, 'memory'>;
-
-function realBroker(broker: FaultBroker): RealBroker {
-  if (broker === 'memory') throw new Error('worker-killed needs a broker other processes can reach; memory is not applicable');
+/**
+ * `broker`, for a scenario whose consumers run in processes of their own: the memory broker,
+ * which no other process can reach, throws.
+ *
+ * @example
+ * const broker = realBroker(target.broker, sigtermDrain.name);
+ */
+export function realBroker(broker: FaultBroker, scenario: string): RealBroker {
+  if (broker === 'memory') throw new Error(`${scenario} needs a broker other processes can reach; memory is not applicable`);
   return broker;
 }
 
@@ -94,9 +99,16 @@ function track(worker: LineProcess, ledger: Ledger): void {
   });
 }
 
-async function send(producer: Messaging, ledger: Ledger, topic: string, id: string): Promise<void> {
+/**
+ * Sends `{ id }` (what workers and the CLI fixture consume) with `key`, recorded in `ledger` as
+ * sent, then as acknowledged once send() resolved.
+ *
+ * @example
+ * await sendRecorded(producer, ledger, topic, 'drain-1', 'k1');
+ */
+export async function sendRecorded(producer: Messaging, ledger: Ledger, topic: string, id: string, key = id): Promise<void> {
   ledger.sent(id);
-  await producer.getProducer().send(topic, { id }, { key: id });
+  await producer.getProducer().send(topic, { id }, { key });
   ledger.acknowledged(id);
 }
 
@@ -118,7 +130,7 @@ async function killOne(target: FaultTarget, broker: RealBroker, producer: Messag
     const handledBySurvivor = survivor.waitForLine(new RegExp(`^handled ${escaped}$`), STEP_MS).then(() => false);
     heldByVictim.catch(() => {});
     handledBySurvivor.catch(() => {});
-    await send(producer, ledger, blocking.topic, id);
+    await sendRecorded(producer, ledger, blocking.topic, id);
     if (!(await Promise.race([heldByVictim, handledBySurvivor]))) continue;
     const killedAt = Date.now();
     victim.child.kill('SIGKILL');
@@ -178,7 +190,7 @@ async function killDuringFlow(target: FaultTarget, broker: RealBroker, producer:
   for (let index = 0; index < total; index += 10) {
     await room(40);
     const batch = Array.from({ length: Math.min(10, total - index) }, (_, offset) => `${prefix}-${index + offset}`);
-    await Promise.all(batch.map((id) => send(producer, ledger, config.topic, id)));
+    await Promise.all(batch.map((id) => sendRecorded(producer, ledger, config.topic, id)));
   }
   await ledger.settled(REDELIVERY_MS);
   if (killedAt === undefined) throw new Error('every message was handled before the kill threshold; nothing was tested');
