@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Broker, BrokerCapabilities, BrokerConfig, DeliveryCallback, Headers, IncomingMessage, OutgoingMessage, SubscribeRequest, Subscription } from '../lib/broker.js';
-import { InvalidArgumentError, MessagingClosedError } from '../lib/errors.js';
+import { InvalidArgumentError, MessagingClosedError, PublishError } from '../lib/errors.js';
 import { loadPeer } from '../lib/load-peer.js';
 import { consoleLogger, type Logger } from '../lib/logger.js';
 import { redactUrl } from '../lib/redact.js';
@@ -82,6 +82,8 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
   let ioredis: Promise<typeof import('ioredis')> | undefined;
   let shared: Promise<Redis> | undefined;
   let closed = false;
+  /** Why each client is not connected, while it is not: publish errors name it. */
+  const connectionErrors = new WeakMap<Redis, Error>();
 
   async function connect(role: string): Promise<Redis> {
     const { Redis } = await (ioredis ??= loadPeer<typeof import('ioredis')>('ioredis', 'Redis adapter'));
@@ -93,10 +95,12 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
     client.on('error', (error: Error) => {
       if (!failing) logger.warn('Redis connection failed; reconnecting', { broker: 'redis', role, url: redactUrl(url), error });
       failing = true;
+      if (client.status !== 'ready') connectionErrors.set(client, error);
     });
     client.on('ready', () => {
       if (failing) logger.info('Redis connection restored', { broker: 'redis', role, url: redactUrl(url) });
       failing = false;
+      connectionErrors.delete(client);
     });
     return client;
   }
@@ -348,15 +352,23 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
       // One message (every awaited send): a plain XADD, which resolves with Redis's reply or
       // rejects with its error, without a pipeline's bookkeeping.
       const [first] = messages;
-      if (messages.length === 1 && first !== undefined) {
-        await redis.xadd(topic, ...trim, '*', ...encode(first));
-        return;
+      try {
+        if (messages.length === 1 && first !== undefined) {
+          await redis.xadd(topic, ...trim, '*', ...encode(first));
+          return;
+        }
+        const pipeline = redis.pipeline();
+        for (const message of messages) pipeline.xadd(topic, ...trim, '*', ...encode(message));
+        // The first error of the batch; the core wraps it in a PublishError.
+        const failure = firstError(await pipeline.exec());
+        if (failure !== undefined) throw failure;
+      } catch (error) {
+        // ioredis reports an unreachable server as "Reached the max retries per request limit",
+        // which points at a client option; the connection's own error says what is wrong.
+        const cause = connectionErrors.get(redis);
+        if (cause === undefined) throw error;
+        throw new PublishError(topic, `Redis at ${redactUrl(url)} is unreachable: ${cause.message}`, { cause: error });
       }
-      const pipeline = redis.pipeline();
-      for (const message of messages) pipeline.xadd(topic, ...trim, '*', ...encode(message));
-      // The first error of the batch; the core wraps it in a PublishError.
-      const failure = firstError(await pipeline.exec());
-      if (failure !== undefined) throw failure;
     },
     async subscribe(request, deliver) {
       if (closed) throw new MessagingClosedError();
