@@ -1,8 +1,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import onFinished from 'on-finished';
 import { createRouteEvent, type EventMiddlewareOptions, type RouteResult } from '../lib/route-event.js';
 
 export type { EventMiddlewareOptions } from '../lib/route-event.js';
+
+/** A response without a JSON result: its event carries `data: {}`. */
+const notJson: RouteResult = { json: false };
 
 /**
  * Express middleware that publishes `name` with the route's JSON result after the response has
@@ -22,7 +24,7 @@ export function eventMiddleware(name: string, options: EventMiddlewareOptions = 
   return (_req: Request, res: Response, next: NextFunction) => {
     let result: RouteResult | undefined;
     let finished = false;
-    const publish = (): void => routeEvent.publish(res.statusCode, result ?? { json: false });
+    const publish = (): void => routeEvent.publish(res.statusCode, result ?? notJson);
     const json = res.json;
     // Captured per response, never on the prototype, so other routes are untouched.
     res.json = function captureJson(this: Response, body?: unknown) {
@@ -30,12 +32,23 @@ export function eventMiddleware(name: string, options: EventMiddlewareOptions = 
       if (finished && !res.headersSent) queueMicrotask(publish);
       return json.call(this, body);
     };
-    onFinished(res, () => {
+    const ended = (): void => {
+      if (finished) return;
       finished = true;
       // Closed before the route answered: wait for its result, published by captureJson.
       if (!res.headersSent && result === undefined) return;
       publish();
-    });
+    };
+    // 'finish' once the response was sent; 'close' also when the client went away first (a
+    // Node.js server emits it after 'finish' too; a serverless adapter's response may emit only
+    // 'finish'). The on-finished package did this with listeners on the socket as well, at
+    // several times the CPU cost per request. Already ended (an earlier middleware waited while
+    // the client left): neither will come.
+    if (res.closed || res.writableFinished) setImmediate(ended);
+    else {
+      res.once('finish', ended);
+      res.once('close', ended);
+    }
     next();
   };
 }

@@ -1,9 +1,11 @@
 import type { Middleware } from 'koa';
-import onFinished from 'on-finished';
 import { Stream } from 'node:stream';
 import { createRouteEvent, type EventMiddlewareOptions, type RouteResult } from '../lib/route-event.js';
 
 export type { EventMiddlewareOptions } from '../lib/route-event.js';
+
+/** A response without a JSON result: its event carries `data: {}`. */
+const notJson: RouteResult = { json: false };
 
 /**
  * Koa middleware that publishes `name` with the route's `ctx.body` after the response has gone
@@ -20,12 +22,24 @@ export function eventMiddleware(name: string, options: EventMiddlewareOptions = 
   const routeEvent = createRouteEvent(name, options);
   return async (ctx, next) => {
     await next();
-    // Read at finish, after upstream middleware had its last word on status and body.
-    onFinished(ctx.res, () => {
+    let published = false;
+    // Read once the response ended, after upstream middleware had its last word on status and body.
+    const ended = (): void => {
+      if (published) return;
+      published = true;
       const body: unknown = ctx.body;
-      const result: RouteResult = isJson(body) ? { json: true, value: body } : { json: false };
-      routeEvent.publish(ctx.status, result);
-    });
+      routeEvent.publish(ctx.status, isJson(body) ? { json: true, value: body } : notJson);
+    };
+    // 'finish' once the response was sent; 'close' also when the client went away first (a
+    // serverless adapter's response may emit only 'finish'). Cheaper than the on-finished package,
+    // which listens on the socket as well. Already ended (the client left while the route ran):
+    // neither will come, and upstream middleware still gets its turn first.
+    const { res } = ctx;
+    if (res.closed || res.writableFinished) setImmediate(ended);
+    else {
+      res.once('finish', ended);
+      res.once('close', ended);
+    }
   };
 }
 

@@ -100,19 +100,29 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
   const where = { broker: 'rabbitmq', url: redactUrl(url), exchange };
   const members = new Set<Member>();
   let session: Promise<Session> | undefined;
+  /** What `session` resolved to, while it is still the current one: publishes take it without a wait. */
+  let ready: Session | undefined;
   let liveModel: ChannelModel | undefined;
   let closed = false;
   let outage = false;
   let recoveryTimer: NodeJS.Timeout | undefined;
 
+  /** Makes `pending` the current session; `ready` follows once it resolved, unless replaced meanwhile. */
+  const track = (pending: Promise<Session> | undefined): void => {
+    session = pending;
+    ready = undefined;
+    pending?.then((value) => void (session === pending && (ready = value)), ignore);
+  };
+
   const connection = (): Promise<Session> => {
     if (closed) return Promise.reject(new MessagingClosedError());
     if (session !== undefined) return session;
     const attempt: Promise<Session> = open().catch((error: unknown) => {
-      if (session === attempt) session = undefined;
+      if (session === attempt) track(undefined);
       throw error;
     });
-    return (session = attempt);
+    track(attempt);
+    return attempt;
   };
 
   async function open(): Promise<Session> {
@@ -123,7 +133,7 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
     model.on('close', () => {
       if (liveModel !== model) return;
       liveModel = undefined;
-      session = undefined;
+      track(undefined);
       if (closed) return;
       outage = true;
       logger.warn('RabbitMQ connection lost; reconnecting', { ...where, reconnectDelayMs });
@@ -160,13 +170,13 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
       const replacing: Promise<Session> = openPublisher(model).then(
         (fresh) => ({ model, publisher: fresh }),
         (error: unknown) => {
-          if (session === replacing) session = undefined;
+          if (session === replacing) track(undefined);
           void model.close().catch(ignore);
           throw error;
         },
       );
       replacing.catch(ignore);
-      session = replacing;
+      track(replacing);
     });
     await publisher.assertExchange(exchange, 'topic', { durable: true });
     return publisher;
@@ -308,8 +318,8 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
       if (messages.length === 0) return;
       if (outage && recoveryTimer !== undefined) throw new Error(`The RabbitMQ connection to ${where.url} is down; reconnecting.`);
       // On abort the promise rejects at once; messages already written may still be stored.
-      const { publisher } = await abortable(connection(), signal);
-      await abortable(confirmAll(publisher, exchange, topic, messages, signal), signal);
+      const { publisher } = ready ?? (await abortable(connection(), signal));
+      await confirmAll(publisher, exchange, topic, messages, signal);
     },
     async subscribe(request, deliver): Promise<Subscription> {
       const current = await connection();
@@ -349,7 +359,7 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
       members.clear();
       const model = liveModel;
       liveModel = undefined;
-      session = undefined;
+      track(undefined);
       if (model !== undefined) await shut(model);
     },
   };
@@ -367,32 +377,79 @@ export function rabbitMqBrokerFactory(config: BrokerConfig): Broker {
   return createRabbitMqBroker({ ...config.brokerOptions, url: config.url, clientOptions: config.clientOptions, logger: config.logger });
 }
 
-async function confirmAll(channel: ConfirmChannel, exchange: string, topic: string, messages: readonly OutgoingMessage[], signal: AbortSignal | undefined): Promise<void> {
-  const confirms: Promise<void>[] = [];
-  for (const message of messages) {
-    if (signal?.aborted === true) break;
-    let writable = true;
-    const confirmed = new Promise<void>((resolve, reject) => {
-      // The server's reason for closing the channel beats amqplib's bare "channel closed".
-      const callback = (error: unknown): void =>
-        error ? reject(refusals.get(channel) ?? (error instanceof Error ? error : new Error(`RabbitMQ nacked a message to "${topic}"`))) : resolve();
-      writable = channel.publish(exchange, topic, message.value, properties(message), callback);
-    });
-    confirmed.catch(ignore);
-    confirms.push(confirmed);
-    if (!writable) await drained(channel);
+/**
+ * Publishes `messages` in order and resolves once RabbitMQ confirmed them all; rejects at the
+ * first nack or refusal, or with the signal's reason as soon as it aborts (messages not written
+ * yet are then not written; those written may still be stored). One promise and one confirm
+ * callback per batch, not per message: on a busy channel the bookkeeping was a third of the
+ * adapter's CPU time per publish.
+ */
+function confirmAll(channel: ConfirmChannel, exchange: string, topic: string, messages: readonly OutgoingMessage[], signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let unconfirmed = messages.length;
+    let settled = false;
+    const finish = (error?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      if (signal !== undefined) unlisten(signal, finish);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    // The server's reason for closing the channel beats amqplib's bare "channel closed".
+    const confirmed = (error: unknown): void => {
+      if (error) finish(refusals.get(channel) ?? (error instanceof Error ? error : new Error(`RabbitMQ nacked a message to "${topic}"`)));
+      else if (--unconfirmed === 0) finish();
+    };
+    const write = (from: number): void => {
+      for (let index = from; index < messages.length && !settled; index += 1) {
+        const message = messages[index] as OutgoingMessage;
+        let writable: boolean;
+        try {
+          writable = channel.publish(exchange, topic, message.value, properties(message), confirmed);
+        } catch (error) {
+          // amqplib throws at once on a channel that closed already.
+          return finish(error);
+        }
+        // The rest of the batch waits until amqplib's channel buffer drained; after the last
+        // message nothing is left to hold back, and its confirm comes after its bytes anyway.
+        if (!writable && index + 1 < messages.length) return void drained(channel).then(() => write(index + 1), finish);
+      }
+    };
+    if (signal !== undefined) listen(signal, finish);
+    write(0);
+  });
+}
+
+/**
+ * One 'abort' listener per signal, however many publishes wait on it: the core shares one signal
+ * among the publishes of a window, and each EventTarget listener added or removed scans them all.
+ */
+const abortWaiters = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
+
+function listen(signal: AbortSignal, onAbort: (reason: unknown) => void): void {
+  if (signal.aborted) return onAbort(signal.reason);
+  let waiters = abortWaiters.get(signal);
+  if (waiters === undefined) {
+    const all = new Set<(reason: unknown) => void>();
+    signal.addEventListener('abort', () => {
+      for (const waiter of [...all]) waiter(signal.reason);
+      all.clear();
+    }, { once: true });
+    abortWaiters.set(signal, (waiters = all));
   }
-  await Promise.all(confirms);
+  waiters.add(onAbort);
+}
+
+function unlisten(signal: AbortSignal, onAbort: (reason: unknown) => void): void {
+  abortWaiters.get(signal)?.delete(onAbort);
 }
 
 function properties(message: OutgoingMessage): Options.Publish {
-  const headers: Record<string, string> = { ...message.headers };
-  if (message.key !== undefined) headers[KEY_HEADER] = message.key;
   return {
     persistent: true,
-    mandatory: false,
     contentType: 'application/json',
-    headers,
+    // amqplib only reads the headers: the caller's object goes as it is unless the key joins it.
+    headers: message.key === undefined ? message.headers : { ...message.headers, [KEY_HEADER]: message.key },
     messageId: message.headers[EVENT_ID_HEADER] ?? randomUUID(),
   };
 }

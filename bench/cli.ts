@@ -9,6 +9,8 @@ export interface Cli {
   readonly only: readonly string[];
   readonly reps: number;
   readonly peers: boolean;
+  /** Measure eventwire's TypeScript source under tsx instead of its tsc build (see build.ts). */
+  readonly source: boolean;
   readonly help: boolean;
 }
 
@@ -20,6 +22,7 @@ export const usage = `npm run bench [-- options]
                       http-express | http-koa, or a prefix such as send, consume, http (repeatable)
   --reps <n>          repetitions per case (default: ${defaultReps.full}; --quick: ${defaultReps.quick}); the median is reported
   --peers, --no-peers run or skip NestJS and Moleculer Channels (default: run them, except with --quick)
+  --source            measure eventwire's TypeScript source under tsx instead of its tsc build
   --help              this text
 `;
 
@@ -35,6 +38,7 @@ export function parseCli(argv: readonly string[]): Cli {
       reps: { type: 'string' },
       peers: { type: 'boolean' },
       'no-peers': { type: 'boolean', default: false },
+      source: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -51,6 +55,7 @@ export function parseCli(argv: readonly string[]): Cli {
     only: list(values.only),
     reps,
     peers: values['no-peers'] ? false : (values.peers ?? mode === 'full'),
+    source: values.source,
     help: values.help,
   };
 }

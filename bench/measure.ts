@@ -32,19 +32,20 @@ async function loop(send: SendOnce, inFlight: number, seconds: number): Promise<
 /**
  * The consume measurement. The consumer starts with every handler blocked on a gate; the topic
  * is then filled; once a handler waits at the gate (the consumer is connected and positioned)
- * the gate opens and the clock runs until `total` messages were handled.
+ * the gate opens and the clock runs until `total` messages were handled, or until `maxSeconds`
+ * passed (an implementation far slower than the others): the rate is then what it handled so far.
  */
 export interface DrainGate {
   /** The handler under test: waits for the gate, then counts. */
   readonly handle: () => Promise<void>;
   /** Resolves once some handler is waiting at the gate. */
   readonly arrived: Promise<void>;
-  /** Opens the gate after `settleMs`; resolves with messages per second once `total` were handled. */
+  /** Opens the gate after `settleMs`; resolves with messages per second once `total` were handled (or time ran out). */
   open(settleMs?: number): Promise<number>;
   readonly handled: () => number;
 }
 
-export function drainGate(total: number): DrainGate {
+export function drainGate(total: number, maxSeconds = Infinity): DrainGate {
   let handled = 0;
   let started = 0;
   let release = (): void => {};
@@ -72,6 +73,10 @@ export function drainGate(total: number): DrainGate {
       started = now();
       isOpen = true;
       release();
+      if (Number.isFinite(maxSeconds)) {
+        const timer = setTimeout(() => finish(handled / ((now() - started) / 1000)), maxSeconds * 1000);
+        void done.finally(() => clearTimeout(timer));
+      }
       return done;
     },
   };

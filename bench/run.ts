@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { buildEventwire } from './build.js';
 import { cleanupCase, cleanupRun } from './cleanup.js';
 import { parseCli, usage } from './cli.js';
 import { sizesFor } from './config.js';
@@ -26,7 +27,10 @@ const runId = `ewb-${Date.now().toString(36)}`;
 const startedAt = new Date();
 const scenarios = planScenarios(cli.brokers, cli.only, cli.peers);
 const machine = await describeMachine(cli.brokers);
-console.log(`eventwire bench, ${cli.mode} mode, ${cli.reps} repetition(s), ${scenarios.length} scenarios; ${machine.cpu} × ${machine.cores}, load ${machine.loadAverage.join(' ')}`);
+const build = cli.source ? 'TypeScript source (tsx)' : 'tsc build';
+console.log(`eventwire bench, ${cli.mode} mode, ${cli.reps} repetition(s), ${scenarios.length} scenarios, eventwire from its ${build}; ${machine.cpu} × ${machine.cores}, load ${machine.loadAverage.join(' ')}`);
+// Every child inherits it: its imports of `eventwire` resolve to the build.
+if (!cli.source) process.env.TSX_TSCONFIG_PATH = buildEventwire();
 
 const unreachable = await probeBrokers(cli.brokers);
 const needsMoleculer = scenarios.some((scenario) => Object.values(scenario.cases).some((spec) => spec.impl === 'moleculer'));
@@ -87,13 +91,13 @@ const finishedAt = new Date();
 const endMachine = await describeMachine([]);
 writeFileSync(
   new URL('./results.json', import.meta.url),
-  `${JSON.stringify({ runId, mode: cli.mode, reps: cli.reps, brokers: cli.brokers, only: cli.only, peers: cli.peers, startedAt, finishedAt, machine, loadAverageAtEnd: endMachine.loadAverage, sizes, verdicts, rows, scenarios: results }, null, 2)}\n`,
+  `${JSON.stringify({ runId, mode: cli.mode, build, reps: cli.reps, brokers: cli.brokers, only: cli.only, peers: cli.peers, startedAt, finishedAt, machine, loadAverageAtEnd: endMachine.loadAverage, sizes, verdicts, rows, scenarios: results }, null, 2)}\n`,
 );
 console.log(`\n${textTable(rows)}\n`);
 console.log(`${verdicts.pass} pass, ${verdicts.FAIL} fail, ${verdicts.error} without a figure, ${verdicts.info} informational; ${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s. Written: bench/results.json`);
 const complete = cli.only.length === 0 && cli.brokers.length === 4;
 if (complete) {
-  const heading = `Latest run: ${finishedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cli.mode} mode, median of ${cli.reps}; ${machine.cpu} × ${machine.cores}, ${machine.memoryGb} GB, Node ${machine.node}, load ${machine.loadAverage.join(' ')} at start.`;
+  const heading = `Latest run: ${finishedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cli.mode} mode, median of ${cli.reps}, eventwire from its ${build}; ${machine.cpu} × ${machine.cores}, ${machine.memoryGb} GB, Node ${machine.node}, load ${machine.loadAverage.join(' ')} at start.`;
   if (updateReadme(heading, markdownTable(rows))) console.log('Updated the table in bench/README.md');
 }
 process.exit(0);

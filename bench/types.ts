@@ -31,6 +31,8 @@ export interface Sizes {
   readonly emitEvents: Readonly<Record<BrokerId, number>>;
   /** Messages pre-filled and drained per consume case, per broker. */
   readonly consumeMessages: Readonly<Record<BrokerId, number>>;
+  /** A drain still running after this long ends there, its rate counted on what it handled. */
+  readonly consumeSeconds: number;
   readonly httpSeconds: number;
   /** autocannon run before the measured one, untimed (0: none). */
   readonly httpWarmupSeconds: number;

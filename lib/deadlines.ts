@@ -22,8 +22,8 @@ export interface SharedDeadline {
   readonly controller: AbortController;
   readonly openedAt: number;
   readonly timer: NodeJS.Timeout;
-  /** The publishes still waiting on it: each rejects when it fires. */
-  readonly waiters: Set<() => void>;
+  /** What the publishes still waiting on it do when it fires, each called with the signal's reason. */
+  readonly waiters: Set<(reason: unknown) => void>;
 }
 
 /**
@@ -34,7 +34,9 @@ export interface SharedDeadline {
  * @example
  * const deadlines = createDeadlines(10_000);
  * const deadline = deadlines.join();
- * await deadlines.wait(deadline, broker.publish(topic, batch, deadline.controller.signal));
+ * const onExpire = (reason: unknown) => reject(reason);
+ * deadlines.hold(deadline, onExpire);
+ * broker.publish(topic, batch, deadline.controller.signal).finally(() => deadlines.drop(deadline, onExpire));
  */
 export function createDeadlines(timeoutMs: number) {
   const windowMs = deadlineWindowMs(timeoutMs);
@@ -42,8 +44,9 @@ export function createDeadlines(timeoutMs: number) {
 
   const expire = (deadline: SharedDeadline): void => {
     if (current === deadline) current = undefined;
+    const { signal } = deadline.controller;
     deadline.controller.abort(new DOMException(`No acknowledgement within ${timeoutMs} ms`, 'TimeoutError'));
-    for (const reject of deadline.waiters) reject();
+    for (const onExpire of [...deadline.waiters]) onExpire(signal.reason);
     deadline.waiters.clear();
   };
 
@@ -68,23 +71,18 @@ export function createDeadlines(timeoutMs: number) {
       return deadline;
     },
     /**
-     * `work`'s outcome, or a rejection once `deadline` fires. No reaction stays attached to a
-     * shared promise after `work` settled, so finished publishes are not retained until it fires.
+     * Waits on `deadline`: `onExpire` is called once with the signal's reason if it fires before
+     * {@link drop}. Its timer holds the process while anybody waits. A callback, not a promise,
+     * so that nothing stays attached to a shared promise once the publish settled.
      */
-    wait<T>(deadline: SharedDeadline, work: Promise<T>): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        const expired = (): void => reject(deadline.controller.signal.reason);
-        if (deadline.waiters.size === 0) deadline.timer.ref();
-        deadline.waiters.add(expired);
-        const done = (): void => {
-          deadline.waiters.delete(expired);
-          release(deadline);
-        };
-        work.then(
-          (value) => (done(), resolve(value)),
-          (error: unknown) => (done(), reject(error)),
-        );
-      });
+    hold(deadline: SharedDeadline, onExpire: (reason: unknown) => void): void {
+      if (deadline.waiters.size === 0) deadline.timer.ref();
+      deadline.waiters.add(onExpire);
+    },
+    /** Stops waiting on `deadline` (the publish settled); harmless after it fired. */
+    drop(deadline: SharedDeadline, onExpire: (reason: unknown) => void): void {
+      deadline.waiters.delete(onExpire);
+      release(deadline);
     },
   };
 }

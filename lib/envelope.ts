@@ -23,7 +23,21 @@ export interface Event<T = unknown> {
  * createEvent('user.created', { id: 1 }, 'user-service');
  */
 export function createEvent<T>(name: string, data: T, source: string): Event<T> {
-  return { id: randomUUID(), name, data, timestamp: new Date().toISOString(), source };
+  return { id: randomUUID(), name, data, timestamp: isoNow(), source };
+}
+
+/** The millisecond whose ISO string `stamp` holds: events of one millisecond share the string. */
+let stampMs = Number.NaN;
+let stamp = '';
+
+/** `new Date().toISOString()`, formatted once per millisecond (formatting was a fifth of an event's cost). */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== stampMs) {
+    stampMs = now;
+    stamp = new Date(now).toISOString();
+  }
+  return stamp;
 }
 
 /**

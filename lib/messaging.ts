@@ -8,11 +8,11 @@ import { createEventBuffer } from './event-buffer.js';
 import type { Logger } from './logger.js';
 import type { MessageFunction } from './message-handler.js';
 import { resolveOptions, type MessagingOptions } from './options.js';
-import { createPublisher, type Producer } from './producer.js';
+import { checkHeaders, checkKey, createPublisher, type Producer } from './producer.js';
 import { startConsumers, type RunConsumersOptions, type RunningConsumers } from './run-consumers.js';
 import type { SchemaOutput, StandardSchema } from './schema.js';
 import { createStats, type MessagingStats } from './stats.js';
-import { expectInteger, expectObject, expectString, expectTopic } from './validate.js';
+import { expectInteger, expectObject, expectString } from './validate.js';
 
 /**
  * Options of `publishEvent` and `emitEvent`.
@@ -128,6 +128,8 @@ export function createMessaging(options: MessagingOptions = {}, registry: Consum
     },
   };
 
+  // Checks everything a caller can get wrong, then encodes once: the event headers are built in
+  // the copy that validates the caller's, and the topic check is remembered (see createPublisher).
   const prepareEvent = <T>(name: string, data: T, eventOptions: PublishEventOptions = {}) => {
     if (closed) throw new MessagingClosedError();
     expectString('name', name);
@@ -136,10 +138,14 @@ export function createMessaging(options: MessagingOptions = {}, registry: Consum
     if (topic === undefined) {
       throw new InvalidArgumentError('topic', `Event "${name}" has no topic: pass { topic } or configure defaultTopic.`);
     }
-    expectTopic('topic', topic);
+    publisher.checkTopic(topic);
+    const key = checkKey(eventOptions.key);
+    const given: unknown = eventOptions.headers;
+    const headers = given === undefined || given === null ? {} : checkHeaders(given);
     const event = createEvent(name, data, resolved.source);
-    const headers = { ...eventOptions.headers, [eventNameHeader]: name, [eventIdHeader]: event.id };
-    const message = publisher.encode(topic, event, { headers, ...(eventOptions.key === undefined ? {} : { key: eventOptions.key }) });
+    headers[eventNameHeader] = name;
+    headers[eventIdHeader] = event.id;
+    const message = publisher.encodeChecked(topic, event, key, headers);
     return { topic, event, message };
   };
 

@@ -47,6 +47,10 @@ export interface PublisherDeps {
 export interface Publisher extends Producer {
   /** Encodes and checks a message without sending it, so callers fail fast on bad input. */
   encode(topic: string, message: unknown, options?: SendOptions): OutgoingMessage;
+  /** Checks a topic name (remembering the last one that passed). */
+  checkTopic(topic: string): void;
+  /** Encodes a message whose topic, key and headers the caller checked already (the event path). */
+  encodeChecked(topic: string, message: unknown, key: string | undefined, headers: Headers): OutgoingMessage;
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
 }
 
@@ -59,60 +63,142 @@ export interface Publisher extends Producer {
  * for the default 10 s: a publish rejects with `PublishTimeoutError` between `publishTimeoutMs`
  * and `publishTimeoutMs` + window after it started, never earlier.
  *
+ * Per publish, the path does only what a caller could get wrong or what the contract needs: a
+ * topic is checked once until another comes, a send without headers shares one frozen empty
+ * object, and once connected the broker is called in the same turn (no await of a settled
+ * promise): on the in-process broker these were a third of the core's cost per send.
+ *
  * @example
  * const publisher = createPublisher({ options, stats, broker: () => brokerPromise, published() {} });
  */
 export function createPublisher(deps: PublisherDeps): Publisher {
   const { options, stats } = deps;
   const deadlines = createDeadlines(options.publishTimeoutMs);
+  /** The last broker promise and what it resolved to: while `deps.broker()` returns that promise, its value is current. */
+  let known: { readonly pending: Promise<Broker>; readonly broker: Broker } | undefined;
+  /** The last topic that passed `expectTopic`: senders usually repeat theirs. */
+  let checkedTopic: string | undefined;
 
-  const publish = async (topic: string, messages: readonly OutgoingMessage[]): Promise<void> => {
-    const deadline = deadlines.join();
-    const { signal } = deadline.controller;
-    try {
-      const sent = (async () => {
-        const broker = await deps.broker();
-        await broker.publish(topic, messages, signal);
-      })();
-      await deadlines.wait(deadline, sent);
-    } catch (error) {
-      stats.publishFailures += 1;
-      // The deadline fired, or an adapter that honours `signal` (RabbitMQ, Kafka) rejected with
-      // its reason the moment it fired: either way "no acknowledgement in time".
-      if (signal.aborted) throw new PublishTimeoutError(topic, options.publishTimeoutMs);
-      throw asPublishError(topic, error);
-    }
-    stats.published += messages.length;
-    deps.published(topic, messages);
+  const start = (topic: string, messages: readonly OutgoingMessage[], signal: AbortSignal): Promise<void> => {
+    // deps.broker() rejects once the instance closed, so the check stays on every publish.
+    const pending = deps.broker();
+    if (known !== undefined && known.pending === pending) return known.broker.publish(topic, messages, signal);
+    return pending.then((broker) => {
+      known = { pending, broker };
+      return broker.publish(topic, messages, signal);
+    });
   };
 
-  const encode = (topic: string, message: unknown, sendOptions: SendOptions = {}): OutgoingMessage => {
+  const publish = (topic: string, messages: readonly OutgoingMessage[]): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const deadline = deadlines.join();
+      const { signal } = deadline.controller;
+      let settled = false;
+      const fail = (error: unknown): void => {
+        if (settled) return;
+        settled = true;
+        deadlines.drop(deadline, fail);
+        stats.publishFailures += 1;
+        // The deadline fired, or an adapter that honours `signal` (RabbitMQ, Kafka) rejected with
+        // its reason the moment it fired: either way "no acknowledgement in time".
+        reject(signal.aborted ? new PublishTimeoutError(topic, options.publishTimeoutMs) : asPublishError(topic, error));
+      };
+      const acknowledged = (): void => {
+        if (settled) return;
+        settled = true;
+        deadlines.drop(deadline, fail);
+        stats.published += messages.length;
+        try {
+          deps.published(topic, messages);
+        } catch (error) {
+          // A listener's failure is the caller's to see; the messages are stored all the same.
+          return reject(error);
+        }
+        resolve();
+      };
+      deadlines.hold(deadline, fail);
+      try {
+        start(topic, messages, signal).then(acknowledged, fail);
+      } catch (error) {
+        // A broker whose publish throws instead of rejecting.
+        fail(error);
+      }
+    });
+
+  const checkTopic = (topic: string): void => {
+    if (topic === checkedTopic) return;
     expectTopic('topic', topic);
+    checkedTopic = topic;
+  };
+
+  const encodeChecked = (topic: string, message: unknown, key: string | undefined, headers: Headers): OutgoingMessage => ({
+    key,
+    headers,
+    value: encodeJson(topic, message, options.maxMessageBytes),
+  });
+
+  const encode = (topic: string, message: unknown, sendOptions?: SendOptions): OutgoingMessage => {
+    checkTopic(topic);
+    if (sendOptions === undefined) return encodeChecked(topic, message, undefined, noHeaders);
     expectObject('send options', sendOptions);
-    const key = sendOptions.key;
-    if (key !== undefined && typeof key !== 'string' && typeof key !== 'number') {
-      throw new InvalidArgumentError('key', `Expected \`key\` to be a string or a number, got ${describe(key)}.`);
-    }
-    const headers = checkHeaders(sendOptions.headers ?? {});
-    const value = encodeJson(topic, message, options.maxMessageBytes);
-    return { key: key === undefined ? undefined : String(key), headers, value };
+    const key = checkKey(sendOptions.key);
+    const given: unknown = sendOptions.headers;
+    return encodeChecked(topic, message, key, given === undefined || given === null ? noHeaders : checkHeaders(given));
   };
 
   return {
     encode,
+    checkTopic,
+    encodeChecked,
     publish,
-    send: async (topic, message, sendOptions) => publish(topic, [encode(topic, message, sendOptions)]),
+    send(topic, message, sendOptions) {
+      let encoded: OutgoingMessage;
+      try {
+        encoded = encode(topic, message, sendOptions);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return publish(topic, [encoded]);
+    },
   };
 }
 
-function checkHeaders(headers: unknown): Headers {
+/** The headers of every message sent without any: frozen, since adapters and listeners share it. */
+const noHeaders: Headers = Object.freeze({});
+
+/**
+ * A message key as sent: a string, a number made a string, or none.
+ *
+ * @example
+ * checkKey(42); // '42'
+ */
+export function checkKey(key: unknown): string | undefined {
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' && typeof key !== 'number') {
+    throw new InvalidArgumentError('key', `Expected \`key\` to be a string or a number, got ${describe(key)}.`);
+  }
+  return String(key);
+}
+
+/**
+ * Checks that every header is a string and returns a copy, so that the caller may reuse its
+ * object while the message waits in the buffer.
+ *
+ * @example
+ * checkHeaders({ tenant: 'acme' }); // { tenant: 'acme' }
+ */
+export function checkHeaders(headers: unknown): Record<string, string> {
   const object = expectObject('headers', headers);
-  for (const [name, value] of Object.entries(object)) {
+  const copy: Record<string, string> = {};
+  for (const name in object) {
+    if (!Object.hasOwn(object, name)) continue;
+    const value = object[name];
     if (typeof value !== 'string') {
       throw new InvalidArgumentError('headers', `Expected header \`${name}\` to be a string, got ${describe(value)}.`);
     }
+    copy[name] = value;
   }
-  return { ...(object as Record<string, string>) };
+  return copy;
 }
 
 function asPublishError(topic: string, error: unknown): EventwireError {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { request as httpRequest, type Server } from 'node:http';
+import { request as httpRequest, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import express from 'express';
@@ -169,6 +169,95 @@ describe('eventMiddleware with an aborted request (express)', () => {
     server.close();
     await messaging.close();
   });
+});
+
+describe('eventMiddleware when the client left before the middleware ran', () => {
+  /** Starts a POST, waits until `arrived`, then ends the connection and waits for the server to see it. */
+  async function abandon(server: Server, path: string, arrived: Promise<void>, clientGone: Promise<void>): Promise<void> {
+    const client = httpRequest({ port: (server.address() as AddressInfo).port, method: 'POST', path });
+    client.on('error', () => {});
+    client.end();
+    await withTimeout(arrived, 2_000, 'the request to arrive');
+    client.destroy();
+    await withTimeout(clientGone, 2_000, 'the server to see the client leave');
+  }
+
+  it('still publishes the route\'s result (express: an earlier middleware waited)', async () => {
+    const messaging = createTestMessaging();
+    const recorder = recordPublished(messaging);
+    const arrived = deferred();
+    const clientGone = deferred();
+    const app = express();
+    app.post(
+      '/late',
+      async (req, res, next) => {
+        res.once('close', () => clientGone.resolve());
+        arrived.resolve();
+        await clientGone.promise;
+        next();
+      },
+      expressEvent('late.done', { topic, messaging }),
+      (_req, res) => void res.status(201).json({ id: 2 }),
+    );
+    const server = app.listen(0);
+    await abandon(server, '/late', arrived.promise, clientGone.promise);
+    const event = await recorder.waitForEvent('late.done');
+    assert.deepEqual(event.data, { id: 2 });
+    server.close();
+    await messaging.close();
+  });
+
+  it('still publishes the route\'s result (koa: the route finished after the client left)', async () => {
+    const messaging = createTestMessaging();
+    const recorder = recordPublished(messaging);
+    const arrived = deferred();
+    const clientGone = deferred();
+    const app = new Koa();
+    const router = new Router();
+    router.post('/late', koaEvent('late.done', { topic, messaging }), async (ctx) => {
+      ctx.res.once('close', () => clientGone.resolve());
+      arrived.resolve();
+      await clientGone.promise;
+      ctx.status = 201;
+      ctx.body = { id: 3 };
+    });
+    app.silent = true;
+    app.use(router.routes());
+    const server = app.listen(0);
+    await abandon(server, '/late', arrived.promise, clientGone.promise);
+    const event = await recorder.waitForEvent('late.done');
+    assert.deepEqual(event.data, { id: 3 });
+    server.close();
+    await messaging.close();
+  });
+});
+
+describe('eventMiddleware with a response that never emits close (a serverless adapter)', () => {
+  /** Drops the 'close' events of every response, as mocked responses without a socket do. */
+  function withoutClose(server: Server): Server {
+    server.on('request', (_req, res: ServerResponse) => {
+      const emit = res.emit.bind(res) as (event: string | symbol, ...args: unknown[]) => boolean;
+      res.emit = ((event: string | symbol, ...args: unknown[]) => (event === 'close' ? false : emit(event, ...args))) as ServerResponse['emit'];
+    });
+    return server;
+  }
+
+  for (const [framework, listen] of [
+    ['express', (messaging: Messaging) => withoutClose(expressApp(messaging))],
+    ['koa', (messaging: Messaging) => withoutClose(koaApp(messaging))],
+  ] as const) {
+    it(`publishes once the response finished (${framework})`, async () => {
+      const messaging = createTestMessaging({ defaultTopic: 'defaults' });
+      const recorder = recordPublished(messaging);
+      const server = listen(messaging);
+      await request(server).post('/users').expect(201);
+      const event = await recorder.waitForEvent('user.created');
+      assert.deepEqual(event.data, { id: 42, email: 'a@example.com' });
+      server.close();
+      await messaging.close();
+      assert.equal(recorder.events.filter((e) => e.name === 'user.created').length, 1);
+    });
+  }
 });
 
 describe('eventMiddleware options', () => {

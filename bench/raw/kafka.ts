@@ -4,8 +4,10 @@ import { kafkaBrokers, kafkaPartitions } from '../config.js';
 /**
  * Kafka with kafkajs alone, with eventwire's producer settings (the "same guarantees" rule):
  * `acks: -1`, one request in flight per connection, not idempotent, the Java-compatible
- * partitioner spreading unkeyed messages over the partitions; consumers commit each offset after
- * the handler (`eachMessage`, `autoCommit: false`).
+ * partitioner spreading unkeyed messages over the partitions. Consumers use kafkajs's own
+ * at-least-once commits (`eachMessage` with `autoCommit`): an offset is resolved once its handler
+ * resolved and committed at the end of each fetched batch, as eventwire commits handled offsets
+ * in the background rather than one request per message.
  */
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
@@ -53,17 +55,19 @@ export async function kafkaPrefill(topic: string, count: number, value: Buffer):
   }
 }
 
-/** `eachMessage`, then an offset commit, with `concurrency` partitions at once. */
+/**
+ * `eachMessage` with `concurrency` partitions at once and kafkajs's `autoCommit` at its defaults:
+ * each offset is resolved after its handler, the resolved offsets committed after each batch.
+ */
 export async function kafkaConsume(topic: string, group: string, concurrency: number, handle: (value: Buffer) => Promise<void>): Promise<{ stop(): Promise<void> }> {
   const consumer: Consumer = kafkaClient().consumer({ groupId: group, maxWaitTimeInMs: 1000, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
-    autoCommit: false,
+    autoCommit: true,
     partitionsConsumedConcurrently: concurrency,
-    eachMessage: async ({ topic: from, partition, message }) => {
+    eachMessage: async ({ message }) => {
       await handle(message.value ?? Buffer.alloc(0));
-      await consumer.commitOffsets([{ topic: from, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
     },
   });
   return { stop: () => consumer.disconnect() };

@@ -11,7 +11,7 @@ export async function runConsume(params: CaseParams): Promise<CaseResult> {
   const { spec, sizes } = params;
   const total = sizes.consumeMessages[spec.broker];
   const concurrency = spec.concurrency ?? 1;
-  const gate = drainGate(total);
+  const gate = drainGate(total, sizes.consumeSeconds);
   const consumer = await drainableFor(params);
   const limit = sizes.caseTimeoutSeconds / 2;
   try {

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { createServer, connect as connectTcp, type AddressInfo, type Socket } from 'node:net';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { createRabbitMqBroker, rabbitMqBrokerFactory, type RabbitMqBrokerOptions } from '../../adapters/rabbitmq.js';
@@ -408,6 +409,60 @@ describe('RabbitMQ adapter', function () {
       withTimeout(rabbit.subscribe({ groupId: names.group, topics: [names.topic], concurrency: 1, signal: new AbortController().signal }, async () => {}), 5000, 'the subscribe to fail'),
       (error: Error) => !error.message.startsWith('Timed out'),
     );
+  });
+
+  /** A kept queue (no consumer) holding what is published to the topic, and the number of messages in it. */
+  async function keptTopic(rabbit: Broker & TopicKeeper): Promise<() => Promise<number>> {
+    await rabbit.keepTopic(names.topic);
+    queues.push(names.topic);
+    return async () => (await withChannel((channel) => channel.checkQueue(names.topic))).messageCount;
+  }
+
+  // amqplib's channel buffer holds 1024 frames before it asks its writer to wait for 'drain'.
+  const pastTheWriteBuffer = 2_500;
+
+  it('publishes a batch larger than the channel buffer in order, every message confirmed', async () => {
+    const rabbit = broker();
+    const depth = await keptTopic(rabbit);
+    const batch = Array.from({ length: pastTheWriteBuffer }, (_, index) => message(String(index)));
+    await withTimeout(rabbit.publish(names.topic, batch), WAIT, 'the batch to be confirmed');
+    assert.equal(await depth(), pastTheWriteBuffer);
+    const firstThree = await withChannel(async (channel) => {
+      const got: string[] = [];
+      for (let index = 0; index < 3; index += 1) {
+        const next = await channel.get(names.topic, { noAck: true });
+        if (next !== false) got.push(JSON.parse(next.content.toString()) as string);
+      }
+      return got;
+    });
+    assert.deepEqual(firstThree, ['0', '1', '2']);
+  });
+
+  it('stops writing a batch once its signal aborts, and rejects with the reason', async () => {
+    const rabbit = broker();
+    const depth = await keptTopic(rabbit);
+    await rabbit.publish(names.topic, [message('connected')]);
+    const controller = new AbortController();
+    const batch = Array.from({ length: pastTheWriteBuffer }, (_, index) => message(String(index)));
+    const publishing = rabbit.publish(names.topic, batch, controller.signal);
+    controller.abort(new Error('caller gave up'));
+    await assert.rejects(withTimeout(publishing, WAIT, 'the rejection'), /caller gave up/);
+    // Confirmed after everything written before it: the queue then holds all that was written.
+    await rabbit.publish(names.topic, [message('after')]);
+    const stored = await depth();
+    assert.ok(stored < pastTheWriteBuffer + 2, `the rest of the batch was not written (${stored} stored)`);
+  });
+
+  it('lets concurrent publishes share one abort signal with one listener on it', async () => {
+    const rabbit = broker();
+    const depth = await keptTopic(rabbit);
+    await rabbit.publish(names.topic, [message('connected')]);
+    const controller = new AbortController();
+    const publishes = Array.from({ length: 50 }, (_, index) => rabbit.publish(names.topic, [message(String(index))], controller.signal));
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+    await withTimeout(Promise.all(publishes), WAIT, 'the 50 publishes');
+    controller.abort();
+    assert.equal(await depth(), 51);
   });
 
   it('rejects a publish whose signal is aborted', async () => {

@@ -18,19 +18,20 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * Holds back the replies of every XACK sent through ioredis (the adapter loads the same module):
  * Redis executes each XACK at once, but the caller sees its reply only after release().
  */
-function holdXackReplies(): { readonly sent: () => number; release(): void; restore(): void } {
+function holdXackReplies(): { readonly sent: () => number; readonly calls: () => readonly unknown[][]; release(): void; restore(): void } {
   const prototype = Redis.prototype as unknown as { xack: (...args: unknown[]) => Promise<unknown> };
   const own = Object.prototype.hasOwnProperty.call(prototype, 'xack');
   const original = prototype.xack;
   const released = deferred();
-  let sent = 0;
+  const calls: unknown[][] = [];
   prototype.xack = function (this: Redis, ...args: unknown[]): Promise<unknown> {
-    sent += 1;
+    calls.push(args);
     const reply = original.apply(this, args);
     return released.promise.then(() => reply);
   };
   return {
-    sent: () => sent,
+    sent: () => calls.length,
+    calls: () => calls,
     release: () => released.resolve(),
     restore() {
       released.resolve();
@@ -342,6 +343,45 @@ describe('Redis adapter', function () {
       held.release();
       await withTimeout(subscription.closed, WAIT, 'closed once the replies arrived');
       assert.equal(await pendingCount(), 0);
+    } finally {
+      held.restore();
+    }
+  });
+
+  it('acknowledges the entries handled in one event-loop turn with one XACK', async () => {
+    const held = holdXackReplies();
+    try {
+      const target = broker();
+      const release = gate();
+      const started = collector<string>(4);
+      await subscribe(
+        target,
+        async (incoming) => {
+          started.push(incoming.id);
+          await release.promise;
+        },
+        { concurrency: 4 },
+      );
+      await target.publish(topic, ['1', '2', '3', '4'].map((value) => message(value)));
+      const ids = await withTimeout(started.done, WAIT, 'four callbacks waiting at the gate');
+      release.release();
+      await withTimeout(
+        (async () => {
+          while (held.sent() < 1) await nextTurn();
+        })(),
+        WAIT,
+        'the XACK',
+      );
+      await nextTurn();
+      assert.deepEqual(held.calls(), [[topic, group, ...ids]]);
+      held.release();
+      await withTimeout(
+        (async () => {
+          while ((await pendingCount()) > 0) await nextTurn();
+        })(),
+        WAIT,
+        'no entry pending',
+      );
     } finally {
       held.restore();
     }

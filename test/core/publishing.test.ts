@@ -122,6 +122,21 @@ describe('event buffer (fire-and-forget)', () => {
     assert.equal(stats.eventsBuffered, 0);
   });
 
+  it('publishes the events of one event-loop turn as one batch per topic, in order', async () => {
+    const batches: string[] = [];
+    const broker: Broker = {
+      ...silentBroker(),
+      publish: async (topic, messages) => void batches.push(`${topic}:${messages.map((m) => (JSON.parse(m.value.toString()) as { data: number }).data).join(',')}`),
+    };
+    const messaging = createMessaging({ broker, logger: silentLogger });
+    for (const n of [1, 2, 3]) messaging.emitEvent('e', n, { topic: 'a' });
+    await messaging.close();
+    const mixed = createMessaging({ broker, logger: silentLogger });
+    for (const [n, topic] of [[4, 'a'], [5, 'b'], [6, 'a']] as const) mixed.emitEvent('e', n, { topic });
+    await mixed.close();
+    assert.deepEqual(batches, ['a:1,2,3', 'a:4,6', 'b:5']);
+  });
+
   it('refuses and counts events past the limit, and logs it', () => {
     const stats = createStats();
     const logger = memoryLogger();
