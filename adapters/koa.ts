@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Middleware } from 'koa';
 import { Stream } from 'node:stream';
 import { createRouteEvent, type EventMiddlewareOptions, type RouteResult } from '../lib/route-event.js';
@@ -24,12 +25,14 @@ export function eventMiddleware(name: string, options: EventMiddlewareOptions = 
     await next();
     let published = false;
     // Read once the response ended, after upstream middleware had its last word on status and body.
-    const ended = (): void => {
+    // Bound to the request's async context, as on-finished did: AsyncLocalStorage stores (request
+    // ids, trace context) set around the route are there when the event is emitted.
+    const ended = AsyncResource.bind((): void => {
       if (published) return;
       published = true;
       const body: unknown = ctx.body;
       routeEvent.publish(ctx.status, isJson(body) ? { json: true, value: body } : notJson);
-    };
+    });
     // 'finish' once the response was sent; 'close' also when the client went away first (a
     // serverless adapter's response may emit only 'finish'). Cheaper than the on-finished package,
     // which listens on the socket as well. Already ended (the client left while the route ran):

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { request as httpRequest, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
@@ -298,5 +299,77 @@ describe('eventMiddleware options', () => {
     await request(app).post('/users/register').expect(201);
     const event = await recorder.waitForEvent('user.created');
     assert.equal(event.source, 'user-service');
+  });
+});
+
+describe('eventMiddleware keeps the request’s async context for the publish', () => {
+  // As on-finished did: an AsyncLocalStorage store set around the route (a request id, a trace
+  // context) is current when the event is emitted, so logs and traces of the publish join the
+  // request's, also when the response ended because the client went away.
+  const storage = new AsyncLocalStorage<string>();
+
+  /** A messaging instance that records the store current at each emitEvent. */
+  function observed(): { messaging: Messaging; seen: (string | undefined)[]; recorder: PublishRecorder } {
+    const inner = createTestMessaging();
+    const seen: (string | undefined)[] = [];
+    const messaging: Messaging = {
+      ...inner,
+      emitEvent: (name, data, options) => {
+        seen.push(storage.getStore());
+        return inner.emitEvent(name, data, options);
+      },
+    };
+    return { messaging, seen, recorder: recordPublished(inner) };
+  }
+
+  it('express: after the response, and after the client left', async () => {
+    const { messaging, seen, recorder } = observed();
+    const clientGone = deferred();
+    const arrived = deferred();
+    const app = express();
+    app.use((req, _res, next) => storage.run(String(req.headers['x-request-id']), next));
+    app.post('/fast', expressEvent('fast.done', { topic, messaging }), (_req, res) => void res.status(201).json({ id: 1 }));
+    app.post('/slow', expressEvent('slow.done', { topic, messaging }), async (req, res) => {
+      req.once('close', () => clientGone.resolve());
+      arrived.resolve();
+      await clientGone.promise;
+      res.status(201).json({ id: 2 });
+    });
+    const server = app.listen(0);
+    try {
+      await request(server).post('/fast').set('x-request-id', 'req-fast').expect(201);
+      await recorder.waitForEvent('fast.done');
+      const client = httpRequest({ port: (server.address() as AddressInfo).port, method: 'POST', path: '/slow', headers: { 'x-request-id': 'req-slow' } });
+      client.on('error', () => {});
+      client.end();
+      await withTimeout(arrived.promise, 2_000, 'the request to arrive');
+      client.destroy();
+      await recorder.waitForEvent('slow.done');
+      assert.deepEqual(seen, ['req-fast', 'req-slow']);
+    } finally {
+      server.close();
+      await messaging.close();
+    }
+  });
+
+  it('koa: after the response', async () => {
+    const { messaging, seen, recorder } = observed();
+    const app = new Koa();
+    const router = new Router();
+    app.use((ctx, next) => storage.run(String(ctx.get('x-request-id')), next));
+    router.post('/fast', koaEvent('fast.done', { topic, messaging }), (ctx) => {
+      ctx.status = 201;
+      ctx.body = { id: 1 };
+    });
+    app.use(router.routes());
+    const server = app.listen(0);
+    try {
+      await request(server).post('/fast').set('x-request-id', 'req-koa').expect(201);
+      await recorder.waitForEvent('fast.done');
+      assert.deepEqual(seen, ['req-koa']);
+    } finally {
+      server.close();
+      await messaging.close();
+    }
   });
 });
