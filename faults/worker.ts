@@ -144,6 +144,26 @@ export interface LineProcess {
 const brokerVariables = /^(MESSAGING_|KAFKA_|RABBITMQ_|REDIS_|FAULT_)/;
 
 /**
+ * Calls `onLine` with each line of a child's output stream as it arrives (without the newline),
+ * and with the last partial line when the stream ends.
+ *
+ * @example
+ * onLines(child.stdout, (line) => console.log(line));
+ */
+export function onLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let partial = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) onLine(line);
+  });
+  stream.on('end', () => {
+    if (partial !== '') onLine(partial);
+  });
+}
+
+/**
  * Starts `node --import tsx <args>` in the repository root with `env` added to ours (minus any
  * broker variables of ours, which must not leak into the child).
  *
@@ -158,21 +178,8 @@ export function spawnLines(name: string, args: readonly string[], env: Record<st
   // Called with (stream, line) for each line, and with no line once the process ended.
   const listeners = new Set<(stream: 'stdout' | 'stderr', line?: Line) => void>();
   for (const stream of ['stdout', 'stderr'] as const) {
-    let partial = '';
-    child[stream].setEncoding('utf8');
-    child[stream].on('data', (chunk: string) => {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
-      const at = Date.now();
-      for (const text of parts) {
-        const line = { text, at };
-        output[stream].push(line);
-        for (const listener of listeners) listener(stream, line);
-      }
-    });
-    child[stream].on('end', () => {
-      if (partial === '') return;
-      const line = { text: partial, at: Date.now() };
+    onLines(child[stream], (text) => {
+      const line = { text, at: Date.now() };
       output[stream].push(line);
       for (const listener of listeners) listener(stream, line);
     });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { onLines } from '../../faults/worker.js';
 import { withTimeout } from './wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -58,16 +59,9 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Ru
   const lines = { stdout: [] as string[], stderr: [] as string[] };
   const waiters = new Set<() => void>();
   for (const stream of ['stdout', 'stderr'] as const) {
-    let partial = '';
-    child[stream].setEncoding('utf8');
-    child[stream].on('data', (chunk: string) => {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
-      lines[stream].push(...parts);
+    onLines(child[stream], (line) => {
+      lines[stream].push(line);
       for (const wake of waiters) wake();
-    });
-    child[stream].on('end', () => {
-      if (partial !== '') lines[stream].push(partial);
     });
   }
   let done = false;
