@@ -1,8 +1,9 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Assignment, EachMessagePayload, IHeaders, ISocketFactoryArgs, KafkaConfig, KafkaMessage, LogEntry, PartitionAssigner } from 'kafkajs';
-import type { Broker, BrokerCapabilities, BrokerConfig, DeliveryCallback, Headers, IncomingMessage, SubscribeRequest, Subscription } from '../lib/broker.js';
+import type { Admin, Assignment, EachMessagePayload, IHeaders, ISocketFactoryArgs, KafkaConfig, KafkaMessage, LogEntry, Message, PartitionAssigner } from 'kafkajs';
+import type { Broker, BrokerCapabilities, BrokerConfig, DeliveryCallback, Headers, IncomingMessage, OutgoingMessage, SubscribeRequest, Subscription } from '../lib/broker.js';
+import { coalesce } from '../lib/coalesce.js';
 import { EventwireError, InvalidArgumentError, MessagingClosedError, PublishError } from '../lib/errors.js';
 import { loadPeer } from '../lib/load-peer.js';
 import { consoleLogger, type Logger } from '../lib/logger.js';
@@ -44,6 +45,8 @@ const tunables = ['clientId', 'partitions', 'sessionTimeoutMs', 'heartbeatInterv
 const CLOSE_WAIT_MS = 3000;
 /** The fetch long-poll; stopping a consumer waits for it (kafkajs default 5000). */
 const FETCH_WAIT_MS = 1000;
+/** Bytes counted per record beside its value when bounding a coalesced request (key, headers, framing). */
+const RECORD_OVERHEAD = 100;
 
 /**
  * The Kafka transport (kafkajs); it connects on first use.
@@ -73,6 +76,8 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
   const members = new Set<{ abandon(): Promise<void> }>();
   const clients: { disconnect(): Promise<void> }[] = [];
   const topicsReady = new Map<string, Promise<void>>();
+  /** Topics known to exist: a publish to one skips the wait on `topicsReady`. */
+  const existingTopics = new Set<string>();
   const sockets = new Set<Socket>();
   let closed = false;
 
@@ -142,10 +147,27 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
         topicsReady.delete(topic); // the next call tries again
         throw error;
       };
-      for (const topic of missing) topicsReady.set(topic, created.then(() => {}, forget(topic)));
+      for (const topic of missing) topicsReady.set(topic, created.then(() => void existingTopics.add(topic), forget(topic)));
     }
     await Promise.all(topics.map((topic) => topicsReady.get(topic)));
   };
+
+  /**
+   * Publishes wait for the producer's one request in flight and then go together: a hundred
+   * concurrent sends become one or two Produce requests instead of a hundred queued ones, and a
+   * lone send goes out at once. Bounded below Kafka's default `message.max.bytes` (1 MiB per
+   * partition batch), so that a coalesced request never fails where its parts alone would pass.
+   */
+  const lane = coalesce<{ readonly topic: string; readonly messages: readonly OutgoingMessage[] }>(async (items) => {
+    const byTopic = new Map<string, Message[]>();
+    for (const { topic, messages } of items) {
+      let records = byTopic.get(topic);
+      if (records === undefined) byTopic.set(topic, (records = []));
+      for (const message of messages) records.push({ key: message.key ?? null, value: message.value, headers: message.headers });
+    }
+    const client = await producer();
+    await client.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, records]) => ({ topic, messages: records })) });
+  }, { maxItems: 1000, maxBytes: 512 * 1024 });
 
   const startMember = async (request: SubscribeRequest, deliver: DeliveryCallback): Promise<Subscription> => {
     const { lib, kafka } = await library();
@@ -168,7 +190,6 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
     let inFlight = 0;
     const idle: (() => void)[] = [];
     const timers = new Set<NodeJS.Timeout>();
-    const abandoned = deferred<'abandoned'>();
     const ready = deferred();
     const done = deferred();
     // Failures surface through subscribe() or `closed`; unobserved, they must not crash the process.
@@ -182,11 +203,16 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
     // sent in the background with one OffsetCommit in flight (two at a rebalance, see below);
     // what is handled meanwhile waits and goes in the next one. The offsets of one partition are
     // sent in the order they were handled.
-    const uncommitted = new Map<string, { topic: string; partition: number; offset: string }>();
+    /** Per topic, per partition: the offset of the latest handled message not yet sent. */
+    const uncommitted = new Map<string, Map<number, string>>();
     const sending = new Set<Promise<void>>();
     let committing: Promise<void> | undefined;
     const commitPending = (): Promise<void> => {
-      const offsets = [...uncommitted.values()];
+      // Kafka wants the offset of the next message to read: one past the last handled.
+      const offsets: { topic: string; partition: number; offset: string }[] = [];
+      for (const [topic, partitions] of uncommitted) {
+        for (const [partition, offset] of partitions) offsets.push({ topic, partition, offset: (BigInt(offset) + 1n).toString() });
+      }
       uncommitted.clear();
       const sent: Promise<void> = consumer
         .commitOffsets(offsets)
@@ -199,7 +225,9 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
       return sent;
     };
     const commitLater = (topic: string, partition: number, offset: string): void => {
-      uncommitted.set(`${topic}\0${partition}`, { topic, partition, offset });
+      const partitions = uncommitted.get(topic);
+      if (partitions === undefined) uncommitted.set(topic, new Map([[partition, offset]]));
+      else partitions.set(partition, offset);
       committing ??= (async () => {
         try {
           while (uncommitted.size > 0) await commitPending();
@@ -216,6 +244,7 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
     const shutdown = (): Promise<void> =>
       (stopping ??= (async () => {
         for (const timer of timers) clearTimeout(timer);
+        clearInterval(beat);
         await bounded(running, CLOSE_WAIT_MS); // disconnecting before run() settled can leave it consuming (kafkajs#1639)
         // Once disconnected, kafkajs drops commits silently: what was handled is committed first.
         // Bounded: a broker that went silent (a network partition) does not answer before
@@ -236,7 +265,7 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
     const member = {
       abandon(): Promise<void> {
         state = 'closed';
-        abandoned.resolve('abandoned');
+        for (const abandon of [...abandonable]) abandon();
         for (const release of idle.splice(0)) release();
         ready.reject(new MessagingClosedError());
         done.resolve();
@@ -302,25 +331,42 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
       timers.add(timer);
     };
 
-    const eachMessage = async ({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> => {
+    // kafkajs heartbeats only between messages: while a callback runs, this member heartbeats on
+    // its own, or a slow callback would cost it its partitions. One timer per member, not per message.
+    let heartbeat: (() => Promise<void>) | undefined;
+    const beat = setInterval(() => {
+      if (inFlight > 0) void heartbeat?.().catch(() => {});
+    }, heartbeatIntervalMs);
+    beat.unref();
+    /** The callbacks in flight, told when close() abandons them (their outcome no longer counts). */
+    const abandonable = new Set<() => void>();
+
+    const eachMessage = (payload: EachMessagePayload): Promise<void> => {
       // After abort or close, fetched messages stay uncommitted for the partition's next owner.
-      if (state !== 'running') return;
+      if (state !== 'running') return Promise.resolve();
+      const { topic, partition, message } = payload;
+      heartbeat = payload.heartbeat;
       inFlight += 1;
-      // kafkajs heartbeats only between messages: a slow callback would cost this member its partitions.
-      const beat = setInterval(() => void heartbeat().catch(() => {}), heartbeatIntervalMs);
-      try {
-        const settled = Promise.resolve()
-          .then(() => deliver(toIncoming(topic, partition, message)))
-          .then(() => 'resolved' as const, () => 'rejected' as const);
-        const outcome = await Promise.race([settled, abandoned.promise]);
-        if (outcome === 'abandoned' || isClosed()) return;
-        if (outcome === 'rejected') return redeliverLater(topic, partition, message.offset);
-        commitLater(topic, partition, (BigInt(message.offset) + 1n).toString());
-      } finally {
-        clearInterval(beat);
-        inFlight -= 1;
-        if (inFlight === 0) for (const release of idle.splice(0)) release();
-      }
+      return new Promise<void>((resolve) => {
+        let over = false;
+        const finish = (outcome: 'resolved' | 'rejected' | 'abandoned'): void => {
+          if (over) return;
+          over = true;
+          abandonable.delete(abandon);
+          if (outcome === 'rejected' && !isClosed()) redeliverLater(topic, partition, message.offset);
+          else if (outcome === 'resolved' && !isClosed()) commitLater(topic, partition, message.offset);
+          inFlight -= 1;
+          if (inFlight === 0) for (const release of idle.splice(0)) release();
+          resolve();
+        };
+        const abandon = (): void => finish('abandoned');
+        abandonable.add(abandon);
+        try {
+          deliver(toIncoming(topic, partition, message)).then(() => finish('resolved'), () => finish('rejected'));
+        } catch {
+          finish('rejected');
+        }
+      });
     };
 
     const drain = async (): Promise<void> => {
@@ -361,13 +407,11 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
       if (closed) throw new MessagingClosedError();
       signal?.throwIfAborted();
       if (messages.length === 0) return;
-      const sent = (async () => {
-        await ensureTopics([topic]);
-        const records = messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: { ...m.headers } }));
-        await (await producer()).send({ topic, acks: -1, messages: records });
-      })();
       try {
-        await abortable(sent, signal);
+        if (!existingTopics.has(topic)) await abortable(ensureTopics([topic]), signal);
+        let bytes = 0;
+        for (const message of messages) bytes += message.value.length + RECORD_OVERHEAD;
+        await lane.push({ topic, messages }, bytes, signal);
       } catch (error) {
         if ((signal?.aborted === true && error === signal.reason) || error instanceof EventwireError) throw error;
         if (closed) throw new MessagingClosedError();

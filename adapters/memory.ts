@@ -64,10 +64,44 @@ interface Member {
 }
 
 interface GroupQueue {
-  readonly ready: Entry[];
+  readonly ready: Fifo<Entry>;
   readonly members: Member[];
   inFlight: number;
   next: number;
+}
+
+/**
+ * A queue whose `shift` is O(1) however long it grows: `Array.prototype.shift` copies a large
+ * array, which made draining a backlog of 100,000 messages quadratic (about 100 µs a message).
+ */
+class Fifo<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  /** Puts an item back in front (a redelivery goes first). */
+  unshift(item: T): void {
+    if (this.head > 0) this.items[--this.head] = item;
+    else this.items.unshift(item);
+  }
+
+  /** The first item; the caller checks `length` first. */
+  shift(): T {
+    const item = this.items[this.head] as T;
+    this.items[this.head++] = undefined;
+    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
 }
 
 interface Connection {
@@ -88,7 +122,7 @@ class Server implements MemoryServer {
     let byGroup = this.groups.get(topic);
     if (byGroup === undefined) this.groups.set(topic, (byGroup = new Map()));
     let queue = byGroup.get(groupId);
-    if (queue === undefined) byGroup.set(groupId, (queue = { ready: [], members: [], inFlight: 0, next: 0 }));
+    if (queue === undefined) byGroup.set(groupId, (queue = { ready: new Fifo(), members: [], inFlight: 0, next: 0 }));
     return queue;
   }
 
@@ -109,7 +143,7 @@ class Server implements MemoryServer {
     while (queue.ready.length > 0) {
       const member = this.pickMember(queue);
       if (member === undefined) return;
-      const entry = queue.ready.shift() as Entry;
+      const entry = queue.ready.shift();
       this.dispatch(queue, member, entry);
     }
   }

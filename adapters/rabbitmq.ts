@@ -15,7 +15,7 @@ import { InvalidArgumentError, MessagingClosedError } from '../lib/errors.js';
 import { loadPeer } from '../lib/load-peer.js';
 import { consoleLogger, type Logger } from '../lib/logger.js';
 import { redactUrl } from '../lib/redact.js';
-import { abortable, bounded } from '../lib/settle.js';
+import { abortable, bounded, listen, unlisten } from '../lib/settle.js';
 import { describe, expectInteger, expectKnownKeys, expectLogger, expectObject, expectString } from '../lib/validate.js';
 
 /**
@@ -418,30 +418,6 @@ function confirmAll(channel: ConfirmChannel, exchange: string, topic: string, me
     if (signal !== undefined) listen(signal, finish);
     write(0);
   });
-}
-
-/**
- * One 'abort' listener per signal, however many publishes wait on it: the core shares one signal
- * among the publishes of a window, and each EventTarget listener added or removed scans them all.
- */
-const abortWaiters = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
-
-function listen(signal: AbortSignal, onAbort: (reason: unknown) => void): void {
-  if (signal.aborted) return onAbort(signal.reason);
-  let waiters = abortWaiters.get(signal);
-  if (waiters === undefined) {
-    const all = new Set<(reason: unknown) => void>();
-    signal.addEventListener('abort', () => {
-      for (const waiter of [...all]) waiter(signal.reason);
-      all.clear();
-    }, { once: true });
-    abortWaiters.set(signal, (waiters = all));
-  }
-  waiters.add(onAbort);
-}
-
-function unlisten(signal: AbortSignal, onAbort: (reason: unknown) => void): void {
-  abortWaiters.get(signal)?.delete(onAbort);
 }
 
 function properties(message: OutgoingMessage): Options.Publish {

@@ -25,6 +25,9 @@ export const payload = {
   tags: ['signup', 'web'],
 } as const;
 
+/** The event every HTTP route variant publishes for the user it created (eventwire's and by hand). */
+export const routeEventName = 'user.created';
+
 export const encodedPayload = (): Buffer => Buffer.from(JSON.stringify(payload));
 
 const quick: Sizes = {

@@ -71,7 +71,8 @@ export function rowsOf(scenario: Scenario, cases: Readonly<Record<string, CaseSu
       ...(ours?.errors ?? []).map((error) => `eventwire: ${error}`),
       ...(theirs?.errors ?? []).map((error) => `${comparison.against}: ${error}`),
       ...(comparison.metric === 'rate' ? (theirs?.notes ?? []).map((note) => `${comparison.against}: ${note}`) : []),
-      ...(comparison.metric === 'rps' ? (ours?.notes ?? []) : []),
+      // HTTP: the events each side's broker acknowledged (and failed requests), once per comparison.
+      ...(comparison.metric === 'rps' ? [...(ours?.notes ?? []), ...(theirs?.notes ?? []).map((note) => `${comparison.against}: ${note}`)] : []),
     ];
     return {
       scenario: scenario.id,

@@ -9,6 +9,12 @@ export type Impl = 'eventwire' | 'raw' | 'nest' | 'moleculer';
 /** What one child process measures. */
 export type Kind = 'send-awaited' | 'send-concurrent' | 'send-batch' | 'emit' | 'consume' | 'http';
 
+/**
+ * How an HTTP case's route publishes `user.created`: eventwire's `eventMiddleware`, the raw client
+ * called by hand once the response finished (bench/raw/by-hand.ts), or not at all.
+ */
+export type RouteEventing = 'middleware' | 'by-hand' | 'none';
+
 export interface CaseSpec {
   readonly impl: Impl;
   readonly kind: Kind;
@@ -17,8 +23,8 @@ export interface CaseSpec {
   readonly concurrency?: number;
   /** HTTP only. */
   readonly framework?: 'express' | 'koa';
-  /** HTTP only: whether the route carries `eventMiddleware`. */
-  readonly middleware?: boolean;
+  /** HTTP only: how the route publishes its event (none: the plain route). */
+  readonly events?: RouteEventing;
 }
 
 /** Sizes and durations of one run; `--quick` picks the small ones. */

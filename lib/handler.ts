@@ -75,3 +75,18 @@ export type ContextFactory<C extends object> = (info: MessageInfo) => C | Promis
 export function compose(middleware: readonly HandlerMiddleware[], terminal: Handler): Handler {
   return middleware.reduceRight<Handler>((next, wrap) => wrap(next), terminal);
 }
+
+/**
+ * Calls a handler, turning a synchronous throw (a hand-written middleware's) into a rejection,
+ * so that a link can chain on the promise without an async frame of its own.
+ *
+ * @example
+ * return attempt(next, message, ctx).catch((error) => recover(error));
+ */
+export function attempt(handler: Handler, message: IncomingMessage, ctx: DeliveryContext): Promise<void> {
+  try {
+    return handler(message, ctx);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

@@ -53,12 +53,47 @@ export function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined):
   if (signal === undefined) return work;
   work.catch(() => {});
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    if (signal.aborted) return reject(signal.reason);
+    listen(signal, reject);
+    work.then(resolve, reject).finally(() => unlisten(signal, reject));
   });
+}
+
+/**
+ * One 'abort' listener per signal, however many waiters it has: the core shares one signal among
+ * the publishes of a deadline window, and each listener an EventTarget adds or removes scans all
+ * the others, which made hundreds of publishes in flight quadratic.
+ */
+const waitersOf = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
+
+/**
+ * Calls `onAbort` with the signal's reason when it aborts (at once when it has), unless
+ * {@link unlisten} removed it first. Adding the same function twice calls it once.
+ *
+ * @example
+ * listen(signal, finish); // ... later, when done: unlisten(signal, finish);
+ */
+export function listen(signal: AbortSignal, onAbort: (reason: unknown) => void): void {
+  if (signal.aborted) return onAbort(signal.reason);
+  let waiters = waitersOf.get(signal);
+  if (waiters === undefined) {
+    const all = new Set<(reason: unknown) => void>();
+    signal.addEventListener('abort', () => {
+      const called = [...all];
+      all.clear();
+      for (const waiter of called) waiter(signal.reason);
+    }, { once: true });
+    waitersOf.set(signal, (waiters = all));
+  }
+  waiters.add(onAbort);
+}
+
+/**
+ * Forgets a function {@link listen} registered; nothing happens when it was not.
+ *
+ * @example
+ * unlisten(signal, finish);
+ */
+export function unlisten(signal: AbortSignal, onAbort: (reason: unknown) => void): void {
+  waitersOf.get(signal)?.delete(onAbort);
 }

@@ -5,17 +5,18 @@ import type { ContextFactory, DeliveryContext, MessageContext, MessageInfo } fro
 /**
  * Runs a user handler with its {@link MessageContext}: the delivery's details merged with the
  * `context` factory's result (the seed's injected `db`). The factory runs once per attempt, so a
- * retry gets a fresh session; a result with `[Symbol.asyncDispose]` is disposed afterwards.
+ * retry gets a fresh session; a result with `[Symbol.asyncDispose]` is disposed afterwards. The
+ * result is for the caller to await: what the call returned, or a promise when a factory runs.
  *
  * @example
  * await runWithContext(message, ctx, async () => ({ db }), (c) => handle(payload, c));
  */
-export async function runWithContext<C extends object>(
+export function runWithContext<C extends object>(
   message: IncomingMessage,
   ctx: DeliveryContext,
   factory: ContextFactory<C> | undefined,
   call: (context: MessageContext<C>) => unknown,
-): Promise<void> {
+): unknown {
   const info: MessageInfo = {
     topic: message.topic,
     key: message.key,
@@ -27,10 +28,11 @@ export async function runWithContext<C extends object>(
     signal: ctx.signal,
     logger: ctx.logger,
   };
-  if (factory === undefined) {
-    await call(info as MessageContext<C>);
-    return;
-  }
+  // Without a factory the call's own result is returned: the caller awaits it, one async frame fewer per message.
+  return factory === undefined ? call(info as MessageContext<C>) : withFactory(info, factory, call);
+}
+
+async function withFactory<C extends object>(info: MessageInfo, factory: ContextFactory<C>, call: (context: MessageContext<C>) => unknown): Promise<void> {
   const extra = await factory(info);
   if (typeof extra !== 'object' || extra === null) {
     throw new InvalidArgumentError('context', 'Expected the `context` factory to return an object, such as { db }.');

@@ -1,6 +1,6 @@
 import type { IncomingMessage, OutgoingMessage } from './broker.js';
 import { MalformedMessageError, ValidationError } from './errors.js';
-import type { HandlerMiddleware } from './handler.js';
+import { attempt, type HandlerMiddleware } from './handler.js';
 import type { MessagingStats } from './stats.js';
 import { DeliveryAbandonedError, RetriesExhaustedError } from './with-retry.js';
 
@@ -39,28 +39,23 @@ export interface DeadLetterOptions {
  * const handler = withDeadLetter({ topicFor: (t) => `${t}.dlq`, publish })(withRetry(retry)(work));
  */
 export function withDeadLetter(options: DeadLetterOptions): HandlerMiddleware {
-  return (next) => async (message, ctx) => {
-    try {
-      await next(message, ctx);
-      return;
-    } catch (error) {
-      if (error instanceof DeliveryAbandonedError) throw error;
-      const details = describeFailure(error);
-      if (options.topicFor === false) {
-        if (options.stats !== undefined) options.stats.discarded += 1;
-        ctx.logger.error('message discarded after failure (deadLetterTopic is false)', {
-          topic: message.topic, groupId: ctx.groupId, reason: details.reason, attempts: details.attempts, error: details.cause,
-        });
-        return;
-      }
-      const topic = options.topicFor(message.topic);
-      await options.publish(topic, [deadLetter(message, ctx.groupId, details)]);
-      if (options.stats !== undefined) options.stats.deadLettered += 1;
-      ctx.logger.error('message dead-lettered', {
-        topic: message.topic, deadLetterTopic: topic, groupId: ctx.groupId, reason: details.reason, attempts: details.attempts, error: details.cause,
+  return (next) => (message, ctx) => attempt(next, message, ctx).catch(async (error: unknown) => {
+    if (error instanceof DeliveryAbandonedError) throw error;
+    const details = describeFailure(error);
+    if (options.topicFor === false) {
+      if (options.stats !== undefined) options.stats.discarded += 1;
+      ctx.logger.error('message discarded after failure (deadLetterTopic is false)', {
+        topic: message.topic, groupId: ctx.groupId, reason: details.reason, attempts: details.attempts, error: details.cause,
       });
+      return;
     }
-  };
+    const topic = options.topicFor(message.topic);
+    await options.publish(topic, [deadLetter(message, ctx.groupId, details)]);
+    if (options.stats !== undefined) options.stats.deadLettered += 1;
+    ctx.logger.error('message dead-lettered', {
+      topic: message.topic, deadLetterTopic: topic, groupId: ctx.groupId, reason: details.reason, attempts: details.attempts, error: details.cause,
+    });
+  });
 }
 
 interface Failure {

@@ -1,5 +1,6 @@
 import { EventwireError, isPermanent } from './errors.js';
-import type { HandlerMiddleware } from './handler.js';
+import type { IncomingMessage } from './broker.js';
+import { attempt, type DeliveryContext, type HandlerMiddleware } from './handler.js';
 import type { MessagingStats } from './stats.js';
 
 /**
@@ -56,12 +57,11 @@ export interface RetryOptions {
  * const handler = withRetry({ maxRetries: 3, retryDelayMs: 1000 })(async (m) => charge(m));
  */
 export function withRetry(options: RetryOptions): HandlerMiddleware {
-  return (next) => async (message, ctx) => {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await next(message, attempt === 1 ? ctx : { ...ctx, attempt });
-        return;
-      } catch (error) {
+  return (next) => {
+    // The retry loop, from the first failure on.
+    const retry = async (message: IncomingMessage, ctx: DeliveryContext, failure: unknown): Promise<void> => {
+      let error = failure;
+      for (let attempt = 1; ; attempt += 1) {
         if (isPermanent(error)) throw error;
         if (attempt > options.maxRetries) throw new RetriesExhaustedError(attempt, error);
         if (options.stats !== undefined) options.stats.retried += 1;
@@ -73,8 +73,16 @@ export function withRetry(options: RetryOptions): HandlerMiddleware {
           error,
         });
         await pause(options.retryDelayMs, ctx.signal, error);
+        try {
+          await next(message, { ...ctx, attempt: attempt + 1 });
+          return;
+        } catch (again) {
+          error = again;
+        }
       }
-    }
+    };
+    // The first attempt is a plain call, no async frame: it is the only one almost every message needs.
+    return (message, ctx) => attempt(next, message, ctx).catch((error: unknown) => retry(message, ctx, error));
   };
 }
 

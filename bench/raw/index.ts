@@ -29,16 +29,27 @@ export async function bindForSend(broker: BrokerId, topic: string, queue: string
   }
 }
 
-export async function rawSender(params: CaseParams, server: MemoryServer): Promise<Sender> {
-  const { topic, sendQueue } = namesOf(params);
-  await bindForSend(params.spec.broker, topic, sendQueue);
-  switch (params.spec.broker) {
+/**
+ * One connected raw client of a broker, publishing to `topic` with the baseline's guarantees:
+ * each promise resolves once the broker acknowledged the message. The send cases and the HTTP
+ * case that publishes by hand (by-hand.ts) both go through it, so they share one connection code.
+ */
+export interface RawClient {
+  /** `key` is used only on Kafka, where it picks the partition (eventwire's keyed events do the same). */
+  send(value: Buffer, key?: string): Promise<void>;
+  sendBatch(values: readonly Buffer[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Connects the broker's raw client; the topic must exist already (see `bindForSend`). */
+export async function rawClient(broker: BrokerId, topic: string, server: MemoryServer): Promise<RawClient> {
+  switch (broker) {
     case 'redis': {
       const { connectRedis, redisSend, redisSendBatch } = await import('./redis.js');
       const redis = connectRedis();
       return {
-        send: () => redisSend(redis, topic, encode()),
-        sendBatch: (count) => redisSendBatch(redis, topic, batchOf(count)),
+        send: (value) => redisSend(redis, topic, value),
+        sendBatch: (values) => redisSendBatch(redis, topic, values),
         close: async () => void redis.disconnect(),
       };
     }
@@ -47,8 +58,8 @@ export async function rawSender(params: CaseParams, server: MemoryServer): Promi
       const model = await connectRabbit();
       const channel = await model.createConfirmChannel();
       return {
-        send: () => rabbitSend(channel, eventwireExchange, topic, encode()),
-        sendBatch: (count) => rabbitSendBatch(channel, eventwireExchange, topic, batchOf(count)),
+        send: (value) => rabbitSend(channel, eventwireExchange, topic, value),
+        sendBatch: (values) => rabbitSendBatch(channel, eventwireExchange, topic, values),
         close: () => model.close(),
       };
     }
@@ -56,8 +67,8 @@ export async function rawSender(params: CaseParams, server: MemoryServer): Promi
       const { kafkaProducer, kafkaSend, kafkaSendBatch } = await import('./kafka.js');
       const producer = await kafkaProducer();
       return {
-        send: () => kafkaSend(producer, topic, encode()),
-        sendBatch: (count) => kafkaSendBatch(producer, topic, batchOf(count)),
+        send: (value, key) => kafkaSend(producer, topic, value, key),
+        sendBatch: (values) => kafkaSendBatch(producer, topic, values),
         close: () => producer.disconnect(),
       };
     }
@@ -65,12 +76,23 @@ export async function rawSender(params: CaseParams, server: MemoryServer): Promi
       const { memoryConnection, memorySend, memorySendBatch } = await import('./memory.js');
       const connection = memoryConnection(server);
       return {
-        send: () => memorySend(connection, topic, encode()),
-        sendBatch: (count) => memorySendBatch(connection, topic, batchOf(count)),
+        send: (value) => memorySend(connection, topic, value),
+        sendBatch: (values) => memorySendBatch(connection, topic, values),
         close: () => connection.close(),
       };
     }
   }
+}
+
+export async function rawSender(params: CaseParams, server: MemoryServer): Promise<Sender> {
+  const { topic, sendQueue } = namesOf(params);
+  await bindForSend(params.spec.broker, topic, sendQueue);
+  const client = await rawClient(params.spec.broker, topic, server);
+  return {
+    send: () => client.send(encode()),
+    sendBatch: (count) => client.sendBatch(batchOf(count)),
+    close: () => client.close(),
+  };
 }
 
 type Stoppable = { stop(): Promise<void> };

@@ -34,8 +34,9 @@ export async function kafkaProducer(): Promise<Producer> {
   return producer;
 }
 
-export async function kafkaSend(producer: Producer, topic: string, value: Buffer): Promise<void> {
-  await producer.send({ topic, acks: -1, messages: [{ value }] });
+/** One message, awaited until every in-sync replica has it; `key` (optional) picks the partition. */
+export async function kafkaSend(producer: Producer, topic: string, value: Buffer, key?: string): Promise<void> {
+  await producer.send({ topic, acks: -1, messages: [{ key: key ?? null, value }] });
 }
 
 export async function kafkaSendBatch(producer: Producer, topic: string, values: readonly Buffer[]): Promise<void> {
