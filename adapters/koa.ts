@@ -25,14 +25,18 @@ export function eventMiddleware(name: string, options: EventMiddlewareOptions = 
     await next();
     let published = false;
     // Read once the response ended, after upstream middleware had its last word on status and body.
-    // Bound to the request's async context, as on-finished did: AsyncLocalStorage stores (request
+    // Run in the request's async context, as on-finished did: AsyncLocalStorage stores (request
     // ids, trace context) set around the route are there when the event is emitted.
-    const ended = AsyncResource.bind((): void => {
+    // A resource made here costs about 0.2 µs; AsyncResource.bind, which on Node 20 defines two
+    // deprecation wrappers per call, cost about 18 µs a request.
+    const scope = new AsyncResource('eventwire.route-event');
+    const ended = (): void => scope.runInAsyncScope(end);
+    const end = (): void => {
       if (published) return;
       published = true;
       const body: unknown = ctx.body;
       routeEvent.publish(ctx.status, isJson(body) ? { json: true, value: body } : notJson);
-    });
+    };
     // 'finish' once the response was sent; 'close' also when the client went away first (a
     // serverless adapter's response may emit only 'finish'). Cheaper than the on-finished package,
     // which listens on the socket as well. Already ended (the client left while the route ran):
