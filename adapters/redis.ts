@@ -6,7 +6,7 @@ import { InvalidArgumentError, MessagingClosedError, PublishError } from '../lib
 import { loadPeer } from '../lib/load-peer.js';
 import { consoleLogger, type Logger } from '../lib/logger.js';
 import { redactUrl } from '../lib/redact.js';
-import { describe, expectKnownKeys, expectObject } from '../lib/validate.js';
+import { describe, expectBoolean, expectKnownKeys, expectObject } from '../lib/validate.js';
 
 /**
  * Options of {@link createRedisBroker}.
@@ -33,6 +33,13 @@ export interface RedisBrokerOptions {
    * consumer groups: it can delete entries that a group has not read yet. Default: no trimming.
    */
   readonly maxLen?: number;
+  /**
+   * Appends a batch (the fire-and-forget path sends one per topic per event-loop turn) with one
+   * Lua script call instead of a pipeline of XADDs: about half the client's CPU per message, and
+   * one command for Redis to parse. Set `false` where the Redis user may not run scripts (an ACL
+   * without `@scripting`): batches then go as pipelined XADDs. Default true.
+   */
+  readonly batchScript?: boolean;
   readonly logger?: Logger;
 }
 
@@ -41,6 +48,32 @@ type RawEntry = [id: Buffer, fields: Buffer[] | null];
 interface Member {
   stop(): void;
   readonly closed: Promise<void>;
+}
+
+/**
+ * Appends the entries of a batch to one stream, in order. KEYS[1]: the stream. ARGV[1]: the
+ * approximate MAXLEN, or '' for none. Then, per entry, the number of field/value pairs followed
+ * by the pairs: the same fields a single XADD writes.
+ */
+const APPEND_SCRIPT = `
+local stream, maxlen, last = KEYS[1], ARGV[1], #ARGV
+local at, appended = 2, 0
+while at <= last do
+  local fields = tonumber(ARGV[at])
+  if maxlen == '' then
+    redis.call('XADD', stream, '*', unpack(ARGV, at + 1, at + 2 * fields))
+  else
+    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(ARGV, at + 1, at + 2 * fields))
+  end
+  at = at + 1 + 2 * fields
+  appended = appended + 1
+end
+return appended
+`;
+
+/** The client with the append script defined on it (ioredis sends EVALSHA, and EVAL once on NOSCRIPT). */
+interface ScriptedRedis extends Redis {
+  eventwireAppend(stream: string, maxLen: string | number, ...entries: (string | number | Buffer)[]): Promise<number>;
 }
 
 const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: true, keyAffinity: false };
@@ -74,7 +107,7 @@ const STOP_ACK_WAIT_MS = 3000;
  * const broker = createRedisBroker({ url: 'redis://127.0.0.1:6379', maxLen: 1_000_000 });
  */
 export function createRedisBroker(options: RedisBrokerOptions): Broker {
-  const { url, clientOptions, logger, claimIdleMs, blockMs, maxLen } = validate(options);
+  const { url, clientOptions, logger, claimIdleMs, blockMs, maxLen, batchScript } = validate(options);
   const trim = maxLen === undefined ? [] : ['MAXLEN', '~', maxLen];
   const tickMs = Math.max(10, Math.floor(claimIdleMs / 2));
   const retryDelayMs = Math.min(1000, tickMs);
@@ -92,6 +125,7 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
     // Replies are parsed in ioredis' legacy (RESP2-shaped) mapping, whatever the options say.
     const client = new Redis(url, { ...clientDefaults, ...clientOptions, replyMapping: 'legacy' } as RedisOptions & { replyMapping: 'legacy' });
     connections.add(client);
+    client.defineCommand('eventwireAppend', { numberOfKeys: 1, lua: APPEND_SCRIPT });
     let failing = false;
     client.on('error', (error: Error) => {
       if (!failing) logger.warn('Redis connection failed; reconnecting', { broker: 'redis', role, url: redactUrl(url), error });
@@ -404,6 +438,15 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
           await redis.xadd(topic, ...trim, '*', ...encode(first));
           return;
         }
+        if (batchScript) {
+          const entries: (string | number | Buffer)[] = [];
+          for (const message of messages) {
+            const fields = encode(message);
+            entries.push(fields.length / 2, ...fields);
+          }
+          await (redis as ScriptedRedis).eventwireAppend(topic, maxLen ?? '', ...entries);
+          return;
+        }
         const pipeline = redis.pipeline();
         for (const message of messages) pipeline.xadd(topic, ...trim, '*', ...encode(message));
         // The first error of the batch; the core wraps it in a PublishError.
@@ -440,14 +483,14 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
 
 /**
  * The factory used by `configureMessaging({ broker: 'redis' })`; `brokerOptions` may hold
- * `claimIdleMs`, `blockMs` and `maxLen`.
+ * `claimIdleMs`, `blockMs`, `maxLen` and `batchScript`.
  *
  * @example
  * const broker = redisBrokerFactory({ url: 'redis://127.0.0.1:6379', clientOptions: {}, brokerOptions: { maxLen: 100_000 }, logger });
  */
 export function redisBrokerFactory(config: BrokerConfig): Broker {
-  expectKnownKeys('the Redis brokerOptions', config.brokerOptions, ['claimIdleMs', 'blockMs', 'maxLen']);
-  const own = config.brokerOptions as Pick<RedisBrokerOptions, 'claimIdleMs' | 'blockMs' | 'maxLen'>;
+  expectKnownKeys('the Redis brokerOptions', config.brokerOptions, ['claimIdleMs', 'blockMs', 'maxLen', 'batchScript']);
+  const own = config.brokerOptions as Pick<RedisBrokerOptions, 'claimIdleMs' | 'blockMs' | 'maxLen' | 'batchScript'>;
   return createRedisBroker({ ...own, url: config.url, clientOptions: config.clientOptions, logger: config.logger });
 }
 
@@ -464,7 +507,8 @@ function validate(options: RedisBrokerOptions) {
   }
   expectObject('clientOptions', clientOptions);
   expectObject('logger', logger);
-  return { url, clientOptions, logger, claimIdleMs: options.claimIdleMs ?? 30_000, blockMs: options.blockMs ?? 2000, maxLen: options.maxLen };
+  const batchScript = expectBoolean('batchScript', options.batchScript ?? true);
+  return { url, clientOptions, logger, claimIdleMs: options.claimIdleMs ?? 30_000, blockMs: options.blockMs ?? 2000, maxLen: options.maxLen, batchScript };
 }
 
 function encode(message: OutgoingMessage): (string | Buffer)[] {

@@ -107,6 +107,32 @@ describe('Redis adapter', function () {
     assert.deepEqual(second, ['value', '[]']);
   });
 
+  it('writes a batch with the append script and with pipelined XADDs alike, in order; Redis errors reject either way', async () => {
+    const batch = [message('{"n":1}', { key: 'k-1', headers: { 'x-trace': 'abc' } }), message('{"n":2}'), message('{"n":3}', { key: '' }), message('{"n":4}', { headers: { a: '1', b: '2' } })];
+    const written: string[][][] = [];
+    for (const batchScript of [true, false]) {
+      const stream = `${topic}-${String(batchScript)}`;
+      await broker({ batchScript }).publish(stream, batch);
+      written.push((await admin.xrangeBuffer(stream, '-', '+')).map(([, fields]) => fields.map((field) => field.toString())));
+      await admin.del(stream);
+    }
+    assert.deepEqual(written[0], [
+      ['value', '{"n":1}', 'key', 'k-1', 'headers', '{"x-trace":"abc"}'],
+      ['value', '{"n":2}'],
+      ['value', '{"n":3}', 'key', ''],
+      ['value', '{"n":4}', 'headers', '{"a":"1","b":"2"}'],
+    ]);
+    assert.deepEqual(written[1], written[0], 'the script writes what pipelined XADDs write');
+
+    const notAStream = `${topic}-string`;
+    await admin.set(notAStream, 'x');
+    try {
+      for (const batchScript of [true, false]) await assert.rejects(broker({ batchScript }).publish(notAStream, batch), /WRONGTYPE/);
+    } finally {
+      await admin.del(notAStream);
+    }
+  });
+
   it('publishes a single message with a plain XADD: same wire format, Redis errors reject, maxLen trims', async () => {
     await broker().publish(topic, [message('{}', { key: 'k-1', headers: { 'x-trace': 'abc' } })]);
     const [[, fields] = [Buffer.alloc(0), []]] = await admin.xrangeBuffer(topic, '-', '+');
@@ -520,6 +546,7 @@ describe('Redis adapter', function () {
     invalid({ claimIdleMs: -1 }, /^Expected `claimIdleMs` to be a positive integer, got -1\.$/);
     invalid({ blockMs: 1.5 }, /^Expected `blockMs` to be a positive integer, got 1\.5\.$/);
     invalid({ maxLen: '10' as unknown as number }, /^Expected `maxLen` to be a positive integer, got "10"\.$/);
+    invalid({ batchScript: 'no' as unknown as boolean }, /^Expected `batchScript` to be a boolean, got "no"\.$/);
     invalid({ url: 'http://user:hunter2@host' }, /redis:\/\/ or rediss:\/\/ URL, got "http:\/\/user:\*\*\*@host\/"/);
     const factory = { url, clientOptions: {}, logger: silentLogger };
     assert.throws(() => redisBrokerFactory({ ...factory, brokerOptions: { claimIdle: 5 } }), /Unknown option `claimIdle`/);
@@ -527,9 +554,12 @@ describe('Redis adapter', function () {
     assert.equal(redisBrokerFactory({ ...factory, brokerOptions: { claimIdleMs: 5000 } }).name, 'redis');
   });
 
-  it('trims streams approximately when maxLen is given', async () => {
-    const target = broker({ maxLen: 10 });
-    for (let batch = 0; batch < 5; batch += 1) await target.publish(topic, Array.from({ length: 100 }, (_, index) => message(String(index))));
-    assert.ok((await admin.xlen(topic)) < 500);
+  it('trims streams approximately when maxLen is given, with the append script and with pipelined XADDs', async () => {
+    for (const batchScript of [true, false]) {
+      const target = broker({ maxLen: 10, batchScript });
+      for (let batch = 0; batch < 5; batch += 1) await target.publish(topic, Array.from({ length: 100 }, (_, index) => message(String(index))));
+      assert.ok((await admin.xlen(topic)) < 500, `trimmed with batchScript: ${String(batchScript)}`);
+      await admin.del(topic);
+    }
   });
 });
