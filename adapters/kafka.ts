@@ -54,7 +54,8 @@ const RECORD_OVERHEAD = 100;
  *   a retry after a lost answer may store a batch twice, never zero times. The message key is
  *   the Kafka key (murmur2, as the Java client), so a key keeps its partition and order;
  *   unkeyed messages are spread over the partitions, with no order between them. Missing topics
- *   are created with `partitions` partitions.
+ *   are created with `partitions` partitions. Publishes made while a request is in flight go
+ *   together in the next request (see `lane`).
  * - subscribe: one consumer per subscription. A member handles up to `concurrency` partitions at
  *   once, each in order. Offsets are committed in the background once callbacks resolved: the
  *   latest handled offset of each partition, with at most one OffsetCommit in flight, so that a
