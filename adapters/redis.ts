@@ -163,7 +163,6 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
     /** Handled entries whose XACK goes out at the end of this event-loop turn, per topic (see acknowledge). */
     const toAck = new Map<string, IncomingMessage[]>();
     /** Entries taken in this turn, whose callbacks start on the next one (see run). */
-    const starting: IncomingMessage[] = [];
     const claimCursors = new Map(topics.map((topic) => [topic, '0-0']));
     let inFlight = 0;
     let stopped = false;
@@ -263,14 +262,7 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
 
     function run(message: IncomingMessage): void {
       inFlight += 1;
-      // Started on a later macrotask, as the memory broker does, so that a publish whose reply is
-      // already read from another connection usually settles first. Not a guarantee across
-      // connections. The entries taken in one turn start together, on one setImmediate.
-      if (starting.push(message) === 1) setImmediate(startTaken);
-    }
-
-    function startTaken(): void {
-      for (const message of starting.splice(0)) start(message);
+      start(message);
     }
 
     function start(message: IncomingMessage): void {
