@@ -10,6 +10,8 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
  *   a blackhole are accepted and held the same way (their bytes wait in the proxy).
  * - `restore()` ends a blackhole: held bytes flow again, in order. A pair whose one side closed
  *   during the blackhole is reset instead, without forwarding what it held: the partition ate it.
+ * - `refuse(true)` resets every new connection at once, as a broker that is down would;
+ *   `refuse(false)` accepts them again. Open connections are left alone (see `cut()`).
  * - `close()` stops listening and resets everything.
  *
  * @example
@@ -28,13 +30,40 @@ export interface TcpProxy {
   readonly accepted: number;
   readonly blackholed: boolean;
   cut(): void;
+  refuse(on: boolean): void;
   blackhole(): void;
   restore(): void;
   close(): Promise<void>;
 }
 
+/**
+ * Watches the bytes of one connection, for a test that acts on what the protocol says (say,
+ * cutting the connection that carries the answer to a given request).
+ *
+ * @example
+ * const tap: ConnectionTap = { toBroker: (chunk) => requests.push(chunk), toClient: () => !cutNext };
+ */
+export interface ConnectionTap {
+  /** Sees each chunk the client sends, before it is forwarded. */
+  toBroker?(chunk: Buffer): void;
+  /** Sees each chunk the broker sends; false resets the connection instead of forwarding it. */
+  toClient?(chunk: Buffer): boolean;
+}
+
+/**
+ * Options of {@link createProxy}.
+ *
+ * @example
+ * await createProxy(9092, { tap: () => ({ toClient: () => true }) });
+ */
+export interface ProxyOptions {
+  /** Makes a tap for each new connection. */
+  readonly tap?: () => ConnectionTap;
+}
+
 interface Pair {
   readonly client: Socket;
+  readonly tap: ConnectionTap | undefined;
   /** Undefined while a connection accepted during a blackhole waits for restore(). */
   upstream: Socket | undefined;
   /** One side closed while blackholed: reset the pair on restore instead of flushing it. */
@@ -42,15 +71,15 @@ interface Pair {
 }
 
 /**
- * Starts a proxy forwarding 127.0.0.1:`port` (a free one unless `listenPort` is given) to
- * 127.0.0.1:`targetPort`.
+ * Starts a proxy forwarding a free port of 127.0.0.1 to 127.0.0.1:`targetPort`.
  *
  * @example
  * const proxy = await createProxy(5672);
  */
-export async function createProxy(targetPort: number, listenPort = 0): Promise<TcpProxy> {
+export async function createProxy(targetPort: number, options: ProxyOptions = {}): Promise<TcpProxy> {
   const pairs = new Set<Pair>();
   let blackholed = false;
+  let refusing = false;
   let accepted = 0;
 
   const reset = (socket: Socket | undefined): void => {
@@ -74,7 +103,10 @@ export async function createProxy(targetPort: number, listenPort = 0): Promise<T
 
   /** Forwards `from` to `to` with back-pressure; nothing moves while blackholed (both paused). */
   const forward = (pair: Pair, from: Socket, to: Socket): void => {
+    const toClient = to === pair.client;
     from.on('data', (chunk: Buffer) => {
+      if (!toClient) pair.tap?.toBroker?.(chunk);
+      else if (pair.tap?.toClient?.(chunk) === false) return drop(pair);
       if (!to.write(chunk)) {
         from.pause();
         to.once('drain', () => {
@@ -99,8 +131,9 @@ export async function createProxy(targetPort: number, listenPort = 0): Promise<T
 
   const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => {
     accepted += 1;
+    if (refusing) return reset(client);
     client.setNoDelay(true);
-    const pair: Pair = { client, upstream: undefined, broken: false };
+    const pair: Pair = { client, tap: options.tap?.(), upstream: undefined, broken: false };
     pairs.add(pair);
     client.on('error', () => lost(pair));
     if (blackholed) {
@@ -113,7 +146,7 @@ export async function createProxy(targetPort: number, listenPort = 0): Promise<T
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(listenPort, '127.0.0.1', () => {
+    server.listen(0, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
@@ -134,6 +167,9 @@ export async function createProxy(targetPort: number, listenPort = 0): Promise<T
     },
     cut() {
       for (const pair of [...pairs]) drop(pair);
+    },
+    refuse(on) {
+      refusing = on;
     },
     blackhole() {
       if (blackholed) return;

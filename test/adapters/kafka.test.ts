@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
-import { createServer, connect as connectTcp, type AddressInfo, type Socket } from 'node:net';
+import { connect as connectTcp } from 'node:net';
 import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import { createKafkaBroker, kafkaBrokerFactory, type KafkaBrokerOptions } from '../../adapters/kafka.js';
-import { createProxy } from '../../faults/proxy.js';
+import { createProxy, type ConnectionTap } from '../../faults/proxy.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage } from '../../lib/broker.js';
 import { InvalidArgumentError, MessagingClosedError, PublishError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -586,50 +586,36 @@ describe('Kafka adapter', function () {
  */
 async function produceCutter(kafkaPort: number): Promise<{ port: number; cuts: number; arm(): void; close(): Promise<void> }> {
   const PRODUCE = 0;
-  const sockets = new Set<Socket>();
   const state = { armed: false, cuts: 0 };
-  const server = createServer((client) => {
-    const upstream = connectTcp({ host: '127.0.0.1', port: kafkaPort });
+  const tap = (): ConnectionTap => {
     let pending = Buffer.alloc(0);
     let cutOnAnswer = false;
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => {});
-      socket.on('close', () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.on('data', (chunk: Buffer) => {
-      // Kafka requests: int32 size, then int16 api key.
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 6 && pending.length >= 4 + pending.readInt32BE(0)) {
-        if (pending.readInt16BE(4) === PRODUCE && state.armed) {
-          state.armed = false;
-          cutOnAnswer = true;
+    return {
+      toBroker(chunk) {
+        // Kafka requests: int32 size, then int16 api key.
+        pending = Buffer.concat([pending, chunk]);
+        while (pending.length >= 6 && pending.length >= 4 + pending.readInt32BE(0)) {
+          if (pending.readInt16BE(4) === PRODUCE && state.armed) {
+            state.armed = false;
+            cutOnAnswer = true;
+          }
+          pending = pending.subarray(4 + pending.readInt32BE(0));
         }
-        pending = pending.subarray(4 + pending.readInt32BE(0));
-      }
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => {
-      if (!cutOnAnswer) return void client.write(chunk);
-      state.cuts += 1;
-      client.resetAndDestroy();
-      upstream.destroy();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      },
+      toClient() {
+        if (!cutOnAnswer) return true;
+        state.cuts += 1;
+        return false;
+      },
+    };
+  };
+  const proxy = await createProxy(kafkaPort, { tap });
   return {
-    port: (server.address() as AddressInfo).port,
+    port: proxy.port,
     get cuts() {
       return state.cuts;
     },
     arm: () => void (state.armed = true),
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => proxy.close(),
   };
 }

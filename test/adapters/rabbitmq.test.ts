@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { getEventListeners } from 'node:events';
-import { createServer, connect as connectTcp, type AddressInfo, type Socket } from 'node:net';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { createRabbitMqBroker, rabbitMqBrokerFactory, type RabbitMqBrokerOptions } from '../../adapters/rabbitmq.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage, Subscription, TopicKeeper } from '../../lib/broker.js';
@@ -328,7 +327,7 @@ describe('RabbitMQ adapter', function () {
   });
 
   it('reconnects, restores subscriptions and rejects publishes during the outage', async () => {
-    const proxy = await startProxy(Number(new URL(url).port || 5672));
+    const proxy = await createProxy(Number(new URL(url).port || 5672));
     try {
       const warned = deferred<Record<string, unknown> | undefined>();
       const logged: string[] = [];
@@ -351,13 +350,13 @@ describe('RabbitMQ adapter', function () {
       await broker().publish(names.topic, [message('before')]);
       await withTimeout(arrived.before.promise, WAIT, 'the first message');
 
-      proxy.refuse = true;
-      proxy.dropAll();
+      proxy.refuse(true);
+      proxy.cut();
       const fields = await withTimeout(warned.promise, WAIT, 'the connection-lost warning');
       assert.ok(!JSON.stringify(fields).includes(':guest@'), 'the password is redacted');
       await assert.rejects(withTimeout(consumer.publish(names.topic, [message('lost')]), 5000, 'the publish to fail'));
 
-      proxy.refuse = false;
+      proxy.refuse(false);
       await broker().publish(names.topic, [message('after')]);
       await withTimeout(arrived.after.promise, WAIT, 'the message after reconnecting');
       // At least once: the ack of "before" may have been lost with the connection.
@@ -471,41 +470,3 @@ describe('RabbitMQ adapter', function () {
     await assert.rejects(broker().publish(names.topic, [message('x')], controller.signal), /caller gave up/);
   });
 });
-
-/** A TCP proxy in front of RabbitMQ: dropping its sockets looks like a network failure. */
-async function startProxy(targetPort: number): Promise<{ port: number; refuse: boolean; dropAll(): void; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const state = { refuse: false };
-  const server = createServer((client) => {
-    if (state.refuse) return void client.destroy();
-    const upstream = connectTcp({ host: '127.0.0.1', port: targetPort });
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => {});
-      socket.on('close', () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const dropAll = (): void => {
-    for (const socket of sockets) socket.destroy();
-  };
-  return {
-    port: (server.address() as AddressInfo).port,
-    get refuse() {
-      return state.refuse;
-    },
-    set refuse(value: boolean) {
-      state.refuse = value;
-    },
-    dropAll,
-    close: () => {
-      dropAll();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
