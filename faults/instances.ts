@@ -1,4 +1,4 @@
-import { kafkaInstance } from './kafka-instance.js';
+import { kafkaInstance, killKafkaLeftover } from './kafka-instance.js';
 import { rabbitMqInstance } from './rabbitmq-instance.js';
 import { redisInstance } from './redis-instance.js';
 import { killServers } from './servers.js';
@@ -12,12 +12,13 @@ import type { Instance, RealBroker } from './types.js';
  * |----------|----------------------------------------------------------------------------------------|
  * | redis    | a `redis-server` of the run's own on 127.0.0.1:(21000 + slot), AOF with `appendfsync always`. Restart = SIGKILL (a crash), `redisDownMs` down, then start on the same port and data: every acknowledged write is on disk. See faults/redis-instance.ts. |
  * | rabbitmq | a RabbitMQ node of the run's own, `eventwire-faults-<slot>@localhost` on 127.0.0.1:(22000 + slot), Erlang distribution on (23000 + slot), its own config, no plugins. Restart = SIGTERM (RabbitMQ's graceful stop), start, `rabbitmqctl await_startup`. See faults/rabbitmq-instance.ts. |
- * | kafka    | the project's own broker on 127.0.0.1:9092 (`scripts/brokers.sh`). Restart = `brokers.sh down kafka`, then `up kafka` with KAFKA_KEEP_DATA=1, so topics and offsets survive. Refused when 9092 is not that broker. Never stopped. See faults/kafka-instance.ts. |
+ * | kafka    | a single KRaft node of the run's own on 127.0.0.1:(24000 + slot), controller on (25000 + slot), started by `scripts/brokers.sh` in the slot's folder. Restart = `brokers.sh down kafka` (controlled shutdown), then `up kafka` with KAFKA_KEEP_DATA=1, so topics and offsets survive. See faults/kafka-instance.ts. |
  *
  * Each run takes a slot (faults/slots.ts): a directory `<tmpdir>/eventwire-faults/<slot>` with
  * the run's pid and start time and the instances' data and logs, and ports of its own. A run's
  * instances are its own: two runs at once, of one checkout or of several, never share an
- * instance or restart each other's. Redis and RabbitMQ are child processes of the run
+ * instance or restart each other's. Redis and RabbitMQ are child processes of the run, Kafka a
+ * process brokers.sh started for it
  * (faults/servers.ts); {@link stopInstances} stops them and removes the slot, and so does the
  * run's exit, should it come first (the servers SIGKILLed). A run killed outright (SIGKILL)
  * leaves its slot behind; the next run, from any checkout, sees that its process is gone, kills
@@ -36,8 +37,9 @@ const instances = new Map<RealBroker, Promise<Instance>>();
 export function startInstance(broker: RealBroker): Promise<Instance> {
   let pending = instances.get(broker);
   if (pending === undefined) {
-    pending = broker === 'kafka' ? kafkaInstance() : ownSlot().then((taken) => {
+    pending = ownSlot().then((taken) => {
       abandonAtExit();
+      if (broker === 'kafka') return kafkaInstance(taken);
       return broker === 'redis' ? redisInstance(taken) : rabbitMqInstance(taken);
     });
     // A failed start may be tried again by the next caller.
@@ -48,7 +50,7 @@ export function startInstance(broker: RealBroker): Promise<Instance> {
 }
 
 /**
- * Stops every instance the run started and removes its slot; the project's Kafka keeps running.
+ * Stops every instance the run started and removes its slot.
  * Throws the first failure, after trying them all.
  *
  * @example
@@ -71,5 +73,6 @@ function abandonAtExit(): void {
 /** At exit without stopInstances(): the run's servers must not outlive it, nor its slot. */
 function abandon(): void {
   killServers();
+  killKafkaLeftover();
   abandonSlot();
 }

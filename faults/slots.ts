@@ -16,13 +16,14 @@ import { waitFor } from './servers.js';
  * a slot, a number below 1000, by creating the directory `<tmpdir>/eventwire-faults/<slot>`
  * ({@link ownSlot}). It holds `runner.json` (the pid and start time of the run's process) and
  * the instances' data and logs. The slot's ports, below Linux's ephemeral range, are its own:
- * Redis on 21000 + slot, AMQP on 22000 + slot, Erlang distribution on 23000 + slot, all on
+ * Redis on 21000 + slot, AMQP on 22000 + slot, Erlang distribution on 23000 + slot, Kafka on
+ * 24000 + slot and its controller on 25000 + slot, all on
  * 127.0.0.1; a slot whose ports something else listens on is given up and another tried.
  *
  * {@link releaseSlot} removes the directory once the run stopped its instances, and
  * {@link abandonSlot} does so synchronously at exit. A run killed outright (SIGKILL) leaves its
  * slot behind: the next run to take a slot, from any checkout, sees that its process is gone,
- * kills the servers recorded in it (`redis/server.pid`, `rabbitmq/server.pid`, once sure each
+ * kills the servers recorded in it (`redis/server.pid`, `rabbitmq/server.pid`, `kafka/kafka.pid`, once sure each
  * pid is still that server) and removes it.
  */
 
@@ -45,6 +46,9 @@ export interface SlotPorts {
   readonly rabbitmq: number;
   /** RabbitMQ's Erlang distribution. */
   readonly dist: number;
+  readonly kafka: number;
+  /** The Kafka node's KRaft controller listener. */
+  readonly kafkaController: number;
 }
 
 let slot: Promise<Slot> | undefined;
@@ -103,7 +107,7 @@ export function abandonSlot(): void {
 
 /** Below Linux's ephemeral ports (32768 and up), so that no client connection holds one. */
 function portsOf(index: number): SlotPorts {
-  return { redis: 21_000 + index, rabbitmq: 22_000 + index, dist: 23_000 + index };
+  return { redis: 21_000 + index, rabbitmq: 22_000 + index, dist: 23_000 + index, kafka: 24_000 + index, kafkaController: 25_000 + index };
 }
 
 async function takeSlot(): Promise<Slot> {
@@ -129,7 +133,7 @@ async function takeSlot(): Promise<Slot> {
     // Something else (not a fault run) listens on one of the slot's ports.
     await rm(dir, { recursive: true, force: true });
   }
-  throw new Error(`The fault runner found no free slot in ${registry} after 50 tries (each needs ports 21000–23999 + slot free on ${host}).`);
+  throw new Error(`The fault runner found no free slot in ${registry} after 50 tries (each needs ports 21000–25999 + slot free on ${host}).`);
 }
 
 /**
@@ -164,6 +168,7 @@ async function killLeftovers(dir: string, index: number): Promise<string[]> {
     { what: 'Redis', file: join(dir, 'redis', 'server.pid'), is: (command: string) => command.includes('redis-server') && command.includes(`:${ports.redis}`) },
     // The node sets its name at runtime; its command line names the slot's HOME (`-home <dir>`).
     { what: 'RabbitMQ node', file: join(dir, 'rabbitmq', 'server.pid'), is: (command: string) => command.includes(join(dir, 'rabbitmq', 'home')) },
+    { what: 'Kafka', file: join(dir, 'kafka', 'kafka.pid'), is: (command: string) => command.includes(`kafka.Kafka ${join(dir, 'kafka', 'server.properties')}`) },
   ];
   for (const { what, file, is } of leftovers) {
     const pid = await readPid(file);

@@ -12,8 +12,8 @@ import type { FaultBroker, FaultTarget, RealBroker } from './types.js';
 /**
  * Where the fault scenarios find their brokers.
  *
- * - {@link startTarget}: the run's own instances, which scenarios may restart (Redis and a
- *   RabbitMQ node started for the run on ports of its own, the project's Kafka; see
+ * - {@link startTarget}: the run's own instances, which scenarios may restart (a Redis, a
+ *   RabbitMQ node and a Kafka node started for the run on ports of its own; see
  *   faults/instances.ts), or an in-process memory server. {@link shutdown} stops them.
  * - {@link targetAt}: a broker that is already running (the test suite's standard brokers),
  *   without restarts.
@@ -59,8 +59,8 @@ export function targetAt(broker: RealBroker, url: string): FaultTarget {
 }
 
 /**
- * Stops every instance this process started (Redis and the RabbitMQ node) and removes their
- * data; the project's Kafka is left running.
+ * Stops every instance this process started (Redis, the RabbitMQ node, Kafka) and removes
+ * their data.
  *
  * @example
  * after(() => shutdown());

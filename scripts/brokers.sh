@@ -24,14 +24,18 @@
 #   KAFKA_HEAP_OPTS      JVM heap for the broker       (default: -Xmx512m -Xms256m)
 #   KAFKA_KEEP_DATA=1    keep .cache/kafka/data between starts instead of wiping it
 #   KAFKA_START_TIMEOUT  seconds to wait for Kafka to become ready (default: 120)
+#   KAFKA_INSTANCE_DIR   a second Kafka's own folder (config, data, log, pid); the jars stay
+#                        shared in .cache/kafka/lib. With KAFKA_PORT and KAFKA_CONTROLLER_PORT
+#                        the fault runner starts and restarts a Kafka of its own this way,
+#                        leaving the project's broker on 9092 to the other tests.
 #   MAVEN_OPTS           passed through to mvn as usual; mvn always runs with -B
 set -euo pipefail
 
 ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE_DIR="$ROOT_DIR/.cache"
 STATE_DIR="$CACHE_DIR/brokers"          # markers for services we started
-KAFKA_DIR="$CACHE_DIR/kafka"
-KAFKA_LIB="$KAFKA_DIR/lib"
+KAFKA_LIB="$CACHE_DIR/kafka/lib"
+KAFKA_DIR="${KAFKA_INSTANCE_DIR:-$CACHE_DIR/kafka}"
 KAFKA_DATA="$KAFKA_DIR/data"
 KAFKA_PID_FILE="$KAFKA_DIR/kafka.pid"
 KAFKA_LOG="$KAFKA_DIR/kafka.log"
@@ -40,8 +44,8 @@ KAFKA_POM="$ROOT_DIR/scripts/kafka/pom.xml"
 HOST=127.0.0.1
 REDIS_PORT=6379
 RABBIT_PORT=5672
-KAFKA_PORT=9092
-KAFKA_CONTROLLER_PORT=9093
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 
 ALL_BROKERS=(redis rabbitmq kafka)
 
@@ -217,7 +221,8 @@ kafka_fetch() {
     return 0
   fi
   log "kafka: fetching Kafka $want jars from Maven Central (one-off)"
-  local tmp="$KAFKA_DIR/lib.tmp.$$" start=$SECONDS
+  local tmp="$KAFKA_LIB.tmp.$$" start=$SECONDS
+  mkdir -p "$(dirname "$KAFKA_LIB")"
   rm -rf "$tmp"
   local mvn_args=(-B -q -Dstyle.color=never -f "$KAFKA_POM"
     dependency:copy-dependencies -DincludeScope=runtime "-DoutputDirectory=$tmp")
