@@ -1,13 +1,14 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Assignment, EachMessagePayload, IHeaders, ISocketFactoryArgs, KafkaConfig, KafkaMessage, LogEntry, Message, PartitionAssigner } from 'kafkajs';
+import type { Admin, Assignment, Consumer, EachMessagePayload, IHeaders, ISocketFactoryArgs, Kafka, KafkaConfig, KafkaMessage, LogEntry, Message, PartitionAssigner } from 'kafkajs';
 import type { Broker, BrokerCapabilities, BrokerConfig, DeliveryCallback, Headers, IncomingMessage, OutgoingMessage, SubscribeRequest, Subscription } from '../lib/broker.js';
 import { coalesce } from '../lib/coalesce.js';
 import { EventwireError, InvalidArgumentError, MessagingClosedError, PublishError } from '../lib/errors.js';
 import { loadPeer } from '../lib/load-peer.js';
 import { consoleLogger, type Logger } from '../lib/logger.js';
 import { abortable, bounded, deferred } from '../lib/settle.js';
+import { StallGuard } from './kafka-stall-guard.js';
 
 /**
  * Options of {@link createKafkaBroker}.
@@ -33,18 +34,35 @@ export interface KafkaBrokerOptions {
   readonly heartbeatIntervalMs?: number;
   /** How long a partition pauses after a callback rejected, before the redelivery. Default 1000. */
   readonly redeliveryDelayMs?: number;
+  /**
+   * A member that completed no fetch for this long while none of its callbacks ran, and whose
+   * partitions have messages waiting, is torn down and joins the group again (logged). Above
+   * `sessionTimeoutMs`, since a rebalance that waits for a dead member's session fetches nothing
+   * either. Default: twice `sessionTimeoutMs`.
+   */
+  readonly stallTimeoutMs?: number;
   readonly logger?: Logger;
 }
 
 type KafkaModule = typeof import('kafkajs');
-type Settings = Required<Pick<KafkaBrokerOptions, 'partitions' | 'sessionTimeoutMs' | 'heartbeatIntervalMs' | 'redeliveryDelayMs'>>;
+type Settings = Required<Pick<KafkaBrokerOptions, 'partitions' | 'sessionTimeoutMs' | 'heartbeatIntervalMs' | 'redeliveryDelayMs' | 'stallTimeoutMs'>>;
 
 const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: false, keyAffinity: true };
-const tunables = ['clientId', 'partitions', 'sessionTimeoutMs', 'heartbeatIntervalMs', 'redeliveryDelayMs'];
+const tunables = ['clientId', 'partitions', 'sessionTimeoutMs', 'heartbeatIntervalMs', 'redeliveryDelayMs', 'stallTimeoutMs'];
 /** How long close() waits for goodbyes (LeaveGroup, socket ends) before it ends the sockets. */
 const CLOSE_WAIT_MS = 3000;
 /** The fetch long-poll; stopping a consumer waits for it (kafkajs default 5000). */
 const FETCH_WAIT_MS = 1000;
+/**
+ * The retries of a member's client (connections, metadata, coordinator look-ups and the fetch
+ * loop): about 30 s of broker outage (a restart) ridden out with the same member id, so that
+ * when the broker is back the member's heartbeat is accepted and it fetches again at once. When
+ * kafkajs gives up (its "crash") it restarts the consumer under a new member id, and the
+ * restarted broker then waits for the old id's session to expire (`sessionTimeoutMs`) before
+ * it assigns partitions again. The price: after close() with the broker unreachable, kafkajs's
+ * own retries may go on for as long in the background (they open no connection, see `track`).
+ */
+const MEMBER_RETRY = { retries: 15, initialRetryTime: 300, maxRetryTime: 2500 };
 /** Bytes counted per record beside its value when bounding a coalesced request (key, headers, framing). */
 const RECORD_OVERHEAD = 100;
 
@@ -99,18 +117,28 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
       logLevel: lib.logLevel.WARN,
       // After close(), kafkajs reports its own teardown, which nobody can act on.
       logCreator: () => (entry) => closed || forwardLog(logger, entry),
-      // Tracked so that close() can end them: kafkajs leaves some open when a consumer stops
-      // during a rebalance, and reconnects while it retries after a disconnect.
-      socketFactory: (args) => {
-        const socket = connect(args);
-        if (closed) socket.destroy(new MessagingClosedError());
-        sockets.add(socket);
-        socket.once('close', () => sockets.delete(socket));
-        return socket;
-      },
+      socketFactory: (args) => track(connect(args)),
     };
-    return { lib, kafka: new lib.Kafka(config) };
+    // Each member's consumer gets a client of its own, so that a stalled one can be replaced with
+    // its sockets, and whose retries outlast a broker restart (see MEMBER_RETRY). Publishes and
+    // admin requests keep the bounded retries above.
+    const consumerClient = (own: Set<Socket>): Kafka =>
+      new lib.Kafka({ ...config, retry: custom.retry ?? MEMBER_RETRY, socketFactory: (args) => track(connect(args), own) });
+    return { lib, kafka: new lib.Kafka(config), consumerClient, retry: custom.retry ?? MEMBER_RETRY };
   });
+  /**
+   * Every socket is tracked so that close() can end it: kafkajs leaves some open when a consumer
+   * stops during a rebalance, and reconnects while it retries after a disconnect.
+   */
+  const track = (socket: Socket, own?: Set<Socket>): Socket => {
+    socket.on('error', () => {}); // kafkajs listens too; destroying with an error must never go unheard
+    if (closed) socket.destroy(new MessagingClosedError());
+    for (const set of own === undefined ? [sockets] : [sockets, own]) {
+      set.add(socket);
+      socket.once('close', () => set.delete(socket));
+    }
+    return socket;
+  };
   const connected = <T extends { connect(): Promise<void>; disconnect(): Promise<void> }>(client: T): Promise<T> => {
     clients.push(client);
     return client.connect().then(() => client);
@@ -171,21 +199,35 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
   }, { maxItems: 1000, maxBytes: 512 * 1024 });
 
   const startMember = async (request: SubscribeRequest, deliver: DeliveryCallback): Promise<Subscription> => {
-    const { lib, kafka } = await library();
+    const { lib, consumerClient, retry } = await library();
     await ensureTopics(request.topics);
     const offsets = await admin();
     if (closed) throw new MessagingClosedError();
     const { groupId, topics } = request;
-    const { sessionTimeoutMs, heartbeatIntervalMs, redeliveryDelayMs } = settings;
-    const consumer = kafka.consumer({
-      groupId,
-      sessionTimeout: sessionTimeoutMs,
-      heartbeatInterval: heartbeatIntervalMs,
-      maxWaitTimeInMs: FETCH_WAIT_MS,
-      allowAutoTopicCreation: false,
-      // kafkajs's round-robin second, for groups shared with plain kafkajs consumers.
-      partitionAssigners: [bySubscription(lib), lib.PartitionAssigners.roundRobin],
-    });
+    const { sessionTimeoutMs, heartbeatIntervalMs, redeliveryDelayMs, stallTimeoutMs } = settings;
+    /** The kafkajs consumer in use and its sockets; replaced when the stall guard rejoins. */
+    let current: { readonly consumer: Consumer; readonly sockets: Set<Socket> };
+    const openConsumer = (): Consumer => {
+      const own = new Set<Socket>();
+      const opened: Consumer = consumerClient(own).consumer({
+        groupId,
+        sessionTimeout: sessionTimeoutMs,
+        heartbeatInterval: heartbeatIntervalMs,
+        maxWaitTimeInMs: FETCH_WAIT_MS,
+        allowAutoTopicCreation: false,
+        // A replaced consumer must not come back to life after a crash.
+        retry: { ...retry, restartOnFailure: async () => opened === consumer },
+        // kafkajs's round-robin second, for groups shared with plain kafkajs consumers.
+        partitionAssigners: [bySubscription(lib), lib.PartitionAssigners.roundRobin],
+      });
+      current = { consumer: opened, sockets: own };
+      consumer = opened;
+      listen(opened);
+      return opened;
+    };
+    let consumer: Consumer;
+    /** Partitions assigned at the latest join, per topic. */
+    let assigned: Record<string, number[]> = {};
     let state: 'running' | 'draining' | 'closed' = 'running';
     const isClosed = (): boolean => state === 'closed'; // for reads after an await, which TS narrows wrongly
     let inFlight = 0;
@@ -246,6 +288,7 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
       (stopping ??= (async () => {
         for (const timer of timers) clearTimeout(timer);
         clearInterval(beat);
+        guard.stop();
         await bounded(running, CLOSE_WAIT_MS); // disconnecting before run() settled can leave it consuming (kafkajs#1639)
         // Once disconnected, kafkajs drops commits silently: what was handled is committed first.
         // Bounded: a broker that went silent (a network partition) does not answer before
@@ -292,24 +335,32 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
       for (const start of starts) consumer.seek(start);
       await consumer.commitOffsets(starts);
     };
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      if (state !== 'running') return; // kafkajs may rejoin while it stops
-      // On failure, the next join (after the rebalance or the restart that caused it) retries.
-      positioning = positioning
-        .then(() => position(payload.memberAssignment))
-        .then(ready.resolve, (error: unknown) => logger.warn('Could not position the Kafka consumer group', { groupId, error }));
-    });
-    // kafkajs rejoins right after this event, without a hook to wait on: what is pending is sent
-    // now, behind a commit in flight if there is one (on the same coordinator connection, which
-    // Kafka answers in order), so that it reaches the coordinator before this member's JoinGroup
-    // and is accepted in the generation that is ending.
-    consumer.on(consumer.events.REBALANCING, () => {
-      if (uncommitted.size > 0) void commitPending();
-    });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (payload.restart) logger.warn('Kafka consumer crashed; kafkajs restarts it', { groupId, error: payload.error });
-      else fail(payload.error);
-    });
+    /** Events of a consumer that was replaced are ignored. */
+    const listen = (client: Consumer): void => {
+      client.on(client.events.GROUP_JOIN, ({ payload }) => {
+        if (state !== 'running' || client !== consumer) return; // kafkajs may rejoin while it stops
+        assigned = payload.memberAssignment;
+        // On failure, the next join (after the rebalance or the restart that caused it) retries.
+        positioning = positioning
+          .then(() => position(payload.memberAssignment))
+          .then(ready.resolve, (error: unknown) => logger.warn('Could not position the Kafka consumer group', { groupId, error }));
+      });
+      // kafkajs rejoins right after this event, without a hook to wait on: what is pending is sent
+      // now, behind a commit in flight if there is one (on the same coordinator connection, which
+      // Kafka answers in order), so that it reaches the coordinator before this member's JoinGroup
+      // and is accepted in the generation that is ending.
+      client.on(client.events.REBALANCING, () => {
+        if (uncommitted.size > 0 && client === consumer) void commitPending();
+      });
+      client.on(client.events.CRASH, ({ payload }) => {
+        if (client !== consumer) return;
+        if (payload.restart) logger.warn('Kafka consumer crashed; kafkajs restarts it', { groupId, error: payload.error });
+        else fail(payload.error);
+      });
+      client.on(client.events.FETCH, () => {
+        if (client === consumer) guard.fetched();
+      });
+    };
 
     // Rewinds and pauses the partition. On a throw the consumer is restarting after a crash: it
     // resumes from the committed offset anyway, unpaused.
@@ -384,13 +435,53 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
       done.resolve();
     };
 
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [...topics], fromBeginning: false });
-      const concurrency = Math.max(1, Math.floor(request.concurrency)); // kafkajs hangs with no worker
-      running = consumer.run({ autoCommit: false, partitionsConsumedConcurrently: concurrency, eachMessage });
+    const concurrency = Math.max(1, Math.floor(request.concurrency)); // kafkajs hangs with no worker
+    /** Connects a new consumer and runs it; messages fetched by a replaced one are not delivered. */
+    const join = async (): Promise<void> => {
+      const client = openConsumer();
+      await client.connect();
+      await client.subscribe({ topics: [...topics], fromBeginning: false });
+      running = client.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: concurrency,
+        eachMessage: (payload) => (client === consumer ? eachMessage(payload) : Promise.resolve()),
+      });
       running.catch(fail);
+    };
+
+    /** Replaces a consumer that stalled: commits what it handled, leaves, and joins anew. */
+    const rejoin = async (): Promise<void> => {
+      logger.warn('Kafka consumer stalled: its partitions have messages waiting but it fetched nothing; rejoining the group with a new connection', { groupId, stallTimeoutMs });
+      await bounded(flushCommits(), CLOSE_WAIT_MS);
+      const stalled = current;
+      if (state !== 'running') return;
+      await join();
+      // After the switch, so that the old consumer's goodbye events are ignored.
+      await bounded(stalled.consumer.disconnect().catch(() => {}), CLOSE_WAIT_MS);
+      // With an error: kafkajs fails a connection's pending requests on 'error', not on 'close'
+      // (a plain destroy leaves a swallowed Fetch waiting for its 30 s request timeout).
+      for (const socket of stalled.sockets) socket.destroy(new Error('the member stalled and was replaced'));
+    };
+    const lagging = async (): Promise<boolean> => {
+      const topicsAssigned = Object.keys(assigned).filter((topic) => (assigned[topic] ?? []).length > 0);
+      if (topicsAssigned.length === 0) return false;
+      for (const { topic, partitions } of await offsets.fetchOffsets({ groupId, topics: topicsAssigned })) {
+        const ends = await offsets.fetchTopicOffsets(topic);
+        for (const { partition, offset } of partitions) {
+          if (!(assigned[topic] ?? []).includes(partition)) continue;
+          const end = ends.find((candidate) => candidate.partition === partition);
+          const from = Number(offset) >= 0 ? Number(offset) : Number(end?.low ?? 0);
+          if (Number(end?.high ?? 0) > from) return true;
+        }
+      }
+      return false;
+    };
+    const guard = new StallGuard({ timeoutMs: stallTimeoutMs, busy: () => inFlight > 0, lagging, rejoin });
+
+    try {
+      await join();
       await ready.promise;
+      guard.start();
     } catch (error) {
       fail(error);
       await shutdown();
@@ -429,7 +520,7 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
       closed = true;
       const goodbyes = [...[...members].map((member) => member.abandon()), ...clients.map((client) => client.disconnect())];
       await bounded(Promise.allSettled(goodbyes), CLOSE_WAIT_MS);
-      for (const socket of sockets) socket.destroy();
+      for (const socket of sockets) socket.destroy(new MessagingClosedError()); // with an error: see rejoin
     },
   };
 }
@@ -474,17 +565,21 @@ function validate(options: KafkaBrokerOptions): Settings {
     if (typeof value === 'number' && Number.isInteger(value) && value >= min) return value;
     throw new InvalidArgumentError(name, `Expected \`${name}\` to be a ${min === 1 ? 'positive' : 'non-negative'} integer, got ${show(value)}.`);
   };
-  const settings: Settings = {
+  const base = {
     partitions: integer('partitions', 3, 1),
     sessionTimeoutMs: integer('sessionTimeoutMs', 30_000, 1),
     heartbeatIntervalMs: integer('heartbeatIntervalMs', 3_000, 1),
     redeliveryDelayMs: integer('redeliveryDelayMs', 1_000, 0),
   };
-  const { heartbeatIntervalMs: beat, sessionTimeoutMs: session } = settings;
+  const { heartbeatIntervalMs: beat, sessionTimeoutMs: session } = base;
   if (beat >= session) {
     throw new InvalidArgumentError('heartbeatIntervalMs', `Expected \`heartbeatIntervalMs\` (${beat}) to be lower than \`sessionTimeoutMs\` (${session}); a third of it is usual.`);
   }
-  return settings;
+  const stall = integer('stallTimeoutMs', 2 * session, 1);
+  if (stall <= session) {
+    throw new InvalidArgumentError('stallTimeoutMs', `Expected \`stallTimeoutMs\` (${stall}) to be greater than \`sessionTimeoutMs\` (${session}): a rebalance waiting for a dead member's session fetches nothing either.`);
+  }
+  return { ...base, stallTimeoutMs: stall };
 }
 
 function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {

@@ -41,11 +41,14 @@ export interface TcpProxy {
  * cutting the connection that carries the answer to a given request).
  *
  * @example
- * const tap: ConnectionTap = { toBroker: (chunk) => requests.push(chunk), toClient: () => !cutNext };
+ * const tap: ConnectionTap = { toBroker: (chunk) => void requests.push(chunk), toClient: () => !cutNext };
  */
 export interface ConnectionTap {
-  /** Sees each chunk the client sends, before it is forwarded. */
-  toBroker?(chunk: Buffer): void;
+  /**
+   * Sees each chunk the client sends, before it is forwarded; may return the bytes to forward
+   * instead (an empty buffer forwards nothing).
+   */
+  toBroker?(chunk: Buffer): Buffer | undefined;
   /** Sees each chunk the broker sends; false resets the connection instead of forwarding it. */
   toClient?(chunk: Buffer): boolean;
 }
@@ -104,9 +107,11 @@ export async function createProxy(targetPort: number, options: ProxyOptions = {}
   /** Forwards `from` to `to` with back-pressure; nothing moves while blackholed (both paused). */
   const forward = (pair: Pair, from: Socket, to: Socket): void => {
     const toClient = to === pair.client;
-    from.on('data', (chunk: Buffer) => {
-      if (!toClient) pair.tap?.toBroker?.(chunk);
+    from.on('data', (received: Buffer) => {
+      let chunk = received;
+      if (!toClient) chunk = pair.tap?.toBroker?.(received) ?? received;
       else if (pair.tap?.toClient?.(chunk) === false) return drop(pair);
+      if (chunk.length === 0) return;
       if (!to.write(chunk)) {
         from.pause();
         to.once('drain', () => {
