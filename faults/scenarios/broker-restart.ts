@@ -113,7 +113,7 @@ export function unhandledNote(timeline: Timeline, topic: string): string[] {
   return [`topic ${topic}: ${missing.length} acknowledged but unhandled, e.g. ${missing.slice(0, 5).join(', ')}`];
 }
 
-interface Restart {
+export interface Restart {
   /** When the restart began. */
   readonly at: number;
   /** When the broker's port first refused connections (probed every 50 ms). */
@@ -129,7 +129,7 @@ interface Restart {
  * accepts them again: recovery is measured from there, since restart()'s own readiness check
  * (rabbitmqctl await_startup, Kafka's admin round trip) can end seconds after clients got through.
  */
-async function watchRestart(target: FaultTarget, restart: () => Promise<void>, onDown: () => void): Promise<Restart> {
+export async function watchRestart(target: FaultTarget, restart: () => Promise<void>, onDown: () => void): Promise<Restart> {
   const port = target.port;
   const at = Date.now();
   let done = false;
@@ -449,6 +449,8 @@ export async function startGroup(options: {
   readonly concurrency?: number;
   readonly publishTimeoutMs?: number;
   readonly tuning?: Readonly<Record<string, unknown>>;
+  /** What each handling does before it records the message (a slow handler, say). */
+  readonly work?: (message: TestMessage) => Promise<void>;
 }): Promise<Group> {
   const { target, topic, groupId, ledger, timeline, logger } = options;
   const members: Messaging[] = [];
@@ -463,7 +465,9 @@ export async function startGroup(options: {
     const consumer = messaging.messageHandler(
       { topic, groupId, concurrency: options.concurrency ?? 5, retryDelayMs: 200 },
       async function handle(payload: unknown) {
-        const { id } = payload as TestMessage;
+        const message = payload as TestMessage;
+        await options.work?.(message);
+        const { id } = message;
         ledger.handled(id);
         timeline.handled(id);
       },

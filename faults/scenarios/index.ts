@@ -15,6 +15,8 @@ scenarios.push(sigtermDrain);
 // Broker and network faults (scenarios 1, 2 and 8).
 import { brokerRestart } from './broker-restart.js';
 scenarios.push(brokerRestart);
+import { brokerRestartSlow } from './broker-restart-slow.js';
+scenarios.push(brokerRestartSlow);
 import { connectionCut } from './connection-cut.js';
 scenarios.push(connectionCut);
 import { bufferWhileDown } from './buffer-while-down.js';
