@@ -19,8 +19,13 @@ const drainBoundMs = 60_000;
  * silent network; the memory broker, which has no network, gets a switch that holds publishes
  * the same way). A consumer on its own, direct connection handles the events.
  *
- * - hold: the app keeps answering at full speed while down (latency compared with up); the
- *   events wait in the bounded buffer and are all handled once the proxy is restored.
+ * - hold: no request waits on the broker while it is down: every response to the requests sent
+ *   while down arrives before the proxy is restored, and none takes as long as publishTimeoutMs
+ *   (a request that waited on the silent broker would take at least that: the broker answers
+ *   nothing until the publish deadline fires). The latencies up and down are reported as
+ *   figures, never compared: on a loaded machine they vary more than any margin that would
+ *   still mean something. The events wait in the bounded buffer and are all handled once the
+ *   proxy is restored.
  * - overflow: with maxBufferedEvents 20, 50 requests while down: 30 events are refused, counted
  *   in stats().eventsDropped and logged; the 20 held are handled after the restore.
  * - close: close() while still down reports what it could not send in eventsDropped and logs it.
@@ -82,6 +87,9 @@ export const bufferWhileDown: Scenario = {
       );
       outage.down();
       const down = await hold.load(requests);
+      // Read before the restore: every response above was sent while the broker was down, and
+      // the broker acknowledged none of their events.
+      const acknowledgedWhileDown = hold.acknowledged() - (warmUp + requests);
       const held = hold.messaging.stats().eventsBuffered;
       const restoredAt = Date.now();
       outage.up();
@@ -89,12 +97,17 @@ export const bufferWhileDown: Scenario = {
       recoveryMs = Date.now() - restoredAt;
       await timeline.until(() => hold.handled() === warmUp + 2 * requests, drainBoundMs, `the ${requests} events held while down to be handled after the restore`);
       const handledMs = Date.now() - restoredAt;
-      const fullSpeed = down.p50 <= 2 * up.p50 + 5 && down.p95 <= 3 * up.p95 + 20;
       notes.push(
-        `hold: latency up p50 ${up.p50} / p95 ${up.p95} / max ${up.max} ms, down p50 ${down.p50} / p95 ${down.p95} / max ${down.max} ms (${requests} requests each, 10 at a time)`,
+        `hold: latency up p50 ${up.p50} / p95 ${up.p95} / max ${up.max} ms, down p50 ${down.p50} / p95 ${down.p95} / max ${down.max} ms (${requests} requests each, 10 at a time; figures, not checked)`,
+        `hold: all ${down.answered} requests sent while down answered before the restore, the slowest in ${down.max} ms (publishTimeoutMs ${publishTimeoutMs}); ${acknowledgedWhileDown} of their events acknowledged while down`,
         `hold: ${held} events buffered while down; all ${requests} published ${recoveryMs} ms and handled ${handledMs} ms after the restore`,
       );
-      checks.push(['answers at full speed while down', fullSpeed], ['every held event buffered', held === requests], ['hold: nothing dropped', hold.messaging.stats().eventsDropped === 0]);
+      checks.push(
+        ['every request sent while down answered while down', down.answered === requests && acknowledgedWhileDown === 0],
+        ['no request waited on the broker (none took publishTimeoutMs)', down.max < publishTimeoutMs],
+        ['every held event buffered', held === requests],
+        ['hold: nothing dropped', hold.messaging.stats().eventsDropped === 0],
+      );
       await hold.close();
 
       // overflow: 50 requests into a buffer of 20 while down.
@@ -208,8 +221,8 @@ async function createOutage(target: FaultTarget): Promise<Outage> {
 
 interface App {
   readonly messaging: Messaging;
-  /** Sends `count` requests, 10 at a time; returns latency percentiles in ms. */
-  load(count: number): Promise<{ p50: number; p95: number; max: number }>;
+  /** Sends `count` requests, 10 at a time; returns how many were answered 201 and latency percentiles in ms. */
+  load(count: number): Promise<{ answered: number; p50: number; p95: number; max: number }>;
   /** How many of this app's events the broker acknowledged while the app was open. */
   acknowledged(): number;
   /** Acknowledgements that arrived after close() returned, for events it counted in eventsDropped. */
@@ -285,7 +298,7 @@ async function startApp(options: {
       await Promise.all(Array.from({ length: 10 }, worker));
       latencies.sort((a, b) => a - b);
       const at = (q: number): number => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 10) / 10;
-      return { p50: at(0.5), p95: at(0.95), max: at(1) };
+      return { answered: latencies.length, p50: at(0.5), p95: at(0.95), max: at(1) };
     },
     acknowledged: () => acknowledged.size,
     lateAcknowledgements: () => late.size,

@@ -8,8 +8,13 @@ import { createTimeline, recordingLogger, startGroup, startPublishers, unhandled
 
 /** `send()` must settle within this; the scenario configures it and checks it. */
 const publishTimeoutMs = 2_000;
-/** Slack over publishTimeoutMs for timers and the event loop under load. */
-const rejectionSlackMs = 500;
+/**
+ * Slack over publishTimeoutMs before a rejection counts as late. Generous on purpose: what this
+ * guards against is a send() that waits for the client's own limits instead of its deadline
+ * (kafkajs' 30 s request timeout, amqplib and ioredis until the connection is back), not a
+ * deadline timer that fired a second late on a loaded 2-core machine.
+ */
+const rejectionSlackMs = publishTimeoutMs;
 /** Producers and consumers must carry traffic again within this after each fault. */
 const recoveryBoundMs = 30_000;
 /** Closing everything while the broker is silent must take less than this. */
@@ -20,8 +25,8 @@ const closeBoundMs = 15_000;
  * client (one producer connection, 2 consumers) goes through a TCP proxy. (a) `cut()` resets
  * every connection; (b) `blackhole()` keeps them open but silent (quick 3 s, full 35 s: longer
  * than kafkajs' 30 s request timeout), then `restore()`. While the broker is unreachable,
- * `send()` must reject with PublishError/PublishTimeoutError within publishTimeoutMs (2000)
- * instead of hanging; after each fault producers and consumers must carry traffic again within
+ * `send()` must reject with PublishError/PublishTimeoutError at its deadline, publishTimeoutMs
+ * (2000; checked with as much again of slack), instead of hanging; after each fault producers and consumers must carry traffic again within
  * 30 s; nothing acknowledged may be lost. (c) Finally, with everything handled, the proxy is
  * blackholed again and the consumers and the producer are closed: that must take less than 15 s
  * (a deploy during a partition must not hang on the silent broker).

@@ -9,8 +9,11 @@ import { consumerInstance, readDeadLetters } from './poison.js';
  * Scenario 6: malformed JSON and schema failures are dead-lettered at once, without retries,
  * and the consumer keeps running.
  *
- * Two consumers, each on its own topic, with maxRetries 3 and retryDelayMs 2000 (a retry would
- * show as attempts > 1 and as a 2 s delay):
+ * Two consumers, each on its own topic, with maxRetries 3 and retryDelayMs 2000. "At once, no
+ * retries" is checked by what the retry mechanism leaves behind: the dead letter's attempts
+ * header is 1, stats().retried stays 0 and the handler never ran for them. The time from send to
+ * dead letter is reported as a figure only: a loaded machine may take longer than one retry
+ * delay without any retry.
  * - `messageHandler` with a zod schema: bytes that are not JSON (reason `malformed`) and a JSON
  *   payload that fails the schema (reason `validation`);
  * - `createConsumer` with `withSchema`: bytes that are not JSON, JSON that is not an event
@@ -136,7 +139,7 @@ async function runCase(target: FaultTarget, ledger: Ledger, style: 'payload' | '
     const goodsHandled = goodIds.filter((good) => calls.has(good)).length;
     const running = consumer.running;
     const ok =
-      outcomes.every((outcome) => outcome.reason === outcome.expected && outcome.attempts === '1' && outcome.error !== '' && outcome.ms < RETRY_DELAY_MS) &&
+      outcomes.every((outcome) => outcome.reason === outcome.expected && outcome.attempts === '1' && outcome.error !== '') &&
       badHandlerCalls === 0 &&
       retried === 0 &&
       goodsHandled === goods &&

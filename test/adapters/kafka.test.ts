@@ -479,6 +479,8 @@ describe('Kafka adapter', function () {
       const outcomes = await Promise.allSettled(sent.map((value) => broker.publish(topic, [text(value, 'k')])));
       assert.equal(cutter.cuts, 1, 'the connection was cut after a Produce reached Kafka');
       const acknowledged = sent.filter((_, index) => outcomes[index]?.status === 'fulfilled');
+      // Without any acknowledged message "acknowledged but not stored" below would hold vacuously.
+      assert.ok(acknowledged.length > 0, `no publish was acknowledged after the cut: ${outcomes.map((outcome) => (outcome.status === 'rejected' ? String(outcome.reason) : 'ok')).join('; ')}`);
 
       const raw = new Kafka({ brokers: bootstrap, logLevel: logLevel.NOTHING });
       const consumer = raw.consumer({ groupId: unique('raw') });

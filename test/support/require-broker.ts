@@ -1,36 +1,31 @@
 import { reachable } from '../../faults/probe.js';
+import { brokerAddress, brokerUrl, type RealBrokerName } from './broker-address.js';
+import { isCi } from './ci.js';
+
+export type { RealBrokerName } from './broker-address.js';
 
 /**
- * Where each real broker is expected and how to start it. Tests read addresses from the same
- * environment variables as the library, so a user can point them elsewhere.
+ * The URL of each real broker the tests use: from the same environment variables as the
+ * library (`REDIS_URL`, `RABBITMQ_URL`, `KAFKA_BOOTSTRAP_SERVERS`), or the local defaults.
  */
 export const brokers = {
-  redis: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', port: 6379 },
-  rabbitmq: { url: process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', port: 5672 },
-  kafka: { url: process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092', port: 9092 },
+  redis: { url: brokerUrl('redis') },
+  rabbitmq: { url: brokerUrl('rabbitmq') },
+  kafka: { url: brokerUrl('kafka') },
 } as const;
 
-export type RealBrokerName = keyof typeof brokers;
-
 /**
- * Mocha `before` hook body: when the broker is unreachable the suite fails in CI and is
- * marked pending elsewhere, with the command that starts it.
+ * Mocha `before` hook body: when the broker is unreachable the suite fails in CI (see
+ * {@link isCi}) and is marked pending elsewhere, with the command that starts it.
  *
  * @example
  * before(async function () { await requireBroker(this, 'redis'); });
  */
 export async function requireBroker(context: Mocha.Context, name: RealBrokerName): Promise<void> {
-  const { host, port } = hostAndPort(name);
+  const { host, port } = brokerAddress(name);
   if (await reachable(port, host)) return;
   const reason = `${name} is not reachable at ${host}:${port}; start it with: npm run brokers -- up ${name}`;
-  if (process.env.CI === 'true') throw new Error(`${reason} (CI requires every broker)`);
+  if (isCi()) throw new Error(`${reason} (CI requires every broker)`);
   console.warn(`      skipped: ${reason}`);
   context.skip();
-}
-
-function hostAndPort(name: RealBrokerName): { host: string; port: number } {
-  const first = brokers[name].url.split(',')[0] ?? '';
-  const withScheme = first.includes('://') ? first : `tcp://${first}`;
-  const url = new URL(withScheme);
-  return { host: url.hostname || '127.0.0.1', port: url.port === '' ? brokers[name].port : Number(url.port) };
 }

@@ -1,0 +1,60 @@
+import { pathToFileURL } from 'node:url';
+import { reachable } from '../faults/probe.js';
+import { brokerAddress, brokerDefaults, type RealBrokerName } from '../test/support/broker-address.js';
+
+/**
+ * The CI script's broker check: whether every broker answers at the address the tests will use
+ * (`REDIS_URL`, `RABBITMQ_URL`, `KAFKA_BOOTSTRAP_SERVERS`, or the local defaults), which need
+ * not be the standard ports that `scripts/brokers.sh` starts brokers on.
+ *
+ *   npx tsx scripts/check-brokers.ts [redis|rabbitmq|kafka ...]   # default: all three
+ *
+ * Prints one line per broker and exits 1 when any is unreachable (2 for an unknown name).
+ */
+
+/**
+ * Why `name` cannot be reached at the address `env` configures (naming the address and the
+ * variable it came from), or undefined when it accepts a TCP connection.
+ *
+ * @example
+ * const problem = await brokerProblem('redis', { REDIS_URL: 'redis://127.0.0.1:6390' });
+ */
+export async function brokerProblem(name: RealBrokerName, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const { variable } = brokerDefaults[name];
+  const source = env[variable]?.trim() ? `${variable}=${env[variable]}` : `the default; ${variable} is unset`;
+  let address: { host: string; port: number };
+  try {
+    address = brokerAddress(name, env);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  // Generous: a broker on a busy CI machine may take a while to accept a connection.
+  if (await reachable(address.port, address.host, 5_000)) return undefined;
+  return `${name} is not reachable at ${address.host}:${address.port} (${source}); start it (npm run brokers -- up ${name}) or point ${variable} at a running one`;
+}
+
+async function main(args: readonly string[]): Promise<number> {
+  const known = Object.keys(brokerDefaults) as RealBrokerName[];
+  const unknown = args.filter((arg) => !known.includes(arg as RealBrokerName));
+  if (unknown.length > 0) {
+    console.error(`unknown broker(s): ${unknown.join(', ')} (expected ${known.join(', ')})`);
+    return 2;
+  }
+  const names = args.length === 0 ? known : (args as RealBrokerName[]);
+  let failed = 0;
+  for (const name of names) {
+    const problem = await brokerProblem(name);
+    if (problem === undefined) {
+      const { host, port } = brokerAddress(name);
+      console.log(`${name.padEnd(9)} reachable at ${host}:${port}`);
+    } else {
+      failed += 1;
+      console.error(`ERROR: ${problem}`);
+    }
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}
