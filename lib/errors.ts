@@ -118,7 +118,8 @@ export class MessageTooLargeError extends EventwireError {
 }
 
 /**
- * The message cannot be written as JSON (a BigInt, a cycle, `undefined`, a function).
+ * The message cannot be written as JSON: it holds a BigInt, a cycle or a value JSON.stringify
+ * rejects, or it is `undefined`, a function or a symbol itself.
  *
  * @example
  * await send('orders', { total: 10n }); // SerializationError
@@ -127,8 +128,10 @@ export class SerializationError extends EventwireError {
   readonly code = 'EVENTWIRE_SERIALIZATION';
   constructor(topic: string, options?: { cause?: unknown }) {
     super(
-      `The message to "${topic}" cannot be serialized as JSON. Send plain objects, arrays, strings, ` +
-        'numbers, booleans and null (convert BigInt and Date values, remove cycles).',
+      `The message to "${topic}" cannot be serialized as JSON. BigInt values and circular references ` +
+        'cannot be written (convert BigInts to strings, remove the cycles), and the message itself must ' +
+        'not be undefined, a function or a symbol. Dates become ISO strings; functions and undefined ' +
+        'inside objects are left out.',
       options,
     );
   }
