@@ -83,7 +83,7 @@ describe('eventwire CLI: one Ctrl-C drains on a real broker', function () {
   }
 });
 
-async function drainOnce(broker: RealBrokerName, launcher: RunCliOptions['launcher'], run: number, track: (cli: RunningCli) => void): Promise<void> {
+async function drainOnce(broker: RealBrokerName, launcher: NonNullable<RunCliOptions['launcher']>, run: number, track: (cli: RunningCli) => void): Promise<void> {
   const suffix = randomBytes(4).toString('hex');
   const topic = `cli-drain-${broker}-${suffix}`;
   const group = `cli-drain-${suffix}`;
