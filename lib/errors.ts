@@ -1,3 +1,5 @@
+import { redactSecrets, redactUrl } from './redact.js';
+
 /**
  * Every error eventwire throws is an {@link EventwireError} with a stable `code`. Recognise them
  * with `instanceof` or `code`, never by message text: messages may be reworded.
@@ -134,6 +136,51 @@ export class SerializationError extends EventwireError {
         'inside objects are left out.',
       options,
     );
+  }
+}
+
+/**
+ * The broker could not be reached: the connection was refused, timed out or dropped, or the
+ * name did not resolve. `address` is shown with its password masked. A publish that fails
+ * this way rejects with a {@link PublishError} whose `cause` is this error.
+ *
+ * @example
+ * error instanceof BrokerUnreachableError; // "RabbitMQ at amqp://guest:***@mq:5672 is unreachable: connect ECONNREFUSED …"
+ */
+export class BrokerUnreachableError extends EventwireError {
+  readonly code = 'EVENTWIRE_BROKER_UNREACHABLE';
+  readonly address: string;
+  constructor(
+    readonly broker: string,
+    address: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    const shown = redactUrl(address);
+    super(`${broker} at ${shown} is unreachable: ${redactSecrets(detail)}`, options);
+    this.address = shown;
+  }
+}
+
+/**
+ * The broker answered but refused the connection's login (user, password or virtual host).
+ * `address` is shown with its password masked.
+ *
+ * @example
+ * error instanceof BrokerLoginRefusedError; // "RabbitMQ at amqp://guest:***@mq:5672 refused the login: …"
+ */
+export class BrokerLoginRefusedError extends EventwireError {
+  readonly code = 'EVENTWIRE_LOGIN_REFUSED';
+  readonly address: string;
+  constructor(
+    readonly broker: string,
+    address: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    const shown = redactUrl(address);
+    super(`${broker} at ${shown} refused the login: ${redactSecrets(detail)}`, options);
+    this.address = shown;
   }
 }
 
