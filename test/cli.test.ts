@@ -182,6 +182,18 @@ describe('eventwire CLI', function () {
       assert.match(result.stderr, /received SIGTERM again; exiting without waiting for 1 consumer still handling messages \(group cli-stuck\)/);
     });
 
+    it('does not claim handlers are running when a second signal cuts short an idle drain', async function () {
+      const running = cli(['consumer', fixture('slow-stop.ts')], { env: {} });
+      await running.waitForLine('stderr', /^eventwire: consuming cli\.idle as group cli-idle$/);
+      running.child.kill('SIGTERM');
+      await running.waitForLine('stderr', /received SIGTERM; stopping/);
+      const again = setInterval(() => running.child.kill('SIGTERM'), 250);
+      const result = await finish(running).finally(() => clearInterval(again));
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /received SIGTERM again; exiting without waiting for the consumers still disconnecting \(no message was being handled\)/);
+      assert.doesNotMatch(result.stderr, /still handling messages/);
+    });
+
     it('exits 1 when in-flight handlers outlast --grace-ms, saying how many', async function () {
       const running = cli(['consumer', fixture('stuck.ts'), '--grace-ms', '200']);
       await running.waitForLine('stderr', consuming);
