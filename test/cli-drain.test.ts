@@ -6,9 +6,9 @@ import { finish, interruptGroup, killCli, runCli, type RunCliOptions, type Runni
 // Ctrl-C on a worker: the CLI, started as the README says, and its whole process group get one
 // SIGINT while a handler is in flight. It must drain (the handler finishes, its message is
 // acknowledged) and exit 0, on every broker that reaches across processes. The npm launcher
-// delivers the signal twice, as `npm run worker` does where /bin/sh is bash: counted twice, the
-// CLI used to exit at once with "received SIGINT again". Each broker runs it several times, so
-// that a failure in one run of three cannot pass unnoticed.
+// delivers the signal twice, as `npm run worker` does where /bin/sh is bash: counted twice, it
+// would make the CLI exit at once with "received SIGINT again". Each broker runs it several
+// times, so that a failure in one run of three cannot pass unnoticed.
 
 const runsPerBroker = 6;
 const waitMs = 60_000;
