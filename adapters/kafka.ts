@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Assignment, Consumer, EachMessagePayload, IHeaders, ISocketFactoryArgs, Kafka, KafkaConfig, KafkaMessage, LogEntry, Message, PartitionAssigner } from 'kafkajs';
 import type { Broker, BrokerCapabilities, BrokerConfig, DeliveryCallback, Headers, IncomingMessage, OutgoingMessage, SubscribeRequest, Subscription } from '../lib/broker.js';
 import { coalesce } from '../lib/coalesce.js';
-import { EventwireError, InvalidArgumentError, MessagingClosedError, PublishError } from '../lib/errors.js';
+import { BrokerUnreachableError, EventwireError, InvalidArgumentError, MessagingClosedError, PublishError } from '../lib/errors.js';
 import { loadPeer } from '../lib/load-peer.js';
 import { consoleLogger, type Logger } from '../lib/logger.js';
 import { abortable, bounded, deferred } from '../lib/settle.js';
@@ -138,6 +138,18 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
       socket.once('close', () => set.delete(socket));
     }
     return socket;
+  };
+  /** The error a user can act on when `error` (or its cause) says the cluster could not be reached. */
+  const unreachable = async (error: unknown): Promise<BrokerUnreachableError | undefined> => {
+    // Its error classes are spread into the CommonJS exports, which an ES import may not name.
+    const exported = (await library()).lib as Partial<KafkaModule> & { readonly default?: Partial<KafkaModule> };
+    const ConnectionError = exported.KafkaJSConnectionError ?? exported.default?.KafkaJSConnectionError;
+    if (ConnectionError === undefined) return undefined;
+    let cause: unknown = error;
+    for (let depth = 0; depth < 5 && cause instanceof Error; depth += 1, cause = cause.cause) {
+      if (cause instanceof ConnectionError) return new BrokerUnreachableError('Kafka', options.brokers.join(', '), cause.message, { cause: error });
+    }
+    return undefined;
   };
   const connected = <T extends { connect(): Promise<void>; disconnect(): Promise<void> }>(client: T): Promise<T> => {
     clients.push(client);
@@ -507,13 +519,18 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
       } catch (error) {
         if ((signal?.aborted === true && error === signal.reason) || error instanceof EventwireError) throw error;
         if (closed) throw new MessagingClosedError();
+        const down = await unreachable(error);
+        if (down !== undefined) throw new PublishError(topic, down.message, { cause: down });
         const detail = error instanceof Error ? error.message : String(error);
         throw new PublishError(topic, `Kafka did not acknowledge ${messages.length} message(s) to "${topic}": ${detail}`, { cause: error });
       }
     },
     async subscribe(request, deliver) {
       if (closed) throw new MessagingClosedError();
-      return request.signal.aborted ? { closed: Promise.resolve() } : startMember(request, deliver);
+      if (request.signal.aborted) return { closed: Promise.resolve() };
+      return startMember(request, deliver).catch(async (error: unknown) => {
+        throw (await unreachable(error)) ?? error;
+      });
     },
     async close() {
       if (closed) return;
@@ -603,6 +620,10 @@ function forwardLog(logger: Logger, { level, namespace, log }: LogEntry): void {
   // another process created it between our listing and our request, which its admin treats as
   // success. Any other error rejects createTopics and reaches the caller (publish or subscribe).
   if (log.message.startsWith('Response CreateTopics')) return;
+  // A connection reports each failure of its own (refused, timed out, an error answer), and the
+  // client that used it reports it again with its retry count: the latter alone is forwarded,
+  // so that an unreachable cluster costs one line per attempt, not two.
+  if (namespace === 'Connection') return;
   const fields: Record<string, unknown> = { namespace };
   for (const name of ['broker', 'groupId', 'topic', 'retryCount', 'error']) if (log[name] !== undefined) fields[name] = log[name];
   if (Number(level) <= 1) logger.error(`kafkajs: ${log.message}`, fields);

@@ -11,7 +11,7 @@ import type {
   Subscription,
   TopicKeeper,
 } from '../lib/broker.js';
-import { InvalidArgumentError, MessagingClosedError } from '../lib/errors.js';
+import { BrokerLoginRefusedError, BrokerUnreachableError, InvalidArgumentError, MessagingClosedError, type EventwireError } from '../lib/errors.js';
 import { loadPeer } from '../lib/load-peer.js';
 import { consoleLogger, type Logger } from '../lib/logger.js';
 import { redactUrl } from '../lib/redact.js';
@@ -127,7 +127,9 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
 
   async function open(): Promise<Session> {
     const amqp = await loadPeer<typeof import('amqplib')>('amqplib', 'RabbitMQ adapter');
-    const model = await amqp.connect(url, clientOptions as SocketOptions);
+    const model = await amqp.connect(url, clientOptions as SocketOptions).catch((error: unknown) => {
+      throw connectionFailure(url, error);
+    });
     model.on('error', (error: Error) => logger.warn('RabbitMQ connection error', { ...where, error }));
     model.on('blocked', (reason: string) => logger.warn('RabbitMQ blocks publishing (resource alarm)', { ...where, reason }));
     model.on('close', () => {
@@ -316,7 +318,7 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
     async publish(topic, messages, signal) {
       signal?.throwIfAborted();
       if (messages.length === 0) return;
-      if (outage && recoveryTimer !== undefined) throw new Error(`The RabbitMQ connection to ${where.url} is down; reconnecting.`);
+      if (outage && recoveryTimer !== undefined) throw new BrokerUnreachableError('RabbitMQ', url, 'the connection dropped; reconnecting.');
       // On abort the promise rejects at once; messages already written may still be stored.
       const { publisher } = ready ?? (await abortable(connection(), signal));
       await confirmAll(publisher, exchange, topic, messages, signal);
@@ -468,6 +470,22 @@ function shut(target: ChannelModel | Channel): Promise<void> {
     target.once('close', done);
     target.close().then(done, done);
   });
+}
+
+/**
+ * Why connecting failed, in terms the user can act on. amqplib reports the server's refusal
+ * during the handshake (403 ACCESS_REFUSED for a wrong user or password, 530 NOT_ALLOWED for a
+ * virtual host the user may not open) only as the text of a plain Error, "Handshake terminated
+ * by server: <reply code> (<name>) …", so the AMQP reply code is read from there. Every other
+ * failure (refused, timed out, name not found, socket closed) means the server is unreachable.
+ */
+function connectionFailure(url: string, error: unknown): EventwireError {
+  const detail = error instanceof Error ? error.message : String(error);
+  const refusal = /^Handshake terminated by server: (\d{3} .*)$/s.exec(detail)?.[1];
+  if (refusal !== undefined) {
+    return new BrokerLoginRefusedError('RabbitMQ', url, `${refusal} Check the user name, the password and the virtual host in the URL.`, { cause: error });
+  }
+  return new BrokerUnreachableError('RabbitMQ', url, detail, { cause: error });
 }
 
 /** Other publishers may send numbers or byte arrays; the port promises strings. */

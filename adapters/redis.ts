@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Broker, BrokerCapabilities, BrokerConfig, DeliveryCallback, Headers, IncomingMessage, OutgoingMessage, SubscribeRequest, Subscription } from '../lib/broker.js';
-import { InvalidArgumentError, MessagingClosedError, PublishError } from '../lib/errors.js';
+import { BrokerUnreachableError, InvalidArgumentError, MessagingClosedError, PublishError } from '../lib/errors.js';
 import { loadPeer } from '../lib/load-peer.js';
 import { consoleLogger, type Logger } from '../lib/logger.js';
 import { redactUrl } from '../lib/redact.js';
@@ -138,6 +138,16 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
       connectionErrors.delete(client);
     });
     return client;
+  }
+
+  /**
+   * ioredis reports an unreachable server as "Reached the max retries per request limit", which
+   * points at a client option; the connection's own error says what is wrong. Undefined while
+   * the connection is up: `error` is then Redis's answer to the command.
+   */
+  function unreachable(redis: Redis, error: unknown): BrokerUnreachableError | undefined {
+    const cause = connectionErrors.get(redis);
+    return cause === undefined ? undefined : new BrokerUnreachableError('Redis', url, cause.message, { cause: error });
   }
 
   async function ensureGroups(redis: Redis, topics: readonly string[], group: string): Promise<void> {
@@ -445,17 +455,17 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
         const failure = firstError(await pipeline.exec());
         if (failure !== undefined) throw failure;
       } catch (error) {
-        // ioredis reports an unreachable server as "Reached the max retries per request limit",
-        // which points at a client option; the connection's own error says what is wrong.
-        const cause = connectionErrors.get(redis);
-        if (cause === undefined) throw error;
-        throw new PublishError(topic, `Redis at ${redactUrl(url)} is unreachable: ${cause.message}`, { cause: error });
+        const down = unreachable(redis, error);
+        if (down === undefined) throw error;
+        throw new PublishError(topic, down.message, { cause: down });
       }
     },
     async subscribe(request, deliver) {
       if (closed) throw new MessagingClosedError();
       const redis = await (shared ??= connect('shared'));
-      await ensureGroups(redis, request.topics, request.groupId);
+      await ensureGroups(redis, request.topics, request.groupId).catch((error: unknown) => {
+        throw unreachable(redis, error) ?? error;
+      });
       if (request.signal.aborted) return { closed: Promise.resolve() };
       return member(request, deliver, redis, await connect('reader'));
     },

@@ -1,5 +1,5 @@
 // The seed's order-service consumer and message handlers. Run it with the CLI:
-//   MESSAGING_BROKER=redis npx tsx lib/cli/bin.ts consumer examples/worker.ts
+//   MESSAGING_BROKER=redis node --import tsx lib/cli/bin.ts consumer examples/worker.ts
 import { z } from 'zod';
 import { createConsumer, getProducer, messageHandler, withSchema, type MessageContext } from 'eventwire';
 import './messaging.js';

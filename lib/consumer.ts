@@ -20,6 +20,8 @@ export interface Consumer {
   /** Whether `runConsumers()` and the CLI start it. */
   readonly autoStart: boolean;
   readonly running: boolean;
+  /** Messages whose handling (handler, retries, dead-lettering) has started and not yet ended. */
+  readonly inFlight: number;
   /** Subscribes (to `topics`, or to the given subset); resolves once messages can flow. */
   start(options?: { readonly topics?: readonly string[] }): Promise<void>;
   /** Stops taking messages, lets in-flight handlers finish and acknowledges them. */
@@ -68,6 +70,7 @@ export function bindConsumer(definition: ConsumerDefinition, runtime: () => Cons
   let starting: Promise<void> | undefined;
   let settle: { resolve(): void; reject(error: unknown): void } | undefined;
   let closed = Promise.resolve();
+  let inFlight = 0;
 
   const groupId = (): string =>
     typeof definition.groupId === 'string' ? definition.groupId : definition.groupId(runtime().source);
@@ -96,15 +99,19 @@ export function bindConsumer(definition: ConsumerDefinition, runtime: () => Cons
     const context = { groupId: group, attempt: 1, signal: abort.signal, logger: rt.logger };
     subscription = await broker.subscribe(
       { groupId: group, topics, concurrency: definition.concurrency, signal: abort.signal },
-      (message) =>
-        handler(message, context).catch((error: unknown) => {
-          if (!(error instanceof DeliveryAbandonedError)) {
-            rt.logger.error('message could not be handled or dead-lettered; left unacknowledged for redelivery', {
-              topic: message.topic, groupId: group, error,
-            });
-          }
-          throw error;
-        }),
+      (message) => {
+        inFlight += 1;
+        return handler(message, context)
+          .catch((error: unknown) => {
+            if (!(error instanceof DeliveryAbandonedError)) {
+              rt.logger.error('message could not be handled or dead-lettered; left unacknowledged for redelivery', {
+                topic: message.topic, groupId: group, error,
+              });
+            }
+            throw error;
+          })
+          .finally(() => (inFlight -= 1));
+      },
     );
     controller = abort;
     rt.track(consumer, true);
@@ -128,6 +135,9 @@ export function bindConsumer(definition: ConsumerDefinition, runtime: () => Cons
     autoStart: definition.autoStart,
     get running() {
       return controller !== undefined;
+    },
+    get inFlight() {
+      return inFlight;
     },
     get closed() {
       return closed;

@@ -1,3 +1,5 @@
+import { redactSecrets, redactUrl } from './redact.js';
+
 /**
  * Every error eventwire throws is an {@link EventwireError} with a stable `code`. Recognise them
  * with `instanceof` or `code`, never by message text: messages may be reworded.
@@ -118,7 +120,8 @@ export class MessageTooLargeError extends EventwireError {
 }
 
 /**
- * The message cannot be written as JSON (a BigInt, a cycle, `undefined`, a function).
+ * The message cannot be written as JSON: it holds a BigInt, a cycle or a value JSON.stringify
+ * rejects, or it is `undefined`, a function or a symbol itself.
  *
  * @example
  * await send('orders', { total: 10n }); // SerializationError
@@ -127,10 +130,57 @@ export class SerializationError extends EventwireError {
   readonly code = 'EVENTWIRE_SERIALIZATION';
   constructor(topic: string, options?: { cause?: unknown }) {
     super(
-      `The message to "${topic}" cannot be serialized as JSON. Send plain objects, arrays, strings, ` +
-        'numbers, booleans and null (convert BigInt and Date values, remove cycles).',
+      `The message to "${topic}" cannot be serialized as JSON. BigInt values and circular references ` +
+        'cannot be written (convert BigInts to strings, remove the cycles), and the message itself must ' +
+        'not be undefined, a function or a symbol. Dates become ISO strings; functions and undefined ' +
+        'inside objects are left out.',
       options,
     );
+  }
+}
+
+/**
+ * The broker could not be reached: the connection was refused, timed out or dropped, or the
+ * name did not resolve. `address` is shown with its password masked. A publish that fails
+ * this way rejects with a {@link PublishError} whose `cause` is this error.
+ *
+ * @example
+ * error instanceof BrokerUnreachableError; // "RabbitMQ at amqp://guest:***@mq:5672 is unreachable: connect ECONNREFUSED …"
+ */
+export class BrokerUnreachableError extends EventwireError {
+  readonly code = 'EVENTWIRE_BROKER_UNREACHABLE';
+  readonly address: string;
+  constructor(
+    readonly broker: string,
+    address: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    const shown = redactUrl(address);
+    super(`${broker} at ${shown} is unreachable: ${redactSecrets(detail)}`, options);
+    this.address = shown;
+  }
+}
+
+/**
+ * The broker answered but refused the connection's login (user, password or virtual host).
+ * `address` is shown with its password masked.
+ *
+ * @example
+ * error instanceof BrokerLoginRefusedError; // "RabbitMQ at amqp://guest:***@mq:5672 refused the login: …"
+ */
+export class BrokerLoginRefusedError extends EventwireError {
+  readonly code = 'EVENTWIRE_LOGIN_REFUSED';
+  readonly address: string;
+  constructor(
+    readonly broker: string,
+    address: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    const shown = redactUrl(address);
+    super(`${broker} at ${shown} refused the login: ${redactSecrets(detail)}`, options);
+    this.address = shown;
   }
 }
 

@@ -74,6 +74,8 @@ export function createEventBuffer(deps: EventBufferDeps): EventBuffer {
         sync();
         backoff = firstBackoffMs;
       } catch (error) {
+        // After abandon() nothing stays buffered: the loss was reported there, once.
+        if (abandoned) return;
         // A batch may be partly stored when it fails; resending it whole keeps at-least-once.
         deps.logger.warn('background publish failed; events stay buffered and will be retried', {
           buffered: queue.length,

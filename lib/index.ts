@@ -44,6 +44,8 @@ export type {
   TopicKeeper,
 } from './broker.js';
 export {
+  BrokerLoginRefusedError,
+  BrokerUnreachableError,
   EventwireError,
   InvalidArgumentError,
   MalformedMessageError,

@@ -48,6 +48,8 @@ export interface Messaging {
   readonly source: string;
   readonly defaultTopic: string | undefined;
   readonly logger: Logger;
+  /** `kafka`, `rabbitmq`, `redis`, `memory`, or the `name` of the Broker object given. */
+  readonly brokerName: string;
   getProducer(): Producer;
   /** Wraps `data` in an event and sends it; resolves with the event once acknowledged. */
   publishEvent<T>(name: string, data: T, options?: PublishEventOptions): Promise<Event<T>>;
@@ -160,6 +162,7 @@ export function createMessaging(options: MessagingOptions = {}, registry: Consum
     source: resolved.source,
     defaultTopic: resolved.defaultTopic,
     logger,
+    brokerName: instance.name,
     getProducer: () => ({
       send: (topic, message, sendOptions) => (closed ? Promise.reject(new MessagingClosedError()) : publisher.send(topic, message, sendOptions)),
     }),

@@ -103,7 +103,7 @@ export function environmentNamesBroker(env: Environment): boolean {
  */
 export function resolveOptions(options: MessagingOptions, env: Environment): ResolvedOptions {
   expectKnownKeys('messaging options', expectObject('options', options) as Record<string, unknown>, known);
-  const broker = resolveBroker(options.broker ?? nonEmpty(env.MESSAGING_BROKER));
+  const broker = resolveBroker(options.broker, nonEmpty(env.MESSAGING_BROKER));
   const logger = options.logger === undefined ? consoleLogger : expectLogger('logger', options.logger);
   const defaultTopic = options.defaultTopic ?? nonEmpty(env.MESSAGING_DEFAULT_TOPIC);
   return Object.freeze({
@@ -120,7 +120,24 @@ export function resolveOptions(options: MessagingOptions, env: Environment): Res
   });
 }
 
-function resolveBroker(value: unknown): BrokerName | Broker {
+/**
+ * An option's value from code, else from its environment variable, with the label messages use
+ * for it: the option's name, and the variable's when the value came from there, so that a
+ * mistake in the environment is found where it was made.
+ */
+interface Given {
+  readonly value: unknown;
+  readonly label: string;
+}
+
+function given(option: string, fromCode: unknown, variable: string, env: Environment): Given {
+  if (fromCode !== undefined) return { value: fromCode, label: `\`${option}\`` };
+  const value = nonEmpty(env[variable]);
+  return { value, label: value === undefined ? `\`${option}\`` : `\`${option}\` (from ${variable})` };
+}
+
+function resolveBroker(fromCode: unknown, fromEnv: string | undefined): BrokerName | Broker {
+  const value = fromCode ?? fromEnv;
   if (value === undefined) {
     throw new InvalidArgumentError(
       'broker',
@@ -134,9 +151,10 @@ function resolveBroker(value: unknown): BrokerName | Broker {
     }
   }
   if (typeof value === 'string' && (brokerNames as readonly string[]).includes(value)) return value as BrokerName;
+  const label = fromCode === undefined ? '`broker` (from MESSAGING_BROKER)' : '`broker`';
   throw new InvalidArgumentError(
     'broker',
-    `Expected \`broker\` to be one of ${brokerNames.join(', ')} or a Broker object, got ${describe(value)}.`,
+    `Expected ${label} to be one of ${brokerNames.join(', ')}${fromCode === undefined ? '' : ' or a Broker object'}, got ${describe(value)}.`,
   );
 }
 
@@ -147,43 +165,46 @@ function resolveAddress(broker: BrokerName | Broker, options: MessagingOptions, 
     if (options.url !== undefined) {
       throw new InvalidArgumentError('url', 'Kafka takes `bootstrapServers` ("host:port,host:port"), not `url`.');
     }
-    const given = options.bootstrapServers ?? nonEmpty(env[variable]) ?? 'localhost:9092';
-    const list = typeof given === 'string' ? given.split(',') : given;
-    if (!Array.isArray(list)) throw new InvalidArgumentError('bootstrapServers', `Expected \`bootstrapServers\` to be "host:port" or a list of them, got ${describe(given)}.`);
-    return list.map((entry: unknown) => checkHostPort(entry)).join(',');
+    const servers = given('bootstrapServers', options.bootstrapServers, variable, env);
+    const value = servers.value ?? 'localhost:9092';
+    const list: unknown = typeof value === 'string' ? value.split(',') : value;
+    if (!Array.isArray(list) || list.length === 0) {
+      throw new InvalidArgumentError('bootstrapServers', `Expected ${servers.label} to be "host:port" or a non-empty list of them, got ${describe(value)}.`);
+    }
+    return list.map((entry: unknown) => checkHostPort(servers.label, entry)).join(',');
   }
   if (options.bootstrapServers !== undefined) {
     throw new InvalidArgumentError('bootstrapServers', `\`bootstrapServers\` is for Kafka; ${broker} takes \`url\`.`);
   }
+  const url = given('url', options.url, variable, env);
   const fallback = broker === 'rabbitmq' ? 'amqp://localhost:5672' : 'redis://localhost:6379';
-  const url = options.url ?? nonEmpty(env[variable]) ?? fallback;
-  return checkUrl(broker, url);
+  return checkUrl(broker, url.label, url.value ?? fallback);
 }
 
-function checkUrl(broker: BrokerName, url: unknown): string {
+function checkUrl(broker: BrokerName, label: string, url: unknown): string {
   const expected = (protocols[broker] ?? []).join(' or ');
-  if (typeof url !== 'string') throw new InvalidArgumentError('url', `Expected \`url\` to be a ${expected} URL, got ${describe(url)}.`);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new InvalidArgumentError('url', `Expected \`url\` to be a ${expected} URL such as ${broker === 'redis' ? 'redis://localhost:6379' : 'amqp://localhost:5672'}, got ${JSON.stringify(redactUrl(url))}.`);
+  if (typeof url !== 'string') throw new InvalidArgumentError('url', `Expected ${label} to be a ${expected} URL, got ${describe(url)}.`);
+  if (!URL.canParse(url)) {
+    const example = broker === 'redis' ? 'redis://localhost:6379' : 'amqp://localhost:5672';
+    throw new InvalidArgumentError('url', `Expected ${label} to be a ${expected} URL such as ${example}, got ${JSON.stringify(redactUrl(url))}.`);
   }
-  if (!(protocols[broker] ?? []).includes(parsed.protocol)) {
-    throw new InvalidArgumentError('url', `Expected \`url\` for ${broker} to start with ${expected}, got ${JSON.stringify(redactUrl(url))}.`);
+  if (!(protocols[broker] ?? []).includes(new URL(url).protocol)) {
+    throw new InvalidArgumentError('url', `Expected ${label} for ${broker} to start with ${expected}, got ${JSON.stringify(redactUrl(url))}.`);
   }
   return url;
 }
 
-function checkHostPort(entry: unknown): string {
+/** The same rule as the Kafka adapter's, so that no mistake reaches it under its own option name. */
+function checkHostPort(label: string, entry: unknown): string {
   const value = typeof entry === 'string' ? entry.trim() : entry;
-  if (typeof value !== 'string' || !/^[A-Za-z0-9.[\]:-]+:\d{1,5}$/.test(value)) {
+  const port = typeof value === 'string' ? Number(/^[^\s:/,@]+:(\d{1,5})$/.exec(value)?.[1]) : Number.NaN;
+  if (!(port >= 1 && port <= 65535)) {
     throw new InvalidArgumentError(
       'bootstrapServers',
-      `Expected \`bootstrapServers\` entries to look like "host:port", got ${typeof value === 'string' ? JSON.stringify(redactUrl(value)) : describe(value)}.`,
+      `Expected ${label} entries to look like "host:port" with a port from 1 to 65535, got ${typeof value === 'string' ? JSON.stringify(redactUrl(value)) : describe(value)}.`,
     );
   }
-  return value;
+  return value as string;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,7 +1,7 @@
 import type { Broker, Headers, OutgoingMessage } from './broker.js';
 import { encodeJson } from './codec.js';
 import { createDeadlines } from './deadlines.js';
-import { EventwireError, InvalidArgumentError, PublishError, PublishTimeoutError } from './errors.js';
+import { BrokerLoginRefusedError, BrokerUnreachableError, EventwireError, InvalidArgumentError, PublishError, PublishTimeoutError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { redactSecrets } from './redact.js';
 import type { MessagingStats } from './stats.js';
@@ -202,6 +202,9 @@ export function checkHeaders(headers: unknown): Record<string, string> {
 }
 
 function asPublishError(topic: string, error: unknown): EventwireError {
+  // A broker that cannot be reached (or refuses the login) fails the publish: the caller's
+  // `instanceof PublishError` holds, and `cause` says why.
+  if (error instanceof BrokerUnreachableError || error instanceof BrokerLoginRefusedError) return new PublishError(topic, error.message, { cause: error });
   if (error instanceof EventwireError) return error;
   const detail = error instanceof Error ? redactSecrets(error.message) : 'unknown error';
   return new PublishError(topic, `The broker did not accept the message to "${topic}": ${detail}`, { cause: error });

@@ -1,23 +1,35 @@
 /**
  * Removes credentials from a broker address before it reaches a log line or an error message.
- * Handles URLs (`amqp://user:pass@host`) and Kafka host lists alike; unparsable input is
- * replaced whole rather than echoed.
+ * Handles URLs (`amqp://user:pass@host`) and Kafka host lists alike. Input that does not parse
+ * (a typo) keeps everything but its password, so that the reader can still see the typo.
  *
  * @example
  * redactUrl('amqp://guest:secret@rabbit:5672/'); // 'amqp://guest:***@rabbit:5672/'
+ * redactUrl('redis//app:secret@cache:6379');      // 'redis//app:***@cache:6379'
  */
 export function redactUrl(address: string): string {
-  if (!address.includes('://')) return address.includes('@') ? '[redacted address]' : address;
-  try {
-    const url = new URL(address);
-    if (url.password !== '') url.password = '***';
-    for (const name of [...url.searchParams.keys()]) {
-      if (/pass|secret|token|key/i.test(name)) url.searchParams.set(name, '***');
-    }
-    return url.toString();
-  } catch {
-    return '[redacted address]';
+  if (!address.includes('://') || !URL.canParse(address)) return maskUserInfo(address);
+  const url = new URL(address);
+  if (url.password !== '') url.password = '***';
+  for (const name of [...url.searchParams.keys()]) {
+    if (/pass|secret|token|key/i.test(name)) url.searchParams.set(name, '***');
   }
+  return url.toString();
+}
+
+/**
+ * Masks the password of an address that is not a valid URL: what follows the first ":" of the
+ * part before the last "@", or that whole part when it has no ":" (it may be a bare password).
+ */
+function maskUserInfo(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return address;
+  const scheme = /^[^@]*?:\/\//.exec(address)?.[0] ?? '';
+  if (scheme.length > at) return address;
+  const userInfo = address.slice(scheme.length, at);
+  const colon = userInfo.indexOf(':');
+  const masked = colon < 0 ? '***' : `${userInfo.slice(0, colon)}:***`;
+  return `${scheme}${masked}${address.slice(at)}`;
 }
 
 /**

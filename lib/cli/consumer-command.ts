@@ -8,6 +8,7 @@ import { CliExit, exitCodes, type ExitCode } from './exit.js';
 import { importModules } from './import-modules.js';
 import { describeError, say, sentence, type CliIo } from './io.js';
 import { watchSignals, type WatchedSignals } from './signals.js';
+import { startWarnings } from './warnings.js';
 
 /**
  * A parsed `eventwire consumer` invocation.
@@ -76,6 +77,7 @@ async function supervise(messaging: Messaging, command: ConsumerCommand, io: Cli
   for (const consumer of running.consumers) {
     say(io, `consuming ${topicsOf(consumer, command.topics).join(', ')} as group ${consumer.groupId}`);
   }
+  for (const warning of startWarnings(messaging.brokerName, io.execArgv)) say(io, warning);
   let failure: { consumer: Consumer; error: unknown } | undefined;
   const failed = new Promise<'failed'>((resolve) => {
     for (const consumer of running.consumers) {
@@ -158,10 +160,11 @@ function report(io: CliIo, result: DrainResult, command: ConsumerCommand, runnin
   }
 }
 
+/** What a drain cut short was still waiting for: handlers only when some are running. */
 function stillBusy(running: RunningConsumers | undefined): string {
-  const busy = running?.consumers.filter((consumer) => consumer.running) ?? [];
   if (running === undefined) return 'the consumers still starting';
-  if (busy.length === 0) return 'the connection still closing';
+  const busy = running.consumers.filter((consumer) => consumer.inFlight > 0);
+  if (busy.length === 0) return 'the consumers still disconnecting (no message was being handled)';
   const groups = busy.map((consumer) => consumer.groupId).join(', ');
   return busy.length === 1 ? `1 consumer still handling messages (group ${groups})` : `${busy.length} consumers still handling messages (groups ${groups})`;
 }

@@ -14,7 +14,8 @@ const consumerOptions = `Options:
 const exitCodesText = `Exit codes:
   0  Stopped cleanly after SIGTERM or SIGINT.
   1  Runtime failure: broker unreachable, a subscription failed, the grace period
-     passed, or a second signal arrived while draining.
+     passed, or a second signal arrived while draining (the same signal again
+     within 1 s, as a launcher forwarding Ctrl-C sends it, counts once).
   2  Usage error: no module given, unknown option, bad --grace-ms, no consumers
      registered, unknown --topic, messaging not configured.
   3  A module failed to import.`;

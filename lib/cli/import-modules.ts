@@ -39,7 +39,7 @@ export function importFailure(module: string, file: string, error: unknown): str
   if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && typeScriptExtensions.has(extname(file))) {
     return (
       `${prefix} Node.js cannot load TypeScript by itself. Run the CLI under tsx ` +
-      `(node --import tsx node_modules/.bin/eventwire consumer ${module}, or npx tsx node_modules/.bin/eventwire consumer ${module}), ` +
+      `(node --import tsx node_modules/.bin/eventwire consumer ${module}), ` +
       'or compile the module to JavaScript and give the .js file.'
     );
   }

@@ -27,6 +27,8 @@ export interface CliIo {
   /** Module paths on the command line are resolved against it. */
   readonly cwd: string;
   readonly signals: SignalSource;
+  /** The Node.js options this process was started with (`process.execArgv`). */
+  readonly execArgv: readonly string[];
 }
 
 /**
@@ -36,7 +38,7 @@ export interface CliIo {
  * const io = defaultIo();
  */
 export function defaultIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), signals: process };
+  return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), signals: process, execArgv: process.execArgv };
 }
 
 /**

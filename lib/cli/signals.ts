@@ -3,9 +3,19 @@ import type { SignalSource, StopSignal } from './io.js';
 const stopSignals: readonly StopSignal[] = ['SIGTERM', 'SIGINT'];
 
 /**
+ * A repeat of the signal last counted, arriving within this many milliseconds of it, is the same
+ * request delivered twice, not a second one. Ctrl-C signals the terminal's whole process group,
+ * and a launcher in that group may forward its own copy to the worker as well: tsx's command
+ * relays it when the worker has not reported it within 30 ms, npm run-script forwards to its
+ * child. A person pressing Ctrl-C again after reading "stopping" is well past this window.
+ */
+export const repeatWindowMs = 1000;
+
+/**
  * SIGTERM and SIGINT, counted: the first asks for a graceful stop, the second for an
- * immediate exit. While watched, neither kills the process by default, and the process stays
- * alive although nothing else holds it (the memory broker holds no socket).
+ * immediate exit; a repeat of the same signal within {@link repeatWindowMs} counts once. While
+ * watched, neither kills the process by default, and the process stays alive although nothing
+ * else holds it (the memory broker holds no socket).
  *
  * @example
  * const signals = watchSignals(process);
@@ -21,18 +31,22 @@ export interface WatchedSignals {
 }
 
 /**
- * Starts watching SIGTERM and SIGINT on `source`.
+ * Starts watching SIGTERM and SIGINT on `source`; `now` (milliseconds) dates each arrival.
  *
  * @example
  * const signals = watchSignals(process);
  */
-export function watchSignals(source: SignalSource): WatchedSignals {
+export function watchSignals(source: SignalSource, now: () => number = () => performance.now()): WatchedSignals {
   let count = 0;
+  let last: { readonly signal: NodeJS.Signals; readonly at: number } | undefined;
   let onFirst: (signal: NodeJS.Signals) => void = () => {};
   let onSecond: (signal: NodeJS.Signals) => void = () => {};
   const first = new Promise<NodeJS.Signals>((resolve) => (onFirst = resolve));
   const second = new Promise<NodeJS.Signals>((resolve) => (onSecond = resolve));
   const listener = (signal: NodeJS.Signals): void => {
+    const at = now();
+    if (last !== undefined && last.signal === signal && at - last.at < repeatWindowMs) return;
+    last = { signal, at };
     count += 1;
     if (count === 1) onFirst(signal);
     else if (count === 2) onSecond(signal);

@@ -64,6 +64,35 @@ describe('configuration', () => {
     assert.equal(redactSecrets('connect failed amqp://u:p4ss@mq:5672 and redis://:x@r'), 'connect failed amqp://u:***@mq:5672 and redis://:***@r');
   });
 
+  it('masks only the password of an address that is not a URL, so that the typo stays visible', () => {
+    assert.throws(
+      () => resolveOptions({ broker: 'redis', url: 'redis//app:hunter2@cache:6379' }, {}),
+      invalid('url', /got "redis\/\/app:\*\*\*@cache:6379"\.$/),
+    );
+    assert.equal(redactUrl('amqp://gu est:hunter2@mq:5672'), 'amqp://gu%20est:***@mq:5672');
+    assert.equal(redactUrl('app:hunter2@mq:5672'), 'app:***@mq:5672');
+    assert.equal(redactUrl('k1:9092,k2:9092'), 'k1:9092,k2:9092');
+  });
+
+  it('names the environment variable a bad value came from', () => {
+    assert.throws(() => resolveOptions({}, { MESSAGING_BROKER: 'redsi' }), invalid('broker', /^Expected `broker` \(from MESSAGING_BROKER\) to be one of kafka, rabbitmq, redis, memory, got "redsi"\.$/));
+    assert.throws(() => resolveOptions({ broker: 'redis' }, { REDIS_URL: 'redis//cache:6379' }), invalid('url', /^Expected `url` \(from REDIS_URL\) to be/));
+    assert.throws(() => resolveOptions({ broker: 'rabbitmq' }, { RABBITMQ_URL: 'http://guest:hunter2@mq' }), invalid('url', /^Expected `url` \(from RABBITMQ_URL\) for rabbitmq to start with amqp: or amqps:, got "http:\/\/guest:\*\*\*@mq\/"\.$/));
+    assert.throws(() => resolveOptions({ broker: 'kafka' }, { KAFKA_BOOTSTRAP_SERVERS: 'kafka:9092,kafka' }), invalid('bootstrapServers', /^Expected `bootstrapServers` \(from KAFKA_BOOTSTRAP_SERVERS\) entries to look like "host:port"/));
+    // A value given in code is the code's mistake: no variable is named.
+    assert.throws(() => resolveOptions({ broker: 'redis', url: 'redis//cache:6379' }, { REDIS_URL: 'redis://env:6379' }), invalid('url', /^Expected `url` to be/));
+  });
+
+  it('reports a bootstrapServers mistake as bootstrapServers, never as the adapter’s `brokers`', () => {
+    for (const bootstrapServers of [[], 'kafka:99999', 'kafka:0', '[::1]:9092', 'a:b:9092']) {
+      assert.throws(
+        () => createMessaging({ broker: 'kafka', bootstrapServers }),
+        (error: unknown) => invalid('bootstrapServers')(error) && !(error as Error).message.includes('brokers'),
+        JSON.stringify(bootstrapServers),
+      );
+    }
+  });
+
   it('does not mutate the caller’s options', () => {
     const options = Object.freeze({ broker: 'memory' as const, clientOptions: Object.freeze({ a: 1 }) });
     const messaging = createMessaging(options);

@@ -45,6 +45,21 @@ describe('publishing', () => {
     await messaging.close();
   });
 
+  it('says in a SerializationError what JSON cannot carry, and Dates go as ISO strings', async () => {
+    const messaging = createTestMessaging();
+    const producer = messaging.getProducer();
+    const error = await producer.send('t', { total: 10n }).then(() => undefined, (reason: unknown) => reason);
+    assert.ok(error instanceof SerializationError);
+    for (const part of ['BigInt', 'circular references', 'undefined, a function or a symbol', 'Dates become ISO strings']) {
+      assert.ok(error.message.includes(part), `lacks "${part}": ${error.message}`);
+    }
+    await assert.rejects(producer.send('t', () => {}), SerializationError);
+    const recorder = recordPublished(messaging);
+    await producer.send('t', { at: new Date('2026-01-02T03:04:05.000Z') });
+    assert.deepEqual(recorder.messages.map((message) => message.payload), [{ at: '2026-01-02T03:04:05.000Z' }]);
+    await messaging.close();
+  });
+
   it('send() rejects with PublishTimeoutError when the broker does not answer', async () => {
     const messaging = createMessaging({ broker: silentBroker(), publishTimeoutMs: 50, logger: silentLogger });
     await assert.rejects(messaging.getProducer().send('t', {}), (e: unknown) => e instanceof PublishTimeoutError && e instanceof PublishError && e.topic === 't');
@@ -120,6 +135,27 @@ describe('event buffer (fire-and-forget)', () => {
     assert.deepEqual(stored, ['t:1', 't:2', 't:3']);
     assert.equal(await buffer.flush(100), 0);
     assert.equal(stats.eventsBuffered, 0);
+  });
+
+  it('after reporting events lost at close, never says that events stay buffered', async () => {
+    const logger = memoryLogger();
+    const attempt = deferred();
+    const buffer = createEventBuffer({
+      limit: 100,
+      logger,
+      stats: createStats(),
+      // The broker stops answering, and fails the publish only when the connection is torn down.
+      publish: () => attempt.promise,
+    });
+    for (const n of [1, 2, 3]) buffer.push('t', { headers: {}, value: Buffer.from(String(n)) });
+    assert.equal(await buffer.flush(10), 3);
+    assert.equal(buffer.abandon(), 3);
+    attempt.reject(new Error('connection closed'));
+    // The rejection reaches the buffer within the microtasks of this turn: one turn later it is handled.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const said = logger.lines.map((line) => line.message);
+    assert.ok(said.some((message) => message.startsWith('events lost at close')), said.join('\n'));
+    assert.ok(!said.some((message) => message.includes('stay buffered')), said.join('\n'));
   });
 
   it('publishes the events of one event-loop turn as one batch per topic, in order', async () => {

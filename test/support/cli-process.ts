@@ -41,6 +41,13 @@ export interface RunCliOptions {
   readonly cwd?: string;
   /** Closes the child's stdin at once, so that fixtures hold no handle on it. */
   readonly closeStdin?: boolean;
+  /**
+   * `node` (default): `node --import tsx lib/cli/bin.ts …`, the form the README gives. `npm`: the
+   * same command run by npm with bash as its script shell, as `npm run` does where /bin/sh is
+   * bash (macOS): npm forwards the signals it receives to the CLI, which also receives the
+   * terminal's. Either way the child leads a process group of its own, for {@link interruptGroup}.
+   */
+  readonly launcher?: 'node' | 'npm';
 }
 
 /**
@@ -51,9 +58,12 @@ export interface RunCliOptions {
  */
 export function runCli(args: readonly string[], options: RunCliOptions = {}): RunningCli {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !brokerVariables.test(name)));
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], {
+  const command = [process.execPath, '--import', 'tsx', bin, ...args];
+  const [file, argv] = options.launcher === 'npm' ? ['npm', ['exec', '--script-shell=bash', '-c', command.map(quote).join(' ')]] : [command[0] as string, command.slice(1)];
+  const child = spawn(file, argv, {
     cwd: options.cwd ?? root,
     env: { ...inherited, ...(options.env ?? { MESSAGING_BROKER: 'memory' }) },
+    detached: options.launcher !== undefined,
   });
   if (options.closeStdin === true) child.stdin.end();
   const lines = { stdout: [] as string[], stderr: [] as string[] };
@@ -94,6 +104,31 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Ru
       child.stdin.write(`${line}\n`);
     },
   };
+}
+
+/**
+ * Sends `signal` to the CLI's whole process group, as a terminal does on Ctrl-C: the CLI and
+ * its launcher each receive it. Needs a `launcher` option (a process group of its own).
+ *
+ * @example
+ * interruptGroup(runCli(['consumer', 'worker.ts'], { launcher: 'node' }));
+ */
+export function interruptGroup(cli: RunningCli, signal: NodeJS.Signals = 'SIGINT'): void {
+  process.kill(-(cli.child.pid as number), signal);
+}
+
+/** Ends the CLI and anything its launcher started, whatever state a failed test left it in. */
+export function killCli(cli: RunningCli): void {
+  if (cli.child.exitCode !== null || cli.child.signalCode !== null) return;
+  try {
+    process.kill(-(cli.child.pid as number), 'SIGKILL');
+  } catch {
+    cli.child.kill('SIGKILL'); // not a group leader: started without a launcher
+  }
+}
+
+function quote(argument: string): string {
+  return `'${argument.replaceAll("'", "'\\''")}'`;
 }
 
 /**

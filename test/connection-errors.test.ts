@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { BrokerLoginRefusedError, BrokerUnreachableError, createMessaging, PublishError, silentLogger, type Messaging } from '../lib/index.js';
+import { finish, runCli } from './support/cli-process.js';
+import { requireBroker } from './support/require-broker.js';
+
+// What a user reads when the broker is down or refuses the login: the broker's name, its address
+// with the password masked, and what is wrong, from a publish and from the CLI. A closed port
+// plays the broker that is down.
+
+const closedPort = 6399;
+const waitMs = 30_000;
+const cliArgs = ['consumer', 'test/fixtures/cli/echo.ts'];
+
+describe('connection errors a user can act on', function () {
+  this.timeout(60_000);
+  const opened: Messaging[] = [];
+  const messaging = (options: Parameters<typeof createMessaging>[0]): Messaging => {
+    const instance = createMessaging({ logger: silentLogger, publishTimeoutMs: waitMs, ...options });
+    opened.push(instance);
+    return instance;
+  };
+  afterEach(() => Promise.all(opened.splice(0).map((instance) => instance.close({ timeoutMs: 1000 }))));
+
+  /** The rejection of one publish, which must be a PublishError caused by `cause`. */
+  async function publishFailure(instance: Messaging, cause: new (...args: never[]) => Error): Promise<string> {
+    const error = await instance.publishEvent('probe', {}, { topic: 'connection-errors' }).then(() => undefined, (reason: unknown) => reason);
+    assert.ok(error instanceof PublishError, String(error));
+    assert.ok(error.cause instanceof cause, `cause: ${String(error.cause)}`);
+    return error.message;
+  }
+
+  describe('RabbitMQ', function () {
+    const down = `amqp://guest:hunter2@127.0.0.1:${closedPort}`;
+
+    it('names RabbitMQ and the masked address when it is unreachable, from a publish and from the CLI', async function () {
+      const message = await publishFailure(messaging({ broker: 'rabbitmq', url: down }), BrokerUnreachableError);
+      assert.match(message, /^RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:6399 is unreachable: connect ECONNREFUSED/);
+      const cli = await finish(runCli(cliArgs, { env: { MESSAGING_BROKER: 'rabbitmq', RABBITMQ_URL: down } }), waitMs);
+      assert.equal(cli.code, 1);
+      assert.match(cli.stderr, /^eventwire: could not start the consumers: RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:6399 is unreachable: connect ECONNREFUSED/m);
+      assert.doesNotMatch(`${message}\n${cli.stderr}`, /hunter2|did not accept the message/);
+    });
+
+    it('says that RabbitMQ refused the login, not the message', async function () {
+      await requireBroker(this, 'rabbitmq');
+      const wrong = 'amqp://guest:not-the-password@127.0.0.1:5672';
+      const message = await publishFailure(messaging({ broker: 'rabbitmq', url: wrong }), BrokerLoginRefusedError);
+      assert.match(message, /^RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:5672 refused the login: 403 \(ACCESS-REFUSED\).* Check the user name, the password and the virtual host in the URL\.$/);
+      const cli = await finish(runCli(cliArgs, { env: { MESSAGING_BROKER: 'rabbitmq', RABBITMQ_URL: wrong } }), waitMs);
+      assert.equal(cli.code, 1);
+      assert.match(cli.stderr, /^eventwire: could not start the consumers: RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:5672 refused the login: 403/m);
+      assert.doesNotMatch(`${message}\n${cli.stderr}`, /not-the-password|did not accept the message/);
+    });
+  });
+
+  describe('Redis', function () {
+    it('says Redis at the masked address is unreachable when the CLI starts, without client internals', async function () {
+      const url = `redis://:hunter2@127.0.0.1:${closedPort}`;
+      const cli = await finish(runCli(cliArgs, { env: { MESSAGING_BROKER: 'redis', REDIS_URL: url } }), waitMs);
+      assert.equal(cli.code, 1);
+      assert.match(cli.stderr, /^eventwire: could not start the consumers: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:6399 is unreachable: connect ECONNREFUSED 127\.0\.0\.1:6399$/m);
+      assert.doesNotMatch(cli.stderr, /MaxRetriesPerRequest|maxRetriesPerRequest|hunter2/);
+    });
+  });
+
+  describe('Kafka', function () {
+    const servers = `127.0.0.1:${closedPort}`;
+
+    it('names Kafka and the bootstrap servers in the publish error', async function () {
+      const message = await publishFailure(messaging({ broker: 'kafka', bootstrapServers: servers }), BrokerUnreachableError);
+      assert.match(message, /^Kafka at 127\.0\.0\.1:6399 is unreachable: .*ECONNREFUSED 127\.0\.0\.1:6399/);
+    });
+
+    it('logs at most one line per connection attempt and ends the CLI with the same error', async function () {
+      const cli = await finish(runCli(cliArgs, { env: { MESSAGING_BROKER: 'kafka', KAFKA_BOOTSTRAP_SERVERS: servers } }), waitMs);
+      assert.equal(cli.code, 1);
+      const lines = cli.stderr.split('\n');
+      assert.match(lines.at(-1) ?? '', /^eventwire: could not start the consumers: Kafka at 127\.0\.0\.1:6399 is unreachable: .*ECONNREFUSED/);
+      // The adapter's retry policy: the first attempt and 5 retries.
+      const attempts = lines.filter((line) => line.includes('kafkajs:'));
+      assert.ok(attempts.length <= 6, `${attempts.length} kafkajs lines for 6 attempts:\n${cli.stderr}`);
+      assert.doesNotMatch(cli.stderr, /KafkaJSNumberOfRetriesExceeded|"namespace":"Connection"/);
+    });
+  });
+});
