@@ -3,12 +3,12 @@ import { buildEventwire } from './build.js';
 import { cleanupCase, cleanupRun } from './cleanup.js';
 import { parseCli, usage } from './cli.js';
 import { sizesFor } from './config.js';
+import { updateResultsDoc } from './docs.js';
 import { describeMachine } from './machine.js';
 import { ensureMoleculer } from './peers/moleculer-install.js';
 import { planScenarios } from './plan.js';
 import { probeBrokers } from './probe.js';
-import { updateReadme } from './readme.js';
-import { formatValue, markdownTable, rowsOf, summarize, textTable, type CaseSummary, type Row } from './report.js';
+import { formatValue, rowsOf, summarize, textTable, type CaseSummary, type Row } from './report.js';
 import { runCase, runHttpCase } from './spawn.js';
 import type { CaseResult, CaseSpec, Scenario } from './types.js';
 
@@ -97,7 +97,6 @@ console.log(`\n${textTable(rows)}\n`);
 console.log(`${verdicts.pass} pass, ${verdicts.FAIL} fail, ${verdicts.error} without a figure, ${verdicts.info} informational; ${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s. Written: bench/results.json`);
 const complete = cli.only.length === 0 && cli.brokers.length === 4;
 if (complete) {
-  const heading = `Latest run: ${finishedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cli.mode} mode, median of ${cli.reps}, eventwire from its ${build}; ${machine.cpu} × ${machine.cores}, ${machine.memoryGb} GB, Node ${machine.node}, load ${machine.loadAverage.join(' ')} at start.`;
-  if (updateReadme(heading, markdownTable(rows))) console.log('Updated the table in bench/README.md');
+  if (updateResultsDoc({ finishedAt, mode: cli.mode, reps: cli.reps, build, machine, rows })) console.log('Updated the table in docs/benchmarks.md');
 }
 process.exit(0);

@@ -1,9 +1,10 @@
-// The seed's UserViewSet.register, as an Express 5 route: publishes "user.created" after the
-// response has gone out. Run alone with a real broker: MESSAGING_BROKER=redis npx tsx examples/express-app.ts
+// The register route of the Python core.messaging design (UserViewSet.register), as an Express 5
+// route: publishes "user.created" after the response has gone out. Run alone with a real broker:
+//   MESSAGING_BROKER=redis PORT=3000 npm run example:express
 import express from 'express';
 import { pathToFileURL } from 'node:url';
 import { eventMiddleware } from 'eventwire/express';
-import { messaging } from './messaging.js';
+import { messaging, names } from './messaging.js';
 
 interface User {
   readonly id: number;
@@ -15,7 +16,7 @@ export function createApp(users: User[] = []) {
   const app = express();
   app.use(express.json());
 
-  app.post('/users/register', eventMiddleware('user.created', { topic: 'user-events', keyField: 'id' }), (req, res) => {
+  app.post('/users/register', eventMiddleware('user.created', { topic: names.userTopic, keyField: 'id' }), (req, res) => {
     const email: unknown = req.body?.email;
     if (typeof email !== 'string' || !email.includes('@')) {
       // A 4xx publishes nothing.

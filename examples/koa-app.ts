@@ -1,9 +1,10 @@
-// The same register route on Koa 3 with @koa/router.
+// The same register route on Koa 3 with @koa/router. Run alone with a real broker:
+//   MESSAGING_BROKER=redis PORT=3001 npm run example:koa
 import Router from '@koa/router';
 import Koa from 'koa';
 import { pathToFileURL } from 'node:url';
 import { eventMiddleware } from 'eventwire/koa';
-import { messaging } from './messaging.js';
+import { messaging, names } from './messaging.js';
 
 interface User {
   readonly id: number;
@@ -15,7 +16,7 @@ export function createApp(users: User[] = []) {
   const app = new Koa();
   const router = new Router();
 
-  router.post('/users/register', eventMiddleware('user.created', { topic: 'user-events', keyField: 'id' }), async (ctx) => {
+  router.post('/users/register', eventMiddleware('user.created', { topic: names.userTopic, keyField: 'id' }), async (ctx) => {
     const email = await readEmail(ctx.req);
     if (email === undefined) {
       ctx.status = 400;

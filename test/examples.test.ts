@@ -5,9 +5,9 @@ import { requireBroker, type RealBrokerName } from './support/require-broker.js'
 
 const run = promisify(execFile);
 
-async function demo(broker: string): Promise<string> {
+async function demo(broker: string, env: Record<string, string> = {}): Promise<string> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', 'examples/demo.ts'], {
-    env: { ...process.env, MESSAGING_BROKER: broker },
+    env: { ...process.env, MESSAGING_BROKER: broker, ...env },
     timeout: 90_000,
   });
   return stdout;
@@ -27,6 +27,12 @@ describe('npm run demo', function () {
 
   it('shows an event flowing from an HTTP request to the handlers on the memory broker', async () => {
     assertFlow(await demo('memory'));
+  });
+
+  it('takes its topic and group names from EXAMPLE_PREFIX and EXAMPLE_* variables', async () => {
+    const stdout = await demo('memory', { EXAMPLE_PREFIX: 'dev-ana.', EXAMPLE_ORDER_GROUP: 'ana-orders' });
+    assertFlow(stdout);
+    assert.match(stdout, /consumers: ana-orders <- dev-ana\.user-events, dev-ana\.payment-events; dev-ana\.user-service\.sendOrderConfirmation <- dev-ana\.orders\.created/);
   });
 
   for (const broker of ['redis', 'rabbitmq', 'kafka'] as const satisfies readonly RealBrokerName[]) {

@@ -1,13 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 /**
- * The README's TypeScript snippets type-check against the current API, so that the first code a
- * user copies compiles (a fresh-clone walkthrough found three that did not). Each ```ts block
- * becomes a module of its own under .cache/readme-snippets; the names a snippet uses without
+ * The TypeScript snippets of the README and of docs/*.md type-check against the current API, so
+ * that the first code a user copies compiles (a fresh-clone walkthrough found three that did not).
+ * Each ```ts block becomes a module of its own under .cache/readme-snippets, named by file and line; the names a snippet uses without
  * defining (the user's app, db, schemas…) are declared by a prelude, and the eventwire functions it
  * uses without importing are imported for it. Then `tsc` checks them with the repository's
  * strict settings.
@@ -60,15 +60,23 @@ function moduleFor(code: string): string {
   return `${imports.join('')}${prelude}\n${code}\nexport {};\n`;
 }
 
-describe('README', () => {
-  it('has TypeScript snippets that type-check against the current API', async function () {
+/** README.md and every Markdown file in docs/, as paths relative to the repository. */
+async function documents(): Promise<string[]> {
+  const docs = (await readdir(join(root, 'docs'))).filter((name) => name.endsWith('.md')).sort();
+  return ['README.md', ...docs.map((name) => `docs/${name}`)];
+}
+
+describe('README and docs', () => {
+  it('have TypeScript snippets that type-check against the current API', async function () {
     this.timeout(120_000);
-    const readme = await readFile(join(root, 'README.md'), 'utf8');
-    const blocks = snippets(readme);
-    assert.ok(blocks.length >= 5, `expected the README's snippets, found ${blocks.length}`);
     await rm(out, { recursive: true, force: true });
     await mkdir(out, { recursive: true });
-    for (const { line, code } of blocks) await writeFile(join(out, `readme-line-${line}.ts`), moduleFor(code));
+    for (const path of await documents()) {
+      const blocks = snippets(await readFile(join(root, path), 'utf8'));
+      if (path === 'README.md') assert.ok(blocks.length >= 5, `expected the README's snippets, found ${blocks.length}`);
+      const name = path.replace(/\.md$/, '').replace(/[^a-zA-Z0-9]+/g, '-').toLowerCase();
+      for (const { line, code } of blocks) await writeFile(join(out, `${name}-line-${line}.ts`), moduleFor(code));
+    }
     await writeFile(
       join(out, 'tsconfig.json'),
       JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { noEmit: true, noUnusedLocals: false }, include: ['./*.ts'] }),
@@ -78,6 +86,6 @@ describe('README', () => {
       () => '',
       (error: { stdout?: string }) => error.stdout ?? String(error),
     );
-    assert.equal(result, '', `README snippets do not type-check (files in .cache/readme-snippets, named by README line):\n${result}`);
+    assert.equal(result, '', `snippets do not type-check (files in .cache/readme-snippets, named by document and line):\n${result}`);
   });
 });
