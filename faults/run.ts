@@ -1,7 +1,8 @@
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { updateFaultsDoc } from './docs.js';
+import { updateFaultsDoc, updateRecoveryDoc } from './docs.js';
 import { createReport, formatTable, passed, writeReport, type ReportEntry } from './report.js';
 import { scenarios } from './scenarios/index.js';
 import { shutdown, startTarget } from './targets.js';
@@ -9,16 +10,18 @@ import type { FaultBroker } from './types.js';
 
 /**
  * `npm run faults [-- --quick] [--broker x]... [--scenario y]...`: runs every scenario on every
- * broker it applies to (or the chosen ones), prints a table, writes faults/report.json (and, after
- * a full run of every scenario on every broker, the table in docs/faults.md), and exits 1 when
+ * broker it applies to (or the chosen ones), prints a table, writes a report (a full run of every
+ * scenario on every broker: faults/report.json and the table in docs/faults.md; any other run:
+ * .cache/faults/report.json, so that it never replaces the published one), and exits 1 when
  * any scenario is not ok or lost a message (2 on bad arguments).
  */
 
 const allBrokers: readonly FaultBroker[] = ['memory', 'redis', 'rabbitmq', 'kafka'];
 const usage = `usage: npm run faults -- [--quick] [--broker memory|redis|rabbitmq|kafka]... [--scenario NAME]...
 scenarios: ${scenarios.map((scenario) => scenario.name).join(', ')}
-Runs each scenario on each broker it applies to, prints a table and writes faults/report.json;
-a full run (every broker and scenario, not --quick) also rewrites the table in docs/faults.md.
+Runs each scenario on each broker it applies to and prints a table. A full run (every broker and
+scenario, not --quick) writes faults/report.json and the table in docs/faults.md; any other run
+writes .cache/faults/report.json.
 Exit status: 0 all ok, 1 a scenario failed or lost messages, 2 bad arguments.`;
 
 async function main(): Promise<number> {
@@ -104,11 +107,16 @@ async function main(): Promise<number> {
   }
 
   const report = createReport({ startedAt, quick, results });
-  const path = join(dirname(fileURLToPath(import.meta.url)), 'report.json');
+  // Only a complete full run replaces the published report; a narrowed or quick one goes to .cache.
+  const complete = !quick && allBrokers.every((broker) => brokers.includes(broker)) && scenarios.every((scenario) => names.includes(scenario.name));
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const path = complete ? join(root, 'faults', 'report.json') : join(root, '.cache', 'faults', 'report.json');
+  await mkdir(dirname(path), { recursive: true });
   await writeReport(path, report);
   console.log(`\n${formatTable(results)}\n\nwrote ${path}`);
-  const complete = !quick && allBrokers.every((broker) => brokers.includes(broker)) && scenarios.every((scenario) => names.includes(scenario.name));
-  if (complete && results.length > 0 && (await updateFaultsDoc(report))) console.log('wrote the table in docs/faults.md');
+  if (complete && results.length > 0 && (await updateFaultsDoc(report)) && (await updateRecoveryDoc(report))) {
+    console.log('wrote the table in docs/faults.md and the recovery line in docs/delivery-guarantees.md');
+  }
   if (results.length === 0) {
     console.error('no scenario applies to the chosen brokers');
     return 1;

@@ -4,16 +4,16 @@ import { createMessaging } from '../../lib/index.js';
 import { deferred } from '../../lib/settle.js';
 import { createLedger } from '../ledger.js';
 import type { Scenario } from '../types.js';
-import { createTimeline, recordingLogger, startGroup, startPublishers, unhandledNote, watchRestart, within, type TestMessage } from './broker-restart.js';
+import { createTimeline, recordingLogger, startGroup, startPublishers, unhandledNote, watchRestart, within, type Restart, type TestMessage } from './broker-restart.js';
 
-/** Every this many messages, one whose handler is slow. */
-const SLOW_EVERY = 50;
+/** Every this many messages, one whose handler is slow (at 200 a second: one a second). */
+const SLOW_EVERY = 200;
 /** How long a slow handler works: long enough to span the broker's whole restart. */
 const SLOW_MS = 4_000;
 
 /**
  * Scenario 1b: the broker restarts once while a slow handler is in flight. 10 publishers send N
- * messages (3,000; quick 600) at 200 a second to a group of 3 consumers; every 50th message
+ * messages (3,000; quick 600) at 200 a second to a group of 3 consumers; every 200th message
  * takes its handler 4 s. Once a third was acknowledged and a slow handler is running, the broker
  * is restarted: the slow handler finishes while the broker is down or coming back, so its
  * acknowledgement (offset commit, XACK, basic.ack) meets the outage. At the end every
@@ -59,17 +59,12 @@ export const brokerRestartSlow: Scenario = {
 
     const notes: string[] = [];
     let failure: string | undefined;
-    let recovery: { send: number | undefined; handle: number | undefined } | undefined;
+    let restarted: Restart | undefined;
     try {
       await timeline.until(() => ledger.counts.acknowledged >= total / 3 && slowInFlight > 0, 300_000, 'a third acknowledged and a slow handler in flight');
       notes.push(`restart began with ${slowInFlight} slow handler(s) in flight`);
-      const restarted = await watchRestart(target, restart, () => {});
+      restarted = await watchRestart(target, restart, () => {});
       over.resolve();
-      recovery = { send: timeline.firstAckAfter(restarted.back), handle: timeline.firstFreshHandledAfter(restarted.back) };
-      notes.push(
-        `port refused connections from +${restarted.down - restarted.at} to +${restarted.back - restarted.at} ms; after it reopened: ` +
-          `next acknowledged send ${show(recovery.send)}, next handled fresh message ${show(recovery.handle)}`,
-      );
       await within(publishers.done, 300_000, 'every send to be acknowledged');
       await ledger.settled(180_000);
     } catch (error) {
@@ -80,6 +75,13 @@ export const brokerRestartSlow: Scenario = {
     await group.stop();
     await producer.close({ timeoutMs: 1_000 });
 
+    const recovery = restarted === undefined ? undefined : { send: timeline.firstAckAfter(restarted.back), handle: timeline.firstFreshHandledAfter(restarted.back) };
+    if (restarted !== undefined && recovery !== undefined) {
+      notes.push(
+        `port refused connections from +${restarted.down - restarted.at} to +${restarted.back - restarted.at} ms; after it reopened: ` +
+          `next acknowledged send ${show(recovery.send)}, next handled fresh message ${show(recovery.handle)}`,
+      );
+    }
     notes.push(...publishers.describe(), ...log.describe());
     if (failure !== undefined) notes.push(`failed: ${failure}`, ...unhandledNote(timeline, topic));
     const recovered = recovery?.send !== undefined && recovery.handle !== undefined;
