@@ -1,5 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { createKafkaBroker } from '../adapters/kafka.js';
+import { createKafkaBroker } from '../adapters/kafka/index.js';
 import { createMemoryBroker, createMemoryServer } from '../adapters/memory.js';
 import { createRabbitMqBroker } from '../adapters/rabbitmq.js';
 import { createRedisBroker } from '../adapters/redis.js';

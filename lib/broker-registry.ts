@@ -1,4 +1,4 @@
-import { kafkaBrokerFactory } from '../adapters/kafka.js';
+import { kafkaBrokerFactory } from '../adapters/kafka/index.js';
 import { memoryBrokerFactory } from '../adapters/memory.js';
 import { rabbitMqBrokerFactory } from '../adapters/rabbitmq.js';
 import { redisBrokerFactory } from '../adapters/redis.js';

@@ -28,7 +28,7 @@ export const kafkaCreateTopic = (topic: string): Promise<unknown> =>
   withAdmin((admin) => admin.createTopics({ topics: [{ topic, numPartitions: kafkaPartitions }], waitForLeaders: true }));
 
 export async function kafkaProducer(): Promise<Producer> {
-  // As adapters/kafka.ts: kafkajs's idempotent producer can lose a batch after a connection drop.
+  // As adapters/kafka/connection.ts: kafkajs's idempotent producer can lose a batch after a connection drop.
   const producer = kafkaClient().producer({ idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   return producer;

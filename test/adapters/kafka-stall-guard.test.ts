@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { StallGuard, type StallGuardOptions } from '../../adapters/kafka-stall-guard.js';
+import { StallGuard, type StallGuardOptions } from '../../adapters/kafka/stall-guard.js';
 
 /** A guard on a hand-driven clock: `advance` moves time, `check()` runs one check. */
 function guardAt(overrides: Partial<StallGuardOptions> = {}) {

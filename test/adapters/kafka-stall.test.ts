@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { connect as connectTcp } from 'node:net';
-import { createKafkaBroker } from '../../adapters/kafka.js';
+import { createKafkaBroker } from '../../adapters/kafka/index.js';
 import { createProxy, type ConnectionTap } from '../../faults/proxy.js';
 import type { Broker } from '../../lib/broker.js';
 import type { Logger } from '../../lib/logger.js';

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { connect as connectTcp } from 'node:net';
 import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type TopicPartitionOffsetAndMetadata } from 'kafkajs';
-import { createKafkaBroker, kafkaBrokerFactory, type KafkaBrokerOptions } from '../../adapters/kafka.js';
+import { createKafkaBroker, kafkaBrokerFactory, type KafkaBrokerOptions } from '../../adapters/kafka/index.js';
 import { createProxy, type ConnectionTap } from '../../faults/proxy.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage } from '../../lib/broker.js';
 import { InvalidArgumentError, MessagingClosedError, PublishError } from '../../lib/errors.js';

@@ -1,4 +1,4 @@
-import { createKafkaBroker } from '../../adapters/kafka.js';
+import { createKafkaBroker } from '../../adapters/kafka/index.js';
 import type { Broker } from '../../lib/broker.js';
 import { silentLogger } from '../../lib/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';

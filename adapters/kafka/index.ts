@@ -1,0 +1,109 @@
+import type { Broker, BrokerCapabilities, BrokerConfig } from '../../lib/broker.js';
+import { EventwireError, InvalidArgumentError, MessagingClosedError, PublishError } from '../../lib/errors.js';
+import { consoleLogger } from '../../lib/logger.js';
+import { abortable } from '../../lib/settle.js';
+import { KafkaConnection } from './connection.js';
+import { KafkaMember } from './member.js';
+import { kafkaTunables, validateKafkaOptions, type KafkaBrokerOptions } from './options.js';
+import { createPublishLane } from './publish-lane.js';
+import { TopicAdmin } from './topics.js';
+
+export type { KafkaBrokerOptions } from './options.js';
+
+const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: false, keyAffinity: true };
+
+/**
+ * The Kafka transport (kafkajs); it connects on first use.
+ * - publish: `acks: all`, one request in flight per connection, not idempotent (see
+ *   connection.ts): a retry after a lost answer may store a batch twice, never zero times. The
+ *   message key is the Kafka key (murmur2, as the Java client), so a key keeps its partition and
+ *   order; unkeyed messages are spread over the partitions, with no order between them. Missing
+ *   topics are created with `partitions` partitions. Publishes made while a request is in flight
+ *   go together in the next request (publish-lane.ts).
+ * - subscribe: one member per subscription (member.ts). A member handles up to `concurrency`
+ *   partitions at once, each in order. Offsets are committed in the background once callbacks
+ *   resolved (offset-committer.ts): a partition is handled in order, so every offset below a
+ *   committed one was handled, and at-least-once holds. A rejection rewinds the partition and
+ *   pauses it for `redeliveryDelayMs`. A new group starts at the end of the topic. A member rides
+ *   out a broker restart with its member id, and one that stalls is rejoined (stall-guard.ts).
+ * - Before leaving (stop, close) a member commits what it handled, for up to 3 s; at a rebalance
+ *   it sends what is pending at once. A commit that fails (say, the generation ended first) is
+ *   logged, and its messages are delivered again to the partition's next owner.
+ * - close() leaves callbacks in flight uncommitted, so that another member receives them again.
+ *
+ * @example
+ * const broker = createKafkaBroker({ brokers: ['127.0.0.1:9092'] });
+ * await broker.publish('orders', [{ key: '42', headers: {}, value: Buffer.from('{}') }]);
+ */
+export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
+  const settings = validateKafkaOptions(options);
+  const logger = options.logger ?? consoleLogger;
+  const connection = new KafkaConnection(options, logger);
+  const topics = new TopicAdmin(() => connection.admin(), settings.partitions);
+  const lane = createPublishLane(() => connection.producer());
+  const members = new Set<KafkaMember>();
+
+  return {
+    name: 'kafka',
+    capabilities,
+    async publish(topic, messages, signal) {
+      if (connection.closed) throw new MessagingClosedError();
+      signal?.throwIfAborted();
+      if (messages.length === 0) return;
+      try {
+        if (!topics.exists(topic)) await abortable(topics.ensure([topic]), signal);
+        await lane.push(topic, messages, signal);
+      } catch (error) {
+        if ((signal?.aborted === true && error === signal.reason) || error instanceof EventwireError) throw error;
+        if (connection.closed) throw new MessagingClosedError();
+        const down = await connection.unreachable(error);
+        if (down !== undefined) throw new PublishError(topic, down.message, { cause: down });
+        const detail = error instanceof Error ? error.message : String(error);
+        throw new PublishError(topic, `Kafka did not acknowledge ${messages.length} message(s) to "${topic}": ${detail}`, { cause: error });
+      }
+    },
+    async subscribe(request, deliver) {
+      if (connection.closed) throw new MessagingClosedError();
+      if (request.signal.aborted) return { closed: Promise.resolve() };
+      try {
+        await topics.ensure(request.topics);
+        const admin = await connection.admin();
+        if (connection.closed) throw new MessagingClosedError();
+        const member = new KafkaMember(request, deliver, { connection, admin, settings, logger });
+        members.add(member);
+        const subscription = await member.start().catch((error: unknown) => {
+          members.delete(member);
+          throw error;
+        });
+        void subscription.closed.finally(() => members.delete(member)).catch(() => {});
+        return subscription;
+      } catch (error) {
+        throw (await connection.unreachable(error)) ?? error;
+      }
+    },
+    async close() {
+      if (connection.closed) return;
+      await connection.close([...members].map((member) => member.abandon()));
+    },
+  };
+}
+
+/**
+ * The factory used by `configureMessaging({ broker: 'kafka' })`: `url` is the bootstrap list and
+ * `brokerOptions` may hold `clientId`, `partitions` and the timings of {@link KafkaBrokerOptions}.
+ *
+ * @example
+ * const broker = kafkaBrokerFactory({ url: 'k1:9092,k2:9092', clientOptions: {}, brokerOptions: { partitions: 6 }, logger });
+ */
+export function kafkaBrokerFactory(config: BrokerConfig): Broker {
+  const unknown = Object.keys(config.brokerOptions).find((key) => !kafkaTunables.includes(key));
+  if (unknown !== undefined) {
+    throw new InvalidArgumentError('brokerOptions', `Unknown Kafka broker option \`${unknown}\` in \`brokerOptions\`; expected one of ${kafkaTunables.join(', ')}.`);
+  }
+  return createKafkaBroker({
+    ...(config.brokerOptions as Omit<KafkaBrokerOptions, 'brokers'>),
+    brokers: config.url.split(',').map((address) => address.trim()).filter((address) => address !== ''),
+    clientOptions: config.clientOptions,
+    logger: config.logger,
+  });
+}

@@ -1,0 +1,43 @@
+import type { Message, Producer } from 'kafkajs';
+import type { OutgoingMessage } from '../../lib/broker.js';
+import { coalesce } from '../../lib/coalesce.js';
+import { toRecord } from './codec.js';
+
+/** Bytes counted per record beside its value when bounding a coalesced request (key, headers, framing). */
+const RECORD_OVERHEAD = 100;
+
+/** Publishes through one producer; see {@link createPublishLane}. */
+export interface PublishLane {
+  /** Resolves once Kafka acknowledged the messages (`acks: all`); rejects with the request's error. */
+  push(topic: string, messages: readonly OutgoingMessage[], signal: AbortSignal | undefined): Promise<void>;
+}
+
+/**
+ * Publishes wait for the producer's one request in flight and then go together: a hundred
+ * concurrent sends become one or two Produce requests instead of a hundred queued ones, and a
+ * lone send goes out at once. Bounded below Kafka's default `message.max.bytes` (1 MiB per
+ * partition batch), so that a coalesced request never fails where its parts alone would pass.
+ * When a request fails, every send in it rejects with that error.
+ *
+ * @example
+ * const lane = createPublishLane(() => connection.producer()); await lane.push('orders', messages, signal);
+ */
+export function createPublishLane(producer: () => Promise<Producer>): PublishLane {
+  const lane = coalesce<{ readonly topic: string; readonly messages: readonly OutgoingMessage[] }>(async (items) => {
+    const byTopic = new Map<string, Message[]>();
+    for (const { topic, messages } of items) {
+      let records = byTopic.get(topic);
+      if (records === undefined) byTopic.set(topic, (records = []));
+      for (const message of messages) records.push(toRecord(message));
+    }
+    const client = await producer();
+    await client.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, records]) => ({ topic, messages: records })) });
+  }, { maxItems: 1000, maxBytes: 512 * 1024 });
+  return {
+    push(topic, messages, signal) {
+      let bytes = 0;
+      for (const message of messages) bytes += message.value.length + RECORD_OVERHEAD;
+      return lane.push({ topic, messages }, bytes, signal);
+    },
+  };
+}
