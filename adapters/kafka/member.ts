@@ -6,7 +6,7 @@ import { bounded, deferred } from '../../lib/settle.js';
 import { toIncoming } from './codec.js';
 import { CLOSE_WAIT_MS, type KafkaConnection } from './connection.js';
 import { ConsumerSession } from './consumer-session.js';
-import { hasLag, uncommittedEnds, type Assigned } from './group-offsets.js';
+import { endsNow, hasLag, uncommittedStarts, type Assigned, type Ends } from './group-offsets.js';
 import { OffsetCommitter } from './offset-committer.js';
 import type { KafkaSettings } from './options.js';
 import { PartitionPauses } from './partition-pauses.js';
@@ -34,6 +34,8 @@ export class KafkaMember {
   #state: 'running' | 'draining' | 'closed' = 'running';
   #session: ConsumerSession | undefined;
   #assigned: Assigned = {};
+  /** The ends of the subscribed topics when the member subscribed: where a new group starts. */
+  #subscribedAt: Ends = new Map();
   #inFlight = 0;
   /** Released when no callback is in flight. */
   readonly #idle: (() => void)[] = [];
@@ -87,6 +89,7 @@ export class KafkaMember {
   /** Joins the group; resolves once the member is positioned, so that nothing published after is missed. */
   async start(): Promise<Subscription> {
     try {
+      this.#subscribedAt = await endsNow(this.#context.admin, this.#request.topics);
       await this.#join();
       await this.#ready.promise;
       this.#guard.start();
@@ -141,7 +144,7 @@ export class KafkaMember {
     // On failure, the next join (after the rebalance or the restart that caused it) retries.
     this.#positioning = this.#positioning
       .then(async () => {
-        const starts = await uncommittedEnds(admin, groupId, assigned);
+        const starts = await uncommittedStarts(admin, groupId, assigned, this.#subscribedAt);
         if (starts.length === 0) return;
         for (const start of starts) this.#consumer().seek(start);
         await this.#consumer().commitOffsets(starts);

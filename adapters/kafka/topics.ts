@@ -49,18 +49,21 @@ export class TopicAdmin {
     const absent = topics.filter((topic) => !existing.has(topic));
     if (absent.length === 0) return;
     const specs = absent.map((topic) => ({ topic, numPartitions: this.#partitions }));
-    // false: another client created them since our listing, and kafkajs did not wait for their
-    // leaders; a publish before the election fails once and is logged as an error.
-    if (!(await client.createTopics({ topics: specs, waitForLeaders: true }))) await leadersElected(client, absent);
+    // Not kafkajs's waitForLeaders: it gives up when the broker answers "unknown topic", which a
+    // KRaft broker does until the new topic reaches its metadata cache (seen with 20 topics
+    // created at once on a busy machine), and the subscribe or publish then failed.
+    await client.createTopics({ topics: specs, waitForLeaders: false });
+    await leadersElected(client, absent);
   }
 }
 
 /**
- * Waits until every partition of `topics` has a leader, as createTopics' `waitForLeaders` does:
- * at most about 5 s, after which a publish still retries on its own.
+ * Waits until every partition of `topics` is known to the broker with a leader (an "unknown
+ * topic" answer is waited out too): at most about 10 s, after which a publish or a subscription
+ * still retries on its own.
  */
 async function leadersElected(admin: Admin, topics: string[]): Promise<void> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
     const found = await admin.fetchTopicMetadata({ topics }).catch(() => undefined);
     if (found?.topics.every(({ partitions }) => partitions.length > 0 && partitions.every(({ leader }) => leader >= 0)) === true) return;
     await sleep(100);
