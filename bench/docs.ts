@@ -2,48 +2,78 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Machine } from './machine.js';
 import { markdownTable, type Row } from './report.js';
+import { summarySection, type ScenarioRuns } from './summary.js';
 
 /**
- * Keeps the results table of docs/benchmarks.md true: a run over every broker and scenario
- * rewrites the part between the markers, and `npx tsx bench/docs.ts` re-renders it from
- * bench/results.json.
+ * Keeps the figures of docs/benchmarks.md true: a run over every broker and scenario rewrites the
+ * summary and the results table between their markers, and `npx tsx bench/docs.ts` re-renders
+ * both from bench/results.json.
  */
 
 const docPath = new URL('../docs/benchmarks.md', import.meta.url);
 const resultsPath = new URL('./results.json', import.meta.url);
-const start = '<!-- results:start -->';
-const end = '<!-- results:end -->';
+/** The generated sections of docs/benchmarks.md, by marker name. */
+export const benchSections = ['summary', 'results'] as const;
 
-/** The parts of bench/results.json the table is made of. */
+/** The parts of bench/results.json the generated sections are made of. */
 export interface RunSummary {
   readonly finishedAt: string | Date;
+  /** The commit measured; missing from results files written before the bench recorded it. */
+  readonly commit?: string;
   readonly mode: string;
   readonly reps: number;
   readonly build: string;
   readonly machine: Machine;
   readonly rows: readonly Row[];
+  readonly scenarios?: readonly ScenarioRuns[];
 }
 
-/** The line above the table: when, how and on what the run was made. */
+const finished = (run: RunSummary): string => new Date(run.finishedAt).toISOString().slice(0, 16).replace('T', ' ');
+
+/** The line above the table: when, on which commit, how and on what the run was made. */
 export function resultsHeading(run: RunSummary): string {
   const { machine } = run;
-  const finished = new Date(run.finishedAt).toISOString().slice(0, 16).replace('T', ' ');
-  return `Latest run: ${finished} UTC, ${run.mode} mode, median of ${run.reps}, eventwire from its ${run.build}; ${machine.cpu} × ${machine.cores}, ${machine.memoryGb} GB, Node ${machine.node}, load ${machine.loadAverage.join(' ')} at start.`;
+  return `Latest run: ${finished(run)} UTC, commit ${run.commit ?? 'not recorded'}, ${run.mode} mode, median of ${run.reps}, eventwire from its ${run.build}; ${machine.cpu} × ${machine.cores}, ${machine.memoryGb} GB, Node ${machine.node}, load ${machine.loadAverage.join(' ')} at start.`;
 }
 
-/** Replaces the results section of docs/benchmarks.md with the run's table; false when the markers are missing. */
+/**
+ * Each generated section of docs/benchmarks.md as the run renders it, by marker name.
+ *
+ * @example
+ * const { summary } = renderSections(run);
+ */
+export function renderSections(run: RunSummary): Record<(typeof benchSections)[number], string> {
+  const origin = `${run.mode} run of ${finished(run)} UTC, commit ${run.commit ?? 'not recorded'}, median of ${run.reps} on ${run.machine.cpu} × ${run.machine.cores}`;
+  return {
+    summary: summarySection(run.rows, run.scenarios, origin),
+    results: `${resultsHeading(run)}\n\n${markdownTable(run.rows)}`,
+  };
+}
+
+/**
+ * Replaces every generated section of docs/benchmarks.md with the run's; false, and nothing
+ * written, when a section's markers are missing.
+ *
+ * @example
+ * if (updateResultsDoc(run)) console.log('docs/benchmarks.md rewritten');
+ */
 export function updateResultsDoc(run: RunSummary, path: URL = docPath): boolean {
-  const text = readFileSync(path, 'utf8');
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  if (from < 0 || to < from) return false;
-  writeFileSync(path, `${text.slice(0, from + start.length)}\n${resultsHeading(run)}\n\n${markdownTable(run.rows)}\n${text.slice(to)}`);
+  let text = readFileSync(path, 'utf8');
+  const sections = renderSections(run);
+  for (const name of benchSections) {
+    const start = `<!-- ${name}:start -->`;
+    const from = text.indexOf(start);
+    const to = text.indexOf(`<!-- ${name}:end -->`);
+    if (from < 0 || to < from) return false;
+    text = `${text.slice(0, from + start.length)}\n${sections[name]}\n${text.slice(to)}`;
+  }
+  writeFileSync(path, text);
   return true;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const run = JSON.parse(readFileSync(resultsPath, 'utf8')) as RunSummary;
   const updated = updateResultsDoc(run);
-  console.log(updated ? 'docs/benchmarks.md: table rewritten from bench/results.json' : 'docs/benchmarks.md: markers not found');
+  console.log(updated ? 'docs/benchmarks.md: summary and table rewritten from bench/results.json' : 'docs/benchmarks.md: markers not found');
   process.exitCode = updated ? 0 : 1;
 }

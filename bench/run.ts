@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { buildEventwire } from './build.js';
+import { currentCommit } from '../scripts/git-commit.js';
 import { cleanupCase, cleanupRun } from './cleanup.js';
 import { parseCli, usage } from './cli.js';
 import { sizesFor } from './config.js';
@@ -25,6 +26,8 @@ if (cli.help) {
 const sizes = sizesFor(cli.mode);
 const runId = `ewb-${Date.now().toString(36)}`;
 const startedAt = new Date();
+// Taken before the build, which is what every case measures.
+const commit = currentCommit();
 const scenarios = planScenarios(cli.brokers, cli.only, cli.peers);
 const machine = await describeMachine(cli.brokers);
 const build = cli.source ? 'TypeScript source (tsx)' : 'tsc build';
@@ -91,12 +94,12 @@ const finishedAt = new Date();
 const endMachine = await describeMachine([]);
 writeFileSync(
   new URL('./results.json', import.meta.url),
-  `${JSON.stringify({ runId, mode: cli.mode, build, reps: cli.reps, brokers: cli.brokers, only: cli.only, peers: cli.peers, startedAt, finishedAt, machine, loadAverageAtEnd: endMachine.loadAverage, sizes, verdicts, rows, scenarios: results }, null, 2)}\n`,
+  `${JSON.stringify({ runId, commit, mode: cli.mode, build, reps: cli.reps, brokers: cli.brokers, only: cli.only, peers: cli.peers, startedAt, finishedAt, machine, loadAverageAtEnd: endMachine.loadAverage, sizes, verdicts, rows, scenarios: results }, null, 2)}\n`,
 );
 console.log(`\n${textTable(rows)}\n`);
 console.log(`${verdicts.pass} pass, ${verdicts.FAIL} fail, ${verdicts.error} without a figure, ${verdicts.info} informational; ${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s. Written: bench/results.json`);
 const complete = cli.only.length === 0 && cli.brokers.length === 4;
 if (complete) {
-  if (updateResultsDoc({ finishedAt, mode: cli.mode, reps: cli.reps, build, machine, rows })) console.log('Updated the table in docs/benchmarks.md');
+  if (updateResultsDoc({ finishedAt, commit, mode: cli.mode, reps: cli.reps, build, machine, rows, scenarios: results })) console.log('Updated the summary and the table in docs/benchmarks.md');
 }
 process.exit(0);

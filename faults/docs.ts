@@ -3,9 +3,9 @@ import { pathToFileURL } from 'node:url';
 import type { Report, ReportEntry } from './report.js';
 
 /**
- * Keeps the results table of docs/faults.md and the recovery line of docs/delivery-guarantees.md
- * true: a complete full run of `npm run faults` rewrites the parts between the markers, and
- * `npx tsx faults/docs.ts` re-renders them from faults/report.json.
+ * Keeps the results table of docs/faults.md and the recovery and redelivery lines of
+ * docs/delivery-guarantees.md true: a complete full run of `npm run faults` rewrites the parts
+ * between the markers, and `npx tsx faults/docs.ts` re-renders them from faults/report.json.
  */
 
 const docPath = new URL('../docs/faults.md', import.meta.url);
@@ -54,8 +54,8 @@ export function markdownSection(report: Report): string {
 }
 
 /**
- * The recovery after a broker restart measured on each broker (scenarios 1 and 1b), one line, for
- * docs/delivery-guarantees.md.
+ * The recovery after a broker restart measured on each broker (the slower of scenarios 1 and 1b,
+ * naming the one the report lacks), one line, for docs/delivery-guarantees.md.
  *
  * @example
  * const line = recoveryLine(report);
@@ -70,8 +70,31 @@ export function recoveryLine(report: Report): string {
       return `${broker} ${worst === null ? 'did not recover' : duration(worst)}`;
     })
     .filter((part) => part !== undefined);
+  const has = (scenario: string): boolean => restarts.some((entry) => entry.scenario === scenario);
+  const which = has('broker-restart-slow') ? (has('broker-restart') ? 'the slower of scenarios 1 and 1b' : 'scenario 1b (this report has no scenario 1)') : 'scenario 1 (this report has no 1b)';
   const when = report.startedAt.slice(0, 10);
-  return `Measured (the slower of scenarios 1 and 1b, from the port open again to the later of the next acknowledged send and the next fresh message handled; ${report.quick ? 'quick' : 'full'} fault run of ${when}, commit ${report.commit ?? 'not recorded'}): ${byBroker.join(', ')}.`;
+  return `Measured (${which}, from the port open again to the later of the next acknowledged send and the next fresh message handled; ${report.quick ? 'quick' : 'full'} fault run of ${when}, commit ${report.commit ?? 'not recorded'}): ${byBroker.join(', ')}.`;
+}
+
+/**
+ * The time from a worker's SIGKILL to another member starting the message it held (scenario 3),
+ * per broker, with the liveness setting the scenario ran with, one line for
+ * docs/delivery-guarantees.md.
+ *
+ * @example
+ * const line = redeliveryLine(report);
+ */
+export function redeliveryLine(report: Report): string {
+  const byBroker = brokerOrder
+    .map((broker) => report.results.find((entry) => entry.scenario === 'worker-killed' && entry.broker === broker))
+    .filter((entry) => entry !== undefined)
+    .map((entry) => {
+      // The scenario names the setting it shortened in its notes, e.g. "(Kafka sessionTimeoutMs 6000)".
+      const setting = entry.notes.map((note) => /\((?:Kafka|Redis) (\w+ \d+)\)/.exec(note)?.[1]).find((found) => found !== undefined);
+      return `${entry.broker} ${entry.recoveryMs === null ? 'not redelivered' : duration(entry.recoveryMs)}${setting === undefined ? '' : ` (${setting})`}`;
+    });
+  const when = report.startedAt.slice(0, 10);
+  return `Measured (scenario 3, from the SIGKILL to another member starting the killed worker's message; ${report.quick ? 'quick' : 'full'} fault run of ${when}, commit ${report.commit ?? 'not recorded'}): ${byBroker.length === 0 ? 'no worker-killed result' : byBroker.join(', ')}.`;
 }
 
 /**
@@ -98,13 +121,15 @@ export function updateFaultsDoc(report: Report, path: URL = docPath): Promise<bo
 }
 
 /**
- * Replaces the recovery line between the markers of docs/delivery-guarantees.md.
+ * Replaces the recovery and redelivery lines between their markers of docs/delivery-guarantees.md;
+ * false when either's markers are missing.
  *
  * @example
  * await updateRecoveryDoc(report);
  */
-export function updateRecoveryDoc(report: Report, path: URL = guaranteesPath): Promise<boolean> {
-  return replaceSection(path, ['<!-- recovery:start -->', '<!-- recovery:end -->'], recoveryLine(report));
+export async function updateRecoveryDoc(report: Report, path: URL = guaranteesPath): Promise<boolean> {
+  const recovery = await replaceSection(path, ['<!-- recovery:start -->', '<!-- recovery:end -->'], recoveryLine(report));
+  return recovery && (await replaceSection(path, ['<!-- redelivery:start -->', '<!-- redelivery:end -->'], redeliveryLine(report)));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { currentCommit } from '../scripts/git-commit.js';
 import type { ScenarioResult } from './types.js';
 
 /** One row of the report: a scenario's result on one broker and how long it ran. */
@@ -13,7 +13,7 @@ export interface Report {
   readonly finishedAt: string;
   readonly quick: boolean;
   readonly node: string;
-  /** The commit measured (`git rev-parse HEAD`), with `-dirty` when the work tree had changes. */
+  /** The commit measured (`git rev-parse --short=12 HEAD`), with `-dirty` when the work tree had changes. */
   readonly commit?: string;
   readonly results: readonly ReportEntry[];
   /** Every scenario ok and nothing lost. */
@@ -36,17 +36,6 @@ export function createReport(run: { readonly startedAt: Date; readonly quick: bo
     results: run.results,
     ok: passed(run.results),
   };
-}
-
-/** The checked-out commit, `-dirty` when tracked files changed; `unknown` outside a git checkout. */
-export function currentCommit(): string {
-  try {
-    const git = (...args: string[]): string => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const head = git('rev-parse', '--short=12', 'HEAD');
-    return git('status', '--porcelain', '--untracked-files=no') === '' ? head : `${head}-dirty`;
-  } catch {
-    return 'unknown';
-  }
 }
 
 /** True when every result is ok and none lost a message. */
