@@ -2,6 +2,7 @@ import { keepsTopics, type Broker, type Subscription } from './broker.js';
 import { compose, type Handler } from './handler.js';
 import type { Logger } from './logger.js';
 import type { Publisher } from './producer.js';
+import { deferred, type Deferred } from './settle.js';
 import type { MessagingStats } from './stats.js';
 import { withDeadLetter } from './with-dead-letter.js';
 import { DeliveryAbandonedError, withRetry } from './with-retry.js';
@@ -68,7 +69,7 @@ export function bindConsumer(definition: ConsumerDefinition, runtime: () => Cons
   let controller: AbortController | undefined;
   let subscription: Subscription | undefined;
   let starting: Promise<void> | undefined;
-  let settle: { resolve(): void; reject(error: unknown): void } | undefined;
+  let settle: Deferred<void> | undefined;
   let closed = Promise.resolve();
   let inFlight = 0;
 
@@ -145,7 +146,8 @@ export function bindConsumer(definition: ConsumerDefinition, runtime: () => Cons
     start(options = {}) {
       if (starting !== undefined) return starting;
       const topics = options.topics ?? definition.topics;
-      closed = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+      settle = deferred();
+      closed = settle.promise;
       closed.catch(() => {});
       starting = begin(topics).catch((error: unknown) => {
         starting = undefined;

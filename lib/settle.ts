@@ -5,26 +5,17 @@
  */
 
 /** A promise with its resolve and reject functions. */
-export interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
+export type Deferred<T> = PromiseWithResolvers<T>;
 
 /**
- * A promise to settle from elsewhere.
+ * A promise to settle from elsewhere: `Promise.withResolvers` (ES2024, Node 22), with `void` as
+ * the default type so that `deferred().resolve()` needs no argument.
  *
  * @example
  * const joined = deferred(); consumer.on('joined', () => joined.resolve()); await joined.promise;
  */
 export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
+  return Promise.withResolvers<T>();
 }
 
 /**

@@ -1,3 +1,4 @@
+import { deferred } from '../settle.js';
 import type { SignalSource, StopSignal } from './io.js';
 
 const stopSignals: readonly StopSignal[] = ['SIGTERM', 'SIGINT'];
@@ -39,25 +40,23 @@ export interface WatchedSignals {
 export function watchSignals(source: SignalSource, now: () => number = () => performance.now()): WatchedSignals {
   let count = 0;
   let last: { readonly signal: NodeJS.Signals; readonly at: number } | undefined;
-  let onFirst: (signal: NodeJS.Signals) => void = () => {};
-  let onSecond: (signal: NodeJS.Signals) => void = () => {};
-  const first = new Promise<NodeJS.Signals>((resolve) => (onFirst = resolve));
-  const second = new Promise<NodeJS.Signals>((resolve) => (onSecond = resolve));
+  const first = deferred<NodeJS.Signals>();
+  const second = deferred<NodeJS.Signals>();
   const listener = (signal: NodeJS.Signals): void => {
     const at = now();
     if (last !== undefined && last.signal === signal && at - last.at < repeatWindowMs) return;
     last = { signal, at };
     count += 1;
-    if (count === 1) onFirst(signal);
-    else if (count === 2) onSecond(signal);
+    if (count === 1) first.resolve(signal);
+    else if (count === 2) second.resolve(signal);
   };
   for (const signal of stopSignals) source.on(signal, listener);
   // Signal listeners do not keep the event loop alive; without this timer a process waiting
   // only for a signal would end at once (with code 13, an unsettled top-level await in bin).
   const keepAlive = setInterval(() => {}, 2 ** 30);
   return {
-    first,
-    second,
+    first: first.promise,
+    second: second.promise,
     dispose() {
       clearInterval(keepAlive);
       for (const signal of stopSignals) source.off(signal, listener);
