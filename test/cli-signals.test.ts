@@ -54,9 +54,15 @@ describe('eventwire CLI: counting stop signals', function () {
     assert.equal(await signals.second, 'SIGINT');
   });
 
-  it('gives the signals back when disposed', function () {
-    watch().dispose();
+  it('once disposed, ignores signals instead of giving them their default action back', async function () {
+    const signals = watch();
+    signals.dispose();
     watched = undefined;
-    assert.equal(emitter.listenerCount('SIGINT') + emitter.listenerCount('SIGTERM'), 0);
+    // Still listening: a process signalled after the command ended keeps the exit code it chose.
+    assert.equal(emitter.listenerCount('SIGINT'), 1);
+    assert.equal(emitter.listenerCount('SIGTERM'), 1);
+    emitter.emit('SIGTERM', 'SIGTERM');
+    const counted = await Promise.race([signals.first.then(() => true), new Promise<false>((resolve) => setImmediate(() => resolve(false)))]);
+    assert.equal(counted, false);
   });
 });

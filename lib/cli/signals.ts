@@ -27,7 +27,11 @@ export interface WatchedSignals {
   readonly first: Promise<NodeJS.Signals>;
   /** Resolves with the second signal's name. */
   readonly second: Promise<NodeJS.Signals>;
-  /** Removes the listeners, giving the signals back their default behaviour. */
+  /**
+   * Stops counting and lets the process end. The listeners stay, ignoring what comes: a signal
+   * arriving between the end of the command and the process's exit must not kill it with the
+   * signal's default action, which would replace the exit code the command decided.
+   */
   dispose(): void;
 }
 
@@ -42,7 +46,9 @@ export function watchSignals(source: SignalSource, now: () => number = () => per
   let last: { readonly signal: NodeJS.Signals; readonly at: number } | undefined;
   const first = deferred<NodeJS.Signals>();
   const second = deferred<NodeJS.Signals>();
+  let disposed = false;
   const listener = (signal: NodeJS.Signals): void => {
+    if (disposed) return;
     const at = now();
     if (last !== undefined && last.signal === signal && at - last.at < repeatWindowMs) return;
     last = { signal, at };
@@ -58,8 +64,8 @@ export function watchSignals(source: SignalSource, now: () => number = () => per
     first: first.promise,
     second: second.promise,
     dispose() {
+      disposed = true;
       clearInterval(keepAlive);
-      for (const signal of stopSignals) source.off(signal, listener);
     },
   };
 }
