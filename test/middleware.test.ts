@@ -8,9 +8,9 @@ import Koa from 'koa';
 import request from 'supertest';
 import { eventMiddleware as expressEvent } from '../adapters/express.js';
 import { eventMiddleware as koaEvent } from '../adapters/koa.js';
-import { configureMessaging, InvalidArgumentError, resetMessaging, type Messaging } from '../lib/index.js';
+import { configureMessaging, InvalidArgumentError, resetMessaging, type Messaging } from '../entry/index.js';
 import type { EventMiddlewareOptions } from '../lib/route-event.js';
-import { createTestMessaging, recordPublished, type PublishRecorder } from '../lib/testing.js';
+import { createTestMessaging, recordPublished, type PublishRecorder } from '../entry/testing.js';
 import { memoryLogger } from './support/memory-logger.js';
 import { deferred, withTimeout } from './support/wait.js';
 
