@@ -303,9 +303,9 @@ describe('eventMiddleware options', () => {
 });
 
 describe('eventMiddleware keeps the request’s async context for the publish', () => {
-  // As on-finished did: an AsyncLocalStorage store set around the route (a request id, a trace
-  // context) is current when the event is emitted, so logs and traces of the publish join the
-  // request's, also when the response ended because the client went away.
+  // An AsyncLocalStorage store set around the route (a request id, a trace context) is current
+  // when the event is emitted, so logs and traces of the publish join the request's, also when
+  // the response ended because the client went away.
   const storage = new AsyncLocalStorage<string>();
 
   /** A messaging instance that records the store current at each emitEvent. */
