@@ -1,5 +1,5 @@
-import { AsyncResource } from 'node:async_hooks';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { onResponseEnd } from '../lib/response-end.js';
 import { createRouteEvent, type EventMiddlewareOptions, type RouteResult } from '../lib/route-event.js';
 
 export type { EventMiddlewareOptions } from '../lib/route-event.js';
@@ -33,30 +33,13 @@ export function eventMiddleware(name: string, options: EventMiddlewareOptions = 
       if (finished && !res.headersSent) queueMicrotask(publish);
       return json.call(this, body);
     };
-    // Run in the request's async context, as on-finished did: AsyncLocalStorage stores (request
-    // ids, trace context) set around the route are there when the event is emitted, also when
-    // 'close' comes from the socket rather than from the route's own res.end().
-    // A resource made here costs about 0.2 µs; AsyncResource.bind, which on Node 20 defines two
-    // deprecation wrappers per call, cost about 18 µs a request.
-    const scope = new AsyncResource('eventwire.route-event');
-    const ended = (): void => scope.runInAsyncScope(end);
-    const end = (): void => {
-      if (finished) return;
+    // Once the response is done, in the request's async context (see onResponseEnd).
+    onResponseEnd(res, () => {
       finished = true;
       // Closed before the route answered: wait for its result, published by captureJson.
       if (!res.headersSent && result === undefined) return;
       publish();
-    };
-    // 'finish' once the response was sent; 'close' also when the client went away first (a
-    // Node.js server emits it after 'finish' too; a serverless adapter's response may emit only
-    // 'finish'). The on-finished package did this with listeners on the socket as well, at
-    // several times the CPU cost per request. Already ended (an earlier middleware waited while
-    // the client left): neither will come.
-    if (res.closed || res.writableFinished) setImmediate(ended);
-    else {
-      res.once('finish', ended);
-      res.once('close', ended);
-    }
+    });
     next();
   };
 }

@@ -14,9 +14,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const buildDir = fileURLToPath(new URL('../.cache/bench-build/', import.meta.url));
 
 /**
- * Compiles lib/ and adapters/ into `.cache/bench-build/dist` and writes a tsconfig there whose
- * `paths` send `eventwire` and `eventwire/*` to that build; returns its path, for
- * `TSX_TSCONFIG_PATH` in every child. Throws with tsc's output when the build fails.
+ * Compiles the package (entry/, lib/, adapters/) into `.cache/bench-build/dist` and writes a
+ * tsconfig there whose `paths` send `eventwire` and `eventwire/*` to that build; returns its path,
+ * for `TSX_TSCONFIG_PATH` in every child. Throws with tsc's output when the build fails.
  *
  * @example
  * const env = { ...process.env, TSX_TSCONFIG_PATH: buildEventwire() };

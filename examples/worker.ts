@@ -1,5 +1,5 @@
 // The order-service consumer and message handler of the Python core.messaging design. Run it with
-// the CLI: MESSAGING_BROKER=redis npm run worker (node --import tsx lib/cli/bin.ts consumer examples/worker.ts)
+// the CLI: MESSAGING_BROKER=redis npm run worker (node --import tsx entry/bin.ts consumer examples/worker.ts)
 import { z } from 'zod';
 import { createConsumer, getProducer, messageHandler, withSchema, type MessageContext } from 'eventwire';
 import { names } from './messaging.js';

@@ -1,4 +1,4 @@
-import { keepsTopics, type Broker } from '../lib/index.js';
+import { keepsTopics, type Broker } from '../entry/index.js';
 import { loadPeer } from '../lib/load-peer.js';
 import type { FaultBroker } from './types.js';
 

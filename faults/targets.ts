@@ -3,7 +3,7 @@ import { createKafkaBroker } from '../adapters/kafka/index.js';
 import { createMemoryBroker, createMemoryServer } from '../adapters/memory.js';
 import { createRabbitMqBroker } from '../adapters/rabbitmq.js';
 import { createRedisBroker } from '../adapters/redis.js';
-import { silentLogger, type Broker } from '../lib/index.js';
+import { silentLogger, type Broker } from '../entry/index.js';
 import { createTracker, deleteCreated } from './cleanup.js';
 import { startInstance, stopInstances } from './instances.js';
 import { host } from './probe.js';

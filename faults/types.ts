@@ -1,4 +1,4 @@
-import type { Broker } from '../lib/index.js';
+import type { Broker } from '../entry/index.js';
 
 /** The brokers fault scenarios run on. */
 export type FaultBroker = 'memory' | 'redis' | 'rabbitmq' | 'kafka';

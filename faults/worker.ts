@@ -20,7 +20,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { consoleLogger, createMessaging, type MessagingOptions } from '../lib/index.js';
+import { consoleLogger, createMessaging, type MessagingOptions } from '../entry/index.js';
 import type { RealBroker } from './types.js';
 
 /** What a worker (or the CLI fixture) is told through its environment. */
@@ -168,7 +168,7 @@ export function onLines(stream: NodeJS.ReadableStream, onLine: (line: string) =>
  * broker variables of ours, which must not leak into the child).
  *
  * @example
- * const cli = spawnLines('cli', ['lib/cli/bin.ts', 'consumer', 'faults/fixtures/drain-worker.ts'], env);
+ * const cli = spawnLines('cli', ['entry/bin.ts', 'consumer', 'faults/fixtures/drain-worker.ts'], env);
  */
 export function spawnLines(name: string, args: readonly string[], env: Record<string, string>): LineProcess {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !brokerVariables.test(key)));

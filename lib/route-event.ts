@@ -39,7 +39,7 @@ export interface RouteEvent {
  *
  * @example
  * const routeEvent = createRouteEvent('user.created', { keyField: 'id' });
- * onFinished(res, () => routeEvent.publish(res.statusCode, { json: true, value: body }));
+ * onResponseEnd(res, () => routeEvent.publish(res.statusCode, { json: true, value: body }));
  */
 export function createRouteEvent(name: string, options: EventMiddlewareOptions = {}): RouteEvent {
   expectString('name', name);

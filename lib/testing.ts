@@ -1,14 +1,10 @@
-import { createMemoryBroker, createMemoryServer } from '../adapters/memory.js';
 import type { Headers } from './broker.js';
 import { getMessaging } from './default-messaging.js';
 import type { Event } from './envelope.js';
 import { EventwireError } from './errors.js';
-import { silentLogger } from './logger.js';
-import { createMessaging, eventNameHeader, type Messaging } from './messaging.js';
-import type { MessagingOptions } from './options.js';
+import { eventNameHeader, type Messaging } from './messaging.js';
 
 export { resetMessaging } from './default-messaging.js';
-export { createMemoryBroker, createMemoryServer } from '../adapters/memory.js';
 
 /**
  * A message the broker acknowledged, as a test sees it.
@@ -123,16 +119,6 @@ export function recordPublished(messaging: Messaging = getMessaging()): PublishR
     clear: () => void messages.splice(0),
     stop,
   };
-}
-
-/**
- * An instance on its own in-process broker, silent, for one test: nothing shared, nothing to start.
- *
- * @example
- * const messaging = createTestMessaging({ defaultTopic: 'user-events' });
- */
-export function createTestMessaging(options: Omit<MessagingOptions, 'broker'> = {}): Messaging {
-  return createMessaging({ source: 'test', logger: silentLogger, ...options, broker: createMemoryBroker({ server: createMemoryServer() }) });
 }
 
 function decode(value: Buffer): unknown {

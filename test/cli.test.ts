@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { importFailure } from '../lib/cli/import-modules.js';
 import { finish, runCli, type RunCliOptions, type RunningCli } from './support/cli-process.js';
 
-// The CLI runs as a real child process (`node --import tsx lib/cli/bin.ts …`) against fixture
+// The CLI runs as a real child process (`node --import tsx entry/bin.ts …`) against fixture
 // modules on the in-process memory broker. Every wait is for a line or the exit, with a timeout.
 
 const fixtures = fileURLToPath(new URL('./fixtures/cli/', import.meta.url));

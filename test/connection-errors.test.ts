@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { BrokerLoginRefusedError, BrokerUnreachableError, createMessaging, PublishError, silentLogger, type Messaging } from '../lib/index.js';
+import { BrokerLoginRefusedError, BrokerUnreachableError, createMessaging, PublishError, silentLogger, type Messaging } from '../entry/index.js';
 import { finish, runCli } from './support/cli-process.js';
 import { requireBroker } from './support/require-broker.js';
 

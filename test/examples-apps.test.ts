@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import request from 'supertest';
 import { createApp as createExpressApp } from '../examples/express-app.js';
 import { createApp as createKoaApp } from '../examples/koa-app.js';
-import { configureMessaging, getMessaging, resetMessaging } from '../lib/index.js';
-import { recordPublished } from '../lib/testing.js';
+import { configureMessaging, getMessaging, resetMessaging } from '../entry/index.js';
+import { recordPublished } from '../entry/testing.js';
 
 // The example apps as a user's own test would check them: one request, one event.
 describe('example apps', () => {

@@ -8,9 +8,9 @@ import Koa from 'koa';
 import request from 'supertest';
 import { eventMiddleware as expressEvent } from '../adapters/express.js';
 import { eventMiddleware as koaEvent } from '../adapters/koa.js';
-import { configureMessaging, InvalidArgumentError, resetMessaging, type Messaging } from '../lib/index.js';
+import { configureMessaging, InvalidArgumentError, resetMessaging, type Messaging } from '../entry/index.js';
 import type { EventMiddlewareOptions } from '../lib/route-event.js';
-import { createTestMessaging, recordPublished, type PublishRecorder } from '../lib/testing.js';
+import { createTestMessaging, recordPublished, type PublishRecorder } from '../entry/testing.js';
 import { memoryLogger } from './support/memory-logger.js';
 import { deferred, withTimeout } from './support/wait.js';
 
@@ -303,9 +303,9 @@ describe('eventMiddleware options', () => {
 });
 
 describe('eventMiddleware keeps the request’s async context for the publish', () => {
-  // As on-finished did: an AsyncLocalStorage store set around the route (a request id, a trace
-  // context) is current when the event is emitted, so logs and traces of the publish join the
-  // request's, also when the response ended because the client went away.
+  // An AsyncLocalStorage store set around the route (a request id, a trace context) is current
+  // when the event is emitted, so logs and traces of the publish join the request's, also when
+  // the response ended because the client went away.
   const storage = new AsyncLocalStorage<string>();
 
   /** A messaging instance that records the store current at each emitEvent. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createMessaging } from '../../lib/index.js';
+import { createMessaging } from '../../entry/index.js';
 import { deferred } from '../../lib/settle.js';
 import { createLedger } from '../ledger.js';
 import type { Scenario } from '../types.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createMessaging, PublishError, type Logger, type Messaging } from '../../lib/index.js';
+import { createMessaging, PublishError, type Logger, type Messaging } from '../../entry/index.js';
 import { deferred } from '../../lib/settle.js';
 import { createLedger, type Ledger } from '../ledger.js';
 import { reachable } from '../probe.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eventMiddleware } from '../../adapters/express.js';
-import { createMessaging, type Broker, type Messaging } from '../../lib/index.js';
+import { createMessaging, type Broker, type Messaging } from '../../entry/index.js';
 import { loadPeer } from '../../lib/load-peer.js';
 import { createLedger, type Ledger } from '../ledger.js';
 import { createProxy, type TcpProxy } from '../proxy.js';

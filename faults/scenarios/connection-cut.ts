@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createMessaging } from '../../lib/index.js';
+import { createMessaging } from '../../entry/index.js';
 import { createLedger } from '../ledger.js';
 import { createProxy } from '../proxy.js';
 import type { Scenario } from '../types.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { deadLetterHeaders, withSchema, type Consumer } from '../../lib/index.js';
+import { deadLetterHeaders, withSchema, type Consumer } from '../../entry/index.js';
 import { createLedger, type Ledger } from '../ledger.js';
 import type { FaultTarget, Scenario } from '../types.js';
 import { consumerInstance, readDeadLetters } from './poison.js';

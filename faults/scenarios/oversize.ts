@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createMessaging, MessageTooLargeError, PublishError, PublishTimeoutError, silentLogger, type Messaging } from '../../lib/index.js';
+import { createMessaging, MessageTooLargeError, PublishError, PublishTimeoutError, silentLogger, type Messaging } from '../../entry/index.js';
 import { deferred } from '../../lib/settle.js';
 import { createLedger, type Ledger } from '../ledger.js';
 import type { FaultBroker, Scenario } from '../types.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createMessaging, deadLetterHeaders, silentLogger, type IncomingMessage, type Messaging } from '../../lib/index.js';
+import { createMessaging, deadLetterHeaders, silentLogger, type IncomingMessage, type Messaging } from '../../entry/index.js';
 import { createLedger, type Ledger } from '../ledger.js';
 import type { FaultTarget, Scenario } from '../types.js';
 

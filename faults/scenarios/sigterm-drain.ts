@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createMessaging, silentLogger, type Messaging } from '../../lib/index.js';
+import { createMessaging, silentLogger, type Messaging } from '../../entry/index.js';
 import { awaitingRedelivery } from '../awaiting-redelivery.js';
 import { createLedger } from '../ledger.js';
 import type { Scenario } from '../types.js';
@@ -47,7 +47,7 @@ export const sigtermDrain: Scenario = {
     const total = quick ? 6 : 12;
     const producer = createMessaging({ broker: target.connect(), source: 'eventwire-faults', logger: silentLogger });
     let member: Messaging | undefined;
-    const cli = spawnLines('cli', ['lib/cli/bin.ts', 'consumer', 'faults/fixtures/drain-worker.ts', '--grace-ms', String(GRACE_MS)], workerEnvironment(config));
+    const cli = spawnLines('cli', ['entry/bin.ts', 'consumer', 'faults/fixtures/drain-worker.ts', '--grace-ms', String(GRACE_MS)], workerEnvironment(config));
     const cliHandled = new Set<string>();
     cli.onLine((text) => {
       const id = /^handled (\S+)$/.exec(text)?.[1];

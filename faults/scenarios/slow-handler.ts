@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Messaging } from '../../lib/index.js';
+import type { Messaging } from '../../entry/index.js';
 import { awaitingRedelivery } from '../awaiting-redelivery.js';
 import { createLedger } from '../ledger.js';
 import type { FaultBroker, Scenario } from '../types.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createMessaging, silentLogger, type Messaging } from '../../lib/index.js';
+import { createMessaging, silentLogger, type Messaging } from '../../entry/index.js';
 import { createLedger, type Ledger } from '../ledger.js';
 import type { FaultBroker, FaultTarget, RealBroker, Scenario } from '../types.js';
 import { spawnWorker, type LineProcess, type WorkerConfig } from '../worker.js';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { z } from 'zod';
-import { MessageTooLargeError, SerializationError, deadLetterHeaders as dl } from '../../lib/index.js';
+import { MessageTooLargeError, SerializationError, deadLetterHeaders as dl } from '../../entry/index.js';
 import { deferred, withTimeout } from '../support/wait.js';
 import type { Harness } from './harness.js';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { consoleLogger, createMessaging, silentLogger, type Broker, type Messaging, type MessagingOptions } from '../../lib/index.js';
+import { consoleLogger, createMessaging, silentLogger, type Broker, type Messaging, type MessagingOptions } from '../../entry/index.js';
 
 /**
  * What a broker brings to the conformance suite: a way to open connections and its limits.

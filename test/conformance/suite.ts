@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import type { Event, MessageContext } from '../../lib/index.js';
+import type { Event, MessageContext } from '../../entry/index.js';
 import { collector, deferred, withTimeout } from '../support/wait.js';
 import { failureTests } from './failures.js';
 import { Harness, type ConformanceTarget } from './harness.js';

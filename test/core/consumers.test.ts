@@ -9,8 +9,8 @@ import {
   runConsumers,
   withSchema,
   type MessageContext,
-} from '../../lib/index.js';
-import { createTestMessaging } from '../../lib/testing.js';
+} from '../../entry/index.js';
+import { createTestMessaging } from '../../entry/testing.js';
 import { deferred, withTimeout } from '../support/wait.js';
 
 const invalid = (argument: string, pattern?: RegExp) => (error: unknown) =>

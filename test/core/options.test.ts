@@ -9,7 +9,7 @@ import {
   MissingDependencyError,
   publishEvent,
   resetMessaging,
-} from '../../lib/index.js';
+} from '../../entry/index.js';
 import { expectPeer } from '../../lib/load-peer.js';
 import { resolveOptions } from '../../lib/options.js';
 import { redactSecrets, redactUrl } from '../../lib/redact.js';

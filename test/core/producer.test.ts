@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { createMessaging, PublishTimeoutError, silentLogger, type Broker } from '../../lib/index.js';
+import { createMessaging, PublishTimeoutError, silentLogger, type Broker } from '../../entry/index.js';
 import { deadlineWindowMs } from '../../lib/deadlines.js';
 import { deferred, withTimeout } from '../support/wait.js';
 

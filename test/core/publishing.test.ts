@@ -10,10 +10,10 @@ import {
   silentLogger,
   type Broker,
   type OutgoingMessage,
-} from '../../lib/index.js';
+} from '../../entry/index.js';
 import { createEventBuffer } from '../../lib/event-buffer.js';
 import { createStats } from '../../lib/stats.js';
-import { createTestMessaging, recordPublished } from '../../lib/testing.js';
+import { createTestMessaging, recordPublished } from '../../entry/testing.js';
 import { memoryLogger } from '../support/memory-logger.js';
 import { deferred, withTimeout } from '../support/wait.js';
 

@@ -4,7 +4,7 @@ import { onLines } from '../../faults/worker.js';
 import { withTimeout } from './wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = fileURLToPath(new URL('../../lib/cli/bin.ts', import.meta.url));
+const bin = fileURLToPath(new URL('../../entry/bin.ts', import.meta.url));
 const lineTimeoutMs = 15_000;
 const brokerVariables = /^(MESSAGING_|KAFKA_|RABBITMQ_|REDIS_)/;
 
@@ -42,7 +42,7 @@ export interface RunCliOptions {
   /** Closes the child's stdin at once, so that fixtures hold no handle on it. */
   readonly closeStdin?: boolean;
   /**
-   * `node` (default): `node --import tsx lib/cli/bin.ts …`, the form the README gives. `npm`: the
+   * `node` (default): `node --import tsx entry/bin.ts …`, the form the README gives. `npm`: the
    * same command run by npm with bash as its script shell, as `npm run` does where /bin/sh is
    * bash (macOS): npm forwards the signals it receives to the CLI, which also receives the
    * terminal's. Either way the child leads a process group of its own, for {@link interruptGroup}.
@@ -51,7 +51,7 @@ export interface RunCliOptions {
 }
 
 /**
- * Starts `node --import tsx lib/cli/bin.ts <args>` as a real child process.
+ * Starts `node --import tsx entry/bin.ts <args>` as a real child process.
  *
  * @example
  * const cli = runCli(['--help']); const { code } = await finish(cli);

@@ -1,4 +1,4 @@
-import type { Logger } from '../../lib/index.js';
+import type { Logger } from '../../entry/index.js';
 
 /** A logger that keeps lines for assertions. */
 export function memoryLogger(): Logger & { readonly lines: { level: string; message: string; fields?: Record<string, unknown> }[] } {

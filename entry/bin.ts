@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-import { main } from './main.js';
+import { registerBundledBrokers } from '../adapters/registry.js';
+import { main } from '../lib/cli/main.js';
+
+// The `eventwire` command. Registered first: the modules it imports may name a broker only
+// through MESSAGING_BROKER, without importing 'eventwire' themselves.
+registerBundledBrokers();
 
 // The CLI owns its process: once main() has decided, the process ends even if a handler is
 // still stuck after the grace period or a module left a handle open (a database pool), so
