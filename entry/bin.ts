@@ -2,8 +2,16 @@
 import { registerBundledBrokers } from '../adapters/registry.js';
 import { main } from '../lib/cli/main.js';
 
-// The `eventwire` command. Registered first: the modules it imports may name a broker only
-// through MESSAGING_BROKER, without importing 'eventwire' themselves.
+// The `eventwire` command. An unsupported Node.js is named before anything fails on an API it
+// lacks (Promise.withResolvers, on Node 20).
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 13) || major === 23) {
+  process.stderr.write(`eventwire: needs Node.js 22.13 or later (24 recommended); this is ${process.version}.\n`);
+  process.exit(2);
+}
+
+// Registered first: the modules it imports may name a broker only through MESSAGING_BROKER,
+// without importing 'eventwire' themselves.
 registerBundledBrokers();
 
 // The CLI owns its process: once main() has decided, the process ends even if a handler is

@@ -1,3 +1,6 @@
+/// <reference types="node" />
+// The declarations use Node's Buffer and AbortSignal: with TypeScript 6's default `types: []`, a user's
+// program would not load @types/node otherwise.
 import type { Logger } from './logger.js';
 
 /**
