@@ -44,6 +44,7 @@ export type {
   TopicKeeper,
 } from './broker.js';
 export {
+  BrokerConnectionError,
   BrokerLoginRefusedError,
   BrokerUnreachableError,
   EventwireError,
