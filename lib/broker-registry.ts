@@ -1,7 +1,7 @@
 import { kafkaBrokerFactory } from '../adapters/kafka/index.js';
 import { memoryBrokerFactory } from '../adapters/memory.js';
 import { rabbitMqBrokerFactory } from '../adapters/rabbitmq.js';
-import { redisBrokerFactory } from '../adapters/redis.js';
+import { redisBrokerFactory } from '../adapters/redis/index.js';
 import type { Broker, BrokerConfig, BrokerFactory } from './broker.js';
 import { expectPeer } from './load-peer.js';
 import type { BrokerName, ResolvedOptions } from './options.js';
