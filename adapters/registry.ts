@@ -2,7 +2,7 @@ import { registerBroker } from '../lib/broker-registry.js';
 import { kafkaBrokerFactory } from './kafka/index.js';
 import { memoryBrokerFactory } from './memory.js';
 import { rabbitMqBrokerFactory } from './rabbitmq.js';
-import { redisBrokerFactory } from './redis.js';
+import { redisBrokerFactory } from './redis/index.js';
 
 /**
  * Registers the adapters eventwire ships with the core, so that `configureMessaging({ broker:

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createRedisBroker, redisBrokerFactory, type RedisBrokerOptions } from '../../adapters/redis.js';
+import { createRedisBroker, redisBrokerFactory, type RedisBrokerOptions } from '../../adapters/redis/index.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage, Subscription } from '../../lib/broker.js';
 import { createProxy } from '../../faults/proxy.js';
 import { InvalidArgumentError, PublishError } from '../../lib/errors.js';

@@ -1,4 +1,4 @@
-import { createRedisBroker } from '../../adapters/redis.js';
+import { createRedisBroker } from '../../adapters/redis/index.js';
 import type { Broker } from '../../lib/broker.js';
 import { silentLogger } from '../../lib/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';

@@ -1,0 +1,60 @@
+import type { Headers, IncomingMessage, OutgoingMessage } from '../../lib/broker.js';
+
+/** A stream entry as XREADGROUP, XCLAIM and XAUTOCLAIM return it; fields are null once trimmed away. */
+export type RawEntry = [id: Buffer, fields: Buffer[] | null];
+
+/**
+ * The fields of the stream entry for a message: `value` (the payload bytes), `key` (only when
+ * set) and `headers` (a JSON object of strings, only when not empty).
+ *
+ * @example
+ * await redis.xadd(topic, '*', ...encode(message));
+ */
+export function encode(message: OutgoingMessage): (string | Buffer)[] {
+  const fields: (string | Buffer)[] = ['value', message.value];
+  if (message.key !== undefined) fields.push('key', message.key);
+  if (Object.keys(message.headers).length > 0) fields.push('headers', JSON.stringify(message.headers));
+  return fields;
+}
+
+/**
+ * The core's message for the fields of a stream entry; unknown fields are ignored.
+ *
+ * @example
+ * const message = decode('orders', '1700000000000-0', fields, 1);
+ */
+export function decode(topic: string, id: string, fields: Buffer[], deliveryCount: number): IncomingMessage {
+  let value: Buffer = Buffer.alloc(0);
+  let key: string | undefined;
+  let headers: Headers = {};
+  for (let index = 0; index + 1 < fields.length; index += 2) {
+    const name = String(fields[index]);
+    const data = fields[index + 1] as Buffer;
+    if (name === 'value') value = data;
+    else if (name === 'key') key = data.toString('utf8');
+    else if (name === 'headers') headers = parseHeaders(data);
+  }
+  return { topic, id, key, headers, value, deliveryCount };
+}
+
+/** Headers garbled by another writer are dropped: the payload still deserves its callback. */
+function parseHeaders(data: Buffer): Headers {
+  try {
+    const parsed: unknown = JSON.parse(data.toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+    return Object.freeze(Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string')));
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The first error of a pipeline's replies that `counts`, or one for a pipeline Redis discarded.
+ *
+ * @example
+ * const failure = firstError(await pipeline.exec()); if (failure !== undefined) throw failure;
+ */
+export function firstError(replies: [Error | null, unknown][] | null, counts: (error: Error) => boolean = () => true): Error | undefined {
+  if (replies === null) return new Error('Redis discarded the pipeline');
+  return replies.map(([error]) => error).find((error): error is Error => error !== null && counts(error));
+}

@@ -1,0 +1,95 @@
+import type { Broker, BrokerCapabilities, BrokerConfig } from '../../lib/broker.js';
+import { MessagingClosedError, PublishError } from '../../lib/errors.js';
+import { expectKnownKeys } from '../../lib/validate.js';
+import { ensureGroups, RedisConnection } from './connection.js';
+import { RedisMember } from './member.js';
+import { redisTunables, validateRedisOptions, type RedisBrokerOptions } from './options.js';
+import { appendBatch } from './publish.js';
+
+export type { RedisBrokerOptions } from './options.js';
+
+const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: true, keyAffinity: false };
+
+/**
+ * A broker on Redis Streams (Redis 6.2 or later). Connects on first use.
+ *
+ * - One stream per topic, named after it. An entry holds `value` (the payload bytes), `key` (only
+ *   when set) and `headers` (a JSON object of strings, only when not empty): see codec.ts.
+ * - One consumer group per group id, created at the end of the stream. Each subscription is a
+ *   consumer of its own name that reads with a blocking XREADGROUP on a dedicated connection
+ *   (member.ts, read-loop.ts).
+ * - An entry is acknowledged (XACK) once its callback resolved: the entries of a topic handled
+ *   in one event-loop turn share one XACK, sent at the end of that turn (ack-batcher.ts). Its
+ *   slot (`concurrency`) is free for the next entry at once; the entry stays held (heartbeat
+ *   included) until Redis answered. Stopping and close() wait for those XACKs to be sent and
+ *   answered, each for at most STOP_ACK_WAIT_MS, so that none is cut off half-way; callbacks that
+ *   finish after close() send none.
+ * - A rejected entry is taken again with XCLAIM after a second (less when claimIdleMs is short).
+ *   One left pending by a member that died is taken over with XAUTOCLAIM once idle for
+ *   `claimIdleMs`, checked every `claimIdleMs / 2` (claim-loop.ts).
+ * - `persistent` holds for a server with AOF (`appendonly yes`); without it a restart loses entries.
+ *
+ * @example
+ * const broker = createRedisBroker({ url: 'redis://127.0.0.1:6379', maxLen: 1_000_000 });
+ */
+export function createRedisBroker(options: RedisBrokerOptions): Broker {
+  const settings = validateRedisOptions(options);
+  const connection = new RedisConnection(settings.url, settings.clientOptions, settings.logger);
+  const members = new Set<RedisMember>();
+
+  return {
+    name: 'redis',
+    capabilities,
+    async publish(topic, messages, signal) {
+      if (connection.closed) throw new MessagingClosedError();
+      if (messages.length === 0) return signal?.throwIfAborted();
+      const redis = await connection.shared();
+      // The signal is checked up to the last moment before sending: a batch handed to Redis cannot
+      // be recalled, and the client options bound how long its replies can take.
+      signal?.throwIfAborted();
+      try {
+        await appendBatch(redis, topic, messages, settings);
+      } catch (error) {
+        const down = connection.unreachable(redis, error);
+        if (down === undefined) throw error;
+        throw new PublishError(topic, down.message, { cause: down });
+      }
+    },
+    async subscribe(request, deliver) {
+      if (connection.closed) throw new MessagingClosedError();
+      const redis = await connection.shared();
+      await ensureGroups(redis, request.topics, request.groupId).catch((error: unknown) => {
+        throw connection.unreachable(redis, error) ?? error;
+      });
+      if (request.signal.aborted) return { closed: Promise.resolve() };
+      const reader = await connection.connect('reader');
+      const member = new RedisMember(request, deliver, { connection, redis, reader, settings });
+      members.add(member);
+      void member.closed.then(() => members.delete(member));
+      return member.start();
+    },
+    async close() {
+      if (connection.closed) return;
+      // XACKs already sent are answered before the connections go (each within STOP_ACK_WAIT_MS),
+      // so that none is cut off half-way; callbacks still running send none.
+      await connection.close(() => {
+        const stopping = [...members];
+        for (const member of stopping) member.stop();
+        return Promise.all(stopping.map((member) => member.closed));
+      });
+    },
+  };
+}
+
+/**
+ * The factory used by `configureMessaging({ broker: 'redis' })`; `brokerOptions` may hold
+ * `claimIdleMs`, `blockMs`, `maxLen` and `batchScript`.
+ *
+ * @example
+ * const broker = redisBrokerFactory({ url: 'redis://127.0.0.1:6379', clientOptions: {}, brokerOptions: { maxLen: 100_000 }, logger });
+ */
+export function redisBrokerFactory(config: BrokerConfig): Broker {
+  expectKnownKeys('the Redis brokerOptions', config.brokerOptions, redisTunables);
+  const own = config.brokerOptions as Pick<RedisBrokerOptions, 'claimIdleMs' | 'blockMs' | 'maxLen' | 'batchScript'>;
+  return createRedisBroker({ ...own, url: config.url, clientOptions: config.clientOptions, logger: config.logger });
+}

@@ -1,0 +1,233 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import type { DeliveryCallback, IncomingMessage, SubscribeRequest, Subscription } from '../../lib/broker.js';
+import type { Logger } from '../../lib/logger.js';
+import { AckBatcher } from './ack-batcher.js';
+import { ClaimLoop } from './claim-loop.js';
+import { decode, firstError, type RawEntry } from './codec.js';
+import { ensureGroups, type RedisConnection } from './connection.js';
+import type { RedisSettings } from './options.js';
+import { ReadLoop } from './read-loop.js';
+
+/** What a member uses of its broker: the connection, its shared client, its own reader and the settings. */
+export interface MemberDeps {
+  readonly connection: RedisConnection;
+  readonly redis: Redis;
+  readonly reader: Redis;
+  readonly settings: RedisSettings;
+}
+
+const keyOf = (topic: string, id: string): string => `${topic}\0${id}`;
+
+/**
+ * One subscription: a consumer of its own name in the group, reading with a blocking
+ * XREADGROUP on its own connection (own pending entries first, then new ones), up to
+ * `concurrency` callbacks at a time. A resolved callback's entry is acknowledged by the ack
+ * batcher; a rejected one is taken again with XCLAIM after `retryDelayMs`. The claim loop keeps
+ * held entries from being taken over and takes over those of members that died.
+ *
+ * @example
+ * const member = new RedisMember(request, deliver, { connection, redis, reader, settings });
+ * member.start(); await member.closed;
+ */
+export class RedisMember {
+  /** Resolves once the member stopped: its callbacks ended and its XACKs were answered (bounded). */
+  readonly closed: Promise<void>;
+  readonly #deliver: DeliveryCallback;
+  readonly #signal: AbortSignal;
+  readonly #group: string;
+  readonly #concurrency: number;
+  readonly #topics: string[];
+  readonly #consumer = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  readonly #context: Readonly<Record<string, string>>;
+  readonly #deps: MemberDeps;
+  readonly #logger: Logger;
+  /** Entries this member owns: waiting in `ready`, in a callback, waiting for a retry or for their XACK's reply. */
+  readonly #held = new Map<string, IncomingMessage>();
+  readonly #retries = new Map<string, NodeJS.Timeout>();
+  /** Entries taken in, waiting for a free slot; claimed ones go ahead of new reads. */
+  readonly #ready: IncomingMessage[] = [];
+  readonly #acks: AckBatcher;
+  readonly #claims: ClaimLoop;
+  readonly #reads: ReadLoop;
+  readonly #markClosed: () => void;
+  #inFlight = 0;
+  #stopped = false;
+  #finished = false;
+
+  constructor(request: SubscribeRequest, deliver: DeliveryCallback, deps: MemberDeps) {
+    this.#deliver = deliver;
+    this.#signal = request.signal;
+    this.#group = request.groupId;
+    this.#concurrency = request.concurrency;
+    this.#topics = [...new Set(request.topics)];
+    this.#context = { broker: 'redis', group: this.#group, consumer: this.#consumer };
+    this.#deps = deps;
+    this.#logger = deps.settings.logger;
+    let markClosed = (): void => {};
+    this.closed = new Promise<void>((resolve) => (markClosed = resolve));
+    this.#markClosed = markClosed;
+    this.#acks = new AckBatcher(deps.redis, this.#group, {
+      answered: (topic, ids) => ids.forEach((id) => this.#held.delete(keyOf(topic, id))),
+      failed: (topic, ids, error) => void (this.#deps.connection.closed || this.#logger.warn('XACK failed; the entries will be delivered again', { ...this.#context, topic, ids, error })),
+      changed: () => this.#settle(),
+    });
+    const claimant = { group: this.#group, consumer: this.#consumer, topics: this.#topics, claimIdleMs: deps.settings.claimIdleMs };
+    this.#claims = new ClaimLoop(deps.redis, claimant, {
+      held: () => this.#held.values(),
+      room: () => this.#claimRoom(),
+      ingest: (topic, entries) => this.#ingest(topic, entries, true),
+      failed: (error) => void (this.#deps.connection.closed || this.#logger.debug('Heartbeat or XAUTOCLAIM failed', { ...this.#context, error })),
+    });
+    this.#claims.start(deps.settings.tickMs);
+    const reader = { group: this.#group, consumer: this.#consumer, topics: this.#topics, blockMs: deps.settings.blockMs };
+    this.#reads = new ReadLoop(deps.reader, reader, this.#logger, this.#context, {
+      capacity: () => (this.#ready.length > 0 ? 0 : this.#concurrency - this.#inFlight),
+      ingest: (topic, entries, fromPending) => this.#ingest(topic, entries, fromPending),
+      recreateGroups: () => ensureGroups(this.#deps.redis, this.#topics, this.#group),
+    });
+  }
+
+  /** Starts reading, and stops on the request's abort signal. */
+  start(): Subscription {
+    if (this.#signal.aborted) this.stop();
+    else this.#signal.addEventListener('abort', () => this.stop(), { once: true });
+    this.#reads.run().catch((error: unknown) => this.#logger.error('The Redis reading loop stopped', { ...this.#context, error }));
+    return { closed: this.closed };
+  }
+
+  /**
+   * Stops reading. Entries already read are still delivered (they are ours, and acked when
+   * done); rejected ones stay pending, and another member's XAUTOCLAIM takes them after
+   * `claimIdleMs`. After close(), callbacks still running are not waited for.
+   */
+  stop(): void {
+    if (!this.#stopped) {
+      this.#stopped = true;
+      this.#acks.stop();
+      // Ends a blocked XREADGROUP now rather than after blockMs.
+      this.#deps.connection.release(this.#deps.reader);
+      for (const [key, timer] of this.#retries) {
+        clearTimeout(timer);
+        this.#held.delete(key);
+      }
+      this.#retries.clear();
+      this.#reads.stop();
+    }
+    this.#settle();
+  }
+
+  /**
+   * How many entries XAUTOCLAIM may take. A busy member claims too, as long as nothing waits in
+   * `ready`: up to `concurrency` claimed entries wait there for a free slot, ahead of new entries
+   * (the read loop reads only once `ready` is empty). Claiming only into slots free at tick time
+   * starved them: a member with a steady stream refills each slot as soon as it frees.
+   */
+  #claimRoom(): number {
+    if (this.#stopped) return 0;
+    return this.#ready.length === 0 ? this.#concurrency : this.#concurrency - this.#inFlight - this.#ready.length;
+  }
+
+  /** `fromPending`: the entries were pending already, so their delivery counters are asked for. */
+  async #ingest(topic: string, raw: RawEntry[], fromPending: boolean): Promise<void> {
+    const fresh: { readonly id: string; readonly fields: Buffer[] }[] = [];
+    const trimmed: string[] = [];
+    for (const [rawId, fields] of raw) {
+      const id = rawId.toString();
+      if (this.#held.has(keyOf(topic, id))) continue;
+      if (fields === null) trimmed.push(id);
+      else fresh.push({ id, fields });
+    }
+    if (trimmed.length > 0) {
+      this.#logger.warn('Pending entries were trimmed from the stream before anyone handled them', { ...this.#context, topic, ids: trimmed });
+      await this.#deps.redis.xack(topic, this.#group, ...trimmed);
+    }
+    // New entries ('>') are at their first delivery: only pending ones need their counters.
+    const found = fromPending ? await this.#counts(topic, fresh.map(({ id }) => id)) : undefined;
+    for (const [index, { id, fields }] of fresh.entries()) {
+      const deliveryCount = found === undefined ? 1 : found[index];
+      // Not pending any more: its former owner acknowledged it after all.
+      if (deliveryCount === undefined || this.#finished) continue;
+      const message = decode(topic, id, fields, deliveryCount);
+      this.#held.set(keyOf(topic, id), message);
+      this.#ready.push(message);
+    }
+    this.#pump();
+  }
+
+  async #counts(topic: string, ids: string[]): Promise<(number | undefined)[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.#deps.redis.pipeline();
+    for (const id of ids) pipeline.xpending(topic, this.#group, id, id, 1);
+    const replies = await pipeline.exec();
+    const failure = firstError(replies);
+    if (failure !== undefined) throw failure;
+    return (replies ?? []).map(([, reply]) => (reply as [[string, string, number, number]?])[0]?.[3]);
+  }
+
+  #pump(): void {
+    while (!this.#finished && this.#inFlight < this.#concurrency && this.#ready.length > 0) this.#run(this.#ready.shift() as IncomingMessage);
+  }
+
+  #run(message: IncomingMessage): void {
+    this.#inFlight += 1;
+    let delivered: Promise<void>;
+    try {
+      delivered = this.#deliver(message);
+    } catch (error) {
+      delivered = Promise.reject(error);
+    }
+    delivered.then(
+      () => {
+        try {
+          this.#acknowledge(message);
+        } finally {
+          this.#done();
+        }
+      },
+      () => {
+        const key = keyOf(message.topic, message.id);
+        if (this.#stopped) this.#held.delete(key);
+        else this.#retries.set(key, setTimeout(() => void this.#retry(message), this.#deps.settings.retryDelayMs));
+        this.#done();
+      },
+    );
+  }
+
+  /** The entry stays held until its XACK's reply, so that the heartbeat keeps it and no claim takes it again meanwhile. */
+  #acknowledge({ topic, id }: IncomingMessage): void {
+    // close() leaves entries whose callback was still running unacknowledged (delivered again).
+    if (this.#deps.connection.closed) return void this.#held.delete(keyOf(topic, id));
+    this.#acks.add(topic, id);
+  }
+
+  /** A callback finished: its slot is free. */
+  #done(): void {
+    this.#inFlight -= 1;
+    this.#reads.wake();
+    this.#pump();
+    this.#settle();
+  }
+
+  /** Takes a rejected entry again with XCLAIM, which counts the delivery in Redis. */
+  async #retry({ topic, id }: IncomingMessage): Promise<void> {
+    this.#retries.delete(keyOf(topic, id));
+    this.#held.delete(keyOf(topic, id));
+    try {
+      const entries = (await this.#deps.redis.callBuffer('XCLAIM', topic, this.#group, this.#consumer, 0, id)) as RawEntry[];
+      await this.#ingest(topic, entries, true);
+    } catch (error) {
+      if (!this.#deps.connection.closed) this.#logger.warn('Redelivery failed; XAUTOCLAIM will take the entry over', { ...this.#context, topic, id, error });
+    }
+  }
+
+  /** Once closed, or stopped with nothing in flight nor ready, `closed` resolves as soon as no XACK is awaited. */
+  #settle(): void {
+    const { closed } = this.#deps.connection;
+    if (this.#finished || !this.#acks.idle || !(closed || (this.#stopped && this.#inFlight === 0 && this.#ready.length === 0))) return;
+    this.#finished = true;
+    this.#claims.stop();
+    this.#markClosed();
+  }
+}
