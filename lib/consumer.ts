@@ -1,10 +1,11 @@
+import { retryDelay, type BackoffPolicy } from './backoff.js';
 import { keepsTopics, type Broker, type Subscription } from './broker.js';
-import { compose, type Handler } from './handler.js';
+import { compose, type Handler, type HandlerMiddleware } from './handler.js';
 import type { Logger } from './logger.js';
 import type { Publisher } from './producer.js';
 import type { MessagingStats } from './stats.js';
 import { withDeadLetter } from './with-dead-letter.js';
-import { DeliveryAbandonedError, withRetry } from './with-retry.js';
+import { DeliveryAbandonedError, withRetry, type ShouldRetry } from './with-retry.js';
 
 /**
  * A registered consumer (from `createConsumer` or `messageHandler`).
@@ -51,7 +52,10 @@ export interface ConsumerDefinition {
   readonly concurrency: number;
   readonly autoStart: boolean;
   readonly maxRetries: number;
-  readonly retryDelayMs: number;
+  readonly backoff: BackoffPolicy;
+  readonly shouldRetry: ShouldRetry | undefined;
+  /** The user's links, already checked and adapted, outermost first. */
+  readonly middleware: readonly HandlerMiddleware[];
   readonly deadLetterTopic: string | false | undefined;
   /** The innermost link, built per instance so that it counts into that instance's stats. */
   readonly terminal: (stats: MessagingStats) => Handler;
@@ -84,6 +88,8 @@ export function bindConsumer(definition: ConsumerDefinition, runtime: () => Cons
       const targets = new Set(topics.map((topic) => (typeof deadLetterFor === 'string' ? deadLetterFor : deadLetterFor(topic))));
       for (const topic of targets) await broker.keepTopic(topic);
     }
+    // Dead letter outside retry (it acts on the final outcome); the user's links inside retry, so
+    // they see every attempt; decoding, validation and the context innermost, in the terminal.
     const handler = compose(
       [
         withDeadLetter({
@@ -91,7 +97,13 @@ export function bindConsumer(definition: ConsumerDefinition, runtime: () => Cons
           publish: rt.publisher.publish,
           stats: rt.stats,
         }),
-        withRetry({ maxRetries: definition.maxRetries, retryDelayMs: definition.retryDelayMs, stats: rt.stats }),
+        withRetry({
+          maxRetries: definition.maxRetries,
+          delay: (attempt) => retryDelay(definition.backoff, attempt),
+          shouldRetry: definition.shouldRetry,
+          stats: rt.stats,
+        }),
+        ...definition.middleware,
       ],
       definition.terminal(rt.stats),
     );
