@@ -88,25 +88,7 @@ export function bindConsumer(definition: ConsumerDefinition, runtime: () => Cons
       const targets = new Set(topics.map((topic) => (typeof deadLetterFor === 'string' ? deadLetterFor : deadLetterFor(topic))));
       for (const topic of targets) await broker.keepTopic(topic);
     }
-    // Dead letter outside retry (it acts on the final outcome); the user's links inside retry, so
-    // they see every attempt; decoding, validation and the context innermost, in the terminal.
-    const handler = compose(
-      [
-        withDeadLetter({
-          topicFor: typeof deadLetterFor === 'string' ? () => deadLetterFor : deadLetterFor,
-          publish: rt.publisher.publish,
-          stats: rt.stats,
-        }),
-        withRetry({
-          maxRetries: definition.maxRetries,
-          delay: (attempt) => retryDelay(definition.backoff, attempt),
-          shouldRetry: definition.shouldRetry,
-          stats: rt.stats,
-        }),
-        ...definition.middleware,
-      ],
-      definition.terminal(rt.stats),
-    );
+    const handler = handlingChain(definition, rt, typeof deadLetterFor === 'string' ? () => deadLetterFor : deadLetterFor);
     const abort = new AbortController();
     const context = { groupId: group, attempt: 1, signal: abort.signal, logger: rt.logger };
     subscription = await broker.subscribe(
@@ -175,4 +157,25 @@ export function bindConsumer(definition: ConsumerDefinition, runtime: () => Cons
     },
   };
   return consumer;
+}
+
+/**
+ * The chain a delivery runs through, outermost first. Dead letter outside retry: it acts on the
+ * final outcome. The user's middleware inside retry, so that it sees every attempt, and outside
+ * the terminal (decoding, validation, context), so that it sees every message as delivered.
+ */
+function handlingChain(definition: ConsumerDefinition, rt: ConsumerRuntime, topicFor: ((topic: string) => string) | false): Handler {
+  return compose(
+    [
+      withDeadLetter({ topicFor, publish: rt.publisher.publish, stats: rt.stats }),
+      withRetry({
+        maxRetries: definition.maxRetries,
+        delay: (attempt) => retryDelay(definition.backoff, attempt),
+        shouldRetry: definition.shouldRetry,
+        stats: rt.stats,
+      }),
+      ...definition.middleware,
+    ],
+    definition.terminal(rt.stats),
+  );
 }
