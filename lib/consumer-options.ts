@@ -1,9 +1,12 @@
 import type { ConsumerDefinition } from './consumer.js';
 import { InvalidArgumentError } from './errors.js';
 import { eventDispatch, type EventHandlerEntry } from './event-dispatch.js';
-import type { ContextFactory } from './handler.js';
+import { backoffPolicy, type Backoff, type Jitter } from './backoff.js';
+import type { ContextFactory, HandlerMiddleware } from './handler.js';
 import { payloadHandler, type MessageFunction } from './message-handler.js';
 import { isStandardSchema, type StandardSchema } from './schema.js';
+import { expectMiddleware } from './user-middleware.js';
+import type { ShouldRetry } from './with-retry.js';
 import {
   expectBoolean,
   expectFunction,
@@ -20,8 +23,22 @@ import {
 export interface HandlingOptions<C extends object = object> {
   /** Attempts after the first. Default 3. */
   readonly maxRetries?: number;
-  /** Linear delay between attempts. Default 1000. */
+  /** Wait before the first retry; with linear backoff, between all attempts. Default 1000. */
   readonly retryDelayMs?: number;
+  /** `linear` (default): every retry `retryDelayMs` after the failure; `exponential`: doubling from `retryDelayMs`. */
+  readonly backoff?: Backoff;
+  /** Exponential only: `full` (default) waits a random time up to the doubled delay, `equal` at least half of it. */
+  readonly jitter?: Jitter;
+  /** Exponential only: the longest wait. Default 30000, or `retryDelayMs` if longer. */
+  readonly maxRetryDelayMs?: number;
+  /** Return `true` to retry a failed attempt; otherwise it is dead-lettered at once. Default: always retry. */
+  readonly shouldRetry?: ShouldRetry;
+  /**
+   * Your own links, outermost first, each `(next) => handler`. They run inside the retry loop
+   * (once per attempt, `ctx.attempt` tells which) and outside decoding and schema validation
+   * (they see the raw message, and every failure below them).
+   */
+  readonly middleware?: readonly HandlerMiddleware[];
   /** Default `<topic>.dlq`; `false` logs and drops failed messages. */
   readonly deadLetterTopic?: string | false;
   /** Per-message context factory; its result is merged into `ctx` (the seed's `db`). */
@@ -61,7 +78,9 @@ export interface MessageHandlerOptions<S extends StandardSchema | undefined = un
   readonly schema?: S;
 }
 
-const handlingKeys = ['maxRetries', 'retryDelayMs', 'deadLetterTopic', 'context', 'autoStart', 'concurrency'];
+const handlingKeys = [
+  'maxRetries', 'retryDelayMs', 'backoff', 'jitter', 'maxRetryDelayMs', 'shouldRetry', 'middleware', 'deadLetterTopic', 'context', 'autoStart', 'concurrency',
+];
 
 /**
  * Validates `createConsumer` options into a definition.
@@ -116,11 +135,14 @@ export function messageHandlerDefinition<S extends StandardSchema | undefined, C
 
 function handling<C extends object>(options: HandlingOptions<C>): Omit<ConsumerDefinition, 'groupId' | 'topics' | 'terminal'> {
   if (options.context !== undefined) expectFunction('context', options.context);
+  if (options.shouldRetry !== undefined) expectFunction('shouldRetry', options.shouldRetry);
   const deadLetter = options.deadLetterTopic;
   if (deadLetter !== undefined && deadLetter !== false) expectTopic('deadLetterTopic', deadLetter);
   return {
     maxRetries: expectInteger('maxRetries', options.maxRetries ?? 3, 0),
-    retryDelayMs: expectInteger('retryDelayMs', options.retryDelayMs ?? 1_000, 0),
+    backoff: backoffPolicy(options, expectInteger('retryDelayMs', options.retryDelayMs ?? 1_000, 0)),
+    shouldRetry: options.shouldRetry,
+    middleware: options.middleware === undefined ? [] : expectMiddleware(options.middleware),
     concurrency: expectInteger('concurrency', options.concurrency ?? 1, 1),
     autoStart: expectBoolean('autoStart', options.autoStart ?? true),
     deadLetterTopic: deadLetter,

@@ -1,11 +1,12 @@
+import { retryDelay, type BackoffPolicy } from './backoff.js';
 import { keepsTopics, type Broker, type Subscription } from './broker.js';
-import { compose, type Handler } from './handler.js';
+import { compose, type Handler, type HandlerMiddleware } from './handler.js';
 import type { Logger } from './logger.js';
 import type { Publisher } from './producer.js';
 import { deferred, type Deferred } from './settle.js';
 import type { MessagingStats } from './stats.js';
 import { withDeadLetter } from './with-dead-letter.js';
-import { DeliveryAbandonedError, withRetry } from './with-retry.js';
+import { DeliveryAbandonedError, withRetry, type ShouldRetry } from './with-retry.js';
 
 /**
  * A registered consumer (from `createConsumer` or `messageHandler`).
@@ -52,7 +53,10 @@ export interface ConsumerDefinition {
   readonly concurrency: number;
   readonly autoStart: boolean;
   readonly maxRetries: number;
-  readonly retryDelayMs: number;
+  readonly backoff: BackoffPolicy;
+  readonly shouldRetry: ShouldRetry | undefined;
+  /** The user's links, already checked and adapted, outermost first. */
+  readonly middleware: readonly HandlerMiddleware[];
   readonly deadLetterTopic: string | false | undefined;
   /** The innermost link, built per instance so that it counts into that instance's stats. */
   readonly terminal: (stats: MessagingStats) => Handler;
@@ -85,17 +89,7 @@ export function bindConsumer(definition: ConsumerDefinition, runtime: () => Cons
       const targets = new Set(topics.map((topic) => (typeof deadLetterFor === 'string' ? deadLetterFor : deadLetterFor(topic))));
       for (const topic of targets) await broker.keepTopic(topic);
     }
-    const handler = compose(
-      [
-        withDeadLetter({
-          topicFor: typeof deadLetterFor === 'string' ? () => deadLetterFor : deadLetterFor,
-          publish: rt.publisher.publish,
-          stats: rt.stats,
-        }),
-        withRetry({ maxRetries: definition.maxRetries, retryDelayMs: definition.retryDelayMs, stats: rt.stats }),
-      ],
-      definition.terminal(rt.stats),
-    );
+    const handler = handlingChain(definition, rt, typeof deadLetterFor === 'string' ? () => deadLetterFor : deadLetterFor);
     const abort = new AbortController();
     const context = { groupId: group, attempt: 1, signal: abort.signal, logger: rt.logger };
     subscription = await broker.subscribe(
@@ -165,4 +159,25 @@ export function bindConsumer(definition: ConsumerDefinition, runtime: () => Cons
     },
   };
   return consumer;
+}
+
+/**
+ * The chain a delivery runs through, outermost first. Dead letter outside retry: it acts on the
+ * final outcome. The user's middleware inside retry, so that it sees every attempt, and outside
+ * the terminal (decoding, validation, context), so that it sees every message as delivered.
+ */
+function handlingChain(definition: ConsumerDefinition, rt: ConsumerRuntime, topicFor: ((topic: string) => string) | false): Handler {
+  return compose(
+    [
+      withDeadLetter({ topicFor, publish: rt.publisher.publish, stats: rt.stats }),
+      withRetry({
+        maxRetries: definition.maxRetries,
+        delay: (attempt) => retryDelay(definition.backoff, attempt),
+        shouldRetry: definition.shouldRetry,
+        stats: rt.stats,
+      }),
+      ...definition.middleware,
+    ],
+    definition.terminal(rt.stats),
+  );
 }

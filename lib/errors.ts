@@ -218,6 +218,18 @@ export class MalformedMessageError extends EventwireError {
 }
 
 /**
+ * Thrown by a handler or a handler middleware for a message that no retry can fix (an order
+ * that no longer exists, a declined card): it is dead-lettered at once, with reason
+ * `unrecoverable` and this error's message and `code`. Subclass it to set your own `code`.
+ *
+ * @example
+ * if (order === undefined) throw new UnrecoverableError(`order ${id} does not exist`);
+ */
+export class UnrecoverableError extends EventwireError {
+  readonly code: string = 'EVENTWIRE_UNRECOVERABLE';
+}
+
+/**
  * The instance was closed; create or configure a new one.
  *
  * @example
@@ -228,16 +240,6 @@ export class MessagingClosedError extends EventwireError {
   constructor() {
     super('This messaging instance is closed. Create a new one with createMessaging() or configureMessaging().');
   }
-}
-
-/**
- * Errors that retrying cannot fix: the same bytes will fail the same way.
- *
- * @example
- * isPermanent(new ValidationError('t', [])); // true
- */
-export function isPermanent(error: unknown): boolean {
-  return error instanceof ValidationError || error instanceof MalformedMessageError;
 }
 
 function summarizeIssues(issues: ValidationError['issues']): string {

@@ -26,7 +26,9 @@ export interface DeliveryContext {
 export type Handler = (message: IncomingMessage, ctx: DeliveryContext) => Promise<void>;
 
 /**
- * A function that wraps a handler: retry, dead letter, decoding and validation are each one.
+ * A function that wraps a handler, Watermill-style: the built-in retry and dead-letter links are
+ * each one, and so is every entry of a consumer's `middleware` option. Such a link runs inside the
+ * retry loop, once per attempt: resolving means handled, rejecting means this attempt failed.
  *
  * @example
  * const timed: HandlerMiddleware = (next) => async (m, ctx) => { const t = Date.now(); await next(m, ctx); metrics.observe(Date.now() - t); };

@@ -16,7 +16,8 @@ export { withSchema } from './event-dispatch.js';
 export type { EventHandler, EventHandlerEntry, SchemaEventHandler } from './event-dispatch.js';
 export type { MessageFunction } from './message-handler.js';
 export type { ContextFactory, DeliveryContext, Handler, HandlerMiddleware, MessageContext, MessageInfo } from './handler.js';
-export { compose } from './handler.js';
+export type { Backoff, Jitter } from './backoff.js';
+export type { ShouldRetry } from './with-retry.js';
 export type { Event } from './envelope.js';
 export type { Producer, SendOptions } from './producer.js';
 export type { RunConsumersOptions, RunningConsumers } from './run-consumers.js';
@@ -27,8 +28,7 @@ export type { StandardSchema, SchemaOutput } from './schema.js';
 export { consoleLogger, silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { deadLetterHeaders } from './with-dead-letter.js';
-export { withDeadLetter } from './with-dead-letter.js';
-export { withRetry, RetriesExhaustedError, DeliveryAbandonedError } from './with-retry.js';
+export { RetriesExhaustedError, RetryDeclinedError, DeliveryAbandonedError } from './with-retry.js';
 export { keepsTopics } from './broker.js';
 export type {
   Broker,
@@ -57,5 +57,6 @@ export {
   PublishError,
   PublishTimeoutError,
   SerializationError,
+  UnrecoverableError,
   ValidationError,
 } from './errors.js';

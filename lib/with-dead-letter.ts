@@ -1,8 +1,8 @@
 import type { IncomingMessage, OutgoingMessage } from './broker.js';
-import { MalformedMessageError, ValidationError } from './errors.js';
+import { MalformedMessageError, UnrecoverableError, ValidationError } from './errors.js';
 import { attempt, type HandlerMiddleware } from './handler.js';
 import type { MessagingStats } from './stats.js';
-import { DeliveryAbandonedError, RetriesExhaustedError } from './with-retry.js';
+import { DeliveryAbandonedError, RetriesExhaustedError, RetryDeclinedError } from './with-retry.js';
 
 /** Headers a dead letter carries beside the original ones. */
 export const deadLetterHeaders = {
@@ -25,7 +25,7 @@ export interface DeadLetterOptions {
   /** The dead-letter topic for a source topic; `false` logs and drops the message instead. */
   readonly topicFor: ((topic: string) => string) | false;
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
-  readonly stats?: MessagingStats;
+  readonly stats: MessagingStats;
 }
 
 /**
@@ -36,14 +36,14 @@ export interface DeadLetterOptions {
  * nothing is lost. An abandoned delivery (consumer stopping mid-retry) is passed through.
  *
  * @example
- * const handler = withDeadLetter({ topicFor: (t) => `${t}.dlq`, publish })(withRetry(retry)(work));
+ * const handler = withDeadLetter({ topicFor: (t) => `${t}.dlq`, publish, stats })(withRetry(retry)(work));
  */
 export function withDeadLetter(options: DeadLetterOptions): HandlerMiddleware {
   return (next) => (message, ctx) => attempt(next, message, ctx).catch(async (error: unknown) => {
     if (error instanceof DeliveryAbandonedError) throw error;
     const details = describeFailure(error);
     if (options.topicFor === false) {
-      if (options.stats !== undefined) options.stats.discarded += 1;
+      options.stats.discarded += 1;
       ctx.logger.error('message discarded after failure (deadLetterTopic is false)', {
         topic: message.topic, groupId: ctx.groupId, reason: details.reason, attempts: details.attempts, error: details.cause,
       });
@@ -51,7 +51,7 @@ export function withDeadLetter(options: DeadLetterOptions): HandlerMiddleware {
     }
     const topic = options.topicFor(message.topic);
     await options.publish(topic, [deadLetter(message, ctx.groupId, details)]);
-    if (options.stats !== undefined) options.stats.deadLettered += 1;
+    options.stats.deadLettered += 1;
     ctx.logger.error('message dead-lettered', {
       topic: message.topic, deadLetterTopic: topic, groupId: ctx.groupId, reason: details.reason, attempts: details.attempts, error: details.cause,
     });
@@ -59,16 +59,23 @@ export function withDeadLetter(options: DeadLetterOptions): HandlerMiddleware {
 }
 
 interface Failure {
-  readonly reason: 'validation' | 'malformed' | 'handler-error';
+  readonly reason: 'validation' | 'malformed' | 'unrecoverable' | 'handler-error';
   readonly attempts: number;
   readonly cause: unknown;
 }
 
 function describeFailure(error: unknown): Failure {
-  if (error instanceof ValidationError) return { reason: 'validation', attempts: 1, cause: error };
-  if (error instanceof MalformedMessageError) return { reason: 'malformed', attempts: 1, cause: error };
-  if (error instanceof RetriesExhaustedError) return { reason: 'handler-error', attempts: error.attempts, cause: error.cause };
-  return { reason: 'handler-error', attempts: 1, cause: error };
+  // The retry link reports how many attempts ran; anything else failed on its only attempt.
+  const counted = error instanceof RetriesExhaustedError || error instanceof RetryDeclinedError;
+  const cause = counted ? error.cause : error;
+  return { reason: reasonFor(cause), attempts: counted ? error.attempts : 1, cause };
+}
+
+function reasonFor(cause: unknown): Failure['reason'] {
+  if (cause instanceof ValidationError) return 'validation';
+  if (cause instanceof MalformedMessageError) return 'malformed';
+  if (cause instanceof UnrecoverableError) return 'unrecoverable';
+  return 'handler-error';
 }
 
 function deadLetter(message: IncomingMessage, groupId: string, failure: Failure): OutgoingMessage {

@@ -1,7 +1,8 @@
-import { EventwireError, isPermanent } from './errors.js';
+import { EventwireError, MalformedMessageError, UnrecoverableError, ValidationError } from './errors.js';
 import type { IncomingMessage } from './broker.js';
 import { attempt, type DeliveryContext, type HandlerMiddleware } from './handler.js';
 import type { MessagingStats } from './stats.js';
+import type { Logger } from './logger.js';
 
 /**
  * Thrown down the chain when the consumer stopped between attempts: the message was neither
@@ -35,26 +36,55 @@ export class RetriesExhaustedError extends EventwireError {
 }
 
 /**
+ * The retry link stopped before the retries ran out: the failure is permanent (schema,
+ * malformed JSON, {@link UnrecoverableError}) or `shouldRetry` declined it. `cause` is that
+ * failure; the dead-letter link records it with the attempt count.
+ *
+ * @example
+ * if (error instanceof RetryDeclinedError) console.log(error.attempts, error.cause);
+ */
+export class RetryDeclinedError extends EventwireError {
+  readonly code = 'EVENTWIRE_RETRY_DECLINED';
+  constructor(
+    readonly attempts: number,
+    cause: unknown,
+  ) {
+    super(`The handler failed on attempt ${attempts} and is not retried: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/**
+ * Decides whether a failed attempt is retried; `attempt` is the one that failed (1 for the
+ * first). It is asked only when a retry is left and the error is not permanent.
+ *
+ * @example
+ * const shouldRetry: ShouldRetry = (error) => !(error instanceof TypeError);
+ */
+export type ShouldRetry = (error: unknown, attempt: number) => boolean | Promise<boolean>;
+
+/**
  * Options of {@link withRetry}.
  *
  * @example
- * withRetry({ maxRetries: 3, retryDelayMs: 5000 });
+ * withRetry({ maxRetries: 3, delay: () => 1000, shouldRetry: undefined, stats });
  */
 export interface RetryOptions {
   /** Attempts after the first one. */
   readonly maxRetries: number;
-  /** Linear delay between attempts, as in the seed. */
-  readonly retryDelayMs: number;
-  readonly stats?: MessagingStats;
+  /** The wait before the retry that follows failed attempt `attempt` (see `retryDelay`). */
+  readonly delay: (attempt: number) => number;
+  readonly shouldRetry: ShouldRetry | undefined;
+  readonly stats: MessagingStats;
 }
 
 /**
- * Retries a failing handler `maxRetries` times, `retryDelayMs` apart, then throws
- * {@link RetriesExhaustedError}. Permanent errors (schema, malformed JSON) are not
- * retried. The stop signal is checked between attempts.
+ * Retries a failing handler up to `maxRetries` times, waiting `delay(attempt)` before each
+ * retry, then throws {@link RetriesExhaustedError}. A permanent error, or one `shouldRetry`
+ * declines, ends it at once with {@link RetryDeclinedError}. The stop signal is checked between
+ * attempts: a stopped consumer abandons the delivery (left for redelivery, not dead-lettered).
  *
  * @example
- * const handler = withRetry({ maxRetries: 3, retryDelayMs: 1000 })(async (m) => charge(m));
+ * const handler = withRetry({ maxRetries: 3, delay: () => 1000, shouldRetry: undefined, stats })(work);
  */
 export function withRetry(options: RetryOptions): HandlerMiddleware {
   return (next) => {
@@ -62,17 +92,13 @@ export function withRetry(options: RetryOptions): HandlerMiddleware {
     const retry = async (message: IncomingMessage, ctx: DeliveryContext, failure: unknown): Promise<void> => {
       let error = failure;
       for (let attempt = 1; ; attempt += 1) {
-        if (isPermanent(error)) throw error;
+        if (isPermanent(error)) throw new RetryDeclinedError(attempt, error);
         if (attempt > options.maxRetries) throw new RetriesExhaustedError(attempt, error);
-        if (options.stats !== undefined) options.stats.retried += 1;
-        ctx.logger.warn('handler failed; retrying', {
-          topic: message.topic,
-          groupId: ctx.groupId,
-          attempt,
-          retryInMs: options.retryDelayMs,
-          error,
-        });
-        await pause(options.retryDelayMs, ctx.signal, error);
+        if (!(await retries(options.shouldRetry, error, attempt, ctx.logger))) throw new RetryDeclinedError(attempt, error);
+        const retryInMs = options.delay(attempt);
+        options.stats.retried += 1;
+        ctx.logger.warn('handler failed; retrying', { topic: message.topic, groupId: ctx.groupId, attempt, retryInMs, error });
+        await pause(retryInMs, ctx.signal, error);
         try {
           await next(message, { ...ctx, attempt: attempt + 1 });
           return;
@@ -84,6 +110,25 @@ export function withRetry(options: RetryOptions): HandlerMiddleware {
     // The first attempt is a plain call, no async frame: it is the only one almost every message needs.
     return (message, ctx) => attempt(next, message, ctx).catch((error: unknown) => retry(message, ctx, error));
   };
+}
+
+/** Errors that retrying cannot fix: the same bytes, or the handler's own verdict, fail the same way. */
+function isPermanent(error: unknown): boolean {
+  return error instanceof ValidationError || error instanceof MalformedMessageError || error instanceof UnrecoverableError;
+}
+
+/**
+ * Asks `shouldRetry`. One that throws counts as "no": a bug in the predicate must neither lose the
+ * message nor retry it forever, and a dead letter keeps it for inspection.
+ */
+async function retries(shouldRetry: ShouldRetry | undefined, error: unknown, attempt: number, logger: Logger): Promise<boolean> {
+  if (shouldRetry === undefined) return true;
+  try {
+    return (await shouldRetry(error, attempt)) === true;
+  } catch (thrown) {
+    logger.error('shouldRetry threw; the message is not retried', { attempt, error: thrown });
+    return false;
+  }
 }
 
 function pause(ms: number, signal: AbortSignal, lastError: unknown): Promise<void> {

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createKafkaBroker } from '../../adapters/kafka/index.js';
 import type { Broker } from '../../lib/broker.js';
-import { silentLogger } from '../../lib/index.js';
+import { silentLogger } from '../../entry/index.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { withTimeout } from '../support/wait.js';
 

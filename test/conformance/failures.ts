@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { z } from 'zod';
-import { MessageTooLargeError, SerializationError, deadLetterHeaders as dl } from '../../entry/index.js';
+import { MessageTooLargeError, SerializationError, UnrecoverableError, deadLetterHeaders as dl } from '../../entry/index.js';
 import { deferred, withTimeout } from '../support/wait.js';
 import type { Harness } from './harness.js';
 
@@ -99,6 +99,30 @@ export function failureTests(h: Harness): void {
     assert.match(ctx.headers[dl.error] ?? '', /order_id/);
     assert.deepEqual(await wait(good.promise, 'the valid message'), { order_id: 2, total: 5 });
     assert.equal(calls.length, 1);
+  });
+
+  it('dead-letters an UnrecoverableError at once, without retries, with its reason', async () => {
+    const topic = h.topic('unrecoverable');
+    const deadLetter = await deadLetterReader(topic);
+    const { messaging } = h.process();
+    const attempts: number[] = [];
+    const consumer = messaging.messageHandler({ topic, groupId: 'billing', maxRetries: 5, retryDelayMs: 10 }, async (_message, ctx) => {
+      attempts.push(ctx.attempt);
+      throw new UnrecoverableError('order 7 does not exist');
+    });
+    await consumer.start();
+    await messaging.getProducer().send(topic, { order_id: 7 }, { key: 'order-7' });
+    const { payload, ctx } = await wait(deadLetter.next, 'the dead letter');
+    assert.deepEqual(payload, { order_id: 7 });
+    assert.equal(ctx.key, 'order-7');
+    assert.equal(ctx.headers[dl.reason], 'unrecoverable');
+    assert.equal(ctx.headers[dl.attempts], '1');
+    assert.equal(ctx.headers[dl.error], 'order 7 does not exist');
+    assert.equal(ctx.headers[dl.errorCode], 'EVENTWIRE_UNRECOVERABLE');
+    assert.equal(ctx.headers[dl.group], 'billing');
+    await consumer.stop();
+    assert.deepEqual(attempts, [1]);
+    assert.equal(messaging.stats().retried, 0);
   });
 
   it('dead-letters malformed JSON at once and keeps consuming', async () => {
