@@ -1,6 +1,6 @@
 import { kafkaBrokerFactory } from '../adapters/kafka/index.js';
 import { memoryBrokerFactory } from '../adapters/memory.js';
-import { rabbitMqBrokerFactory } from '../adapters/rabbitmq.js';
+import { rabbitMqBrokerFactory } from '../adapters/rabbitmq/index.js';
 import { redisBrokerFactory } from '../adapters/redis.js';
 import type { Broker, BrokerConfig, BrokerFactory } from './broker.js';
 import { expectPeer } from './load-peer.js';

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
-import { createRabbitMqBroker, rabbitMqBrokerFactory, type RabbitMqBrokerOptions } from '../../adapters/rabbitmq.js';
+import { createRabbitMqBroker, rabbitMqBrokerFactory, type RabbitMqBrokerOptions } from '../../adapters/rabbitmq/index.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage, Subscription, TopicKeeper } from '../../lib/broker.js';
 import { createProxy } from '../../faults/proxy.js';
 import { InvalidArgumentError } from '../../lib/errors.js';
