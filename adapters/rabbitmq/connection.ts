@@ -105,6 +105,22 @@ export class RabbitMqConnection {
     }, this.#settings.reconnectDelayMs);
   }
 
+  /**
+   * Declares the durable queue `topic` bound to `topic`, so that its messages are kept while no
+   * group consumes them. On a channel of its own: a refused declaration closes it, not the
+   * publishing channel.
+   */
+  async keepTopic(topic: string): Promise<void> {
+    const channel = await (await this.session()).model.createChannel();
+    channel.on('error', ignore);
+    try {
+      await channel.assertQueue(topic, { durable: true });
+      await channel.bindQueue(topic, this.#settings.exchange, topic);
+    } finally {
+      await shut(channel);
+    }
+  }
+
   /** Stops reconnecting and closes the connection (and with it every channel). */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -5,14 +5,12 @@ import { RabbitMqConnection } from './connection.js';
 import { publishFailure } from './failures.js';
 import { RabbitMqMember } from './member.js';
 import { rabbitMqTunables, validateRabbitMqOptions, type RabbitMqBrokerOptions } from './options.js';
-import { shut } from './shut.js';
 
 export type { RabbitMqBrokerOptions } from './options.js';
 
 const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: false, keyAffinity: false };
 /** A rejected message waits this long before its nack, so that a failing message does not spin hot. */
 const REDELIVERY_DELAY_MS = 200;
-const ignore = (): void => {};
 
 /**
  * A broker over RabbitMQ: one durable topic exchange (routing key = topic), one durable queue
@@ -78,16 +76,8 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
       else request.signal.addEventListener('abort', stop, { once: true });
       return { closed: member.closed };
     },
-    async keepTopic(topic) {
-      // A channel of its own: a refused declaration closes it, not the publishing channel.
-      const channel = await (await connection.session()).model.createChannel();
-      channel.on('error', ignore);
-      try {
-        await channel.assertQueue(topic, { durable: true });
-        await channel.bindQueue(topic, settings.exchange, topic);
-      } finally {
-        await shut(channel);
-      }
+    keepTopic(topic) {
+      return connection.keepTopic(topic);
     },
     async close() {
       if (connection.closed) return;
