@@ -10,7 +10,7 @@ export type ConfirmTarget = Pick<ConfirmChannel, 'publish' | 'once' | 'off'>;
 /**
  * One publishing (confirm) channel and why the server closed it, if it did (e.g. 406, a message
  * over its max_message_size): amqplib then fails the pending confirms with a bare "channel
- * closed", and {@link send} reports the server's reason instead.
+ * closed", and {@link ConfirmLane.send} reports the server's reason instead.
  *
  * @example
  * const lane = new ConfirmLane(await model.createConfirmChannel(), 'eventwire');
