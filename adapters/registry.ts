@@ -1,7 +1,7 @@
 import { registerBroker } from '../lib/broker-registry.js';
 import { kafkaBrokerFactory } from './kafka/index.js';
 import { memoryBrokerFactory } from './memory.js';
-import { rabbitMqBrokerFactory } from './rabbitmq.js';
+import { rabbitMqBrokerFactory } from './rabbitmq/index.js';
 import { redisBrokerFactory } from './redis/index.js';
 
 /**

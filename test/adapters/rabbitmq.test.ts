@@ -2,10 +2,10 @@ import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
-import { createRabbitMqBroker, rabbitMqBrokerFactory, type RabbitMqBrokerOptions } from '../../adapters/rabbitmq.js';
+import { createRabbitMqBroker, rabbitMqBrokerFactory, type RabbitMqBrokerOptions } from '../../adapters/rabbitmq/index.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage, Subscription, TopicKeeper } from '../../lib/broker.js';
 import { createProxy } from '../../faults/proxy.js';
-import { InvalidArgumentError } from '../../lib/errors.js';
+import { BrokerUnreachableError, InvalidArgumentError, PublishError } from '../../lib/errors.js';
 import { silentLogger, type Logger } from '../../lib/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { collector, deferred, withTimeout } from '../support/wait.js';
@@ -297,7 +297,11 @@ describe('RabbitMQ adapter', function () {
     await withTimeout(started.promise, WAIT, 'the delivery');
 
     await withChannel((channel) => channel.deleteExchange(names.exchange));
-    await assert.rejects(rabbit.publish(names.topic, [message('refused')]), /NOT_FOUND/, "the server's reason, not a bare 'channel closed'");
+    await assert.rejects(
+      rabbit.publish(names.topic, [message('refused')]),
+      (error: unknown) => error instanceof PublishError && error.topic === names.topic && /NOT_FOUND/.test(error.message),
+      "a PublishError with the server's reason, not a bare 'channel closed'",
+    );
     await rabbit.publish(names.topic, [message('accepted')]);
 
     slow.release();
@@ -407,7 +411,10 @@ describe('RabbitMQ adapter', function () {
 
   it('rejects quickly when the broker is unreachable', async () => {
     const rabbit = broker({ url: 'amqp://guest:guest@127.0.0.1:1' });
-    await assert.rejects(withTimeout(rabbit.publish(names.topic, [message('nowhere')]), 5000, 'the publish to fail'), (error: Error) => !error.message.startsWith('Timed out'));
+    await assert.rejects(
+      withTimeout(rabbit.publish(names.topic, [message('nowhere')]), 5000, 'the publish to fail'),
+      (error: unknown) => error instanceof PublishError && error.cause instanceof BrokerUnreachableError,
+    );
     await assert.rejects(
       withTimeout(rabbit.subscribe({ groupId: names.group, topics: [names.topic], concurrency: 1, signal: new AbortController().signal }, async () => {}), 5000, 'the subscribe to fail'),
       (error: Error) => !error.message.startsWith('Timed out'),

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import type { ConsumeMessage, Options } from 'amqplib';
+import type { IncomingMessage, OutgoingMessage } from '../../lib/broker.js';
+
+/** The key travels in this header; RabbitMQ's routing key carries the topic. */
+export const KEY_HEADER = 'eventwire-key';
+/** When a message carries its event id here, it becomes the AMQP `messageId`. */
+export const EVENT_ID_HEADER = 'eventwire-id';
+
+/**
+ * The AMQP properties of an outgoing message: persistent `application/json`, the caller's
+ * headers with the key in `eventwire-key`, and as `messageId` the event id or a fresh UUID.
+ *
+ * @example
+ * channel.publish(exchange, topic, message.value, publishProperties(message), confirmed);
+ */
+export function publishProperties(message: OutgoingMessage): Options.Publish {
+  return {
+    persistent: true,
+    contentType: 'application/json',
+    // amqplib only reads the headers: the caller's object goes as it is unless the key joins it.
+    headers: message.key === undefined ? message.headers : { ...message.headers, [KEY_HEADER]: message.key },
+    messageId: message.headers[EVENT_ID_HEADER] ?? randomUUID(),
+  };
+}
+
+/**
+ * The port's view of a delivery from `topic`'s queue: the key taken out of the headers, the
+ * delivery tag as id.
+ *
+ * @example
+ * await deliver(decodeDelivery('orders', message));
+ */
+export function decodeDelivery(topic: string, message: ConsumeMessage): IncomingMessage {
+  const { [KEY_HEADER]: key, ...headers } = stringHeaders(message.properties.headers);
+  return {
+    topic,
+    key,
+    headers,
+    value: message.content,
+    id: String(message.fields.deliveryTag),
+    // Classic queues only say "delivered before", not how often.
+    deliveryCount: message.fields.redelivered ? undefined : 1,
+  };
+}
+
+/** Other publishers may send numbers or byte arrays; the port promises strings. */
+function stringHeaders(raw: Record<string, unknown> | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    if (value === undefined || value === null) continue;
+    headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return headers;
+}

@@ -1,0 +1,37 @@
+import { BrokerLoginRefusedError, BrokerUnreachableError, EventwireError, PublishError } from '../../lib/errors.js';
+
+/**
+ * Why connecting failed, in terms the user can act on. amqplib reports the server's refusal
+ * during the handshake (403 ACCESS_REFUSED for a wrong user or password, 530 NOT_ALLOWED for a
+ * virtual host the user may not open) only as the text of a plain Error, "Handshake terminated
+ * by server: <reply code> (<name>) …", so the AMQP reply code is read from there. Every other
+ * failure (refused, timed out, name not found, socket closed) means the server is unreachable.
+ *
+ * @example
+ * const model = await amqp.connect(url).catch((error) => { throw connectionFailure(url, error); });
+ */
+export function connectionFailure(url: string, error: unknown): BrokerUnreachableError | BrokerLoginRefusedError {
+  const detail = error instanceof Error ? error.message : String(error);
+  const refusal = /^Handshake terminated by server: (\d{3} .*)$/s.exec(detail)?.[1];
+  if (refusal !== undefined) {
+    return new BrokerLoginRefusedError('RabbitMQ', url, `${refusal} Check the user name, the password and the virtual host in the URL.`, { cause: error });
+  }
+  return new BrokerUnreachableError('RabbitMQ', url, detail, { cause: error });
+}
+
+/**
+ * What a failed publish of `count` messages to `topic` rejects with: a {@link PublishError}
+ * whose `cause` is the client's error (one that reads as the broker being unreachable or
+ * refusing the login lends its message), or the error itself when it is typed already
+ * (`MessagingClosedError`, a `PublishError`) or is the caller's abort reason.
+ *
+ * @example
+ * await send().catch((error) => { throw publishFailure(topic, messages.length, error, signal); });
+ */
+export function publishFailure(topic: string, count: number, error: unknown, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted === true && error === signal.reason) return error;
+  if (error instanceof BrokerUnreachableError || error instanceof BrokerLoginRefusedError) return new PublishError(topic, error.message, { cause: error });
+  if (error instanceof EventwireError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new PublishError(topic, `RabbitMQ did not confirm ${count} message(s) to "${topic}": ${detail}`, { cause: error });
+}

@@ -1,0 +1,189 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { DeliveryCallback, SubscribeRequest } from '../../lib/broker.js';
+import type { Logger } from '../../lib/logger.js';
+import { bounded, deferred } from '../../lib/settle.js';
+import { decodeDelivery } from './codec.js';
+import { CLOSE_WAIT_MS, shut } from './shut.js';
+
+/** What a member needs from its broker. */
+export interface MemberContext {
+  readonly exchange: string;
+  /** Unacknowledged messages per consumer; `undefined` for the subscription's concurrency. */
+  readonly prefetch: number | undefined;
+  /** How long a rejected message waits before its nack, so that a failing message does not spin hot. */
+  readonly redeliveryDelayMs: number;
+  readonly logger: Logger;
+  readonly where: Readonly<Record<string, string>>;
+  /** The member's channel closed under it (connection lost, queue deleted): attach it again soon. */
+  readonly detached: () => void;
+}
+
+/** Where a member opens its channel: an amqplib connection, or a fake one in unit tests. */
+export type ChannelSource = Pick<ChannelModel, 'createChannel'>;
+
+interface Delivery {
+  readonly channel: Channel;
+  readonly topic: string;
+  readonly message: ConsumeMessage;
+}
+
+const ignore = (): void => {};
+
+/**
+ * One subscription: a channel of its own with a consumer on the durable queue `<group>.<topic>`
+ * of each topic, manual acks. Deliveries wait in arrival order and up to `concurrency` callbacks
+ * run at once; a resolved callback acks its message, a rejected one nacks it (requeued) after
+ * `redeliveryDelayMs`. When its channel closes the member is detached, and attach() on a new
+ * connection declares its queues and consumes again. stop() lets the callbacks in flight finish.
+ *
+ * @example
+ * const member = new RabbitMqMember(request, deliver, context);
+ * await member.attach(model); request.signal.onabort = () => void member.stop();
+ */
+export class RabbitMqMember {
+  readonly #request: SubscribeRequest;
+  readonly #deliver: DeliveryCallback;
+  readonly #context: MemberContext;
+  readonly #closed = deferred();
+  #channel: Channel | undefined;
+  #tags: string[] = [];
+  /** Delivered (prefetched) but not started; returned to the queue when the member stops. */
+  #waiting: Delivery[] = [];
+  #inFlight = 0;
+  #attaching: Promise<void> | undefined;
+  #stopping = false;
+  #idle: (() => void) | undefined;
+
+  constructor(request: SubscribeRequest, deliver: DeliveryCallback, context: MemberContext) {
+    this.#request = request;
+    this.#deliver = deliver;
+    this.#context = context;
+  }
+
+  /** Resolves once the member stopped (or was abandoned). */
+  get closed(): Promise<void> {
+    return this.#closed.promise;
+  }
+
+  /** True while the member has no channel (before attach, after its channel closed). */
+  get detached(): boolean {
+    return this.#channel === undefined;
+  }
+
+  /** Opens the member's channel on `model`, declares and binds its queues and consumes them; once at a time. */
+  attach(model: ChannelSource): Promise<void> {
+    this.#attaching ??= this.#declareAndConsume(model).finally(() => (this.#attaching = undefined));
+    return this.#attaching;
+  }
+
+  /**
+   * Cancels the consumers, returns the waiting deliveries to the queue, waits for the callbacks in
+   * flight and closes the channel; `closed` then resolves.
+   */
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    await this.#attaching?.catch(ignore);
+    const channel = this.#channel;
+    let silent = false;
+    if (channel !== undefined) {
+      // After basic.cancel-ok nothing new arrives, so the waiting list is complete. A silent
+      // broker sends no cancel-ok: it delivers nothing either, and requeues all when the
+      // connection ends.
+      const tags = this.#tags;
+      const cancelled = (async () => {
+        for (const tag of tags) await channel.cancel(tag).catch(ignore);
+      })();
+      silent = !(await bounded(cancelled, CLOSE_WAIT_MS));
+      for (const { message } of this.#waiting.splice(0)) this.#settle(() => channel.nack(message, false, true));
+    }
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+    this.#channel = undefined;
+    // A broker that did not answer the cancel will not answer the close either: not awaited.
+    if (channel !== undefined && silent) void shut(channel);
+    else if (channel !== undefined) await shut(channel);
+    this.#closed.resolve();
+  }
+
+  /** The broker closes: `closed` resolves now, the channel goes with the connection. */
+  abandon(): void {
+    this.#stopping = true;
+    this.#closed.resolve();
+  }
+
+  async #declareAndConsume(model: ChannelSource): Promise<void> {
+    if (this.#stopping || this.#channel !== undefined) return;
+    const { groupId, topics, concurrency } = this.#request;
+    const { exchange, prefetch, logger, where } = this.#context;
+    const channel = await model.createChannel();
+    channel.on('error', (error: Error) => logger.warn('RabbitMQ consumer channel failed', { ...where, groupId, error }));
+    channel.on('close', () => {
+      if (this.#channel !== channel) return;
+      this.#channel = undefined;
+      this.#waiting = [];
+      this.#context.detached();
+    });
+    try {
+      // Per-consumer prefetch (not RabbitMQ's deprecated global QoS); `waiting` caps the total.
+      await channel.prefetch(prefetch ?? concurrency);
+      for (const topic of topics) {
+        await channel.assertQueue(`${groupId}.${topic}`, { durable: true });
+        await channel.bindQueue(`${groupId}.${topic}`, exchange, topic);
+      }
+      this.#channel = channel;
+      this.#tags = [];
+      for (const topic of topics) {
+        const onMessage = (message: ConsumeMessage | null): void => this.#received(channel, topic, message);
+        const { consumerTag } = await channel.consume(`${groupId}.${topic}`, onMessage, { noAck: false });
+        this.#tags.push(consumerTag);
+      }
+    } catch (error) {
+      if (this.#channel === channel) this.#channel = undefined;
+      await shut(channel);
+      throw error;
+    }
+  }
+
+  #received(channel: Channel, topic: string, message: ConsumeMessage | null): void {
+    if (message === null) {
+      this.#context.logger.warn('RabbitMQ cancelled a consumer (queue deleted?); subscribing again', { ...this.#context.where, topic });
+      void channel.close().catch(ignore);
+      return;
+    }
+    this.#waiting.push({ channel, topic, message });
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (!this.#stopping && this.#inFlight < this.#request.concurrency) {
+      const next = this.#waiting.shift();
+      if (next === undefined) return;
+      // A delivery from a channel that closed since is back in the queue already.
+      if (next.channel === this.#channel) void this.#handle(next);
+    }
+  }
+
+  async #handle({ channel, topic, message }: Delivery): Promise<void> {
+    this.#inFlight += 1;
+    try {
+      await this.#deliver(decodeDelivery(topic, message));
+      this.#settle(() => channel.ack(message));
+    } catch {
+      await sleep(this.#context.redeliveryDelayMs, undefined, { signal: this.#request.signal, ref: false }).catch(ignore);
+      this.#settle(() => channel.nack(message, false, true));
+    }
+    this.#inFlight -= 1;
+    if (this.#inFlight === 0) this.#idle?.();
+    this.#pump();
+  }
+
+  // A closed channel cannot ack; the broker has put the message back already.
+  #settle(acknowledge: () => void): void {
+    try {
+      acknowledge();
+    } catch (error) {
+      this.#context.logger.debug('RabbitMQ acknowledgement dropped with its channel', { ...this.#context.where, error });
+    }
+  }
+}
