@@ -191,7 +191,13 @@ export class KafkaMember {
     const stalled = this.#session;
     if (this.#state !== 'running') return;
     stalled?.detach(); // its goodbye events and late messages are ignored from now on
-    await this.#join();
+    try {
+      await this.#join();
+    } catch (error) {
+      // The stalled session stays detached: the guard sees no fetch and tries again.
+      this.#context.logger.warn('Kafka consumer could not rejoin after a stall; trying again', { groupId, error });
+      return;
+    }
     await stalled?.retire();
   }
 

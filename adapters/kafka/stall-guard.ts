@@ -59,7 +59,8 @@ export class StallGuard {
   start(): void {
     if (this.#timer !== undefined || this.#state === 'stopped') return;
     this.#lastProgress = this.#now();
-    this.#timer = setInterval(() => void this.check(), Math.max(10, Math.floor(this.#options.timeoutMs / 4)));
+    // A failed rejoin is the member's to report; the next check tries again.
+    this.#timer = setInterval(() => void this.check().catch(() => {}), Math.max(10, Math.floor(this.#options.timeoutMs / 4)));
     this.#timer.unref();
   }
 

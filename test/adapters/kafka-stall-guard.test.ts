@@ -66,6 +66,22 @@ describe('Kafka stall guard', () => {
     assert.deepEqual(calls, { lagging: 2, rejoin: 0 });
   });
 
+  it('after a failed rejoin keeps watching, and the next check tries again', async () => {
+    let attempts = 0;
+    const { guard, advance } = guardAt({
+      rejoin: async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('broker gone again');
+      },
+    });
+    advance(10_000);
+    await assert.rejects(guard.check(), /broker gone again/);
+    assert.equal(guard.state, 'watching');
+    advance(10_000);
+    assert.equal(await guard.check(), true);
+    assert.equal(attempts, 2);
+  });
+
   it('runs one rejoin at a time, and none once stopped', async () => {
     let finish: () => void = () => {};
     const { guard, calls, advance } = guardAt({ rejoin: () => new Promise<void>((resolve) => (finish = resolve)) });
