@@ -40,9 +40,26 @@ export class KafkaConnection {
   readonly #clients: { disconnect(): Promise<void> }[] = [];
   readonly #options: KafkaBrokerOptions;
   readonly #logger: Logger;
-  #library: Promise<{ readonly lib: KafkaModule; readonly config: KafkaConfig }> | undefined;
-  #admin: Promise<Admin> | undefined;
-  #producer: Promise<Producer> | undefined;
+  /** kafkajs and the base client configuration, loaded once (a failed load is tried again). */
+  readonly library = memo(() => this.#load());
+  /** The shared admin client, connected once. */
+  readonly admin = memo(async (): Promise<Admin> => {
+    const { lib, config } = await this.library();
+    return this.#connected(new lib.Kafka(config).admin());
+  });
+  /** The shared producer, connected once; see the adapter's contract for its settings. */
+  readonly producer = memo(async (): Promise<Producer> => {
+    const { lib, config } = await this.library();
+    // Not kafkajs's idempotent producer: when a Produce request fails after Kafka stored the
+    // batch (the connection dropped before the answer), it rolls the partition's sequence number
+    // back, the next batch to that partition reuses it, and Kafka acknowledges that batch as a
+    // duplicate without storing it: a silent loss (found by faults/scenarios/connection-cut.ts).
+    // Without sequence numbers a retry can store a batch twice instead, which at-least-once
+    // allows. One request in flight per connection keeps a batch's retries in order.
+    // The Java-compatible partitioner: a key keeps its partition (and so its order).
+    const createPartitioner = lib.Partitioners.DefaultPartitioner;
+    return this.#connected(new lib.Kafka(config).producer({ idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner }));
+  });
 
   constructor(options: KafkaBrokerOptions, logger: Logger) {
     this.#options = options;
@@ -52,40 +69,6 @@ export class KafkaConnection {
   /** True once close() was called. */
   get closed(): boolean {
     return this.#closed;
-  }
-
-  /** kafkajs and the base client configuration, loaded once (a failed load is tried again). */
-  library(): Promise<{ readonly lib: KafkaModule; readonly config: KafkaConfig }> {
-    return (this.#library ??= this.#load().catch((error: unknown) => {
-      this.#library = undefined;
-      throw error;
-    }));
-  }
-
-  /** The shared admin client, connected once. */
-  admin(): Promise<Admin> {
-    return (this.#admin ??= this.library().then(({ lib, config }) => this.#connected(new lib.Kafka(config).admin())).catch((error: unknown) => {
-      this.#admin = undefined;
-      throw error;
-    }));
-  }
-
-  /** The shared producer, connected once; see the adapter's contract for its settings. */
-  producer(): Promise<Producer> {
-    return (this.#producer ??= this.library().then(({ lib, config }) => {
-      // Not kafkajs's idempotent producer: when a Produce request fails after Kafka stored the
-      // batch (the connection dropped before the answer), it rolls the partition's sequence number
-      // back, the next batch to that partition reuses it, and Kafka acknowledges that batch as a
-      // duplicate without storing it: a silent loss (found by faults/scenarios/connection-cut.ts).
-      // Without sequence numbers a retry can store a batch twice instead, which at-least-once
-      // allows. One request in flight per connection keeps a batch's retries in order.
-      // The Java-compatible partitioner: a key keeps its partition (and so its order).
-      const createPartitioner = lib.Partitioners.DefaultPartitioner;
-      return this.#connected(new lib.Kafka(config).producer({ idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner }));
-    }).catch((error: unknown) => {
-      this.#producer = undefined;
-      throw error;
-    }));
   }
 
   /**
@@ -166,4 +149,14 @@ function openSocket({ host, port, ssl, onConnect }: ISocketFactoryArgs): Socket 
   const socket = ssl ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect) : netConnect({ host, port }, onConnect);
   socket.setKeepAlive(true, 60_000);
   return socket;
+}
+
+/** Creates once, on first call; after a failure the next call tries again. */
+function memo<T>(create: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () =>
+    (pending ??= create().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    }));
 }
