@@ -25,7 +25,7 @@ const keyOf = (topic: string, id: string): string => `${topic}\0${id}`;
  * One subscription: a consumer of its own name in the group, reading with a blocking
  * XREADGROUP on its own connection (own pending entries first, then new ones), up to
  * `concurrency` callbacks at a time. A resolved callback's entry is acknowledged by the ack
- * batcher; a rejected one is taken again with XCLAIM after `retryDelayMs`. The claim loop keeps
+ * batcher; a rejected one stays held and is taken again with XCLAIM after `redeliveryDelayMs`. The claim loop keeps
  * held entries from being taken over and takes over those of members that died.
  *
  * @example
@@ -186,7 +186,7 @@ export class RedisMember {
       () => {
         const key = keyOf(message.topic, message.id);
         if (!this.#life.running) this.#held.delete(key);
-        else this.#retries.set(key, setTimeout(() => void this.#retry(message), this.#deps.settings.retryDelayMs));
+        else this.#retries.set(key, setTimeout(() => void this.#retry(message), this.#deps.settings.redeliveryDelayMs));
         this.#done();
       },
     );
