@@ -1,6 +1,6 @@
 import { registerBroker } from '../lib/broker-registry.js';
 import { kafkaBrokerFactory } from './kafka/index.js';
-import { memoryBrokerFactory } from './memory.js';
+import { memoryBrokerFactory } from './memory/index.js';
 import { rabbitMqBrokerFactory } from './rabbitmq/index.js';
 import { redisBrokerFactory } from './redis/index.js';
 

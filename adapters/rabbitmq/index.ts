@@ -9,8 +9,6 @@ import { rabbitMqTunables, validateRabbitMqOptions, type RabbitMqBrokerOptions }
 export type { RabbitMqBrokerOptions } from './options.js';
 
 const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: false, keyAffinity: false };
-/** A rejected message waits this long before its nack, so that a failing message does not spin hot. */
-const REDELIVERY_DELAY_MS = 200;
 
 /**
  * A broker over RabbitMQ: one durable topic exchange (routing key = topic), one durable queue
@@ -36,7 +34,7 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
   const context = {
     exchange: settings.exchange,
     prefetch: settings.prefetch,
-    redeliveryDelayMs: REDELIVERY_DELAY_MS,
+    redeliveryDelayMs: settings.redeliveryDelayMs,
     logger: settings.logger,
     where: connection.where,
     detached: () => connection.scheduleRecovery(),
@@ -90,7 +88,7 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
 
 /**
  * The factory used by `configureMessaging({ broker: 'rabbitmq' })`. `brokerOptions` may hold
- * `exchange`, `prefetch` and `reconnectDelayMs`.
+ * `exchange`, `prefetch`, `reconnectDelayMs` and `redeliveryDelayMs`.
  *
  * @example
  * const broker = rabbitMqBrokerFactory({ url: 'amqp://127.0.0.1', clientOptions: {}, brokerOptions: { prefetch: 20 }, logger });

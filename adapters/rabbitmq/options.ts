@@ -20,6 +20,13 @@ export interface RabbitMqBrokerOptions {
   readonly prefetch?: number;
   /** Wait before each reconnection attempt after the connection dropped. Default 1000 ms. */
   readonly reconnectDelayMs?: number;
+  /**
+   * Minimum time between a delivery the handler chain rejected (left unacknowledged) and its
+   * redelivery: the member holds the message this long before its nack (requeue), so that a
+   * failing message does not spin hot. A member that stops returns held messages at once.
+   * Default 200 ms.
+   */
+  readonly redeliveryDelayMs?: number;
   readonly logger?: Logger;
 }
 
@@ -27,7 +34,7 @@ export interface RabbitMqBrokerOptions {
 export type RabbitMqSettings = Required<Omit<RabbitMqBrokerOptions, 'prefetch'>> & { readonly prefetch: number | undefined };
 
 /** What `brokerOptions` may hold for RabbitMQ under `configureMessaging`. */
-export const rabbitMqTunables: readonly string[] = ['exchange', 'prefetch', 'reconnectDelayMs'];
+export const rabbitMqTunables: readonly string[] = ['exchange', 'prefetch', 'reconnectDelayMs', 'redeliveryDelayMs'];
 
 /**
  * Checks `options` and fills in the defaults; throws an `InvalidArgumentError` naming the option.
@@ -37,7 +44,7 @@ export const rabbitMqTunables: readonly string[] = ['exchange', 'prefetch', 'rec
  */
 export function validateRabbitMqOptions(options: RabbitMqBrokerOptions): RabbitMqSettings {
   const raw = expectObject('options', options);
-  expectKnownKeys('createRabbitMqBroker options', raw, ['url', 'clientOptions', 'exchange', 'prefetch', 'reconnectDelayMs', 'logger']);
+  expectKnownKeys('createRabbitMqBroker options', raw, ['url', 'clientOptions', ...rabbitMqTunables, 'logger']);
   const url = expectString('url', raw.url);
   if (!/^amqps?:\/\/[^/]/.test(url)) invalid('url', 'an amqp:// or amqps:// URL', redactUrl(url));
   const exchange = expectString('exchange', or(raw.exchange, 'eventwire'));
@@ -54,6 +61,7 @@ export function validateRabbitMqOptions(options: RabbitMqBrokerOptions): RabbitM
     exchange,
     prefetch,
     reconnectDelayMs: expectInteger('reconnectDelayMs', or(raw.reconnectDelayMs, 1000), 0),
+    redeliveryDelayMs: expectInteger('redeliveryDelayMs', or(raw.redeliveryDelayMs, 200), 0),
     logger,
   };
 }

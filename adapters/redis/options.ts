@@ -19,8 +19,19 @@ export interface RedisBrokerOptions {
    * stays `legacy`: the adapter parses those reply shapes.
    */
   readonly clientOptions?: Readonly<Record<string, unknown>>;
-  /** An entry left pending this long by a silent member is taken over by another. Default 30000. */
+  /**
+   * An entry left pending this long by a member that went silent (crashed, or stopped while it
+   * held the entry) is taken over by another member with XAUTOCLAIM. Default 30000.
+   */
   readonly claimIdleMs?: number;
+  /**
+   * Minimum time between a delivery the handler chain rejected (left unacknowledged) and its
+   * redelivery. The rejecting member keeps the entry (its heartbeat stops other members from
+   * claiming it, whatever `claimIdleMs` is) and takes it again with XCLAIM after this delay; a
+   * member that stops meanwhile leaves it to `claimIdleMs`. Default: 1000, or half of
+   * `claimIdleMs` when that is shorter (at least 10).
+   */
+  readonly redeliveryDelayMs?: number;
   /** How long one XREADGROUP waits for new entries. Default 2000. */
   readonly blockMs?: number;
   /**
@@ -49,12 +60,12 @@ export interface RedisSettings {
   readonly batchScript: boolean;
   /** Period of the heartbeat and XAUTOCLAIM: half of `claimIdleMs`, at least 10 ms. */
   readonly tickMs: number;
-  /** Delay before a rejected entry is taken again: a second, less when `claimIdleMs` is short. */
-  readonly retryDelayMs: number;
+  /** Delay before a rejected entry is taken again (see {@link RedisBrokerOptions.redeliveryDelayMs}). */
+  readonly redeliveryDelayMs: number;
 }
 
 /** What `brokerOptions` may hold for Redis under `configureMessaging`. */
-export const redisTunables: readonly string[] = ['claimIdleMs', 'blockMs', 'maxLen', 'batchScript'];
+export const redisTunables: readonly string[] = ['claimIdleMs', 'redeliveryDelayMs', 'blockMs', 'maxLen', 'batchScript'];
 
 /**
  * Checks `options` and fills in the defaults; throws an `InvalidArgumentError` naming the option.
@@ -73,10 +84,15 @@ export function validateRedisOptions(options: RedisBrokerOptions): RedisSettings
       throw new InvalidArgumentError(name, `Expected \`${name}\` to be a positive integer, got ${describe(value)}.`);
     }
   }
+  const { redeliveryDelayMs } = options;
+  if (redeliveryDelayMs !== undefined && !(Number.isSafeInteger(redeliveryDelayMs) && redeliveryDelayMs >= 0)) {
+    throw new InvalidArgumentError('redeliveryDelayMs', `Expected \`redeliveryDelayMs\` to be a non-negative integer, got ${describe(redeliveryDelayMs)}.`);
+  }
   expectObject('clientOptions', clientOptions);
   expectObject('logger', logger);
   const batchScript = expectBoolean('batchScript', options.batchScript ?? true);
   const claimIdleMs = options.claimIdleMs ?? 30_000;
   const tickMs = Math.max(10, Math.floor(claimIdleMs / 2));
-  return { url, clientOptions, logger, claimIdleMs, blockMs: options.blockMs ?? 2000, maxLen: options.maxLen, batchScript, tickMs, retryDelayMs: Math.min(1000, tickMs) };
+  const redelivery = redeliveryDelayMs ?? Math.min(1000, tickMs);
+  return { url, clientOptions, logger, claimIdleMs, blockMs: options.blockMs ?? 2000, maxLen: options.maxLen, batchScript, tickMs, redeliveryDelayMs: redelivery };
 }

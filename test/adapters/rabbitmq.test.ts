@@ -384,7 +384,7 @@ describe('RabbitMQ adapter', function () {
     rejects({ exchange: 'amq.topic' }, 'Expected `exchange` to be a name of letters, digits, ".", "_", "-" and ":" not starting with "amq.", got "amq.topic".');
     rejects({ prefetch: 0 }, 'Expected `prefetch` to be an integer of at least 1, got 0.');
     rejects({ prefetch: 70000 }, 'Expected `prefetch` to be an integer from 1 to 65535, got 70000.');
-    rejects({ prefech: 5 }, 'Unknown option `prefech` in createRabbitMqBroker options. Known options: url, clientOptions, exchange, prefetch, reconnectDelayMs, logger.');
+    rejects({ prefech: 5 }, 'Unknown option `prefech` in createRabbitMqBroker options. Known options: url, clientOptions, exchange, prefetch, reconnectDelayMs, redeliveryDelayMs, logger.');
     rejects({ reconnectDelayMs: -1 }, 'Expected `reconnectDelayMs` to be a non-negative integer, got -1.');
     rejects({ clientOptions: null }, 'Expected `clientOptions` to be an object, got null.');
     rejects({ logger: console.log }, 'Expected `logger` to be an object, got a function.');
@@ -392,7 +392,7 @@ describe('RabbitMQ adapter', function () {
     rejects({ url: 'redis://user:secret@host' }, 'Expected `url` to be an amqp:// or amqps:// URL, got "redis://user:***@host".');
     assert.throws(
       () => rabbitMqBrokerFactory({ url, clientOptions: {}, brokerOptions: { prefech: 5 }, logger: silentLogger }),
-      /Unknown option `prefech` in RabbitMQ brokerOptions\. Known options: exchange, prefetch, reconnectDelayMs\./,
+      /Unknown option `prefech` in RabbitMQ brokerOptions\. Known options: exchange, prefetch, reconnectDelayMs, redeliveryDelayMs\./,
     );
   });
 
