@@ -51,6 +51,7 @@ redis_node_start() {
   port=$(redis_node_port "$n")
   dir=$(redis_node_dir "$n")
   mkdir -p "$dir"
+  log "redis: starting node $n on $HOST:$port"
   redis-server --daemonize yes --bind "$HOST" --port "$port" --cluster-port $((port + 10)) \
     --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
     --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
