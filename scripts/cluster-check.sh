@@ -30,6 +30,16 @@ cluster_env() {
   esac
 }
 
+# kafka_replication -> the replication factors of the topics the suite created (cf-*), counted:
+# eventwire sets none, so the cluster's default.replication.factor decides.
+kafka_replication() {
+  timeout 60 java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -Dlog4j2.configurationFile=.cache/clusters/kafka-tools-log4j2.properties -cp ".cache/kafka/lib/*" \
+    org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:27041 --describe --topic 'cf-.*' 2>/dev/null |
+    sed -n 's/^Topic:.*ReplicationFactor: *\([0-9]*\).*/\1/p' | sort | uniq -c |
+    awk '{ printf "%s%d topic(s) with replication factor %d", (NR > 1 ? ", " : ""), $1, $2 }'
+}
+
 for name in "${names[@]}"; do cluster_env "$name" >/dev/null; done
 mkdir -p "$CHECK_DIR"
 summary=()
@@ -60,6 +70,7 @@ for name in "${names[@]}"; do
          }
          /^ *[0-9]+ failing/ { seen = 1 }' "$log"
   )
+  [ "$name" != kafka ] || summary+=("            the suite's topics: $(kafka_replication)")
   [ "$code" -eq 0 ] || failed=1
 done
 echo "== cluster-check summary"
