@@ -49,8 +49,8 @@ export interface Publisher extends Producer {
   encode(topic: string, message: unknown, options?: SendOptions): OutgoingMessage;
   /** Checks a topic name (remembering the last one that passed). */
   checkTopic(topic: string): void;
-  /** Encodes a message whose topic, key and headers the caller checked already (the event path). */
-  encodeChecked(topic: string, message: unknown, key: string | undefined, headers: Headers): OutgoingMessage;
+  /** Encodes a message whose topic, key and headers the caller checked already (the event path); `id` is the event's. */
+  encodeChecked(topic: string, message: unknown, key: string | undefined, headers: Headers, id?: string): OutgoingMessage;
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
 }
 
@@ -131,7 +131,8 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     checkedTopic = topic;
   };
 
-  const encodeChecked = (topic: string, message: unknown, key: string | undefined, headers: Headers): OutgoingMessage => ({
+  const encodeChecked = (topic: string, message: unknown, key: string | undefined, headers: Headers, id?: string): OutgoingMessage => ({
+    id,
     key,
     headers,
     value: encodeJson(topic, message, options.maxMessageBytes),

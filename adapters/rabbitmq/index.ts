@@ -16,7 +16,7 @@ const REDELIVERY_DELAY_MS = 200;
  * A broker over RabbitMQ: one durable topic exchange (routing key = topic), one durable queue
  * `<group>.<topic>` per group and topic, publisher confirms, manual acks. Messages are persistent
  * `application/json` with the caller's headers, the key in `eventwire-key` and as `messageId` the
- * `eventwire-id` header or a fresh UUID (codec.ts). Connects on first use and reconnects by itself
+ * message's event id or a fresh UUID (codec.ts). Connects on first use and reconnects by itself
  * (connection.ts); while the connection is down, publishing rejects with a `PublishError`.
  * Deliveries are at least once: a message whose ack was lost with the connection comes again.
  *

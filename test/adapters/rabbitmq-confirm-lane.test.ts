@@ -8,14 +8,15 @@ const message = (text: string, extra: Partial<OutgoingMessage> = {}): OutgoingMe
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('RabbitMQ confirm lane', () => {
-  it('writes every message with its properties and resolves once all are confirmed', async () => {
+  it('writes every message with its properties (messageId from the message id) and resolves once all are confirmed', async () => {
     const channel = new FakeChannel();
     let done = false;
-    const sending = new ConfirmLane(channel.asChannel, 'ex').send('orders', [message('a', { key: 'k', headers: { 'eventwire-id': 'evt-1' } }), message('b')], undefined);
+    const sending = new ConfirmLane(channel.asChannel, 'ex').send('orders', [message('a', { id: 'evt-1', key: 'k', headers: { tenant: 'acme' } }), message('b', { headers: { 'eventwire-id': 'not-the-id' } })], undefined);
     void sending.then(() => (done = true));
     assert.deepEqual(channel.published.map((p) => p.content.toString()), ['a', 'b']);
     const [first, second] = channel.published;
-    assert.deepEqual(first?.properties, { persistent: true, contentType: 'application/json', headers: { 'eventwire-id': 'evt-1', 'eventwire-key': 'k' }, messageId: 'evt-1' });
+    assert.deepEqual(first?.properties, { persistent: true, contentType: 'application/json', headers: { tenant: 'acme', 'eventwire-key': 'k' }, messageId: 'evt-1' });
+    // Without an id the message gets a fresh UUID: the adapter never reads the core's headers.
     assert.match(String(second?.properties.messageId), /^[0-9a-f-]{36}$/);
     first?.confirmed(null);
     await turn();

@@ -95,7 +95,7 @@ describe('RabbitMQ adapter', function () {
     controller.abort();
     await withTimeout(subscription.closed, WAIT, 'the subscription to close');
     await rabbit.publish(names.topic, [
-      message('first', { key: 'order-1', headers: { 'eventwire-id': 'evt-1', tenant: 'acme' } }),
+      message('first', { id: 'evt-1', key: 'order-1', headers: { 'eventwire-id': 'evt-1', tenant: 'acme' } }),
       message('second'),
     ]);
 
