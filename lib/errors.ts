@@ -188,6 +188,18 @@ export class BrokerLoginRefusedError extends BrokerConnectionError {
 }
 
 /**
+ * The broker refused a publish and its client library gave no error of its own (a RabbitMQ
+ * nack, a channel closed while a batch waited to be written). Adapters throw it; a publish
+ * through eventwire then rejects with a {@link PublishError} whose `cause` is this error.
+ *
+ * @example
+ * throw new BrokerRefusedError('RabbitMQ nacked a message to "orders".');
+ */
+export class BrokerRefusedError extends EventwireError {
+  readonly code = 'EVENTWIRE_BROKER_REFUSED';
+}
+
+/**
  * A received payload failed its schema. Never retried: dead-lettered at once.
  *
  * @example

@@ -1,5 +1,5 @@
 import type { Broker, BrokerCapabilities, BrokerConfig } from '../../lib/broker.js';
-import { EventwireError, InvalidArgumentError, MessagingClosedError, PublishError } from '../../lib/errors.js';
+import { InvalidArgumentError, MessagingClosedError } from '../../lib/errors.js';
 import { consoleLogger } from '../../lib/logger.js';
 import { abortable } from '../../lib/settle.js';
 import { KafkaConnection } from './connection.js';
@@ -54,12 +54,9 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
         if (!topics.exists(topic)) await abortable(topics.ensure([topic]), signal);
         await lane.push(topic, messages, signal);
       } catch (error) {
-        if ((signal?.aborted === true && error === signal.reason) || error instanceof EventwireError) throw error;
+        // The client's error, or what it means for the user: the core words the PublishError.
         if (connection.closed) throw new MessagingClosedError();
-        const down = await connection.unreachable(error);
-        if (down !== undefined) throw new PublishError(topic, down.message, { cause: down });
-        const detail = error instanceof Error ? error.message : String(error);
-        throw new PublishError(topic, `Kafka did not acknowledge ${messages.length} message(s) to "${topic}": ${detail}`, { cause: error });
+        throw (await connection.unreachable(error)) ?? error;
       }
     },
     async subscribe(request, deliver) {

@@ -2,7 +2,6 @@ import type { Broker, BrokerCapabilities, BrokerConfig, Subscription, TopicKeepe
 import { abortable } from '../../lib/settle.js';
 import { expectKnownKeys } from '../../lib/validate.js';
 import { RabbitMqConnection } from './connection.js';
-import { publishFailure } from './failures.js';
 import { RabbitMqMember } from './member.js';
 import { rabbitMqTunables, validateRabbitMqOptions, type RabbitMqBrokerOptions } from './options.js';
 
@@ -17,7 +16,8 @@ const REDELIVERY_DELAY_MS = 200;
  * `<group>.<topic>` per group and topic, publisher confirms, manual acks. Messages are persistent
  * `application/json` with the caller's headers, the key in `eventwire-key` and as `messageId` the
  * message's event id or a fresh UUID (codec.ts). Connects on first use and reconnects by itself
- * (connection.ts); while the connection is down, publishing rejects with a `PublishError`.
+ * (connection.ts); while the connection is down, publishing rejects at once with a
+ * `BrokerUnreachableError` (through eventwire, a `PublishError` caused by it).
  * Deliveries are at least once: a message whose ack was lost with the connection comes again.
  *
  * @example
@@ -48,15 +48,13 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
     async publish(topic, messages, signal) {
       signal?.throwIfAborted();
       if (messages.length === 0) return;
-      try {
-        const outage = connection.outage;
-        if (outage !== undefined) throw outage;
-        // On abort the promise rejects at once; messages already written may still be stored.
-        const { lane } = connection.ready ?? (await abortable(connection.session(), signal));
-        await lane.send(topic, messages, signal);
-      } catch (error) {
-        throw publishFailure(topic, messages.length, error, signal);
-      }
+      // Rejects with amqplib's error, the server's reason or an unreachable broker: the core
+      // words the PublishError.
+      const outage = connection.outage;
+      if (outage !== undefined) throw outage;
+      // On abort the promise rejects at once; messages already written may still be stored.
+      const { lane } = connection.ready ?? (await abortable(connection.session(), signal));
+      await lane.send(topic, messages, signal);
     },
     async subscribe(request, deliver): Promise<Subscription> {
       const current = await connection.session();

@@ -1,5 +1,5 @@
 import type { Broker, BrokerCapabilities, BrokerConfig } from '../../lib/broker.js';
-import { MessagingClosedError, PublishError } from '../../lib/errors.js';
+import { MessagingClosedError } from '../../lib/errors.js';
 import { expectKnownKeys } from '../../lib/validate.js';
 import { ensureGroups, RedisConnection } from './connection.js';
 import { RedisMember } from './member.js';
@@ -47,13 +47,10 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
       // The signal is checked up to the last moment before sending: a batch handed to Redis cannot
       // be recalled, and the client options bound how long its replies can take.
       signal?.throwIfAborted();
-      try {
-        await appendBatch(redis, topic, messages, settings);
-      } catch (error) {
-        const down = connection.unreachable(redis, error);
-        if (down === undefined) throw error;
-        throw new PublishError(topic, down.message, { cause: down });
-      }
+      // Redis's own error, or what it means for the user: the core words the PublishError.
+      await appendBatch(redis, topic, messages, settings).catch((error: unknown) => {
+        throw connection.unreachable(redis, error) ?? error;
+      });
     },
     async subscribe(request, deliver) {
       if (connection.closed) throw new MessagingClosedError();

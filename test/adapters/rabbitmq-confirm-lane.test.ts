@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { ConfirmLane } from '../../adapters/rabbitmq/publish.js';
 import type { OutgoingMessage } from '../../lib/broker.js';
-import { PublishError } from '../../lib/errors.js';
+import { BrokerRefusedError } from '../../lib/errors.js';
 import { FakeChannel } from '../support/fake-amqp.js';
 
 const message = (text: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ headers: {}, value: Buffer.from(text), ...extra });
@@ -30,7 +30,7 @@ describe('RabbitMQ confirm lane', () => {
     const lane = new ConfirmLane(channel.asChannel, 'ex');
     const bare = lane.send('orders', [message('a')], undefined);
     channel.published[0]?.confirmed(true);
-    await assert.rejects(bare, (error: unknown) => error instanceof PublishError && error.topic === 'orders' && /nacked/.test(error.message));
+    await assert.rejects(bare, (error: unknown) => error instanceof BrokerRefusedError && /nacked a message to "orders"/.test(error.message));
     const refusal = new Error('Channel closed by server: 406 (PRECONDITION-FAILED)');
     lane.refused(refusal);
     const refused = lane.send('orders', [message('b')], undefined);
@@ -59,7 +59,7 @@ describe('RabbitMQ confirm lane', () => {
     channel.writable = () => false;
     const cut = lane.send('orders', [message('e'), message('f')], undefined);
     channel.emit('close');
-    await assert.rejects(cut, (error: unknown) => error instanceof PublishError && /closed while publishing/.test(error.message));
+    await assert.rejects(cut, (error: unknown) => error instanceof BrokerRefusedError && /closed while publishing/.test(error.message));
     assert.equal(channel.listenerCount('drain'), 0, 'no listener is left behind');
   });
 

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { createRedisBroker, redisBrokerFactory, type RedisBrokerOptions } from '../../adapters/redis/index.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage, Subscription } from '../../lib/broker.js';
 import { createProxy } from '../../faults/proxy.js';
-import { InvalidArgumentError, PublishError } from '../../lib/errors.js';
+import { BrokerUnreachableError, InvalidArgumentError } from '../../lib/errors.js';
 import { silentLogger, type Logger } from '../../lib/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { collector, deferred, withTimeout } from '../support/wait.js';
@@ -536,7 +536,7 @@ describe('Redis adapter', function () {
     const error = await withTimeout(target.publish(topic, [message('lost')]).then(() => undefined, (reason: unknown) => reason), WAIT, 'the rejection');
     // ioredis's own error ("Reached the max retries per request limit") points at a client
     // option; the error names the server and why it cannot be reached (found by a new user).
-    assert.ok(error instanceof PublishError, String(error));
+    assert.ok(error instanceof BrokerUnreachableError, String(error));
     assert.match(error.message, /Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 is unreachable: .*ECONNREFUSED/);
     assert.doesNotMatch(error.message, /secret/);
     assert.match(lines.join('\n'), /redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
