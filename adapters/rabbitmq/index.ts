@@ -1,9 +1,8 @@
-import type { Broker, BrokerCapabilities, BrokerConfig, Subscription, TopicKeeper } from '../../lib/broker.js';
+import type { Broker, BrokerCapabilities, Subscription, TopicKeeper } from '../../lib/broker.js';
 import { abortable } from '../../lib/settle.js';
-import { expectKnownKeys } from '../../lib/validate.js';
 import { RabbitMqConnection } from './connection.js';
 import { RabbitMqMember } from './member.js';
-import { rabbitMqTunables, validateRabbitMqOptions, type RabbitMqBrokerOptions } from './options.js';
+import { validateRabbitMqOptions, type RabbitMqBrokerOptions } from './options.js';
 
 export type { RabbitMqBrokerOptions } from './options.js';
 
@@ -84,16 +83,4 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
       await connection.close();
     },
   };
-}
-
-/**
- * The factory used by `configureMessaging({ broker: 'rabbitmq' })`. `brokerOptions` may hold
- * `exchange`, `prefetch` and `reconnectDelayMs`.
- *
- * @example
- * const broker = rabbitMqBrokerFactory({ url: 'amqp://127.0.0.1', clientOptions: {}, brokerOptions: { prefetch: 20 }, logger });
- */
-export function rabbitMqBrokerFactory(config: BrokerConfig): Broker {
-  expectKnownKeys('RabbitMQ brokerOptions', config.brokerOptions, rabbitMqTunables);
-  return createRabbitMqBroker({ ...config.brokerOptions, url: config.url, clientOptions: config.clientOptions, logger: config.logger });
 }

@@ -1,9 +1,8 @@
-import type { Broker, BrokerCapabilities, BrokerConfig } from '../../lib/broker.js';
+import type { Broker, BrokerCapabilities } from '../../lib/broker.js';
 import { MessagingClosedError } from '../../lib/errors.js';
-import { expectKnownKeys } from '../../lib/validate.js';
 import { ensureGroups, RedisConnection } from './connection.js';
 import { RedisMember } from './member.js';
-import { redisTunables, validateRedisOptions, type RedisBrokerOptions } from './options.js';
+import { validateRedisOptions, type RedisBrokerOptions } from './options.js';
 import { appendBatch } from './publish.js';
 
 export type { RedisBrokerOptions } from './options.js';
@@ -76,17 +75,4 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
       });
     },
   };
-}
-
-/**
- * The factory used by `configureMessaging({ broker: 'redis' })`; `brokerOptions` may hold
- * `claimIdleMs`, `blockMs`, `maxLen` and `batchScript`.
- *
- * @example
- * const broker = redisBrokerFactory({ url: 'redis://127.0.0.1:6379', clientOptions: {}, brokerOptions: { maxLen: 100_000 }, logger });
- */
-export function redisBrokerFactory(config: BrokerConfig): Broker {
-  expectKnownKeys('the Redis brokerOptions', config.brokerOptions, redisTunables);
-  const own = config.brokerOptions as Pick<RedisBrokerOptions, 'claimIdleMs' | 'blockMs' | 'maxLen' | 'batchScript'>;
-  return createRedisBroker({ ...own, url: config.url, clientOptions: config.clientOptions, logger: config.logger });
 }
