@@ -1,6 +1,7 @@
 import type { Broker, BrokerCapabilities } from '../../lib/broker.js';
 import { MessagingClosedError } from '../../lib/errors.js';
 import { abortable } from '../../lib/settle.js';
+import { mayPublish } from '../publish-guard.js';
 import { KafkaConnection } from './connection.js';
 import { KafkaMember } from './member.js';
 import { validateKafkaOptions, type KafkaBrokerOptions } from './options.js';
@@ -46,9 +47,7 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
     name: 'kafka',
     capabilities,
     async publish(topic, messages, signal) {
-      if (connection.closed) throw new MessagingClosedError();
-      signal?.throwIfAborted();
-      if (messages.length === 0) return;
+      if (!mayPublish(connection.closed, messages, signal)) return;
       try {
         if (!topics.exists(topic)) await abortable(topics.ensure([topic]), signal);
         await lane.push(topic, messages, signal);

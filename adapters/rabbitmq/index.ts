@@ -1,5 +1,6 @@
 import type { Broker, BrokerCapabilities, Subscription, TopicKeeper } from '../../lib/broker.js';
 import { abortable } from '../../lib/settle.js';
+import { mayPublish } from '../publish-guard.js';
 import { RabbitMqConnection } from './connection.js';
 import { RabbitMqMember } from './member.js';
 import { validateRabbitMqOptions, type RabbitMqBrokerOptions } from './options.js';
@@ -45,8 +46,7 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
     name: 'rabbitmq',
     capabilities,
     async publish(topic, messages, signal) {
-      signal?.throwIfAborted();
-      if (messages.length === 0) return;
+      if (!mayPublish(connection.closed, messages, signal)) return;
       // Rejects with amqplib's error, the server's reason or an unreachable broker: the core
       // words the PublishError.
       const outage = connection.outage;

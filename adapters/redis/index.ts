@@ -1,5 +1,6 @@
 import type { Broker, BrokerCapabilities } from '../../lib/broker.js';
 import { MessagingClosedError } from '../../lib/errors.js';
+import { mayPublish } from '../publish-guard.js';
 import { ensureGroups, RedisConnection } from './connection.js';
 import { RedisMember } from './member.js';
 import { validateRedisOptions, type RedisBrokerOptions } from './options.js';
@@ -40,8 +41,7 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
     name: 'redis',
     capabilities,
     async publish(topic, messages, signal) {
-      if (connection.closed) throw new MessagingClosedError();
-      if (messages.length === 0) return signal?.throwIfAborted();
+      if (!mayPublish(connection.closed, messages, signal)) return;
       const redis = await connection.shared();
       // The signal is checked up to the last moment before sending: a batch handed to Redis cannot
       // be recalled, and the client options bound how long its replies can take.
