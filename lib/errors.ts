@@ -188,9 +188,8 @@ export class BrokerLoginRefusedError extends BrokerConnectionError {
 }
 
 /**
- * The broker refused a publish and its client library gave no error of its own (a RabbitMQ
- * nack, a channel closed while a batch waited to be written). Adapters throw it; a publish
- * through eventwire then rejects with a {@link PublishError} whose `cause` is this error.
+ * The broker refused a publish without an error of its client's (a RabbitMQ nack): the `cause`
+ * of the {@link PublishError} a send then rejects with.
  *
  * @example
  * throw new BrokerRefusedError('RabbitMQ nacked a message to "orders".');
