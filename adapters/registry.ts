@@ -2,7 +2,7 @@ import { registerBroker } from '../lib/broker-registry.js';
 import { configuredFactory } from './config-factory.js';
 import { createKafkaBroker } from './kafka/index.js';
 import { kafkaTunables } from './kafka/options.js';
-import { memoryBrokerFactory } from './memory.js';
+import { memoryBrokerFactory } from './memory/index.js';
 import { createRabbitMqBroker } from './rabbitmq/index.js';
 import { rabbitMqTunables } from './rabbitmq/options.js';
 import { createRedisBroker } from './redis/index.js';

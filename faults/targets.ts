@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { createKafkaBroker } from '../adapters/kafka/index.js';
-import { createMemoryBroker, createMemoryServer } from '../adapters/memory.js';
+import { createMemoryBroker, createMemoryServer } from '../adapters/memory/index.js';
 import { createRabbitMqBroker } from '../adapters/rabbitmq/index.js';
 import { createRedisBroker } from '../adapters/redis/index.js';
 import { silentLogger, type Broker } from '../entry/index.js';

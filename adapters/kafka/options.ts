@@ -24,7 +24,10 @@ export interface KafkaBrokerOptions {
   readonly sessionTimeoutMs?: number;
   /** Heartbeat period, also while a callback runs; below `sessionTimeoutMs`. Default 3000. */
   readonly heartbeatIntervalMs?: number;
-  /** How long a partition pauses after a callback rejected, before the redelivery. Default 1000. */
+  /**
+   * Minimum time between a delivery the handler chain rejected (left unacknowledged) and its
+   * redelivery: the partition is rewound to the message and paused this long. Default 1000.
+   */
   readonly redeliveryDelayMs?: number;
   /**
    * A member that completed no fetch for this long while none of its callbacks ran, and whose

@@ -8,8 +8,6 @@ import { validateRabbitMqOptions, type RabbitMqBrokerOptions } from './options.j
 export type { RabbitMqBrokerOptions } from './options.js';
 
 const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: false, keyAffinity: false };
-/** A rejected message waits this long before its nack, so that a failing message does not spin hot. */
-const REDELIVERY_DELAY_MS = 200;
 
 /**
  * A broker over RabbitMQ: one durable topic exchange (routing key = topic), one durable queue
@@ -36,7 +34,7 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
   const context = {
     exchange: settings.exchange,
     prefetch: settings.prefetch,
-    redeliveryDelayMs: REDELIVERY_DELAY_MS,
+    redeliveryDelayMs: settings.redeliveryDelayMs,
     logger: settings.logger,
     where: connection.where,
     detached: () => connection.scheduleRecovery(),

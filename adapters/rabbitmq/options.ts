@@ -18,6 +18,13 @@ export interface RabbitMqBrokerOptions {
   readonly prefetch?: number;
   /** Wait before each reconnection attempt after the connection dropped. Default 1000 ms. */
   readonly reconnectDelayMs?: number;
+  /**
+   * Minimum time between a delivery the handler chain rejected (left unacknowledged) and its
+   * redelivery: the member holds the message this long before its nack (requeue), so that a
+   * failing message does not spin hot. A member that stops returns held messages at once.
+   * Default 200 ms.
+   */
+  readonly redeliveryDelayMs?: number;
   readonly logger?: Logger;
 }
 
@@ -25,7 +32,7 @@ export interface RabbitMqBrokerOptions {
 export type RabbitMqSettings = Required<Omit<RabbitMqBrokerOptions, 'prefetch'>> & { readonly prefetch: number | undefined };
 
 /** What `brokerOptions` may hold for RabbitMQ under `configureMessaging`. */
-export const rabbitMqTunables: readonly string[] = ['exchange', 'prefetch', 'reconnectDelayMs'];
+export const rabbitMqTunables: readonly string[] = ['exchange', 'prefetch', 'reconnectDelayMs', 'redeliveryDelayMs'];
 
 const rabbitMqOptionNames: readonly string[] = ['url', 'clientOptions', 'logger', ...rabbitMqTunables];
 
@@ -50,5 +57,6 @@ export function validateRabbitMqOptions(options: RabbitMqBrokerOptions): RabbitM
     // basic.qos carries the prefetch count in 16 bits.
     prefetch: raw.prefetch === undefined ? undefined : expectInteger('prefetch', raw.prefetch, 1, 65535),
     reconnectDelayMs: expectInteger('reconnectDelayMs', withDefault(raw.reconnectDelayMs, 1000), 0),
+    redeliveryDelayMs: expectInteger('redeliveryDelayMs', withDefault(raw.redeliveryDelayMs, 200), 0),
   };
 }

@@ -24,9 +24,9 @@ const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: true
  *   included) until Redis answered. Stopping and close() wait for those XACKs to be sent and
  *   answered, each for at most STOP_ACK_WAIT_MS, so that none is cut off half-way; callbacks that
  *   finish after close() send none.
- * - A rejected entry is taken again with XCLAIM after a second (less when claimIdleMs is short).
- *   One left pending by a member that died is taken over with XAUTOCLAIM once idle for
- *   `claimIdleMs`, checked every `claimIdleMs / 2` (claim-loop.ts).
+ * - A rejected entry stays with its member, which takes it again with XCLAIM after
+ *   `redeliveryDelayMs` (options.ts). One left pending by a member that died or stopped is taken
+ *   over with XAUTOCLAIM once idle for `claimIdleMs`, checked every `claimIdleMs / 2` (claim-loop.ts).
  * - `persistent` holds for a server with AOF (`appendonly yes`); without it a restart loses entries.
  *
  * @example

@@ -17,8 +17,19 @@ export interface RedisBrokerOptions {
    * stays `legacy`: the adapter parses those reply shapes.
    */
   readonly clientOptions?: Readonly<Record<string, unknown>>;
-  /** An entry left pending this long by a silent member is taken over by another. Default 30000. */
+  /**
+   * An entry left pending this long by a member that went silent (crashed, or stopped while it
+   * held the entry) is taken over by another member with XAUTOCLAIM. Default 30000.
+   */
   readonly claimIdleMs?: number;
+  /**
+   * Minimum time between a delivery the handler chain rejected (left unacknowledged) and its
+   * redelivery. The rejecting member keeps the entry (its heartbeat stops other members from
+   * claiming it, whatever `claimIdleMs` is) and takes it again with XCLAIM after this delay; a
+   * member that stops meanwhile leaves it to `claimIdleMs`. Default: 1000, or half of
+   * `claimIdleMs` when that is shorter (at least 10).
+   */
+  readonly redeliveryDelayMs?: number;
   /** How long one XREADGROUP waits for new entries. Default 2000. */
   readonly blockMs?: number;
   /**
@@ -47,12 +58,12 @@ export interface RedisSettings {
   readonly batchScript: boolean;
   /** Period of the heartbeat and XAUTOCLAIM: half of `claimIdleMs`, at least 10 ms. */
   readonly tickMs: number;
-  /** Delay before a rejected entry is taken again: a second, less when `claimIdleMs` is short. */
-  readonly retryDelayMs: number;
+  /** Delay before a rejected entry is taken again (see {@link RedisBrokerOptions.redeliveryDelayMs}). */
+  readonly redeliveryDelayMs: number;
 }
 
 /** What `brokerOptions` may hold for Redis under `configureMessaging`. */
-export const redisTunables: readonly string[] = ['claimIdleMs', 'blockMs', 'maxLen', 'batchScript'];
+export const redisTunables: readonly string[] = ['claimIdleMs', 'redeliveryDelayMs', 'blockMs', 'maxLen', 'batchScript'];
 
 const redisOptionNames: readonly string[] = ['url', 'clientOptions', 'logger', ...redisTunables];
 
@@ -76,6 +87,6 @@ export function validateRedisOptions(options: RedisBrokerOptions): RedisSettings
     maxLen: raw.maxLen === undefined ? undefined : expectInteger('maxLen', raw.maxLen, 1),
     batchScript: expectBoolean('batchScript', withDefault(raw.batchScript, true)),
     tickMs,
-    retryDelayMs: Math.min(1000, tickMs),
+    redeliveryDelayMs: expectInteger('redeliveryDelayMs', withDefault(raw.redeliveryDelayMs, Math.min(1000, tickMs)), 0),
   };
 }

@@ -381,7 +381,7 @@ describe('RabbitMQ adapter', function () {
   });
 
   it('refuses bad options with an InvalidArgumentError naming the option as written, built by hand or configured', async () => {
-    const known = 'Known options: url, clientOptions, logger, exchange, prefetch, reconnectDelayMs.';
+    const known = 'Known options: url, clientOptions, logger, exchange, prefetch, reconnectDelayMs, redeliveryDelayMs.';
     const cases: [options: Record<string, unknown>, argument: string, message: string][] = [
       [{ url: 'redis://user:secret@host' }, 'url', 'Expected `url` to be an amqp:// or amqps:// URL, got "redis://user:***@host".'],
       [{ url: 42 }, 'url', 'Expected `url` to be an amqp:// or amqps:// URL, got 42.'],
@@ -390,6 +390,7 @@ describe('RabbitMQ adapter', function () {
       [{ prefetch: 0 }, 'prefetch', 'Expected `prefetch` to be an integer from 1 to 65535, got 0.'],
       [{ prefetch: 70000 }, 'prefetch', 'Expected `prefetch` to be an integer from 1 to 65535, got 70000.'],
       [{ reconnectDelayMs: -1 }, 'reconnectDelayMs', 'Expected `reconnectDelayMs` to be a non-negative integer, got -1.'],
+      [{ redeliveryDelayMs: 1.5 }, 'redeliveryDelayMs', 'Expected `redeliveryDelayMs` to be a non-negative integer, got 1.5.'],
       [{ clientOptions: null }, 'clientOptions', 'Expected `clientOptions` to be an object, got null.'],
       [{ logger: console.log }, 'logger', 'Expected `logger` to be an object, got a function.'],
       [{ logger: { info() {} } }, 'logger.debug', 'Expected `logger.debug` to be a function, got undefined.'],
@@ -401,7 +402,7 @@ describe('RabbitMQ adapter', function () {
     }
     // Through configureMessaging, brokerOptions hold only the adapter's own settings.
     const configured = (brokerOptions: Record<string, unknown>) => () => createMessaging({ broker: 'rabbitmq', url, brokerOptions, logger: silentLogger });
-    assert.throws(configured({ prefech: 5 }), invalidOption('prefech', 'Unknown option `prefech` in brokerOptions for RabbitMQ. Did you mean `prefetch`? Known options: exchange, prefetch, reconnectDelayMs.'));
+    assert.throws(configured({ prefech: 5 }), invalidOption('prefech', 'Unknown option `prefech` in brokerOptions for RabbitMQ. Did you mean `prefetch`? Known options: exchange, prefetch, reconnectDelayMs, redeliveryDelayMs.'));
     assert.throws(configured({ logger: console }), invalidOption('logger', /^Unknown option `logger` in brokerOptions for RabbitMQ\./));
     assert.throws(configured({ prefetch: 0 }), invalidOption('prefetch', 'Expected `prefetch` to be an integer from 1 to 65535, got 0.'));
   });
