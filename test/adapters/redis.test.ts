@@ -550,11 +550,12 @@ describe('Redis adapter', function () {
   });
 
   it('refuses bad options with an InvalidArgumentError naming the option as written, built by hand or configured', async () => {
-    const known = 'Known options: url, clientOptions, logger, claimIdleMs, blockMs, maxLen, batchScript.';
+    const known = 'Known options: url, clientOptions, logger, claimIdleMs, redeliveryDelayMs, blockMs, maxLen, batchScript.';
     const cases: [options: Record<string, unknown>, argument: string, message: string][] = [
       [{ url: 'http://user:hunter2@host' }, 'url', 'Expected `url` to be a redis:// or rediss:// URL, got "http://user:***@host/".'],
       [{ url: undefined }, 'url', 'Expected `url` to be a redis:// or rediss:// URL, got undefined.'],
       [{ claimIdleMs: -1 }, 'claimIdleMs', 'Expected `claimIdleMs` to be an integer of at least 1, got -1.'],
+      [{ redeliveryDelayMs: -1 }, 'redeliveryDelayMs', 'Expected `redeliveryDelayMs` to be a non-negative integer, got -1.'],
       [{ blockMs: 1.5 }, 'blockMs', 'Expected `blockMs` to be an integer of at least 1, got 1.5.'],
       [{ maxLen: '10' }, 'maxLen', 'Expected `maxLen` to be an integer of at least 1, got "10".'],
       [{ batchScript: 'no' }, 'batchScript', 'Expected `batchScript` to be a boolean, got "no".'],
@@ -568,7 +569,7 @@ describe('Redis adapter', function () {
     }
     // Through configureMessaging, brokerOptions hold only the adapter's own settings.
     const configured = (brokerOptions: Record<string, unknown>) => () => createMessaging({ broker: 'redis', url, brokerOptions, logger: silentLogger });
-    assert.throws(configured({ claimIdle: 5 }), invalidOption('claimIdle', 'Unknown option `claimIdle` in brokerOptions for Redis. Did you mean `claimIdleMs`? Known options: claimIdleMs, blockMs, maxLen, batchScript.'));
+    assert.throws(configured({ claimIdle: 5 }), invalidOption('claimIdle', 'Unknown option `claimIdle` in brokerOptions for Redis. Did you mean `claimIdleMs`? Known options: claimIdleMs, redeliveryDelayMs, blockMs, maxLen, batchScript.'));
     assert.throws(configured({ url: 'redis://elsewhere:6379' }), invalidOption('url', /^Unknown option `url` in brokerOptions for Redis\./));
     assert.throws(configured({ maxLen: 0 }), invalidOption('maxLen', 'Expected `maxLen` to be an integer of at least 1, got 0.'));
     const messaging = configured({ claimIdleMs: 5000 })();
