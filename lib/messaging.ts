@@ -2,7 +2,7 @@ import type { Broker, OutgoingMessage } from './broker.js';
 import { bindConsumer, type Consumer, type ConsumerRuntime } from './consumer.js';
 import { consumerDefinition, messageHandlerDefinition, type ConsumerOptions, type MessageHandlerOptions } from './consumer-options.js';
 import { createBroker } from './broker-registry.js';
-import { createEvent, type Event } from './envelope.js';
+import { createEvent, eventIdHeader, eventNameHeader, type Event } from './envelope.js';
 import { InvalidArgumentError, MessagingClosedError } from './errors.js';
 import { createEventBuffer } from './event-buffer.js';
 import type { Logger } from './logger.js';
@@ -28,10 +28,7 @@ export interface PublishEventOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** Header naming the event, so routers need not parse the payload. */
-export const eventNameHeader = 'eventwire-event';
-/** Header carrying the event's id (RabbitMQ also uses it as `messageId`). */
-export const eventIdHeader = 'eventwire-id';
+export { eventIdHeader, eventNameHeader } from './envelope.js';
 
 /** Called with each batch the broker acknowledged. */
 export type PublishListener = (topic: string, messages: readonly OutgoingMessage[]) => void;
@@ -165,7 +162,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
     const event = createEvent(name, data, resolved.source);
     headers[eventNameHeader] = name;
     headers[eventIdHeader] = event.id;
-    const message = publisher.encodeChecked(topic, event, key, headers);
+    const message = publisher.encodeChecked(topic, event, key, headers, event.id);
     return { topic, event, message };
   };
 

@@ -1,7 +1,5 @@
-import { InvalidArgumentError } from '../../lib/errors.js';
 import { consoleLogger, type Logger } from '../../lib/logger.js';
-import { redactUrl } from '../../lib/redact.js';
-import { describe, expectBoolean, expectObject } from '../../lib/validate.js';
+import { expectBoolean, expectInteger, expectKnownKeys, expectLogger, expectObject, expectUrl, withDefault } from '../../lib/validate.js';
 
 /**
  * Options of `createRedisBroker`.
@@ -67,6 +65,8 @@ export interface RedisSettings {
 /** What `brokerOptions` may hold for Redis under `configureMessaging`. */
 export const redisTunables: readonly string[] = ['claimIdleMs', 'redeliveryDelayMs', 'blockMs', 'maxLen', 'batchScript'];
 
+const redisOptionNames: readonly string[] = ['url', 'clientOptions', 'logger', ...redisTunables];
+
 /**
  * Checks `options` and fills in the defaults; throws an `InvalidArgumentError` naming the option.
  *
@@ -74,25 +74,19 @@ export const redisTunables: readonly string[] = ['claimIdleMs', 'redeliveryDelay
  * const settings = validateRedisOptions({ url: 'redis://127.0.0.1:6379' });
  */
 export function validateRedisOptions(options: RedisBrokerOptions): RedisSettings {
-  const { url, clientOptions = {}, logger = consoleLogger } = expectObject('options', options) as Partial<RedisBrokerOptions>;
-  if (typeof url !== 'string' || !/^rediss?:\/\/./.test(url) || !URL.canParse(url)) {
-    throw new InvalidArgumentError('url', `Expected \`url\` to be a redis:// or rediss:// URL, got ${describe(typeof url === 'string' ? redactUrl(url) : url)}.`);
-  }
-  for (const name of ['claimIdleMs', 'blockMs', 'maxLen'] as const) {
-    const value: unknown = options[name];
-    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) {
-      throw new InvalidArgumentError(name, `Expected \`${name}\` to be a positive integer, got ${describe(value)}.`);
-    }
-  }
-  const { redeliveryDelayMs } = options;
-  if (redeliveryDelayMs !== undefined && !(Number.isSafeInteger(redeliveryDelayMs) && redeliveryDelayMs >= 0)) {
-    throw new InvalidArgumentError('redeliveryDelayMs', `Expected \`redeliveryDelayMs\` to be a non-negative integer, got ${describe(redeliveryDelayMs)}.`);
-  }
-  expectObject('clientOptions', clientOptions);
-  expectObject('logger', logger);
-  const batchScript = expectBoolean('batchScript', options.batchScript ?? true);
-  const claimIdleMs = options.claimIdleMs ?? 30_000;
+  const raw = expectObject('options', options);
+  expectKnownKeys('createRedisBroker options', raw, redisOptionNames);
+  const claimIdleMs = expectInteger('claimIdleMs', withDefault(raw.claimIdleMs, 30_000), 1);
   const tickMs = Math.max(10, Math.floor(claimIdleMs / 2));
-  const redelivery = redeliveryDelayMs ?? Math.min(1000, tickMs);
-  return { url, clientOptions, logger, claimIdleMs, blockMs: options.blockMs ?? 2000, maxLen: options.maxLen, batchScript, tickMs, redeliveryDelayMs: redelivery };
+  return {
+    url: expectUrl('url', raw.url, ['redis:', 'rediss:']),
+    clientOptions: expectObject('clientOptions', withDefault(raw.clientOptions, {})),
+    logger: expectLogger('logger', withDefault(raw.logger, consoleLogger)),
+    claimIdleMs,
+    blockMs: expectInteger('blockMs', withDefault(raw.blockMs, 2000), 1),
+    maxLen: raw.maxLen === undefined ? undefined : expectInteger('maxLen', raw.maxLen, 1),
+    batchScript: expectBoolean('batchScript', withDefault(raw.batchScript, true)),
+    tickMs,
+    redeliveryDelayMs: expectInteger('redeliveryDelayMs', withDefault(raw.redeliveryDelayMs, Math.min(1000, tickMs)), 0),
+  };
 }

@@ -47,7 +47,7 @@ describe('memory broker', () => {
   });
 
   it('refuses unknown options, in createMemoryBroker and in brokerOptions, with a typed error naming them', () => {
-    assert.throws(() => createMemoryBroker({ redeliveryDelay: 5 } as never), invalid('redeliveryDelay', /^Unknown option `redeliveryDelay` in createMemoryBroker options\. Known options: server, redeliveryDelayMs\.$/));
+    assert.throws(() => createMemoryBroker({ redeliveryDelay: 5 } as never), invalid('redeliveryDelay', /^Unknown option `redeliveryDelay` in createMemoryBroker options\. Did you mean `redeliveryDelayMs`\? Known options: server, redeliveryDelayMs\.$/));
     const config = { url: 'memory://', clientOptions: {}, logger: silentLogger };
     assert.throws(() => memoryBrokerFactory({ ...config, brokerOptions: { redeliveryDelay: 5 } }), invalid('redeliveryDelay', /in the memory brokerOptions/));
     assert.throws(() => createMessaging({ broker: 'memory', brokerOptions: { redeliveryDelay: 5 } }), invalid('redeliveryDelay', /Known options: server, redeliveryDelayMs/));

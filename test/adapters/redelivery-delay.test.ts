@@ -129,7 +129,7 @@ describe('redeliveryDelayMs on every broker', function () {
 
     it('redelivers a rejected message no sooner than redeliveryDelayMs', async () => {
       const broker = createKafkaBroker({
-        brokers: brokers.kafka.url.split(','),
+        bootstrapServers: brokers.kafka.url,
         sessionTimeoutMs: 6_000,
         heartbeatIntervalMs: 1_000,
         partitions: 1,
@@ -144,7 +144,7 @@ describe('redeliveryDelayMs on every broker', function () {
     });
 
     it('refuses a negative redeliveryDelayMs', () => {
-      assert.throws(() => createKafkaBroker({ brokers: ['127.0.0.1:9092'], redeliveryDelayMs: -1 }), invalidDelay);
+      assert.throws(() => createKafkaBroker({ bootstrapServers: '127.0.0.1:9092', redeliveryDelayMs: -1 }), invalidDelay);
     });
   });
 });
