@@ -1,6 +1,7 @@
 import type { Event } from '../lib/envelope.js';
 import { resolveOutboxOptions, resolveRelayOptions, type OutboxOptions, type RelayOptions } from './options.js';
 import { startRelayLoop, type Relay } from './relay.js';
+import type { Queryable } from './pool.js';
 import { migrationSql } from './schema-sql.js';
 import { stageEvent, type StageOptions } from './stage.js';
 
@@ -22,7 +23,7 @@ export interface Outbox {
    * Inserts the event through `client` (a pg Client or PoolClient inside your transaction, or
    * any object with `query(text, values)`); resolves with the event as it will be published.
    */
-  stage<T>(client: unknown, name: string, data: T, options: StageOptions): Promise<Event<T>>;
+  stage<T>(client: Queryable, name: string, data: T, options: StageOptions): Promise<Event<T>>;
   /** Starts publishing staged events through `messaging`; several relays may run at once. */
   startRelay(options: RelayOptions): Relay;
 }

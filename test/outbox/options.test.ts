@@ -53,7 +53,7 @@ describe('outbox options and input checks', () => {
   it('refuses bad stage() input with typed errors before running any statement', async () => {
     const outbox = createOutbox({ pool: unusedPool });
     const client = recordingClient();
-    await assert.rejects(outbox.stage({}, 'order.placed', {}, { topic: 'orders' }), invalid('client', /Expected `client` to be the transaction's database client/));
+    await assert.rejects(outbox.stage({} as never, 'order.placed', {}, { topic: 'orders' }), invalid('client', /Expected `client` to be the transaction's database client/));
     await assert.rejects(outbox.stage(client, '', {}, { topic: 'orders' }), invalid('name', /non-empty string/));
     await assert.rejects(outbox.stage(client, 'order.placed', {}, {} as never), invalid('topic', /has no topic: pass \{ topic \}/));
     await assert.rejects(outbox.stage(client, 'order.placed', {}, { topic: 'no spaces' }), invalid('topic', /topic name/));
