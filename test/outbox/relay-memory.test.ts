@@ -97,6 +97,20 @@ describe('outbox relay (PostgreSQL, memory broker)', () => {
     assert.ok(claims >= 2, 'a second batch ran, woken by the notification');
   });
 
+  it('keeps relaying after its LISTEN connection is killed, and listens again', async () => {
+    const instance = messaging();
+    const recorder = recordPublished(instance);
+    start(outbox.startRelay({ messaging: instance, pollIntervalMs: 60_000 }));
+    const listening = async (): Promise<number[]> =>
+      (await db.rows<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE query = $1', [`LISTEN "${table}"`])).map((row) => row.pid);
+    await withTimeout(waitFor(async () => (await listening()).length === 1), WAIT, 'the relay to LISTEN');
+    const [first] = await listening();
+    await db.pool.query('SELECT pg_terminate_backend($1)', [first]);
+    await withTimeout(waitFor(async () => (await listening()).some((pid) => pid !== first)), WAIT, 'a new LISTEN connection');
+    await inTransaction(db.pool, (client) => outbox.stage(client, 'order.refunded', { id: 4 }, { topic: 'orders' }));
+    await recorder.waitForEvent('order.refunded', { timeoutMs: WAIT });
+  });
+
   it('moves a row over the size limit aside with its reason, while later rows of its key flow', async () => {
     await inTransaction(db.pool, async (client) => {
       await outbox.stage(client, 'file.uploaded', { blob: 'x'.repeat(5_000) }, { topic: 'files', key: 'k' });
