@@ -1,5 +1,5 @@
 import type { Broker, BrokerFactory } from '../lib/broker.js';
-import { expectKnownKeys } from '../lib/validate.js';
+import { expectKnownKeys } from '../lib/config/validate.js';
 
 /** How a bundled adapter is built from what `configureMessaging` resolved. */
 export interface ConfiguredAdapter<O> {

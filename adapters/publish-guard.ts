@@ -1,5 +1,5 @@
 import type { OutgoingMessage } from '../lib/broker.js';
-import { MessagingClosedError } from '../lib/errors.js';
+import { MessagingClosedError } from '../lib/errors/index.js';
 
 /**
  * What every adapter's `publish` checks before it touches its client, in this order: a closed

@@ -1,4 +1,4 @@
-import { registerBroker } from '../lib/broker-registry.js';
+import { registerBroker } from '../lib/config/broker-registry.js';
 import { configuredFactory } from './config-factory.js';
 import { createKafkaBroker } from './kafka/index.js';
 import { kafkaTunables } from './kafka/options.js';

@@ -1,7 +1,7 @@
 /// <reference types="node" />
 // The declarations use Node's Buffer and AbortSignal: with TypeScript 6's default `types: []`, a user's
 // program would not load @types/node otherwise.
-import type { Logger } from './logger.js';
+import type { Logger } from './config/logger.js';
 
 /**
  * The broker port: the only thing the core asks of a transport. Each adapter in `adapters/`

@@ -1,18 +1,18 @@
-import { bindConsumer, type Consumer, type ConsumerRuntime } from './consumer.js';
+import { bindConsumer, type Consumer, type ConsumerRuntime } from './consuming/consumer.js';
 import {
   consumerDefinition,
   messageHandlerDefinition,
   type ConsumerOptions,
   type MessageHandlerOptions,
-} from './consumer-options.js';
-import type { Event } from './envelope.js';
-import { MessagingNotConfiguredError } from './errors.js';
-import type { MessageFunction } from './message-handler.js';
+} from './consuming/consumer-options.js';
+import type { Event } from './envelope/event.js';
+import { MessagingNotConfiguredError } from './errors/index.js';
+import type { MessageFunction } from './consuming/message-handler.js';
 import { openInstance, type Instance, type Messaging, type PublishEventOptions } from './messaging.js';
-import { environmentNamesBroker, type MessagingOptions } from './options.js';
-import type { Producer } from './producer.js';
-import type { RunConsumersOptions, RunningConsumers } from './run-consumers.js';
-import type { SchemaOutput, StandardSchema } from './schema.js';
+import { environmentNamesBroker, type MessagingOptions } from './config/options.js';
+import type { Producer } from './publishing/producer.js';
+import type { RunConsumersOptions, RunningConsumers } from './consuming/run-consumers.js';
+import type { SchemaOutput, StandardSchema } from './envelope/schema.js';
 
 // The module-level API: one default instance plus a registry that modules fill at import time,
 // possibly before configureMessaging runs (as the seed's decorators do).

@@ -1,19 +1,19 @@
 import type { Broker, OutgoingMessage } from './broker.js';
-import { bindConsumer, type Consumer, type ConsumerRuntime } from './consumer.js';
-import { consumerDefinition, messageHandlerDefinition, type ConsumerOptions, type MessageHandlerOptions } from './consumer-options.js';
-import { createBroker } from './broker-registry.js';
-import { createEvent, eventIdHeader, eventNameHeader, type Event } from './envelope.js';
-import { InvalidArgumentError, MessagingClosedError } from './errors.js';
-import { createEventBuffer } from './event-buffer.js';
-import type { Logger } from './logger.js';
-import type { MessageFunction } from './message-handler.js';
-import { resolveOptions, type MessagingOptions } from './options.js';
-import { checkHeaders, checkKey, createPublisher, type Producer } from './producer.js';
-import { bounded } from './settle.js';
-import { startConsumers, type RunConsumersOptions, type RunningConsumers } from './run-consumers.js';
-import type { SchemaOutput, StandardSchema } from './schema.js';
+import { bindConsumer, type Consumer, type ConsumerRuntime } from './consuming/consumer.js';
+import { consumerDefinition, messageHandlerDefinition, type ConsumerOptions, type MessageHandlerOptions } from './consuming/consumer-options.js';
+import { createBroker } from './config/broker-registry.js';
+import { createEvent, eventIdHeader, eventNameHeader, type Event } from './envelope/event.js';
+import { InvalidArgumentError, MessagingClosedError } from './errors/index.js';
+import { createEventBuffer } from './publishing/event-buffer.js';
+import type { Logger } from './config/logger.js';
+import type { MessageFunction } from './consuming/message-handler.js';
+import { resolveOptions, type MessagingOptions } from './config/options.js';
+import { checkHeaders, checkKey, createPublisher, type Producer } from './publishing/producer.js';
+import { bounded } from './waiting.js';
+import { startConsumers, type RunConsumersOptions, type RunningConsumers } from './consuming/run-consumers.js';
+import type { SchemaOutput, StandardSchema } from './envelope/schema.js';
 import { createStats, type MessagingStats } from './stats.js';
-import { expectInteger, expectObject, expectString } from './validate.js';
+import { expectInteger, expectObject, expectString } from './config/validate.js';
 
 /**
  * Options of `publishEvent` and `emitEvent`.
@@ -28,7 +28,7 @@ export interface PublishEventOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export { eventIdHeader, eventNameHeader } from './envelope.js';
+export { eventIdHeader, eventNameHeader } from './envelope/event.js';
 
 /** Called with each batch the broker acknowledged. */
 export type PublishListener = (topic: string, messages: readonly OutgoingMessage[]) => void;

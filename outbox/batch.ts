@@ -1,5 +1,5 @@
-import type { Logger } from '../lib/logger.js';
-import type { Producer } from '../lib/producer.js';
+import type { Logger } from '../lib/config/logger.js';
+import type { Producer } from '../lib/publishing/producer.js';
 import { claimRows } from './claim.js';
 import type { OutboxPool, OutboxPoolClient } from './pool.js';
 import { publishRows, type PublishOutcome } from './publish-rows.js';

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { CliExit, exitCodes } from '../lib/cli/exit.js';
-import { InvalidArgumentError } from '../lib/errors.js';
-import { bounded } from '../lib/settle.js';
+import { InvalidArgumentError } from '../lib/errors/index.js';
+import { bounded } from '../lib/waiting.js';
 import { createOutbox, type Outbox } from './outbox.js';
 
 /**

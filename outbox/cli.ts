@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { CliExit, exitCodes } from '../lib/cli/exit.js';
 import { say, sentence, type CliIo } from '../lib/cli/io.js';
-import { consoleLogger } from '../lib/logger.js';
-import { redactUrl } from '../lib/redact.js';
+import { consoleLogger } from '../lib/config/logger.js';
+import { redactUrl } from '../lib/config/redact.js';
 import { createOutboxOrExit, endPool } from './cli-outbox.js';
 import { createPgPool } from './pg-pool.js';
 import { runRelayCommand } from './relay-command.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../lib/logger.js';
+import type { Logger } from '../lib/config/logger.js';
 import type { OutboxNotification, OutboxPool, OutboxPoolClient } from './pool.js';
 import { quote } from './table-name.js';
 

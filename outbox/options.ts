@@ -1,6 +1,6 @@
-import { InvalidArgumentError } from '../lib/errors.js';
+import { InvalidArgumentError } from '../lib/errors/index.js';
 import type { Messaging } from '../lib/messaging.js';
-import { describe, expectInteger, expectKnownKeys, expectObject, expectString } from '../lib/validate.js';
+import { describe, expectInteger, expectKnownKeys, expectObject, expectString } from '../lib/config/validate.js';
 import type { OutboxPool } from './pool.js';
 import { defaultTable, tableNames, type TableNames } from './table-name.js';
 

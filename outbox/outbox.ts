@@ -1,4 +1,4 @@
-import type { Event } from '../lib/envelope.js';
+import type { Event } from '../lib/envelope/event.js';
 import { resolveOutboxOptions, resolveRelayOptions, type OutboxOptions, type RelayOptions } from './options.js';
 import { startRelayLoop, type Relay } from './relay.js';
 import type { Queryable } from './pool.js';

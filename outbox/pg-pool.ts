@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
-import { loadPeer } from '../lib/load-peer.js';
-import type { Logger } from '../lib/logger.js';
-import { redactUrl } from '../lib/redact.js';
+import { loadPeer } from '../lib/config/load-peer.js';
+import type { Logger } from '../lib/config/logger.js';
+import { redactUrl } from '../lib/config/redact.js';
 
 /**
  * A `pg` Pool on `url` for the CLI, `pg` loaded only now (a clear MissingDependencyError when it

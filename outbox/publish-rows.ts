@@ -1,6 +1,6 @@
-import { EventwireError, InvalidArgumentError, MalformedMessageError, MessageTooLargeError, SerializationError } from '../lib/errors.js';
-import type { Producer } from '../lib/producer.js';
-import { redactSecrets } from '../lib/redact.js';
+import { EventwireError, InvalidArgumentError, MalformedMessageError, MessageTooLargeError, SerializationError } from '../lib/errors/index.js';
+import type { Producer } from '../lib/publishing/producer.js';
+import { redactSecrets } from '../lib/config/redact.js';
 import { rowMessage, type OutboxRow } from './row.js';
 
 /**

@@ -1,7 +1,7 @@
-import { backoffPolicy, retryDelay, type BackoffPolicy } from '../lib/backoff.js';
-import type { Logger } from '../lib/logger.js';
-import { bounded } from '../lib/settle.js';
-import { expectInteger, expectObject } from '../lib/validate.js';
+import { backoffPolicy, retryDelay, type BackoffPolicy } from '../lib/handling/backoff.js';
+import type { Logger } from '../lib/config/logger.js';
+import { bounded } from '../lib/waiting.js';
+import { expectInteger, expectObject } from '../lib/config/validate.js';
 import { runBatch, type BatchDeps, type BatchResult } from './batch.js';
 import { NotificationListener } from './listener.js';
 import { firstBackoffMs, type ResolvedRelayOptions } from './options.js';

@@ -1,6 +1,6 @@
-import { parseEvent, type Event } from '../lib/envelope.js';
-import { MalformedMessageError } from '../lib/errors.js';
-import type { SendOptions } from '../lib/producer.js';
+import { parseEvent, type Event } from '../lib/envelope/event.js';
+import { MalformedMessageError } from '../lib/errors/index.js';
+import type { SendOptions } from '../lib/publishing/producer.js';
 
 /**
  * One claimed outbox row, as the relay reads it (`seq` is an int8, which `pg` returns as a string).

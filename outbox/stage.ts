@@ -1,8 +1,8 @@
-import { createEvent, type Event } from '../lib/envelope.js';
-import { InvalidArgumentError, SerializationError } from '../lib/errors.js';
+import { createEvent, type Event } from '../lib/envelope/event.js';
+import { InvalidArgumentError, SerializationError } from '../lib/errors/index.js';
 import { eventIdHeader, eventNameHeader } from '../lib/messaging.js';
-import { checkHeaders, checkKey } from '../lib/producer.js';
-import { describe, expectKnownKeys, expectObject, expectString, expectTopic } from '../lib/validate.js';
+import { checkHeaders, checkKey } from '../lib/publishing/producer.js';
+import { describe, expectKnownKeys, expectObject, expectString, expectTopic } from '../lib/config/validate.js';
 import type { Queryable } from './pool.js';
 import type { TableNames } from './table-name.js';
 

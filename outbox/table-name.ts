@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '../lib/errors.js';
-import { describe } from '../lib/validate.js';
+import { InvalidArgumentError } from '../lib/errors/index.js';
+import { describe } from '../lib/config/validate.js';
 
 /** The default outbox table: unqualified, so it lands in the first schema of the search path. */
 export const defaultTable = 'eventwire_outbox';

@@ -1,10 +1,10 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Admin, ISocketFactoryArgs, Kafka, KafkaConfig, Producer, RetryOptions } from 'kafkajs';
-import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors.js';
-import { loadPeer } from '../../lib/load-peer.js';
-import type { Logger } from '../../lib/logger.js';
-import { bounded } from '../../lib/settle.js';
+import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/index.js';
+import { loadPeer } from '../../lib/config/load-peer.js';
+import type { Logger } from '../../lib/config/logger.js';
+import { bounded } from '../../lib/waiting.js';
 import { forwardLog } from './log-bridge.js';
 import type { KafkaSettings } from './options.js';
 

@@ -1,6 +1,6 @@
 import type { Broker, BrokerCapabilities } from '../../lib/broker.js';
-import { MessagingClosedError } from '../../lib/errors.js';
-import { abortable } from '../../lib/settle.js';
+import { MessagingClosedError } from '../../lib/errors/index.js';
+import { abortable } from '../../lib/waiting.js';
 import { mayPublish } from '../publish-guard.js';
 import { KafkaConnection } from './connection.js';
 import { KafkaMember } from './member.js';

@@ -1,9 +1,9 @@
 import type { Admin, EachMessagePayload } from 'kafkajs';
 import type { DeliveryCallback, SubscribeRequest, Subscription } from '../../lib/broker.js';
-import { MessagingClosedError } from '../../lib/errors.js';
-import type { Logger } from '../../lib/logger.js';
-import { MemberLifecycle } from '../../lib/member-lifecycle.js';
-import { bounded, deferred } from '../../lib/settle.js';
+import { MessagingClosedError } from '../../lib/errors/index.js';
+import type { Logger } from '../../lib/config/logger.js';
+import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
+import { bounded, deferred } from '../../lib/waiting.js';
 import { toIncoming } from './codec.js';
 import { CLOSE_WAIT_MS, type KafkaConnection } from './connection.js';
 import { ConsumerSession } from './consumer-session.js';

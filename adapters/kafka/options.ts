@@ -1,6 +1,6 @@
-import { InvalidArgumentError } from '../../lib/errors.js';
-import { consoleLogger, type Logger } from '../../lib/logger.js';
-import { expectHostPorts, expectInteger, expectKnownKeys, expectLogger, expectObject, expectString, withDefault } from '../../lib/validate.js';
+import { InvalidArgumentError } from '../../lib/errors/index.js';
+import { consoleLogger, type Logger } from '../../lib/config/logger.js';
+import { expectHostPorts, expectInteger, expectKnownKeys, expectLogger, expectObject, expectString, withDefault } from '../../lib/config/validate.js';
 
 /**
  * Options of `createKafkaBroker`.

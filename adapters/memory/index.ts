@@ -1,6 +1,6 @@
 import type { Broker, BrokerCapabilities, BrokerConfig, DeliveryCallback, SubscribeRequest, Subscription, TopicKeeper } from '../../lib/broker.js';
-import { MessagingClosedError } from '../../lib/errors.js';
-import { expectKnownKeys } from '../../lib/validate.js';
+import { MessagingClosedError } from '../../lib/errors/index.js';
+import { expectKnownKeys } from '../../lib/config/validate.js';
 import { MemoryMember, type MemoryConnection } from './member.js';
 import { memoryTunables, validateMemoryOptions, type MemoryBrokerOptions } from './options.js';
 

@@ -1,5 +1,5 @@
 import type { DeliveryCallback, IncomingMessage, SubscribeRequest, Subscription } from '../../lib/broker.js';
-import { MemberLifecycle } from '../../lib/member-lifecycle.js';
+import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
 import type { Entry, GroupQueue, MemoryServerState } from './server.js';
 
 /** One connection to a memory server: its members and its own settings. */

@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '../../lib/errors.js';
-import { expectInteger, expectKnownKeys, expectObject } from '../../lib/validate.js';
+import { InvalidArgumentError } from '../../lib/errors/index.js';
+import { expectInteger, expectKnownKeys, expectObject } from '../../lib/config/validate.js';
 import { MemoryServerState, type MemoryServer } from './server.js';
 
 /**

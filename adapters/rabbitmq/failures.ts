@@ -1,4 +1,4 @@
-import { BrokerLoginRefusedError, BrokerUnreachableError } from '../../lib/errors.js';
+import { BrokerLoginRefusedError, BrokerUnreachableError } from '../../lib/errors/index.js';
 
 /**
  * Why connecting failed, in terms the user can act on. amqplib reports the server's refusal

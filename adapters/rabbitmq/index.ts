@@ -1,5 +1,5 @@
 import type { Broker, BrokerCapabilities, Subscription, TopicKeeper } from '../../lib/broker.js';
-import { abortable } from '../../lib/settle.js';
+import { abortable } from '../../lib/waiting.js';
 import { mayPublish } from '../publish-guard.js';
 import { RabbitMqConnection } from './connection.js';
 import { RabbitMqMember } from './member.js';

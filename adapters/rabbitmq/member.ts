@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { DeliveryCallback, SubscribeRequest } from '../../lib/broker.js';
-import type { Logger } from '../../lib/logger.js';
-import { MemberLifecycle } from '../../lib/member-lifecycle.js';
-import { bounded } from '../../lib/settle.js';
+import type { Logger } from '../../lib/config/logger.js';
+import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
+import { bounded } from '../../lib/waiting.js';
 import { decodeDelivery } from './codec.js';
 import { CLOSE_WAIT_MS, shut } from './shut.js';
 

@@ -1,7 +1,7 @@
 import type { ConfirmChannel } from 'amqplib';
 import type { OutgoingMessage } from '../../lib/broker.js';
-import { BrokerRefusedError } from '../../lib/errors.js';
-import { listen, unlisten } from '../../lib/settle.js';
+import { BrokerRefusedError } from '../../lib/errors/index.js';
+import { listen, unlisten } from '../../lib/waiting.js';
 import { publishProperties } from './codec.js';
 
 /** The part of amqplib's confirm channel that publishing uses (a fake one in unit tests). */

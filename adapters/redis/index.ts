@@ -1,5 +1,5 @@
 import type { Broker, BrokerCapabilities } from '../../lib/broker.js';
-import { MessagingClosedError } from '../../lib/errors.js';
+import { MessagingClosedError } from '../../lib/errors/index.js';
 import { mayPublish } from '../publish-guard.js';
 import { ensureGroups, RedisConnection } from './connection.js';
 import { RedisMember } from './member.js';

@@ -1,5 +1,5 @@
-import { consoleLogger, type Logger } from '../../lib/logger.js';
-import { expectBoolean, expectInteger, expectKnownKeys, expectLogger, expectObject, expectUrl, withDefault } from '../../lib/validate.js';
+import { consoleLogger, type Logger } from '../../lib/config/logger.js';
+import { expectBoolean, expectInteger, expectKnownKeys, expectLogger, expectObject, expectUrl, withDefault } from '../../lib/config/validate.js';
 
 /**
  * Options of `createRedisBroker`.

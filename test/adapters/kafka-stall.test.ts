@@ -4,7 +4,7 @@ import { connect as connectTcp } from 'node:net';
 import { createKafkaBroker } from '../../adapters/kafka/index.js';
 import { createProxy, type ConnectionTap } from '../../faults/proxy.js';
 import type { Broker } from '../../lib/broker.js';
-import type { Logger } from '../../lib/logger.js';
+import type { Logger } from '../../lib/config/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { deferred, withTimeout } from '../support/wait.js';
 

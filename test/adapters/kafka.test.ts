@@ -6,8 +6,8 @@ import { createKafkaBroker, type KafkaBrokerOptions } from '../../adapters/kafka
 import { createMessaging } from '../../entry/index.js';
 import { createProxy, type ConnectionTap } from '../../faults/proxy.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage } from '../../lib/broker.js';
-import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors.js';
-import { silentLogger, type Logger } from '../../lib/logger.js';
+import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/index.js';
+import { silentLogger, type Logger } from '../../lib/config/logger.js';
 import { invalidOption } from '../support/invalid-option.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { collector, deferred, withTimeout } from '../support/wait.js';

@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import { createMemoryBroker, createMemoryServer, memoryBrokerFactory } from '../../adapters/memory/index.js';
 import { registerBundledBrokers } from '../../adapters/registry.js';
 import type { Broker, IncomingMessage } from '../../lib/broker.js';
-import { InvalidArgumentError } from '../../lib/errors.js';
-import { silentLogger } from '../../lib/logger.js';
+import { InvalidArgumentError } from '../../lib/errors/index.js';
+import { silentLogger } from '../../lib/config/logger.js';
 import { createMessaging } from '../../lib/messaging.js';
 import { deferred, withTimeout } from '../support/wait.js';
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { ConfirmLane } from '../../adapters/rabbitmq/publish.js';
 import type { OutgoingMessage } from '../../lib/broker.js';
-import { BrokerRefusedError } from '../../lib/errors.js';
+import { BrokerRefusedError } from '../../lib/errors/index.js';
 import { FakeChannel } from '../support/fake-amqp.js';
 
 const message = (text: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ headers: {}, value: Buffer.from(text), ...extra });

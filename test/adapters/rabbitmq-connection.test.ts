@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import { RabbitMqConnection, type AmqpClient, type RabbitMqSession } from '../../adapters/rabbitmq/connection.js';
 import { connectionFailure } from '../../adapters/rabbitmq/failures.js';
 import { validateRabbitMqOptions } from '../../adapters/rabbitmq/options.js';
-import { BrokerLoginRefusedError, BrokerUnreachableError, MessagingClosedError } from '../../lib/errors.js';
-import { silentLogger } from '../../lib/logger.js';
+import { BrokerLoginRefusedError, BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/index.js';
+import { silentLogger } from '../../lib/config/logger.js';
 import { FakeModel } from '../support/fake-amqp.js';
 import { deferred } from '../support/wait.js';
 

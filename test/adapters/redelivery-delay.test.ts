@@ -7,8 +7,8 @@ import { createMemoryBroker, createMemoryServer } from '../../adapters/memory/in
 import { createRabbitMqBroker } from '../../adapters/rabbitmq/index.js';
 import { createRedisBroker } from '../../adapters/redis/index.js';
 import type { Broker } from '../../lib/broker.js';
-import { InvalidArgumentError } from '../../lib/errors.js';
-import { silentLogger } from '../../lib/logger.js';
+import { InvalidArgumentError } from '../../lib/errors/index.js';
+import { silentLogger } from '../../lib/config/logger.js';
 import { brokers, requireBroker, type RealBrokerName } from '../support/require-broker.js';
 import { deferred, withTimeout } from '../support/wait.js';
 

@@ -5,8 +5,8 @@ import { createRedisBroker, type RedisBrokerOptions } from '../../adapters/redis
 import { createMessaging } from '../../entry/index.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage, Subscription } from '../../lib/broker.js';
 import { createProxy } from '../../faults/proxy.js';
-import { BrokerUnreachableError } from '../../lib/errors.js';
-import { silentLogger, type Logger } from '../../lib/logger.js';
+import { BrokerUnreachableError } from '../../lib/errors/index.js';
+import { silentLogger, type Logger } from '../../lib/config/logger.js';
 import { invalidOption } from '../support/invalid-option.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { collector, deferred, withTimeout } from '../support/wait.js';

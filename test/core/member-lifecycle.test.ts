@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { MemberLifecycle } from '../../lib/member-lifecycle.js';
+import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
 import { withTimeout } from '../support/wait.js';
 
 /** Whether `promise` has settled once the pending microtasks ran. */

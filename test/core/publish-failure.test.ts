@@ -6,8 +6,8 @@ import {
   MessagingClosedError,
   MissingDependencyError,
   PublishError,
-} from '../../lib/errors.js';
-import { publishFailure } from '../../lib/publish-failure.js';
+} from '../../lib/errors/index.js';
+import { publishFailure } from '../../lib/publishing/publish-failure.js';
 
 const url = 'amqp://guest:secret@127.0.0.1:5672';
 const orders = { broker: 'rabbitmq', topic: 'orders', count: 2 };

@@ -11,7 +11,7 @@ import {
   type Broker,
   type OutgoingMessage,
 } from '../../entry/index.js';
-import { createEventBuffer } from '../../lib/event-buffer.js';
+import { createEventBuffer } from '../../lib/publishing/event-buffer.js';
 import { createStats } from '../../lib/stats.js';
 import { createTestMessaging, recordPublished } from '../../entry/testing.js';
 import { memoryLogger } from '../support/memory-logger.js';

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { expectHostPorts, expectInteger, expectKnownKeys, expectMatch, expectUrl, withDefault } from '../../lib/validate.js';
+import { expectHostPorts, expectInteger, expectKnownKeys, expectMatch, expectUrl, withDefault } from '../../lib/config/validate.js';
 import { invalidOption } from '../support/invalid-option.js';
 
 describe('the option validators every adapter uses', () => {

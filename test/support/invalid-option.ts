@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { InvalidArgumentError } from '../../lib/errors.js';
+import { InvalidArgumentError } from '../../lib/errors/index.js';
 
 /**
  * An `assert.throws` check: the error is an `InvalidArgumentError` (code

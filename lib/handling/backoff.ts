@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from './errors.js';
-import { describe } from './validate.js';
+import { InvalidArgumentError } from '../errors/index.js';
+import { describe } from '../config/validate.js';
 
 /** How the wait between attempts grows: `linear` keeps it at `retryDelayMs` (the seed's rule). */
 export type Backoff = 'linear' | 'exponential';

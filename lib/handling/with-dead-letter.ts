@@ -1,10 +1,9 @@
-import type { IncomingMessage, OutgoingMessage } from './broker.js';
-import { eventIdHeader } from './envelope.js';
-import { MalformedMessageError, UnrecoverableError, ValidationError } from './errors.js';
-import { attempt, type HandlerMiddleware } from './handler.js';
+import type { IncomingMessage, OutgoingMessage } from '../broker.js';
+import { eventIdHeader } from '../envelope/event.js';
+import { DeliveryAbandonedError, MalformedMessageError, RetriesExhaustedError, RetryDeclinedError, UnrecoverableError, ValidationError } from '../errors/index.js';
+import { attempt, type Middleware } from './chain.js';
 
-import type { MessagingStats } from './stats.js';
-import { DeliveryAbandonedError, RetriesExhaustedError, RetryDeclinedError } from './with-retry.js';
+import type { MessagingStats } from '../stats.js';
 
 /** Headers a dead letter carries beside the original ones. */
 export const deadLetterHeaders = {
@@ -40,7 +39,7 @@ export interface DeadLetterOptions {
  * @example
  * const handler = withDeadLetter({ topicFor: (t) => `${t}.dlq`, publish, stats })(withRetry(retry)(work));
  */
-export function withDeadLetter(options: DeadLetterOptions): HandlerMiddleware {
+export function withDeadLetter(options: DeadLetterOptions): Middleware {
   return (next) => (message, ctx) => attempt(next, message, ctx).catch(async (error: unknown) => {
     if (error instanceof DeliveryAbandonedError) throw error;
     const details = describeFailure(error);

@@ -1,7 +1,7 @@
 import type { Consumer } from './consumer.js';
-import { InvalidArgumentError } from './errors.js';
-import type { Logger } from './logger.js';
-import { expectObject, expectTopics } from './validate.js';
+import { InvalidArgumentError } from '../errors/index.js';
+import type { Logger } from '../config/logger.js';
+import { expectObject, expectTopics } from '../config/validate.js';
 
 /**
  * Options of `runConsumers`.

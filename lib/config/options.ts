@@ -1,5 +1,5 @@
-import type { Broker } from './broker.js';
-import { InvalidArgumentError } from './errors.js';
+import type { Broker } from '../broker.js';
+import { InvalidArgumentError } from '../errors/index.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { redactUrl } from './redact.js';
 import {

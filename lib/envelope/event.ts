@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MalformedMessageError } from './errors.js';
+import { MalformedMessageError } from '../errors/index.js';
 
 /** Header naming the event, so routers need not parse the payload. */
 export const eventNameHeader = 'eventwire-event';

@@ -1,8 +1,8 @@
-import { decodeJson } from './codec.js';
-import type { ContextFactory, Handler, MessageContext } from './handler.js';
-import { parseWithSchema, type StandardSchema } from './schema.js';
-import type { MessagingStats } from './stats.js';
-import { runWithContext } from './with-context.js';
+import { decodeJson } from '../envelope/json-codec.js';
+import type { ContextFactory, Link, MessageContext } from '../handling/chain.js';
+import { parseWithSchema, type StandardSchema } from '../envelope/schema.js';
+import type { MessagingStats } from '../stats.js';
+import { runWithContext } from '../handling/with-context.js';
 
 /**
  * A `messageHandler` function: the raw JSON payload (or the schema's output) and the context.
@@ -23,7 +23,7 @@ export type MessageFunction<T, C extends object = object> = (message: T, ctx: Me
 export function payloadHandler<T, C extends object>(
   options: { readonly schema?: StandardSchema | undefined; readonly context?: ContextFactory<C> | undefined; readonly stats: MessagingStats },
   fn: MessageFunction<T, C>,
-): Handler {
+): Link {
   return async (message, ctx) => {
     const raw = decodeJson(message);
     const payload = options.schema === undefined ? raw : await parseWithSchema(options.schema, raw, message.topic);

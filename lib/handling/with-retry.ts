@@ -1,57 +1,11 @@
-import { EventwireError, MalformedMessageError, UnrecoverableError, ValidationError } from './errors.js';
-import type { IncomingMessage } from './broker.js';
-import { attempt, type DeliveryContext, type HandlerMiddleware } from './handler.js';
-import type { MessagingStats } from './stats.js';
-import type { Logger } from './logger.js';
+import { DeliveryAbandonedError, MalformedMessageError, RetriesExhaustedError, RetryDeclinedError, UnrecoverableError, ValidationError } from '../errors/index.js';
+import type { IncomingMessage } from '../broker.js';
+import { attempt, type DeliveryContext, type Middleware } from './chain.js';
+import type { MessagingStats } from '../stats.js';
+import type { Logger } from '../config/logger.js';
 
-/**
- * Thrown down the chain when the consumer stopped between attempts: the message was neither
- * handled nor exhausted its retries, so it must stay unacknowledged, not be dead-lettered.
- *
- * @example
- * if (error instanceof DeliveryAbandonedError) throw error; // let the broker redeliver it
- */
-export class DeliveryAbandonedError extends EventwireError {
-  readonly code = 'EVENTWIRE_DELIVERY_ABANDONED';
-  constructor(options: { cause?: unknown }) {
-    super('The consumer stopped before the message was handled; the broker will deliver it again.', options);
-  }
-}
 
-/**
- * The handler failed on every attempt; `cause` is the last failure. The dead-letter middleware
- * records both.
- *
- * @example
- * if (error instanceof RetriesExhaustedError) console.log(error.attempts, error.cause);
- */
-export class RetriesExhaustedError extends EventwireError {
-  readonly code = 'EVENTWIRE_RETRIES_EXHAUSTED';
-  constructor(
-    readonly attempts: number,
-    cause: unknown,
-  ) {
-    super(`The handler failed ${attempts} time(s): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-  }
-}
 
-/**
- * The retry link stopped before the retries ran out: the failure is permanent (schema,
- * malformed JSON, {@link UnrecoverableError}) or `shouldRetry` declined it. `cause` is that
- * failure; the dead-letter link records it with the attempt count.
- *
- * @example
- * if (error instanceof RetryDeclinedError) console.log(error.attempts, error.cause);
- */
-export class RetryDeclinedError extends EventwireError {
-  readonly code = 'EVENTWIRE_RETRY_DECLINED';
-  constructor(
-    readonly attempts: number,
-    cause: unknown,
-  ) {
-    super(`The handler failed on attempt ${attempts} and is not retried: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-  }
-}
 
 /**
  * Decides whether a failed attempt is retried; `attempt` is the one that failed (1 for the
@@ -86,7 +40,7 @@ export interface RetryOptions {
  * @example
  * const handler = withRetry({ maxRetries: 3, delay: () => 1000, shouldRetry: undefined, stats })(work);
  */
-export function withRetry(options: RetryOptions): HandlerMiddleware {
+export function withRetry(options: RetryOptions): Middleware {
   return (next) => {
     // The retry loop, from the first failure on.
     const retry = async (message: IncomingMessage, ctx: DeliveryContext, failure: unknown): Promise<void> => {

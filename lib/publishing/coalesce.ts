@@ -1,4 +1,4 @@
-import { listen, unlisten } from './settle.js';
+import { listen, unlisten } from '../waiting.js';
 
 /** Bounds of one coalesced request. */
 export interface CoalesceLimits {

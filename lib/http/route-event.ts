@@ -1,8 +1,8 @@
-import { getMessaging } from './default-messaging.js';
-import { InvalidArgumentError, MessagingNotConfiguredError } from './errors.js';
-import { consoleLogger } from './logger.js';
-import type { Messaging } from './messaging.js';
-import { expectBoolean, expectKnownKeys, expectObject, expectString, expectTopic } from './validate.js';
+import { getMessaging } from '../default-messaging.js';
+import { InvalidArgumentError, MessagingNotConfiguredError } from '../errors/index.js';
+import { consoleLogger } from '../config/logger.js';
+import type { Messaging } from '../messaging.js';
+import { expectBoolean, expectKnownKeys, expectObject, expectString, expectTopic } from '../config/validate.js';
 
 /**
  * Options of `eventMiddleware` (Express and Koa alike): the seed's `@event` parameters.

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '../errors/index.js';
 import type { Logger } from './logger.js';
 import { redactUrl } from './redact.js';
 

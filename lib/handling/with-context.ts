@@ -1,6 +1,6 @@
-import type { IncomingMessage } from './broker.js';
-import { InvalidArgumentError } from './errors.js';
-import type { ContextFactory, DeliveryContext, MessageContext, MessageInfo } from './handler.js';
+import type { IncomingMessage } from '../broker.js';
+import { InvalidArgumentError } from '../errors/index.js';
+import type { ContextFactory, DeliveryContext, MessageContext, MessageInfo } from './chain.js';
 
 /**
  * Runs a user handler with its {@link MessageContext}: the delivery's details merged with the

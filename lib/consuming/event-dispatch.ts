@@ -1,9 +1,9 @@
-import { decodeJson } from './codec.js';
-import { parseEvent, type Event } from './envelope.js';
-import type { ContextFactory, Handler, MessageContext } from './handler.js';
-import { parseWithSchema, type SchemaOutput, type StandardSchema } from './schema.js';
-import type { MessagingStats } from './stats.js';
-import { runWithContext } from './with-context.js';
+import { decodeJson } from '../envelope/json-codec.js';
+import { parseEvent, type Event } from '../envelope/event.js';
+import type { ContextFactory, Link, MessageContext } from '../handling/chain.js';
+import { parseWithSchema, type SchemaOutput, type StandardSchema } from '../envelope/schema.js';
+import type { MessagingStats } from '../stats.js';
+import { runWithContext } from '../handling/with-context.js';
 
 /**
  * A `createConsumer` handler: the parsed event and the context.
@@ -51,7 +51,7 @@ export function eventDispatch<C extends object>(options: {
   readonly handlers: Readonly<Record<string, EventHandlerEntry<C>>>;
   readonly context?: ContextFactory<C> | undefined;
   readonly stats: MessagingStats;
-}): Handler {
+}): Link {
   return async (message, ctx) => {
     const event = parseEvent(message.topic, decodeJson(message));
     const entry = Object.hasOwn(options.handlers, event.name) ? options.handlers[event.name] : undefined;

@@ -1,4 +1,4 @@
-import { bounded, deferred, type Deferred } from './settle.js';
+import { bounded, deferred, type Deferred } from '../waiting.js';
 
 /**
  * Where a consumer member is in its life: `running` takes messages; `draining` takes none and lets

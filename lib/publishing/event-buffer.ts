@@ -1,6 +1,6 @@
-import type { OutgoingMessage } from './broker.js';
-import type { Logger } from './logger.js';
-import type { MessagingStats } from './stats.js';
+import type { OutgoingMessage } from '../broker.js';
+import type { Logger } from '../config/logger.js';
+import type { MessagingStats } from '../stats.js';
 
 /**
  * The fire-and-forget path behind `eventMiddleware` and `emitEvent`: events are queued in a

@@ -1,12 +1,12 @@
 import type { ConsumerDefinition } from './consumer.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '../errors/index.js';
 import { eventDispatch, type EventHandlerEntry } from './event-dispatch.js';
-import { backoffPolicy, type Backoff, type Jitter } from './backoff.js';
-import type { ContextFactory, HandlerMiddleware } from './handler.js';
+import { backoffPolicy, type Backoff, type Jitter } from '../handling/backoff.js';
+import type { ContextFactory, Middleware } from '../handling/chain.js';
 import { payloadHandler, type MessageFunction } from './message-handler.js';
-import { isStandardSchema, type StandardSchema } from './schema.js';
-import { expectMiddleware } from './user-middleware.js';
-import type { ShouldRetry } from './with-retry.js';
+import { isStandardSchema, type StandardSchema } from '../envelope/schema.js';
+import { expectMiddleware } from '../handling/user-middleware.js';
+import type { ShouldRetry } from '../handling/with-retry.js';
 import {
   expectBoolean,
   expectFunction,
@@ -17,7 +17,7 @@ import {
   expectString,
   expectTopic,
   expectTopics,
-} from './validate.js';
+} from '../config/validate.js';
 
 /** Options both consumer styles share. */
 export interface HandlingOptions<C extends object = object> {
@@ -38,7 +38,7 @@ export interface HandlingOptions<C extends object = object> {
    * (once per attempt, `ctx.attempt` tells which) and outside decoding and schema validation
    * (they see the raw message, and every failure below them).
    */
-  readonly middleware?: readonly HandlerMiddleware[];
+  readonly middleware?: readonly Middleware[];
   /** Default `<topic>.dlq`; `false` logs and drops failed messages. */
   readonly deadLetterTopic?: string | false;
   /** Per-message context factory; its result is merged into `ctx` (the seed's `db`). */

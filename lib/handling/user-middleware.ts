@@ -1,6 +1,6 @@
-import { InvalidArgumentError } from './errors.js';
-import type { HandlerMiddleware } from './handler.js';
-import { describe } from './validate.js';
+import { InvalidArgumentError } from '../errors/index.js';
+import type { Middleware } from './chain.js';
+import { describe } from '../config/validate.js';
 
 const shape = '(next) => async (message, ctx) => { …; await next(message, ctx); }';
 
@@ -12,7 +12,7 @@ const shape = '(next) => async (message, ctx) => { …; await next(message, ctx)
  * @example
  * expectMiddleware([(next) => async (m, ctx) => next(m, ctx)]);
  */
-export function expectMiddleware(value: unknown): readonly HandlerMiddleware[] {
+export function expectMiddleware(value: unknown): readonly Middleware[] {
   if (!Array.isArray(value)) {
     throw new InvalidArgumentError('middleware', `Expected \`middleware\` to be an array of functions ${shape}, got ${describe(value)}.`);
   }
@@ -21,7 +21,7 @@ export function expectMiddleware(value: unknown): readonly HandlerMiddleware[] {
       const got = typeof item === 'function' ? `a function of ${item.length} parameters` : describe(item);
       throw new InvalidArgumentError(`middleware[${index}]`, `Expected \`middleware[${index}]\` to be a function ${shape}, got ${got}.`);
     }
-    return adopt(item as HandlerMiddleware, index);
+    return adopt(item as Middleware, index);
   });
 }
 
@@ -30,7 +30,7 @@ export function expectMiddleware(value: unknown): readonly HandlerMiddleware[] {
  * handler (checked when the consumer starts, where the chain is built), and that handler's
  * synchronous throw or plain return value becomes a promise, as the links around it expect.
  */
-function adopt(middleware: HandlerMiddleware, index: number): HandlerMiddleware {
+function adopt(middleware: Middleware, index: number): Middleware {
   return (next) => {
     const handler: unknown = middleware(next);
     if (typeof handler !== 'function') {

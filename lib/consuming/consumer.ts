@@ -1,12 +1,13 @@
-import { retryDelay, type BackoffPolicy } from './backoff.js';
-import { keepsTopics, type Broker, type IncomingMessage, type Subscription } from './broker.js';
-import { compose, type DeliveryContext, type Handler, type HandlerMiddleware } from './handler.js';
-import type { Logger } from './logger.js';
-import type { Publisher } from './producer.js';
-import { deferred, type Deferred } from './settle.js';
-import type { MessagingStats } from './stats.js';
-import { withDeadLetter } from './with-dead-letter.js';
-import { DeliveryAbandonedError, withRetry, type ShouldRetry } from './with-retry.js';
+import { retryDelay, type BackoffPolicy } from '../handling/backoff.js';
+import { keepsTopics, type Broker, type IncomingMessage, type Subscription } from '../broker.js';
+import { compose, type DeliveryContext, type Link, type Middleware } from '../handling/chain.js';
+import type { Logger } from '../config/logger.js';
+import type { Publisher } from '../publishing/producer.js';
+import { deferred, type Deferred } from '../waiting.js';
+import type { MessagingStats } from '../stats.js';
+import { withDeadLetter } from '../handling/with-dead-letter.js';
+import { withRetry, type ShouldRetry } from '../handling/with-retry.js';
+import { DeliveryAbandonedError } from '../errors/index.js';
 
 /**
  * A registered consumer (from `createConsumer` or `messageHandler`).
@@ -57,10 +58,10 @@ export interface ConsumerDefinition {
   readonly backoff: BackoffPolicy;
   readonly shouldRetry: ShouldRetry | undefined;
   /** The user's links, already checked and adapted, outermost first. */
-  readonly middleware: readonly HandlerMiddleware[];
+  readonly middleware: readonly Middleware[];
   readonly deadLetterTopic: string | false | undefined;
   /** The innermost link, built per instance so that it counts into that instance's stats. */
-  readonly terminal: (stats: MessagingStats) => Handler;
+  readonly terminal: (stats: MessagingStats) => Link;
 }
 
 /**
@@ -166,7 +167,7 @@ class BoundConsumer implements Consumer {
   }
 
   /** Runs one delivery through the chain, counting it in flight; a rejection leaves it unacknowledged. */
-  async #deliver(handler: Handler, message: IncomingMessage, context: DeliveryContext): Promise<void> {
+  async #deliver(handler: Link, message: IncomingMessage, context: DeliveryContext): Promise<void> {
     this.#inFlight += 1;
     try {
       await handler(message, context);
@@ -195,7 +196,7 @@ function deadLetterTopics(option: ConsumerDefinition['deadLetterTopic']): ((topi
  * final outcome. The user's middleware inside retry, so that it sees every attempt, and outside
  * the terminal (decoding, validation, context), so that it sees every message as delivered.
  */
-function handlingChain(definition: ConsumerDefinition, rt: ConsumerRuntime, topicFor: ((topic: string) => string) | false): Handler {
+function handlingChain(definition: ConsumerDefinition, rt: ConsumerRuntime, topicFor: ((topic: string) => string) | false): Link {
   return compose(
     [
       withDeadLetter({ topicFor, publish: rt.publisher.publish, stats: rt.stats }),

@@ -1,5 +1,5 @@
-import type { Headers, IncomingMessage } from './broker.js';
-import type { Logger } from './logger.js';
+import type { Headers, IncomingMessage } from '../broker.js';
+import type { Logger } from '../config/logger.js';
 
 /**
  * What the consumer runner passes down the handling chain with each delivery.
@@ -17,23 +17,24 @@ export interface DeliveryContext {
 }
 
 /**
- * One link of the handling chain. Resolving means "acknowledge"; rejecting means "leave it
+ * One link of the handling chain (the user's own function is the handler; a link is any step
+ * a delivery passes through). Resolving means "acknowledge"; rejecting means "leave it
  * unacknowledged" (the broker delivers it again).
  *
  * @example
- * const logEach: Handler = async (message, ctx) => ctx.logger.info('got', { topic: message.topic });
+ * const logEach: Link = async (message, ctx) => ctx.logger.info('got', { topic: message.topic });
  */
-export type Handler = (message: IncomingMessage, ctx: DeliveryContext) => Promise<void>;
+export type Link = (message: IncomingMessage, ctx: DeliveryContext) => Promise<void>;
 
 /**
- * A function that wraps a handler, Watermill-style: the built-in retry and dead-letter links are
+ * A function that wraps a link, Watermill-style: the built-in retry and dead-letter links are
  * each one, and so is every entry of a consumer's `middleware` option. Such a link runs inside the
  * retry loop, once per attempt: resolving means handled, rejecting means this attempt failed.
  *
  * @example
- * const timed: HandlerMiddleware = (next) => async (m, ctx) => { const t = Date.now(); await next(m, ctx); metrics.observe(Date.now() - t); };
+ * const timed: Middleware = (next) => async (m, ctx) => { const t = Date.now(); await next(m, ctx); metrics.observe(Date.now() - t); };
  */
-export type HandlerMiddleware = (next: Handler) => Handler;
+export type Middleware = (next: Link) => Link;
 
 /**
  * What a user's handler sees beside the message: where it came from and which attempt this is,
@@ -74,8 +75,8 @@ export type ContextFactory<C extends object> = (info: MessageInfo) => C | Promis
  * @example
  * const handler = compose([withDeadLetter(dl), withRetry(retry)], terminal);
  */
-export function compose(middleware: readonly HandlerMiddleware[], terminal: Handler): Handler {
-  return middleware.reduceRight<Handler>((next, wrap) => wrap(next), terminal);
+export function compose(middleware: readonly Middleware[], terminal: Link): Link {
+  return middleware.reduceRight<Link>((next, wrap) => wrap(next), terminal);
 }
 
 /**
@@ -85,7 +86,7 @@ export function compose(middleware: readonly HandlerMiddleware[], terminal: Hand
  * @example
  * return attempt(next, message, ctx).catch((error) => recover(error));
  */
-export function attempt(handler: Handler, message: IncomingMessage, ctx: DeliveryContext): Promise<void> {
+export function attempt(handler: Link, message: IncomingMessage, ctx: DeliveryContext): Promise<void> {
   try {
     return handler(message, ctx);
   } catch (error) {

@@ -1,5 +1,5 @@
-import { BrokerConnectionError, BrokerLoginRefusedError, BrokerRefusedError, EventwireError, PublishError } from './errors.js';
-import { redactSecrets } from './redact.js';
+import { BrokerConnectionError, BrokerLoginRefusedError, BrokerRefusedError, EventwireError, PublishError } from '../errors/index.js';
+import { redactSecrets } from '../config/redact.js';
 
 /**
  * What failed: the broker's short name (`Broker.name`), the topic and how many messages the

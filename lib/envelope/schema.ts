@@ -1,4 +1,4 @@
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../errors/index.js';
 
 /**
  * The Standard Schema interface (standardschema.dev), which zod 3.24+, zod 4, valibot and

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { MissingDependencyError } from './errors.js';
+import { MissingDependencyError } from '../errors/index.js';
 
 /**
  * Imports an optional peer dependency, turning "not installed" into a

@@ -1,5 +1,5 @@
-import type { Broker, BrokerConfig, BrokerFactory } from './broker.js';
-import { InvalidArgumentError } from './errors.js';
+import type { Broker, BrokerConfig, BrokerFactory } from '../broker.js';
+import { InvalidArgumentError } from '../errors/index.js';
 import { expectPeer } from './load-peer.js';
 import type { BrokerName, ResolvedOptions } from './options.js';
 

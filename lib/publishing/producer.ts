@@ -1,11 +1,11 @@
-import type { Broker, Headers, OutgoingMessage } from './broker.js';
-import { encodeJson } from './codec.js';
+import type { Broker, Headers, OutgoingMessage } from '../broker.js';
+import { encodeJson } from '../envelope/json-codec.js';
 import { createDeadlines } from './deadlines.js';
-import { InvalidArgumentError, PublishTimeoutError } from './errors.js';
-import type { ResolvedOptions } from './options.js';
+import { InvalidArgumentError, PublishTimeoutError } from '../errors/index.js';
+import type { ResolvedOptions } from '../config/options.js';
 import { publishFailure } from './publish-failure.js';
-import type { MessagingStats } from './stats.js';
-import { describe, expectObject, expectTopic } from './validate.js';
+import type { MessagingStats } from '../stats.js';
+import { describe, expectObject, expectTopic } from '../config/validate.js';
 
 /**
  * Options of {@link Producer.send}.
@@ -59,7 +59,7 @@ export interface Publisher extends Producer {
  *
  * Timeouts: publishes that start within a short window share one deadline (one timer, one
  * `AbortSignal` handed to the adapter) instead of one timer each, which under load kept
- * thousands of timers alive. The window is `deadlineWindowMs(publishTimeoutMs)` (lib/deadlines.ts), 50 ms
+ * thousands of timers alive. The window is `deadlineWindowMs(publishTimeoutMs)` (lib/publishing/deadlines.ts), 50 ms
  * for the default 10 s: a publish rejects with `PublishTimeoutError` between `publishTimeoutMs`
  * and `publishTimeoutMs` + window after it started, never earlier.
  *

@@ -1,5 +1,5 @@
-import type { IncomingMessage } from './broker.js';
-import { MalformedMessageError, MessageTooLargeError, SerializationError } from './errors.js';
+import type { IncomingMessage } from '../broker.js';
+import { MalformedMessageError, MessageTooLargeError, SerializationError } from '../errors/index.js';
 
 /**
  * Encodes a message as UTF-8 JSON, the one wire format on every broker.
