@@ -37,11 +37,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['adapters/**', 'test/**', 'examples/**', 'bench/**'],
+    files: ['adapters/**', 'test/**', 'examples/**', 'tools/bench/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    files: ['test/**'],
+    files: ['test/**', 'tools/*/test/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {

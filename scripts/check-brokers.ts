@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { reachable } from '../faults/probe.js';
+import { reachable } from '../test/support/probe.js';
 import { brokerAddress, brokerDefaults, type RealBrokerName } from '../test/support/broker-address.js';
 
 /**

@@ -4,7 +4,7 @@ import { getEventListeners } from 'node:events';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { createRabbitMqBroker, rabbitMqBrokerFactory, type RabbitMqBrokerOptions } from '../../adapters/rabbitmq/index.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage, Subscription, TopicKeeper } from '../../lib/broker.js';
-import { createProxy } from '../../faults/proxy.js';
+import { createProxy } from '../support/proxy.js';
 import { BrokerUnreachableError, InvalidArgumentError, PublishError } from '../../lib/errors.js';
 import { silentLogger, type Logger } from '../../lib/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
@@ -281,7 +281,7 @@ describe('RabbitMQ adapter', function () {
   });
 
   it('replaces only the publishing channel when the server refuses a publish: in-flight messages are acknowledged once', async () => {
-    // Found by faults/scenarios/oversize.ts: a message over RabbitMQ's max_message_size (406)
+    // Found by tools/faults/scenarios/oversize.ts: a message over RabbitMQ's max_message_size (406)
     // closed the whole connection, so the consumers' in-flight messages were delivered again and
     // the next publish failed. A deleted exchange (404) is the same channel error, cheaper to cause.
     const rabbit = broker();
@@ -313,7 +313,7 @@ describe('RabbitMQ adapter', function () {
   });
 
   it('stops and closes in bounded time when the broker goes silent', async () => {
-    // Found by faults/scenarios/connection-cut.ts: with the network blackholed, stopping waited
+    // Found by tools/faults/scenarios/connection-cut.ts: with the network blackholed, stopping waited
     // for a basic.cancel-ok and close() for a close-ok that never came, until amqplib's
     // heartbeat timeout (minutes).
     const proxy = await createProxy(Number(new URL(url).port || 5672));
