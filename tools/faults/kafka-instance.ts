@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand } from './command.js';
 import { host, reachable } from '../../test/support/probe.js';
-import { tail } from './servers.js';
-import type { Slot } from './slots.js';
+import { tail } from './server.js';
+import type { Slot } from './slot.js';
 import type { Instance } from './types.js';
 import { repositoryRoot } from './worker.js';
 
@@ -17,15 +16,15 @@ import { repositoryRoot } from './worker.js';
  * - `restart()` is `brokers.sh down kafka` (SIGTERM: Kafka's controlled shutdown), then
  *   `up kafka` with KAFKA_KEEP_DATA=1, so that topics and offsets survive. Concurrent calls
  *   share one restart. Throws with the tail of the instance's log when Kafka does not come back.
- * - `stop()` is `brokers.sh down kafka`; {@link killKafkaLeftover} is the synchronous SIGKILL for
- *   the run's exit handler.
+ * - `stop()` is `brokers.sh down kafka`. At a run's exit without it, slot.ts kills the process
+ *   `kafka.pid` names (its command line names the slot's `server.properties`).
  */
 
 /**
  * Starts the Kafka of `slot` and resolves once it answers an admin request.
  *
  * @example
- * const kafka = await kafkaInstance(await ownSlot()); await kafka.restart();
+ * const kafka = await kafkaInstance(await takeSlot()); await kafka.restart();
  */
 export async function kafkaInstance(slot: Slot): Promise<Instance> {
   const port = slot.ports.kafka;
@@ -44,7 +43,6 @@ export async function kafkaInstance(slot: Slot): Promise<Instance> {
     runCommand('bash', [script, action, 'kafka'], { env, timeout: 300_000 }).catch(async (error: unknown) => {
       throw new Error(`brokers.sh ${action} kafka failed for the run's Kafka on ${host}:${port}: ${String(error)}\n${await tail(join(dir, 'kafka.log'))}`);
     });
-  leftovers.add(dir);
   await brokers('up');
   let restarting: Promise<void> | undefined;
   return {
@@ -58,40 +56,8 @@ export async function kafkaInstance(slot: Slot): Promise<Instance> {
       })().finally(() => (restarting = undefined));
       return restarting;
     },
-    async stop() {
+    stop: async () => {
       await brokers('down');
-      leftovers.delete(dir);
     },
   };
-}
-
-/** Instance folders whose Kafka may still run. */
-const leftovers = new Set<string>();
-
-/**
- * SIGKILLs, synchronously, the run's Kafka if it still runs: for the run's exit handler. The pid
- * is taken only while its command line names this instance's config file.
- */
-export function killKafkaLeftover(): void {
-  for (const dir of leftovers) {
-    const pid = kafkaPid(dir);
-    if (pid === undefined) continue;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
-  }
-  leftovers.clear();
-}
-
-/** The pid recorded in `<dir>/kafka.pid`, if that process is still the Kafka of `dir`. */
-export function kafkaPid(dir: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(join(dir, 'kafka.pid'), 'utf8').trim());
-    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-    return command.includes(`kafka.Kafka ${join(dir, 'server.properties')}`) ? pid : undefined;
-  } catch {
-    return undefined;
-  }
 }

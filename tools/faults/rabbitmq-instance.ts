@@ -4,8 +4,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from './command.js';
 import { host, reachable } from '../../test/support/probe.js';
-import { startServer, tail, terminate, waitForServer, type Server } from './servers.js';
-import type { Slot } from './slots.js';
+import { ServerProcess } from './server.js';
+import type { Slot } from './slot.js';
 import type { Instance } from './types.js';
 
 /**
@@ -26,7 +26,7 @@ import type { Instance } from './types.js';
  * Starts the RabbitMQ node of `slot` and resolves once it has booted.
  *
  * @example
- * const rabbit = await rabbitMqInstance(await ownSlot()); await rabbit.restart();
+ * const rabbit = await rabbitMqInstance(await takeSlot()); await rabbit.restart();
  */
 export async function rabbitMqInstance(slot: Slot): Promise<Instance> {
   const { rabbitmq: port, dist } = slot.ports;
@@ -62,7 +62,7 @@ export async function rabbitMqInstance(slot: Slot): Promise<Instance> {
     ERL_FLAGS: '-kernel inet_dist_use_interface {127,0,0,1}',
   };
   const ctl = (args: string[], timeoutMs: number): Promise<string> => runCommand(bin('rabbitmqctl'), ['-n', node, ...args], { env, cwd: dir, timeout: timeoutMs });
-  let server: Server | undefined;
+  let server: ServerProcess | undefined;
   let restarting: Promise<void> | undefined;
 
   await mkdir(home, { recursive: true });
@@ -73,12 +73,12 @@ export async function rabbitMqInstance(slot: Slot): Promise<Instance> {
   await writeFile(join(dir, 'enabled_plugins'), '[].\n');
 
   const launch = async (): Promise<void> => {
-    const started = await startServer(bin('rabbitmq-server'), [], { cwd: dir, env, pidFile: join(dir, 'server.pid') });
+    const started = await ServerProcess.start(bin('rabbitmq-server'), [], { cwd: dir, env, pidFile: join(dir, 'server.pid'), logFile });
     server = started;
     // The AMQP listener opens last, when the node has booted: polling it is quick, where each
     // rabbitmqctl call costs a second or two. await_startup confirms.
-    await waitForServer(`RabbitMQ on ${host}:${port} to accept connections`, 120_000, started, () => reachable(port), () => tail(logFile));
-    await waitForServer(`RabbitMQ node ${node} to start`, 60_000, started, () => ctl(['await_startup', '--timeout', '30'], 40_000).then(() => true, () => false), () => tail(logFile));
+    await started.waitUntil(`RabbitMQ on ${host}:${port} to accept connections`, 120_000, () => reachable(port));
+    await started.waitUntil(`RabbitMQ node ${node} to start`, 60_000, () => ctl(['await_startup', '--timeout', '30'], 40_000).then(() => true, () => false));
   };
 
   await launch();
@@ -86,12 +86,12 @@ export async function rabbitMqInstance(slot: Slot): Promise<Instance> {
     port,
     url: `amqp://guest:guest@${host}:${port}`,
     restart() {
-      restarting ??= terminate(server, 'SIGTERM', 60_000)
+      restarting ??= (server?.stop('SIGTERM', 60_000) ?? Promise.resolve())
         .then(launch)
         .finally(() => (restarting = undefined));
       return restarting;
     },
-    stop: () => terminate(server, 'SIGTERM', 30_000),
+    stop: async () => server?.stop('SIGTERM', 30_000),
   };
 }
 

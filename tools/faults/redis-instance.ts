@@ -3,8 +3,8 @@ import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { host } from '../../test/support/probe.js';
-import { startServer, tail, terminate, waitForServer, type Server } from './servers.js';
-import type { Slot } from './slots.js';
+import { ServerProcess } from './server.js';
+import type { Slot } from './slot.js';
 import type { Instance } from './types.js';
 
 /**
@@ -30,21 +30,22 @@ export const redisDownMs = 2_000;
  * Starts the Redis of `slot` and resolves once it answers.
  *
  * @example
- * const redis = await redisInstance(await ownSlot()); await redis.restart();
+ * const redis = await redisInstance(await takeSlot()); await redis.restart();
  */
 export async function redisInstance(slot: Slot): Promise<Instance> {
   const port = slot.ports.redis;
   const dir = join(slot.dir, 'redis');
   const logFile = join(dir, 'redis.log');
-  let server: Server | undefined;
+  let server: ServerProcess | undefined;
   let restarting: Promise<void> | undefined;
 
   const launch = async (): Promise<void> => {
     await mkdir(dir, { recursive: true });
-    const args = ['--port', String(port), '--bind', host, '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no', '--logfile', logFile];
-    const started = await startServer('redis-server', args, { cwd: dir, pidFile: join(dir, 'server.pid') });
-    server = started;
-    await waitForServer(`Redis on ${host}:${port} to answer PING`, 30_000, started, () => redisPing(port), () => tail(logFile));
+    // The process keeps its arguments as its title (no `redis-server host:port`): they name the
+    // slot's directory, by which slot.ts knows it is the slot's server.
+    const args = ['--port', String(port), '--bind', host, '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no', '--logfile', logFile, '--set-proc-title', 'no'];
+    server = await ServerProcess.start('redis-server', args, { cwd: dir, pidFile: join(dir, 'server.pid'), logFile });
+    await server.waitUntil(`Redis on ${host}:${port} to answer PING`, 30_000, () => redisPing(port));
   };
 
   await launch();
@@ -53,13 +54,13 @@ export async function redisInstance(slot: Slot): Promise<Instance> {
     url: `redis://${host}:${port}`,
     restart() {
       // SIGKILL, a crash: with appendfsync always every acknowledged XADD and XACK is on disk.
-      restarting ??= terminate(server, 'SIGKILL', 0)
+      restarting ??= (server?.stop('SIGKILL', 0) ?? Promise.resolve())
         .then(() => sleep(redisDownMs))
         .then(launch)
         .finally(() => (restarting = undefined));
       return restarting;
     },
-    stop: () => terminate(server, 'SIGTERM', 10_000),
+    stop: async () => server?.stop('SIGTERM', 10_000),
   };
 }
 
