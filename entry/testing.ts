@@ -1,4 +1,4 @@
-import { createMemoryBroker, createMemoryServer } from '../adapters/memory.js';
+import { createMemoryBroker, createMemoryServer } from '../adapters/memory/index.js';
 import { registerBundledBrokers } from '../adapters/registry.js';
 import { silentLogger } from '../lib/logger.js';
 import { createMessaging, type Messaging } from '../lib/messaging.js';
@@ -9,7 +9,7 @@ import type { MessagingOptions } from '../lib/options.js';
 registerBundledBrokers();
 
 export * from '../lib/testing.js';
-export { createMemoryBroker, createMemoryServer } from '../adapters/memory.js';
+export { createMemoryBroker, createMemoryServer } from '../adapters/memory/index.js';
 
 /**
  * An instance on its own in-process broker, silent, for one test: nothing shared, nothing to start.

@@ -1,6 +1,6 @@
 import { retryDelay, type BackoffPolicy } from './backoff.js';
-import { keepsTopics, type Broker, type Subscription } from './broker.js';
-import { compose, type Handler, type HandlerMiddleware } from './handler.js';
+import { keepsTopics, type Broker, type IncomingMessage, type Subscription } from './broker.js';
+import { compose, type DeliveryContext, type Handler, type HandlerMiddleware } from './handler.js';
 import type { Logger } from './logger.js';
 import type { Publisher } from './producer.js';
 import { deferred, type Deferred } from './settle.js';
@@ -41,7 +41,8 @@ export interface ConsumerRuntime {
   readonly stats: MessagingStats;
   readonly publisher: Publisher;
   readonly source: string;
-  broker(): Promise<Broker>;
+  /** The instance's broker; throws `MessagingClosedError` once the instance closed. */
+  broker(): Broker;
   /** Lets the instance stop running consumers at close. */
   track(consumer: Consumer, running: boolean): void;
 }
@@ -70,95 +71,123 @@ export interface ConsumerDefinition {
  * const consumer = bindConsumer(definition, () => instanceRuntime);
  */
 export function bindConsumer(definition: ConsumerDefinition, runtime: () => ConsumerRuntime): Consumer {
-  let controller: AbortController | undefined;
-  let subscription: Subscription | undefined;
-  let starting: Promise<void> | undefined;
-  let settle: Deferred<void> | undefined;
-  let closed = Promise.resolve();
-  let inFlight = 0;
+  return new BoundConsumer(definition, runtime);
+}
 
-  const groupId = (): string =>
-    typeof definition.groupId === 'string' ? definition.groupId : definition.groupId(runtime().source);
+/** One registered consumer's state: idle, starting, running (a subscription), or stopping. */
+class BoundConsumer implements Consumer {
+  readonly topics: readonly string[];
+  readonly autoStart: boolean;
+  #inFlight = 0;
+  /** Aborts the subscription; set while it runs. */
+  #controller: AbortController | undefined;
+  #subscription: Subscription | undefined;
+  /** The current start(), shared by concurrent callers; cleared by stop() and by a failed start. */
+  #starting: Promise<void> | undefined;
+  /** Ends {@link closed} when the current subscription ends. */
+  #ending: Deferred<void> | undefined;
+  #closed: Promise<void> = Promise.resolve();
 
-  const begin = async (topics: readonly string[]): Promise<void> => {
-    const rt = runtime();
-    const broker = await rt.broker();
-    const group = groupId();
-    const deadLetterFor = definition.deadLetterTopic === undefined ? (topic: string) => `${topic}.dlq` : definition.deadLetterTopic;
+  constructor(
+    private readonly definition: ConsumerDefinition,
+    private readonly runtime: () => ConsumerRuntime,
+  ) {
+    this.topics = definition.topics;
+    this.autoStart = definition.autoStart;
+  }
+
+  get groupId(): string {
+    const { groupId } = this.definition;
+    return typeof groupId === 'string' ? groupId : groupId(this.runtime().source);
+  }
+
+  get running(): boolean {
+    return this.#controller !== undefined;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  get closed(): Promise<void> {
+    return this.#closed;
+  }
+
+  start(options: { readonly topics?: readonly string[] } = {}): Promise<void> {
+    if (this.#starting !== undefined) return this.#starting;
+    const ending = deferred();
+    this.#ending = ending;
+    this.#closed = ending.promise;
+    this.#closed.catch(() => {});
+    this.#starting = this.#subscribe(options.topics ?? this.definition.topics).catch((error: unknown) => {
+      this.#starting = undefined;
+      ending.resolve();
+      throw error;
+    });
+    return this.#starting;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#starting === undefined) return;
+    await this.#starting.catch(() => {});
+    this.#controller?.abort();
+    await this.#subscription?.closed.catch(() => {});
+    this.#starting = undefined;
+  }
+
+  async #subscribe(topics: readonly string[]): Promise<void> {
+    const rt = this.runtime();
+    const broker = rt.broker();
+    const group = this.groupId;
+    const deadLetterFor = deadLetterTopics(this.definition.deadLetterTopic);
     if (deadLetterFor !== false && keepsTopics(broker)) {
-      const targets = new Set(topics.map((topic) => (typeof deadLetterFor === 'string' ? deadLetterFor : deadLetterFor(topic))));
-      for (const topic of targets) await broker.keepTopic(topic);
+      for (const topic of new Set(topics.map(deadLetterFor))) await broker.keepTopic(topic);
     }
-    const handler = handlingChain(definition, rt, typeof deadLetterFor === 'string' ? () => deadLetterFor : deadLetterFor);
+    const handler = handlingChain(this.definition, rt, deadLetterFor);
     const abort = new AbortController();
     const context = { groupId: group, attempt: 1, signal: abort.signal, logger: rt.logger };
-    subscription = await broker.subscribe(
-      { groupId: group, topics, concurrency: definition.concurrency, signal: abort.signal },
-      (message) => {
-        inFlight += 1;
-        return handler(message, context)
-          .catch((error: unknown) => {
-            if (!(error instanceof DeliveryAbandonedError)) {
-              rt.logger.error('message could not be handled or dead-lettered; left unacknowledged for redelivery', {
-                topic: message.topic, groupId: group, error,
-              });
-            }
-            throw error;
-          })
-          .finally(() => (inFlight -= 1));
-      },
+    this.#subscription = await broker.subscribe(
+      { groupId: group, topics, concurrency: this.definition.concurrency, signal: abort.signal },
+      (message) => this.#deliver(handler, message, context),
     );
-    controller = abort;
-    rt.track(consumer, true);
-    subscription.closed.then(
-      () => settle?.resolve(),
+    this.#controller = abort;
+    rt.track(this, true);
+    const ending = this.#ending;
+    this.#subscription.closed.then(
+      () => ending?.resolve(),
       (error: unknown) => {
         rt.logger.error('consumer stopped on an error', { groupId: group, topics, error });
-        settle?.reject(error);
+        ending?.reject(error);
       },
     ).finally(() => {
-      controller = undefined;
-      rt.track(consumer, false);
+      this.#controller = undefined;
+      rt.track(this, false);
     });
-  };
+  }
 
-  const consumer: Consumer = {
-    get groupId() {
-      return groupId();
-    },
-    topics: definition.topics,
-    autoStart: definition.autoStart,
-    get running() {
-      return controller !== undefined;
-    },
-    get inFlight() {
-      return inFlight;
-    },
-    get closed() {
-      return closed;
-    },
-    start(options = {}) {
-      if (starting !== undefined) return starting;
-      const topics = options.topics ?? definition.topics;
-      settle = deferred();
-      closed = settle.promise;
-      closed.catch(() => {});
-      starting = begin(topics).catch((error: unknown) => {
-        starting = undefined;
-        settle?.resolve();
-        throw error;
-      });
-      return starting;
-    },
-    async stop() {
-      if (starting === undefined) return;
-      await starting.catch(() => {});
-      controller?.abort();
-      await subscription?.closed.catch(() => {});
-      starting = undefined;
-    },
-  };
-  return consumer;
+  /** Runs one delivery through the chain, counting it in flight; a rejection leaves it unacknowledged. */
+  async #deliver(handler: Handler, message: IncomingMessage, context: DeliveryContext): Promise<void> {
+    this.#inFlight += 1;
+    try {
+      await handler(message, context);
+    } catch (error) {
+      if (!(error instanceof DeliveryAbandonedError)) {
+        this.runtime().logger.error('message could not be handled or dead-lettered; left unacknowledged for redelivery', {
+          topic: message.topic, groupId: context.groupId, error,
+        });
+      }
+      throw error;
+    } finally {
+      this.#inFlight -= 1;
+    }
+  }
+}
+
+/** Where a topic's dead letters go: `<topic>.dlq` by default, one fixed topic, a function, or nowhere. */
+function deadLetterTopics(option: ConsumerDefinition['deadLetterTopic']): ((topic: string) => string) | false {
+  if (option === undefined) return (topic) => `${topic}.dlq`;
+  if (typeof option === 'string') return () => option;
+  return option;
 }
 
 /**

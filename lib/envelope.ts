@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { MalformedMessageError } from './errors.js';
 
+/** Header naming the event, so routers need not parse the payload. */
+export const eventNameHeader = 'eventwire-event';
+/** Header carrying the event's id, for consumers; brokers take it from `OutgoingMessage.id`. */
+export const eventIdHeader = 'eventwire-id';
+
 /**
  * The event envelope on the wire: the seed's four fields plus a unique `id` for de-duplication
  * and tracing. `timestamp` is ISO-8601 UTC.

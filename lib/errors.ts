@@ -188,6 +188,17 @@ export class BrokerLoginRefusedError extends BrokerConnectionError {
 }
 
 /**
+ * The broker refused a publish without an error of its client's (a RabbitMQ nack): the `cause`
+ * of the {@link PublishError} a send then rejects with.
+ *
+ * @example
+ * throw new BrokerRefusedError('RabbitMQ nacked a message to "orders".');
+ */
+export class BrokerRefusedError extends EventwireError {
+  readonly code = 'EVENTWIRE_BROKER_REFUSED';
+}
+
+/**
  * A received payload failed its schema. Never retried: dead-lettered at once.
  *
  * @example

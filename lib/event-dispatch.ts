@@ -50,13 +50,13 @@ export function withSchema<S extends StandardSchema, C extends object = object>(
 export function eventDispatch<C extends object>(options: {
   readonly handlers: Readonly<Record<string, EventHandlerEntry<C>>>;
   readonly context?: ContextFactory<C> | undefined;
-  readonly stats?: MessagingStats;
+  readonly stats: MessagingStats;
 }): Handler {
   return async (message, ctx) => {
     const event = parseEvent(message.topic, decodeJson(message));
     const entry = Object.hasOwn(options.handlers, event.name) ? options.handlers[event.name] : undefined;
     if (entry === undefined) {
-      if (options.stats !== undefined) options.stats.skipped += 1;
+      options.stats.skipped += 1;
       ctx.logger.debug('no handler for event; acknowledged and skipped', { topic: message.topic, event: event.name, groupId: ctx.groupId });
       return;
     }
@@ -64,6 +64,6 @@ export function eventDispatch<C extends object>(options: {
     const data = typeof entry === 'function' ? event.data : await parseWithSchema(entry.schema, event.data, message.topic);
     const typed: Event = data === event.data ? event : { ...event, data };
     await runWithContext(message, ctx, options.context, (context) => handle(typed, context));
-    if (options.stats !== undefined) options.stats.handled += 1;
+    options.stats.handled += 1;
   };
 }

@@ -46,6 +46,7 @@ export type {
 export {
   BrokerConnectionError,
   BrokerLoginRefusedError,
+  BrokerRefusedError,
   BrokerUnreachableError,
   EventwireError,
   InvalidArgumentError,

@@ -18,16 +18,16 @@ export type MessageFunction<T, C extends object = object> = (message: T, ctx: Me
  * which the retry link does not retry.
  *
  * @example
- * const terminal = payloadHandler({ schema: OrderCreated }, async (order) => ship(order));
+ * const terminal = payloadHandler({ schema: OrderCreated, stats }, async (order) => ship(order));
  */
 export function payloadHandler<T, C extends object>(
-  options: { readonly schema?: StandardSchema | undefined; readonly context?: ContextFactory<C> | undefined; readonly stats?: MessagingStats },
+  options: { readonly schema?: StandardSchema | undefined; readonly context?: ContextFactory<C> | undefined; readonly stats: MessagingStats },
   fn: MessageFunction<T, C>,
 ): Handler {
   return async (message, ctx) => {
     const raw = decodeJson(message);
     const payload = options.schema === undefined ? raw : await parseWithSchema(options.schema, raw, message.topic);
     await runWithContext(message, ctx, options.context, (context) => fn(payload as T, context));
-    if (options.stats !== undefined) options.stats.handled += 1;
+    options.stats.handled += 1;
   };
 }

@@ -1,9 +1,9 @@
 import type { Broker, Headers, OutgoingMessage } from './broker.js';
 import { encodeJson } from './codec.js';
 import { createDeadlines } from './deadlines.js';
-import { BrokerLoginRefusedError, BrokerUnreachableError, EventwireError, InvalidArgumentError, PublishError, PublishTimeoutError } from './errors.js';
+import { InvalidArgumentError, PublishTimeoutError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
-import { redactSecrets } from './redact.js';
+import { publishFailure } from './publish-failure.js';
 import type { MessagingStats } from './stats.js';
 import { describe, expectObject, expectTopic } from './validate.js';
 
@@ -49,8 +49,8 @@ export interface Publisher extends Producer {
   encode(topic: string, message: unknown, options?: SendOptions): OutgoingMessage;
   /** Checks a topic name (remembering the last one that passed). */
   checkTopic(topic: string): void;
-  /** Encodes a message whose topic, key and headers the caller checked already (the event path). */
-  encodeChecked(topic: string, message: unknown, key: string | undefined, headers: Headers): OutgoingMessage;
+  /** Encodes a message whose topic, key and headers the caller checked already (the event path); `id` is the event's. */
+  encodeChecked(topic: string, message: unknown, key: string | undefined, headers: Headers, id?: string): OutgoingMessage;
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
 }
 
@@ -74,6 +74,7 @@ export interface Publisher extends Producer {
 export function createPublisher(deps: PublisherDeps): Publisher {
   const { options, stats } = deps;
   const deadlines = createDeadlines(options.publishTimeoutMs);
+  const brokerName = typeof options.broker === 'string' ? options.broker : options.broker.name;
   /** The last broker promise and what it resolved to: while `deps.broker()` returns that promise, its value is current. */
   let known: { readonly pending: Promise<Broker>; readonly broker: Broker } | undefined;
   /** The last topic that passed `expectTopic`: senders usually repeat theirs. */
@@ -101,7 +102,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         stats.publishFailures += 1;
         // The deadline fired, or an adapter that honours `signal` (RabbitMQ, Kafka) rejected with
         // its reason the moment it fired: either way "no acknowledgement in time".
-        reject(signal.aborted ? new PublishTimeoutError(topic, options.publishTimeoutMs) : asPublishError(topic, error));
+        reject(signal.aborted ? new PublishTimeoutError(topic, options.publishTimeoutMs) : publishFailure({ broker: brokerName, topic, count: messages.length }, error));
       };
       const acknowledged = (): void => {
         if (settled) return;
@@ -131,7 +132,8 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     checkedTopic = topic;
   };
 
-  const encodeChecked = (topic: string, message: unknown, key: string | undefined, headers: Headers): OutgoingMessage => ({
+  const encodeChecked = (topic: string, message: unknown, key: string | undefined, headers: Headers, id?: string): OutgoingMessage => ({
+    id,
     key,
     headers,
     value: encodeJson(topic, message, options.maxMessageBytes),
@@ -199,13 +201,4 @@ export function checkHeaders(headers: unknown): Record<string, string> {
     copy[name] = value;
   }
   return copy;
-}
-
-function asPublishError(topic: string, error: unknown): EventwireError {
-  // A broker that cannot be reached (or refuses the login) fails the publish: the caller's
-  // `instanceof PublishError` holds, and `cause` says why.
-  if (error instanceof BrokerUnreachableError || error instanceof BrokerLoginRefusedError) return new PublishError(topic, error.message, { cause: error });
-  if (error instanceof EventwireError) return error;
-  const detail = error instanceof Error ? redactSecrets(error.message) : 'unknown error';
-  return new PublishError(topic, `The broker did not accept the message to "${topic}": ${detail}`, { cause: error });
 }

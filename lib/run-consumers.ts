@@ -63,8 +63,8 @@ export async function startConsumers(
       'No consumers to run: register handlers with createConsumer() or messageHandler() (with autoStart left true) before runConsumers().',
     );
   }
-  const seen = new Map<string, number>();
-  for (const [index, { consumer, topics }] of plan.entries()) {
+  const seen = new Set<string>();
+  for (const { consumer, topics } of plan) {
     for (const topic of topics) {
       const slot = `${consumer.groupId}\u0000${topic}`;
       if (seen.has(slot)) {
@@ -73,7 +73,7 @@ export async function startConsumers(
           `Two consumers use group "${consumer.groupId}" on topic "${topic}"; they would split its messages. Give each its own groupId.`,
         );
       }
-      seen.set(slot, index);
+      seen.add(slot);
     }
   }
   const started: Consumer[] = [];

@@ -1,6 +1,8 @@
 import type { IncomingMessage, OutgoingMessage } from './broker.js';
+import { eventIdHeader } from './envelope.js';
 import { MalformedMessageError, UnrecoverableError, ValidationError } from './errors.js';
 import { attempt, type HandlerMiddleware } from './handler.js';
+
 import type { MessagingStats } from './stats.js';
 import { DeliveryAbandonedError, RetriesExhaustedError, RetryDeclinedError } from './with-retry.js';
 
@@ -83,6 +85,8 @@ function deadLetter(message: IncomingMessage, groupId: string, failure: Failure)
   const text = cause instanceof Error ? cause.message : String(cause);
   const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : cause instanceof Error ? cause.name : 'Error';
   return {
+    // A dead letter keeps its event's id, so that a broker's own message id stays the event's.
+    id: message.headers[eventIdHeader],
     key: message.key,
     value: message.value,
     headers: {

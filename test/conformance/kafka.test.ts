@@ -13,7 +13,7 @@ runConformanceSuite({
   name: 'kafka',
   connect: () => {
     const broker = createKafkaBroker({
-      brokers: brokers.kafka.url.split(','),
+      bootstrapServers: brokers.kafka.url,
       sessionTimeoutMs: 6_000,
       heartbeatIntervalMs: 1_000,
       redeliveryDelayMs: 200,
