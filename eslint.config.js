@@ -2,8 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const clientsAndFrameworks = {
-  group: ['kafkajs', 'amqplib', 'ioredis', 'express', 'koa', '@koa/router'],
-  message: 'Only adapters/ may import broker clients and web frameworks (and only as types or through loadPeer).',
+  group: ['kafkajs', 'amqplib', 'ioredis', 'express', 'koa', '@koa/router', 'pg'],
+  message: 'Only adapters/ (and outbox/, for pg) may import broker clients, web frameworks and database drivers (and only as types or through loadPeer).',
 };
 // Import specifiers that leave the core: adapters/ and entry/ by relative path, or the package
 // itself by name (which resolves to entry/).
@@ -37,7 +37,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['adapters/**', 'test/**', 'examples/**', 'tools/bench/**'],
+    files: ['adapters/**', 'outbox/**', 'test/**', 'examples/**', 'tools/bench/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {
