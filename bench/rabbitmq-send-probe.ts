@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { buildEventwire } from './build.js';
+import { eventwireExchange, payload } from './config.js';
+import { connectRabbit, rabbitBindTopic, rabbitCleanup, rabbitSend } from './raw/rabbitmq.js';
+
+/**
+ * RabbitMQ awaited sends, eventwire against raw amqplib, in one process: many short rounds, the
+ * two sides interleaved (and their order swapped every round), so that load from elsewhere on
+ * the machine hits both alike. Two set-ups: `cheap` (no queue bound to the topic: the broker
+ * drops the message and confirms at once, so the figure is client-side cost) and `bound` (a
+ * durable queue bound: persistent messages are written to disk).
+ *
+ *   npx tsx bench/rabbitmq-send-probe.ts [--rounds 40] [--sends 200] [--setup cheap|bound|both] [--via send|publishEvent] [--raw-properties]
+ *   npx tsx bench/rabbitmq-send-probe.ts --profile eventwire|raw [--sends 20000]   (one side only, for --cpu-prof or callgrind)
+ *
+ * eventwire is imported from its tsc build (as the bench does, see build.ts), unless `--source`.
+ */
+
+interface ProbeOptions {
+  readonly rounds: number;
+  readonly sends: number;
+  readonly setups: readonly ('cheap' | 'bound')[];
+  readonly via: 'send' | 'publishEvent';
+  readonly profile: 'eventwire' | 'raw' | undefined;
+  /** The raw side sends the properties eventwire sends (content type, headers, a UUID message id). */
+  readonly rawProperties: boolean;
+}
+
+type SendOnce = () => Promise<unknown>;
+
+function parseArgs(argv: readonly string[]): ProbeOptions {
+  const value = (name: string): string | undefined => {
+    const at = argv.indexOf(`--${name}`);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  const setup = value('setup') ?? 'both';
+  const profile = value('profile');
+  return {
+    rounds: Number(value('rounds') ?? 40),
+    sends: Number(value('sends') ?? (profile === undefined ? 200 : 20_000)),
+    setups: setup === 'both' ? ['cheap', 'bound'] : [setup === 'bound' ? 'bound' : 'cheap'],
+    via: value('via') === 'publishEvent' ? 'publishEvent' : 'send',
+    profile: profile === 'eventwire' || profile === 'raw' ? profile : undefined,
+    rawProperties: argv.includes('--raw-properties'),
+  };
+}
+
+/** Wall-clock and CPU (user + system) milliseconds of `count` awaited sends. */
+async function timed(send: SendOnce, count: number): Promise<{ ms: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  for (let done = 0; done < count; done += 1) await send();
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+}
+
+const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+
+async function probe(options: ProbeOptions): Promise<void> {
+  const { createMessaging } = await import('eventwire');
+  const run = `ewb-probe-${process.pid}`;
+  const model = await connectRabbit();
+  const channel = await model.createConfirmChannel();
+  await channel.assertExchange(eventwireExchange, 'topic', { durable: true });
+  const messaging = createMessaging({ broker: 'rabbitmq', url: process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', source: 'eventwire-probe' });
+  const producer = messaging.getProducer();
+  const queues: string[] = [];
+  try {
+    for (const setup of options.setups) {
+      const topic = `${run}-${setup}`;
+      if (setup === 'bound') {
+        queues.push(topic);
+        await rabbitBindTopic(model, topic, topic);
+      }
+      const sides: Record<'raw' | 'eventwire', SendOnce> = {
+        raw: options.rawProperties
+          ? () => rabbitSend(channel, eventwireExchange, topic, Buffer.from(JSON.stringify(payload)), { persistent: true, contentType: 'application/json', headers: {}, messageId: randomUUID() })
+          : () => rabbitSend(channel, eventwireExchange, topic, Buffer.from(JSON.stringify(payload))),
+        eventwire: options.via === 'send' ? () => producer.send(topic, payload) : () => messaging.publishEvent('user.created', payload, { topic }),
+      };
+      if (options.profile !== undefined) {
+        const { ms } = await timed(sides[options.profile], options.sends);
+        console.log(`${options.profile} ${setup}: ${options.sends} sends in ${ms.toFixed(0)} ms (${((ms * 1000) / options.sends).toFixed(1)} µs each)`);
+        continue;
+      }
+      await timed(sides.raw, 500);
+      await timed(sides.eventwire, 500);
+      const ratios: number[] = [];
+      const micros = { raw: [] as number[], eventwire: [] as number[] };
+      const cpuMicros = { raw: [] as number[], eventwire: [] as number[] };
+      for (let round = 0; round < options.rounds; round += 1) {
+        const order = round % 2 === 0 ? (['raw', 'eventwire'] as const) : (['eventwire', 'raw'] as const);
+        const ms = { raw: 0, eventwire: 0 };
+        for (const side of order) {
+          const took = await timed(sides[side], options.sends);
+          ms[side] = took.ms;
+          micros[side].push((took.ms * 1000) / options.sends);
+          cpuMicros[side].push((took.cpuMs * 1000) / options.sends);
+        }
+        ratios.push(ms.raw / ms.eventwire);
+      }
+      const sorted = ratios.toSorted((a, b) => a - b);
+      const median = (list: number[]): string => quantile(list.toSorted((a, b) => a - b), 0.5).toFixed(1);
+      console.log(
+        `${setup} (${options.via}): eventwire/raw throughput median ${quantile(sorted, 0.5).toFixed(3)}, ` +
+          `p25 ${quantile(sorted, 0.25).toFixed(3)}, p75 ${quantile(sorted, 0.75).toFixed(3)}, min ${(sorted[0] ?? NaN).toFixed(3)}, max ${(sorted.at(-1) ?? NaN).toFixed(3)}; ` +
+          `${options.rounds} rounds × ${options.sends} sends each side; µs/send median raw ${median(micros.raw)}, eventwire ${median(micros.eventwire)}; ` +
+          `CPU µs/send median raw ${median(cpuMicros.raw)}, eventwire ${median(cpuMicros.eventwire)}; node ${process.version}`,
+      );
+    }
+  } finally {
+    await messaging.close();
+    await model.close();
+    await rabbitCleanup(queues, []);
+  }
+}
+
+const argv = process.argv.slice(2);
+if (process.env.TSX_TSCONFIG_PATH === undefined && !argv.includes('--source')) {
+  // Re-run under the tsc build of eventwire, as the bench's children do.
+  const env = { ...process.env, TSX_TSCONFIG_PATH: buildEventwire() };
+  const self = fileURLToPath(import.meta.url);
+  const result = spawnSync(process.execPath, [...process.execArgv, self, ...argv], { env, stdio: 'inherit' });
+  process.exitCode = result.status ?? 1;
+} else {
+  await probe(parseArgs(argv));
+}
