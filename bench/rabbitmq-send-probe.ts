@@ -24,7 +24,7 @@ interface ProbeOptions {
   readonly setups: readonly ('cheap' | 'bound')[];
   readonly via: 'send' | 'publishEvent';
   readonly profile: 'eventwire' | 'raw' | undefined;
-  /** The raw side sends the properties eventwire sends (content type, headers, a UUID message id). */
+  /** Adds a raw side that sends the properties eventwire sends (content type, a UUID message id). */
   readonly rawProperties: boolean;
 }
 
@@ -58,6 +58,35 @@ async function timed(send: SendOnce, count: number): Promise<{ ms: number; cpuMs
 
 const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
+type Side = 'raw' | 'raw-properties' | 'eventwire';
+
+/** Runs the sides in turn, `rounds` times (their order rotated every round); prints each side against eventwire. */
+async function interleave(label: string, sides: Partial<Record<Side, SendOnce>>, options: ProbeOptions): Promise<void> {
+  const names = Object.keys(sides) as Side[];
+  const perSend: Record<string, { wall: number[]; cpu: number[] }> = Object.fromEntries(names.map((name) => [name, { wall: [], cpu: [] }]));
+  const ratios: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+  for (const name of names) await timed(sides[name] as SendOnce, 500);
+  for (let round = 0; round < options.rounds; round += 1) {
+    const order = names.map((_, index) => names[(index + round) % names.length] as Side);
+    const wall: Partial<Record<Side, number>> = {};
+    for (const name of round % 2 === 0 ? order : order.toReversed()) {
+      const took = await timed(sides[name] as SendOnce, options.sends);
+      wall[name] = took.ms;
+      perSend[name]?.wall.push((took.ms * 1000) / options.sends);
+      perSend[name]?.cpu.push((took.cpuMs * 1000) / options.sends);
+    }
+    for (const name of names) ratios[name]?.push((wall[name] ?? NaN) / (wall.eventwire ?? NaN));
+  }
+  const sorted = (list: readonly number[] | undefined): number[] => (list ?? []).toSorted((a, b) => a - b);
+  console.log(`${label}: ${options.rounds} rounds × ${options.sends} awaited sends per side; node ${process.version}`);
+  for (const name of names) {
+    const { wall, cpu } = perSend[name] ?? { wall: [], cpu: [] };
+    const ratio = sorted(ratios[name]);
+    const spread = name === 'eventwire' ? '' : `  eventwire/${name} median ${quantile(ratio, 0.5).toFixed(3)} (p25 ${quantile(ratio, 0.25).toFixed(3)}, p75 ${quantile(ratio, 0.75).toFixed(3)})`;
+    console.log(`  ${name.padEnd(15)} µs/send ${quantile(sorted(wall), 0.5).toFixed(1).padStart(7)}, CPU µs/send ${quantile(sorted(cpu), 0.5).toFixed(1).padStart(6)}${spread}`);
+  }
+}
+
 async function probe(options: ProbeOptions): Promise<void> {
   const { createMessaging } = await import('eventwire');
   const run = `ewb-probe-${process.pid}`;
@@ -74,41 +103,18 @@ async function probe(options: ProbeOptions): Promise<void> {
         queues.push(topic);
         await rabbitBindTopic(model, topic, topic);
       }
-      const sides: Record<'raw' | 'eventwire', SendOnce> = {
-        raw: options.rawProperties
-          ? () => rabbitSend(channel, eventwireExchange, topic, Buffer.from(JSON.stringify(payload)), { persistent: true, contentType: 'application/json', headers: {}, messageId: randomUUID() })
-          : () => rabbitSend(channel, eventwireExchange, topic, Buffer.from(JSON.stringify(payload))),
+      const encode = (): Buffer => Buffer.from(JSON.stringify(payload));
+      const sides: Partial<Record<Side, SendOnce>> = {
+        raw: () => rabbitSend(channel, eventwireExchange, topic, encode()),
         eventwire: options.via === 'send' ? () => producer.send(topic, payload) : () => messaging.publishEvent('user.created', payload, { topic }),
       };
-      if (options.profile !== undefined) {
-        const { ms } = await timed(sides[options.profile], options.sends);
+      // amqplib sends a headers table either way; eventwire adds its content type and a message id.
+      if (options.rawProperties) sides['raw-properties'] = () => rabbitSend(channel, eventwireExchange, topic, encode(), { persistent: true, contentType: 'application/json', messageId: randomUUID() });
+      const only = options.profile === undefined ? undefined : sides[options.profile];
+      if (only !== undefined) {
+        const { ms } = await timed(only, options.sends);
         console.log(`${options.profile} ${setup}: ${options.sends} sends in ${ms.toFixed(0)} ms (${((ms * 1000) / options.sends).toFixed(1)} µs each)`);
-        continue;
-      }
-      await timed(sides.raw, 500);
-      await timed(sides.eventwire, 500);
-      const ratios: number[] = [];
-      const micros = { raw: [] as number[], eventwire: [] as number[] };
-      const cpuMicros = { raw: [] as number[], eventwire: [] as number[] };
-      for (let round = 0; round < options.rounds; round += 1) {
-        const order = round % 2 === 0 ? (['raw', 'eventwire'] as const) : (['eventwire', 'raw'] as const);
-        const ms = { raw: 0, eventwire: 0 };
-        for (const side of order) {
-          const took = await timed(sides[side], options.sends);
-          ms[side] = took.ms;
-          micros[side].push((took.ms * 1000) / options.sends);
-          cpuMicros[side].push((took.cpuMs * 1000) / options.sends);
-        }
-        ratios.push(ms.raw / ms.eventwire);
-      }
-      const sorted = ratios.toSorted((a, b) => a - b);
-      const median = (list: number[]): string => quantile(list.toSorted((a, b) => a - b), 0.5).toFixed(1);
-      console.log(
-        `${setup} (${options.via}): eventwire/raw throughput median ${quantile(sorted, 0.5).toFixed(3)}, ` +
-          `p25 ${quantile(sorted, 0.25).toFixed(3)}, p75 ${quantile(sorted, 0.75).toFixed(3)}, min ${(sorted[0] ?? NaN).toFixed(3)}, max ${(sorted.at(-1) ?? NaN).toFixed(3)}; ` +
-          `${options.rounds} rounds × ${options.sends} sends each side; µs/send median raw ${median(micros.raw)}, eventwire ${median(micros.eventwire)}; ` +
-          `CPU µs/send median raw ${median(cpuMicros.raw)}, eventwire ${median(cpuMicros.eventwire)}; node ${process.version}`,
-      );
+      } else await interleave(`${setup} (${options.via})`, sides, options);
     }
   } finally {
     await messaging.close();

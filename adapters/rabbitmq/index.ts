@@ -1,4 +1,4 @@
-import type { Broker, BrokerCapabilities, BrokerConfig, Subscription, TopicKeeper } from '../../lib/broker.js';
+import type { Broker, BrokerCapabilities, BrokerConfig, OutgoingMessage, Subscription, TopicKeeper } from '../../lib/broker.js';
 import { abortable } from '../../lib/settle.js';
 import { expectKnownKeys } from '../../lib/validate.js';
 import { RabbitMqConnection } from './connection.js';
@@ -42,21 +42,32 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
     detached: () => connection.scheduleRecovery(),
   };
 
+  /** A publish that has to wait for the connection first, or has nothing to send, or is aborted already. */
+  const publishLater = async (topic: string, messages: readonly OutgoingMessage[], signal: AbortSignal | undefined): Promise<void> => {
+    signal?.throwIfAborted();
+    if (messages.length === 0) return;
+    try {
+      const outage = connection.outage;
+      if (outage !== undefined) throw outage;
+      // On abort the promise rejects at once; messages already written may still be stored.
+      const { lane } = connection.ready ?? (await abortable(connection.session(), signal));
+      await lane.send(topic, messages, signal);
+    } catch (error) {
+      throw publishFailure(topic, messages.length, error, signal);
+    }
+  };
+
   return {
     name: 'rabbitmq',
     capabilities,
-    async publish(topic, messages, signal) {
-      signal?.throwIfAborted();
-      if (messages.length === 0) return;
-      try {
-        const outage = connection.outage;
-        if (outage !== undefined) throw outage;
-        // On abort the promise rejects at once; messages already written may still be stored.
-        const { lane } = connection.ready ?? (await abortable(connection.session(), signal));
-        await lane.send(topic, messages, signal);
-      } catch (error) {
+    publish(topic, messages, signal) {
+      const session = connection.ready;
+      // Connected (so no outage) and nothing to skip: the lane is called in the caller's turn and
+      // its promise handed on, with no async frame or await between the caller and the channel.
+      if (session === undefined || messages.length === 0 || signal?.aborted === true) return publishLater(topic, messages, signal);
+      return session.lane.send(topic, messages, signal).catch((error: unknown) => {
         throw publishFailure(topic, messages.length, error, signal);
-      }
+      });
     },
     async subscribe(request, deliver): Promise<Subscription> {
       const current = await connection.session();
