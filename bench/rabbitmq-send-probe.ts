@@ -13,17 +13,19 @@ import { connectRabbit, rabbitBindTopic, rabbitCleanup, rabbitSend } from './raw
  * durable queue bound: persistent messages are written to disk).
  *
  *   npx tsx bench/rabbitmq-send-probe.ts [--rounds 40] [--sends 200] [--setup cheap|bound|both] [--via send|publishEvent] [--raw-properties]
- *   npx tsx bench/rabbitmq-send-probe.ts --profile eventwire|raw [--sends 20000]   (one side only, for --cpu-prof or callgrind)
+ *   npx tsx bench/rabbitmq-send-probe.ts --profile eventwire|raw|raw-properties [--sends 20000]   (one side only, for --cpu-prof)
  *
  * eventwire is imported from its tsc build (as the bench does, see build.ts), unless `--source`.
  */
+
+type Side = 'raw' | 'raw-properties' | 'eventwire';
 
 interface ProbeOptions {
   readonly rounds: number;
   readonly sends: number;
   readonly setups: readonly ('cheap' | 'bound')[];
   readonly via: 'send' | 'publishEvent';
-  readonly profile: 'eventwire' | 'raw' | undefined;
+  readonly profile: Side | undefined;
   /** Adds a raw side that sends the properties eventwire sends (content type, a UUID message id). */
   readonly rawProperties: boolean;
 }
@@ -42,7 +44,7 @@ function parseArgs(argv: readonly string[]): ProbeOptions {
     sends: Number(value('sends') ?? (profile === undefined ? 200 : 20_000)),
     setups: setup === 'both' ? ['cheap', 'bound'] : [setup === 'bound' ? 'bound' : 'cheap'],
     via: value('via') === 'publishEvent' ? 'publishEvent' : 'send',
-    profile: profile === 'eventwire' || profile === 'raw' ? profile : undefined,
+    profile: profile === 'eventwire' || profile === 'raw' || profile === 'raw-properties' ? profile : undefined,
     rawProperties: argv.includes('--raw-properties'),
   };
 }
@@ -57,8 +59,6 @@ async function timed(send: SendOnce, count: number): Promise<{ ms: number; cpuMs
 }
 
 const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-
-type Side = 'raw' | 'raw-properties' | 'eventwire';
 
 /** Runs the sides in turn, `rounds` times (their order rotated every round); prints each side against eventwire. */
 async function interleave(label: string, sides: Partial<Record<Side, SendOnce>>, options: ProbeOptions): Promise<void> {
@@ -109,11 +109,13 @@ async function probe(options: ProbeOptions): Promise<void> {
         eventwire: options.via === 'send' ? () => producer.send(topic, payload) : () => messaging.publishEvent('user.created', payload, { topic }),
       };
       // amqplib sends a headers table either way; eventwire adds its content type and a message id.
-      if (options.rawProperties) sides['raw-properties'] = () => rabbitSend(channel, eventwireExchange, topic, encode(), { persistent: true, contentType: 'application/json', messageId: randomUUID() });
+      if (options.rawProperties || options.profile === 'raw-properties') sides['raw-properties'] = () => rabbitSend(channel, eventwireExchange, topic, encode(), { persistent: true, contentType: 'application/json', messageId: randomUUID() });
       const only = options.profile === undefined ? undefined : sides[options.profile];
       if (only !== undefined) {
-        const { ms } = await timed(only, options.sends);
-        console.log(`${options.profile} ${setup}: ${options.sends} sends in ${ms.toFixed(0)} ms (${((ms * 1000) / options.sends).toFixed(1)} µs each)`);
+        await timed(only, 500);
+        const { ms, cpuMs } = await timed(only, options.sends);
+        const each = (total: number): string => ((total * 1000) / options.sends).toFixed(1);
+        console.log(`${options.profile} ${setup}: ${options.sends} sends in ${ms.toFixed(0)} ms (${each(ms)} µs each, CPU ${each(cpuMs)} µs each)`);
       } else await interleave(`${setup} (${options.via})`, sides, options);
     }
   } finally {
