@@ -21,7 +21,7 @@ export function eventwireMessaging(broker: BrokerId, server?: MemoryServer): Mes
 /** `getProducer().send()`, awaited. */
 export async function eventwireSender(params: CaseParams, server?: MemoryServer): Promise<Sender> {
   const { topic, sendQueue } = namesOf(params);
-  await bindForSend(params.spec.broker, topic, sendQueue);
+  await bindForSend(params.spec.broker, topic, sendQueue, params.spec.route);
   const messaging = eventwireMessaging(params.spec.broker, server);
   const producer = messaging.getProducer();
   return {

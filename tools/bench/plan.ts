@@ -8,8 +8,8 @@ import type { BrokerId, CaseSpec, Comparison, Impl, Kind, RouteEventing, Scenari
 const peersOf = (broker: BrokerId): Impl[] => (broker === 'memory' ? [] : ['nest', 'moleculer']);
 const peerLabel: Record<string, string> = { nest: 'NestJS microservices', moleculer: 'Moleculer Channels' };
 
-function messaging(id: string, broker: BrokerId, kind: Kind, rawTarget: number, peers: boolean, concurrency?: number): Scenario {
-  const spec = (impl: Impl): CaseSpec => ({ impl, kind, broker, ...(concurrency === undefined ? {} : { concurrency }) });
+function messaging(id: string, broker: BrokerId, kind: Kind, rawTarget: number, peers: boolean, concurrency?: number, route?: 'unbound'): Scenario {
+  const spec = (impl: Impl): CaseSpec => ({ impl, kind, broker, ...(concurrency === undefined ? {} : { concurrency }), ...(route === undefined ? {} : { route }) });
   const others = peers ? peersOf(broker) : [];
   const cases: Record<string, CaseSpec> = { eventwire: spec('eventwire'), raw: spec('raw') };
   for (const peer of others) cases[peer] = spec(peer);
@@ -63,6 +63,8 @@ function http(framework: 'express' | 'koa', broker: BrokerId): Scenario {
 export function planScenarios(brokers: readonly BrokerId[], only: readonly string[], peers: boolean): Scenario[] {
   const all = brokers.flatMap((broker) => [
     messaging('send-awaited', broker, 'send-awaited', 0.95, peers),
+    // No queue bound: the broker's work per message is small, so the ratio shows eventwire's own cost.
+    ...(broker === 'rabbitmq' ? [messaging('send-awaited-unbound', broker, 'send-awaited', 0.95, false, undefined, 'unbound')] : []),
     messaging('send-concurrent', broker, 'send-concurrent', 0.95, peers),
     fireAndForget(broker),
     messaging('consume-c1', broker, 'consume', 0.9, peers, 1),

@@ -25,6 +25,11 @@ export interface CaseSpec {
   readonly framework?: 'express' | 'koa';
   /** HTTP only: how the route publishes its event (none: the plain route). */
   readonly events?: RouteEventing;
+  /**
+   * RabbitMQ send cases: `unbound` binds no queue to the topic, so the broker routes each
+   * message nowhere and confirms it at once; what is left is each client's own cost per send.
+   */
+  readonly route?: 'unbound';
 }
 
 /** Sizes and durations of one run; `--quick` picks the small ones. */

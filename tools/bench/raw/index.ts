@@ -16,13 +16,14 @@ const batchOf = (count: number): Buffer[] => Array.from({ length: count }, encod
 /**
  * What a send case needs on the broker beforehand, the same for every implementation: on
  * RabbitMQ a durable queue bound to the topic (so persistent messages are really stored); on
- * Kafka the topic with eventwire's partition count.
+ * Kafka the topic with eventwire's partition count. `route: 'unbound'` (RabbitMQ): the exchange
+ * only, no queue.
  */
-export async function bindForSend(broker: BrokerId, topic: string, queue: string): Promise<void> {
+export async function bindForSend(broker: BrokerId, topic: string, queue: string, route?: 'unbound'): Promise<void> {
   if (broker === 'rabbitmq') {
     const { connectRabbit, rabbitBindTopic } = await import('./rabbitmq.js');
     const model = await connectRabbit();
-    await rabbitBindTopic(model, topic, queue);
+    await rabbitBindTopic(model, topic, route === 'unbound' ? undefined : queue);
     await model.close();
   } else if (broker === 'kafka') {
     await (await import('./kafka.js')).kafkaCreateTopic(topic);
@@ -86,7 +87,7 @@ export async function rawClient(broker: BrokerId, topic: string, server: MemoryS
 
 export async function rawSender(params: CaseParams, server: MemoryServer): Promise<Sender> {
   const { topic, sendQueue } = namesOf(params);
-  await bindForSend(params.spec.broker, topic, sendQueue);
+  await bindForSend(params.spec.broker, topic, sendQueue, params.spec.route);
   const client = await rawClient(params.spec.broker, topic, server);
   return {
     send: () => client.send(encode()),

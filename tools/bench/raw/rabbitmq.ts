@@ -1,4 +1,4 @@
-import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import amqp, { type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
 import { addresses, eventwireExchange } from '../config.js';
 
 /**
@@ -7,20 +7,24 @@ import { addresses, eventwireExchange } from '../config.js';
  * manually after the handler with prefetch = concurrency.
  */
 
+const persistent: Options.Publish = { persistent: true };
+
 export const connectRabbit = (): Promise<ChannelModel> => amqp.connect(addresses.rabbitmq);
 
-/** The durable exchange and queue a topic's messages are routed to (eventwire's layout). */
-export async function rabbitBindTopic(model: ChannelModel, topic: string, queue: string, exchange = eventwireExchange): Promise<void> {
+/** The durable exchange and queue a topic's messages are routed to (eventwire's layout); no queue: the exchange alone. */
+export async function rabbitBindTopic(model: ChannelModel, topic: string, queue: string | undefined, exchange = eventwireExchange): Promise<void> {
   const channel = await model.createChannel();
   await channel.assertExchange(exchange, 'topic', { durable: true });
-  await channel.assertQueue(queue, { durable: true });
-  await channel.bindQueue(queue, exchange, topic);
+  if (queue !== undefined) {
+    await channel.assertQueue(queue, { durable: true });
+    await channel.bindQueue(queue, exchange, topic);
+  }
   await channel.close();
 }
 
-export function rabbitSend(channel: ConfirmChannel, exchange: string, routingKey: string, value: Buffer): Promise<void> {
+export function rabbitSend(channel: ConfirmChannel, exchange: string, routingKey: string, value: Buffer, properties: Options.Publish = persistent): Promise<void> {
   return new Promise((resolve, reject) => {
-    channel.publish(exchange, routingKey, value, { persistent: true }, (error: unknown) => (error ? reject(new Error('nacked')) : resolve()));
+    channel.publish(exchange, routingKey, value, properties, (error: unknown) => (error ? reject(new Error('nacked')) : resolve()));
   });
 }
 
