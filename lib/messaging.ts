@@ -122,7 +122,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
   const publisher = createPublisher({
     options: resolved,
     stats,
-    broker: () => (closed ? Promise.reject(new MessagingClosedError()) : Promise.resolve(broker())),
+    broker,
     published(topic, messages) {
       // After close() gave up on them, late acknowledgements of abandoned events (a silent broker
       // that comes back while the connection is torn down) are not reported: close() already
