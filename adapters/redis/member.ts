@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { DeliveryCallback, IncomingMessage, SubscribeRequest, Subscription } from '../../lib/broker.js';
 import type { Logger } from '../../lib/config/logger.js';
 import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
-import { AckBatcher } from './ack-batcher.js';
+import { AckBatcher, type AckClient } from './ack-batcher.js';
 import { ClaimLoop } from './claim-loop.js';
 import { decode, firstError, type RawEntry } from './codec.js';
 import { ensureGroups, type RedisConnection } from './connection.js';
@@ -17,6 +17,8 @@ export interface MemberDeps {
   readonly redis: Redis;
   readonly reader: Redis;
   readonly settings: RedisSettings;
+  /** Where the member's XACKs go: the shared client unless given (a test holds their replies here). */
+  readonly acks?: AckClient;
 }
 
 const keyOf = (topic: string, id: string): string => `${topic}\0${id}`;
@@ -62,7 +64,7 @@ export class RedisMember {
     this.#context = { broker: 'redis', group: this.#group, consumer: this.#consumer };
     this.#deps = deps;
     this.#logger = deps.settings.logger;
-    this.#acks = new AckBatcher(deps.redis, this.#group, {
+    this.#acks = new AckBatcher(deps.acks ?? deps.redis, this.#group, {
       answered: (topic, ids) => ids.forEach((id) => this.#held.delete(keyOf(topic, id))),
       failed: (topic, ids, error) => void (this.#deps.connection.closed || this.#logger.warn('XACK failed; the entries will be delivered again', { ...this.#context, topic, ids, error })),
       changed: () => this.#settle(),
