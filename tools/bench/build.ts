@@ -26,7 +26,7 @@ export function buildEventwire(): string {
   mkdirSync(buildDir, { recursive: true });
   const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
   try {
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', `${buildDir}dist`, '--declaration', 'false', '--sourceMap', 'false'], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', `${buildDir}dist`, '--declaration', 'false', '--sourceMap', 'false', '--inlineSources', 'false'], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
   } catch (error) {
     const output = (error as { stdout?: string }).stdout ?? '';
     throw new Error(`compiling eventwire for the bench failed (run with --source to measure the TypeScript source):\n${output}`, { cause: error });
