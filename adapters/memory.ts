@@ -170,6 +170,7 @@ class Server implements MemoryServer {
       headers: entry.headers,
       value: entry.value,
       id: entry.id,
+      transportId: entry.id,
       deliveryCount: entry.deliveries,
     };
     // Delivered on a later tick, as a network client would, so publish() resolves first.

@@ -26,7 +26,7 @@ export function publishProperties(message: OutgoingMessage): Options.Publish {
 
 /**
  * The port's view of a delivery from `topic`'s queue: the key taken out of the headers, the
- * delivery tag as id.
+ * delivery tag as id, the publisher's `message_id` as transport id and its `content_type`.
  *
  * @example
  * await deliver(decodeDelivery('orders', message));
@@ -39,9 +39,16 @@ export function decodeDelivery(topic: string, message: ConsumeMessage): Incoming
     headers,
     value: message.content,
     id: String(message.fields.deliveryTag),
+    transportId: optionalString(message.properties.messageId),
+    contentType: optionalString(message.properties.contentType),
     // Classic queues only say "delivered before", not how often.
     deliveryCount: message.fields.redelivered ? undefined : 1,
   };
+}
+
+/** amqplib types its properties `any`; a property is used only when it is a non-empty string. */
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** Other publishers may send numbers or byte arrays; the port promises strings. */
