@@ -90,7 +90,7 @@ describe('decodeEvent', () => {
   });
 
   it('names the missing attribute as the binding spells it', () => {
-    const { ce_type: _type, ...noType } = ceHeaders;
+    const noType = Object.fromEntries(Object.entries(ceHeaders).filter(([name]) => name !== 'ce_type'));
     assert.throws(() => decodeEvent(message('{}', { headers: noType })), malformed(/required `ce_type` header is missing/));
     assert.throws(() => decodeEvent(message('{}', { headers: { 'cloudEvents:specversion': '1.0' } })), malformed(/`cloudEvents:id` header/));
     assert.throws(() => decodeEvent(message('{}', { headers: { ...ceHeaders, ce_specversion: '0.3' } })), malformed(/`ce_specversion` header is "0.3"/));
@@ -102,7 +102,7 @@ describe('decodeEvent', () => {
     const typed = decodeEvent(message(JSON.stringify(document), { contentType: 'application/cloudevents+json; charset=utf-8' }));
     assert.deepEqual(typed, { id: 's-1', name: 'user.created', source: 'svc', timestamp: '2026-02-01T12:00:00.000Z', data: { id: 1 }, cloudEvent: { specversion: '1.0', mode: 'structured', time: document.time, extensions: {} } });
     assert.deepEqual(decodeEvent(message(JSON.stringify(document))), typed);
-    const { data: _data, ...noData } = document;
+    const noData = Object.fromEntries(Object.entries(document).filter(([name]) => name !== 'data'));
     const base64 = decodeEvent(message(JSON.stringify({ ...noData, data_base64: '/wE=' }), { headers: { 'content-type': 'application/cloudevents+json' } }));
     assert.deepEqual(base64.data, Buffer.from([0xff, 0x01]));
   });

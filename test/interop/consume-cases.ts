@@ -55,7 +55,7 @@ function deadLettered(outcome: Outcome, label: string, reason: RegExp, topic: st
 export function consumeCases(binding: Binding): ConsumeCase[] {
   const ceId = `ce-${randomUUID()}`;
   const ceAttributes = { specversion: '1.0', id: ceId, source: '/interop/python', type: 'interop.ce-binary', time: '2026-02-01T12:00:00.5+01:00', subject: 'order-7', dataschema: 'https://example.com/order.json', partitionkey: 'order-7' };
-  const { type: _type, ...ceWithoutType } = ceAttributes;
+  const ceWithoutType = Object.fromEntries(Object.entries(ceAttributes).filter(([name]) => name !== 'type'));
   const structured = { specversion: '1.0', id: `st-${ceId}`, source: 'urn:interop', type: 'interop.ce-structured', time: '2026-02-01T12:00:00Z', subject: 's-1', tenant: 'acme', datacontenttype: 'application/json', data: { case: 'ce-structured' } };
   const plain = json({ order_id: 1 });
   const notJson = Buffer.from([0xff, 0xfe, 0x6e, 0x6f, 0x74, 0x20, 0x6a, 0x73, 0x6f, 0x6e]);
