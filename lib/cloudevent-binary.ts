@@ -9,6 +9,15 @@ import { MalformedMessageError } from './errors.js';
  * which RabbitMQ carries as headers). Any of them is read on any broker.
  */
 const PREFIXES = ['ce_', 'cloudEvents:', 'cloudEvents_'] as const;
+/**
+ * `<prefix>specversion` for each prefix, written out: the default path looks them up per
+ * message, and literal keys are interned strings, which a property lookup compares fastest.
+ */
+const MARKERS = [
+  ['ce_', 'ce_specversion'],
+  ['cloudEvents:', 'cloudEvents:specversion'],
+  ['cloudEvents_', 'cloudEvents_specversion'],
+] as const satisfies readonly (readonly [(typeof PREFIXES)[number], string])[];
 
 /**
  * The prefix of the binary-mode CloudEvent `headers` carry, or `undefined` when they carry none
@@ -18,8 +27,9 @@ const PREFIXES = ['ce_', 'cloudEvents:', 'cloudEvents_'] as const;
  * binaryPrefix({ ce_specversion: '1.0', ce_type: 'user.created' }); // 'ce_'
  */
 export function binaryPrefix(headers: Headers): string | undefined {
-  for (const prefix of PREFIXES) {
-    if (headers[`${prefix}specversion`] !== undefined) return prefix;
+  for (let index = 0; index < MARKERS.length; index += 1) {
+    const [prefix, marker] = MARKERS[index] as (typeof MARKERS)[number];
+    if (headers[marker] !== undefined) return prefix;
   }
   return undefined;
 }

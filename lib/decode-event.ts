@@ -32,13 +32,10 @@ export function decodeEvent(message: IncomingMessage): Event {
   const prefix = binaryPrefix(headers);
   if (prefix !== undefined) return decodeBinaryCloudEvent(message, prefix, contentType);
   const payload = decodeJson(message);
-  if (looksStructured(payload)) return decodeStructuredCloudEvent(message.topic, payload);
-  return parseEvent(message.topic, payload, () => transportIdOf(message));
-}
-
-/** A structured CloudEvent sent without its content type: `specversion` and no `name`. */
-function looksStructured(payload: unknown): boolean {
-  return typeof payload === 'object' && payload !== null && 'specversion' in payload && !('name' in payload);
+  if (typeof payload !== 'object' || payload === null) return parseEvent(message.topic, payload);
+  // A structured CloudEvent sent without its content type: `specversion` and no `name`.
+  if ('specversion' in payload && !('name' in payload)) return decodeStructuredCloudEvent(message.topic, payload);
+  return parseEvent(message.topic, payload, 'id' in payload ? undefined : transportIdOf(message));
 }
 
 /**

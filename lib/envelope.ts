@@ -68,13 +68,13 @@ function isoNow(): string {
 
 /**
  * Checks that a decoded payload is an eventwire envelope, or the Python original's (no `id`: it
- * takes `fallbackId()`), and normalises its `timestamp`. Anything else is a
+ * takes `fallbackId`), and normalises its `timestamp`. Anything else is a
  * {@link MalformedMessageError} (dead-lettered at once, never retried).
  *
  * @example
- * parseEvent('user-events', JSON.parse(text), () => 'user-events/0/42');
+ * parseEvent('user-events', JSON.parse(text), 'user-events/0/42');
  */
-export function parseEvent(topic: string, payload: unknown, fallbackId?: () => string): Event {
+export function parseEvent(topic: string, payload: unknown, fallbackId?: string): Event {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new MalformedMessageError(topic, 'expected an event object { id, name, data, timestamp, source } (`id` optional).');
   }
@@ -85,7 +85,7 @@ export function parseEvent(topic: string, payload: unknown, fallbackId?: () => s
     }
   }
   if (!('data' in candidate)) throw new MalformedMessageError(topic, "the event's `data` is missing.");
-  const id = candidate.id === undefined && fallbackId !== undefined ? fallbackId() : candidate.id;
+  const id = candidate.id === undefined ? fallbackId : candidate.id;
   if (typeof id !== 'string') throw new MalformedMessageError(topic, "the event's `id` is missing or not a string.");
   const sent = candidate.timestamp as string;
   const timestamp = normaliseTimestamp(sent);
