@@ -8,16 +8,15 @@ import { MalformedMessageError } from './errors.js';
  * it on Redis too), `cloudEvents:` and `cloudEvents_` (AMQP binding, as application properties,
  * which RabbitMQ carries as headers). Any of them is read on any broker.
  */
-const PREFIXES = ['ce_', 'cloudEvents:', 'cloudEvents_'] as const;
 /**
- * `<prefix>specversion` for each prefix, written out: the default path looks them up per
- * message, and literal keys are interned strings, which a property lookup compares fastest.
+ * Each prefix with its `<prefix>specversion` marker, written out: the default path looks the
+ * markers up per message, and literal keys are interned strings, which a lookup compares fastest.
  */
 const MARKERS = [
   ['ce_', 'ce_specversion'],
   ['cloudEvents:', 'cloudEvents:specversion'],
   ['cloudEvents_', 'cloudEvents_specversion'],
-] as const satisfies readonly (readonly [(typeof PREFIXES)[number], string])[];
+] as const;
 
 /**
  * The prefix of the binary-mode CloudEvent `headers` carry, or `undefined` when they carry none
