@@ -6,11 +6,9 @@ import { MalformedMessageError } from './errors.js';
 /**
  * The header prefixes of CloudEvents' binary content mode: `ce_` (Kafka binding; eventwire uses
  * it on Redis too), `cloudEvents:` and `cloudEvents_` (AMQP binding, as application properties,
- * which RabbitMQ carries as headers). Any of them is read on any broker.
- */
-/**
- * Each prefix with its `<prefix>specversion` marker, written out: the default path looks the
- * markers up per message, and literal keys are interned strings, which a lookup compares fastest.
+ * which RabbitMQ carries as headers). Any of them is read on any broker. Each comes with its
+ * `<prefix>specversion` marker written out: the default path looks the markers up per message,
+ * and literal keys are interned strings, which a lookup compares fastest.
  */
 const MARKERS = [
   ['ce_', 'ce_specversion'],
