@@ -33,16 +33,19 @@ export function publishProperties(message: OutgoingMessage): Options.Publish {
  */
 export function decodeDelivery(topic: string, message: ConsumeMessage): IncomingMessage {
   const { [KEY_HEADER]: key, ...headers } = stringHeaders(message.properties.headers);
+  const transportId = optionalString(message.properties.messageId);
+  const contentType = optionalString(message.properties.contentType);
   return {
     topic,
     key,
     headers,
     value: message.content,
     id: String(message.fields.deliveryTag),
-    transportId: optionalString(message.properties.messageId),
-    contentType: optionalString(message.properties.contentType),
     // Classic queues only say "delivered before", not how often.
     deliveryCount: message.fields.redelivered ? undefined : 1,
+    // Left out rather than undefined when the publisher set none.
+    ...(transportId === undefined ? {} : { transportId }),
+    ...(contentType === undefined ? {} : { contentType }),
   };
 }
 
