@@ -18,7 +18,7 @@ export type { MessageFunction } from './message-handler.js';
 export type { ContextFactory, DeliveryContext, Handler, HandlerMiddleware, MessageContext, MessageInfo } from './handler.js';
 export type { Backoff, Jitter } from './backoff.js';
 export type { ShouldRetry } from './with-retry.js';
-export type { Event } from './envelope.js';
+export type { CloudEventAttributes, Event } from './envelope.js';
 export type { Producer, SendOptions } from './producer.js';
 export type { RunConsumersOptions, RunningConsumers } from './run-consumers.js';
 export { brokerNames } from './options.js';

@@ -54,12 +54,10 @@ function deadLettered(outcome: Outcome, label: string, reason: RegExp, topic: st
  */
 export function consumeCases(binding: Binding): ConsumeCase[] {
   const ceId = `ce-${randomUUID()}`;
-  const ceAttributes = { specversion: '1.0', id: ceId, source: '/interop/python', type: 'interop.ce-binary', time: '2026-02-01T12:00:00.5+01:00', subject: 'order-7', dataschema: 'https://example.com/order.json', partitionkey: 'order-7' };
-  const ceWithoutType = Object.fromEntries(Object.entries(ceAttributes).filter(([name]) => name !== 'type'));
-  const structured = { specversion: '1.0', id: `st-${ceId}`, source: 'urn:interop', type: 'interop.ce-structured', time: '2026-02-01T12:00:00Z', subject: 's-1', tenant: 'acme', datacontenttype: 'application/json', data: { case: 'ce-structured' } };
-  const plain = json({ order_id: 1 });
-  const notJson = Buffer.from([0xff, 0xfe, 0x6e, 0x6f, 0x74, 0x20, 0x6a, 0x73, 0x6f, 0x6e]);
-  const badTime = python('bad-timestamp', 'yesterday');
+  return [...handledCases(binding), ...cloudEventCases(binding, ceId), ...deadLetterCases(binding, ceId)];
+}
+
+function handledCases(binding: Binding): ConsumeCase[] {
   return [
     {
       label: 'python',
@@ -81,17 +79,39 @@ export function consumeCases(binding: Binding): ConsumeCase[] {
         assert.equal(ctx.key, '\ufffd\u0001', 'the key reaches the handler as UTF-8 text (invalid bytes replaced)');
       },
     },
+  ];
+}
+
+/** Attributes of the binary-mode CloudEvent the cases send (and, without `type`, dead-letter). */
+const ceAttributes = (id: string): Record<string, string> => ({
+  specversion: '1.0',
+  id,
+  source: '/interop/python',
+  type: 'interop.ce-binary',
+  time: '2026-02-01T12:00:00.5+01:00',
+  subject: 'order-7',
+  dataschema: 'https://example.com/order.json',
+  partitionkey: 'order-7',
+});
+
+function cloudEventCases(binding: Binding, ceId: string): ConsumeCase[] {
+  const structured = { specversion: '1.0', id: `st-${ceId}`, source: 'urn:interop', type: 'interop.ce-structured', time: '2026-02-01T12:00:00Z', subject: 's-1', tenant: 'acme', datacontenttype: 'application/json', data: { case: 'ce-structured' } };
+  return [
     {
       label: 'ce-binary',
-      message: { value: json({ case: 'ce-binary' }), ...binding.binary(ceAttributes, 'application/json') },
+      message: { value: json({ case: 'ce-binary' }), ...binding.binary(ceAttributes(ceId), 'application/json') },
       check(outcome) {
         const { event } = handled(outcome, 'ce-binary');
         assert.deepEqual([event.id, event.name, event.source, event.timestamp, event.data], [ceId, 'interop.ce-binary', '/interop/python', '2026-02-01T11:00:00.500Z', { case: 'ce-binary' }]);
-        assert.equal(event.cloudEvent?.mode, 'binary');
-        assert.equal(event.cloudEvent?.subject, 'order-7');
-        assert.equal(event.cloudEvent?.dataschema, 'https://example.com/order.json');
-        assert.equal(event.cloudEvent?.datacontenttype, 'application/json');
-        assert.equal(event.cloudEvent?.extensions.partitionkey, 'order-7');
+        assert.deepEqual(event.cloudEvent, {
+          specversion: '1.0',
+          mode: 'binary',
+          time: '2026-02-01T12:00:00.5+01:00',
+          subject: 'order-7',
+          dataschema: 'https://example.com/order.json',
+          datacontenttype: 'application/json',
+          extensions: { partitionkey: 'order-7' },
+        });
       },
     },
     {
@@ -103,26 +123,21 @@ export function consumeCases(binding: Binding): ConsumeCase[] {
         assert.deepEqual(event.cloudEvent, { specversion: '1.0', mode: 'structured', time: '2026-02-01T12:00:00Z', subject: 's-1', datacontenttype: 'application/json', extensions: { tenant: 'acme' } });
       },
     },
-    {
-      label: 'ce-missing-type',
-      message: { value: json({ case: 'ce-missing-type' }), ...binding.binary(ceWithoutType, 'application/json') },
-      check: (outcome, _produced, topic) => deadLettered(outcome, 'ce-missing-type', new RegExp(`required \`${binding.cePrefix}type\` header is missing`), topic, json({ case: 'ce-missing-type' })),
-    },
-    {
-      label: 'plain-json',
-      message: { value: plain },
-      check: (outcome, _produced, topic) => deadLettered(outcome, 'plain-json', /`name` is missing/, topic, plain),
-    },
-    {
-      label: 'non-json',
-      message: { value: notJson },
-      check: (outcome, _produced, topic) => deadLettered(outcome, 'non-json', /not valid JSON/, topic, notJson),
-    },
-    {
-      label: 'bad-timestamp',
-      message: { value: badTime },
-      check: (outcome, _produced, topic) => deadLettered(outcome, 'bad-timestamp', /`timestamp` "yesterday" is not an ISO-8601 date-time/, topic, badTime),
-    },
+  ];
+}
+
+function deadLetterCases(binding: Binding, ceId: string): ConsumeCase[] {
+  const withoutType = Object.fromEntries(Object.entries(ceAttributes(ceId)).filter(([name]) => name !== 'type'));
+  const missingType = json({ case: 'ce-missing-type' });
+  const plain = json({ order_id: 1 });
+  const notJson = Buffer.from([0xff, 0xfe, 0x6e, 0x6f, 0x74, 0x20, 0x6a, 0x73, 0x6f, 0x6e]);
+  const badTime = python('bad-timestamp', 'yesterday');
+  const missingTypeReason = new RegExp(`required \`${binding.cePrefix}type\` header is missing`);
+  return [
+    { label: 'ce-missing-type', message: { value: missingType, ...binding.binary(withoutType, 'application/json') }, check: (outcome, _p, topic) => deadLettered(outcome, 'ce-missing-type', missingTypeReason, topic, missingType) },
+    { label: 'plain-json', message: { value: plain }, check: (outcome, _p, topic) => deadLettered(outcome, 'plain-json', /`name` is missing/, topic, plain) },
+    { label: 'non-json', message: { value: notJson }, check: (outcome, _p, topic) => deadLettered(outcome, 'non-json', /not valid JSON/, topic, notJson) },
+    { label: 'bad-timestamp', message: { value: badTime }, check: (outcome, _p, topic) => deadLettered(outcome, 'bad-timestamp', /`timestamp` "yesterday" is not an ISO-8601 date-time/, topic, badTime) },
   ];
 }
 
