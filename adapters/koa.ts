@@ -1,9 +1,9 @@
 import type { Middleware } from 'koa';
 import { Stream } from 'node:stream';
-import { onResponseEnd } from '../lib/response-end.js';
-import { createRouteEvent, type EventMiddlewareOptions, type RouteResult } from '../lib/route-event.js';
+import { onResponseEnd } from '../lib/http/response-end.js';
+import { createRouteEvent, type EventMiddlewareOptions, type RouteResult } from '../lib/http/route-event.js';
 
-export type { EventMiddlewareOptions } from '../lib/route-event.js';
+export type { EventMiddlewareOptions } from '../lib/http/route-event.js';
 
 /** A response without a JSON result: its event carries `data: {}`. */
 const notJson: RouteResult = { json: false };

@@ -1,8 +1,12 @@
-import { registerBroker } from '../lib/broker-registry.js';
-import { kafkaBrokerFactory } from './kafka/index.js';
-import { memoryBrokerFactory } from './memory.js';
-import { rabbitMqBrokerFactory } from './rabbitmq/index.js';
-import { redisBrokerFactory } from './redis/index.js';
+import { registerBroker } from '../lib/config/broker-registry.js';
+import { configuredFactory } from './config-factory.js';
+import { createKafkaBroker } from './kafka/index.js';
+import { kafkaTunables } from './kafka/options.js';
+import { memoryBrokerFactory } from './memory/index.js';
+import { createRabbitMqBroker } from './rabbitmq/index.js';
+import { rabbitMqTunables } from './rabbitmq/options.js';
+import { createRedisBroker } from './redis/index.js';
+import { redisTunables } from './redis/options.js';
 
 /**
  * Registers the adapters eventwire ships with the core, so that `configureMessaging({ broker:
@@ -17,7 +21,16 @@ import { redisBrokerFactory } from './redis/index.js';
  */
 export function registerBundledBrokers(): void {
   registerBroker('memory', { create: memoryBrokerFactory });
-  registerBroker('redis', { create: redisBrokerFactory, peer: ['ioredis', 'Redis adapter'] });
-  registerBroker('rabbitmq', { create: rabbitMqBrokerFactory, peer: ['amqplib', 'RabbitMQ adapter'] });
-  registerBroker('kafka', { create: kafkaBrokerFactory, peer: ['kafkajs', 'Kafka adapter'] });
+  registerBroker('redis', {
+    create: configuredFactory({ label: 'Redis', address: 'url', tunables: redisTunables, create: createRedisBroker }),
+    peer: ['ioredis', 'Redis adapter'],
+  });
+  registerBroker('rabbitmq', {
+    create: configuredFactory({ label: 'RabbitMQ', address: 'url', tunables: rabbitMqTunables, create: createRabbitMqBroker }),
+    peer: ['amqplib', 'RabbitMQ adapter'],
+  });
+  registerBroker('kafka', {
+    create: configuredFactory({ label: 'Kafka', address: 'bootstrapServers', tunables: kafkaTunables, create: createKafkaBroker }),
+    peer: ['kafkajs', 'Kafka adapter'],
+  });
 }

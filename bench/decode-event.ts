@@ -6,7 +6,7 @@
  *   npx tsx bench/decode-event.ts
  */
 import type { IncomingMessage } from '../lib/broker.js';
-import { decodeEvent } from '../lib/decode-event.js';
+import { decodeEvent } from '../lib/envelope/decode-event.js';
 
 const ROUNDS = 7;
 const PER_ROUND = 200_000;

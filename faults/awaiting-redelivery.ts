@@ -1,4 +1,4 @@
-import { loadPeer } from '../lib/load-peer.js';
+import { loadPeer } from '../lib/config/load-peer.js';
 import type { RealBroker } from './types.js';
 
 /**

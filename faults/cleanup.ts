@@ -1,5 +1,5 @@
 import { keepsTopics, type Broker } from '../entry/index.js';
-import { loadPeer } from '../lib/load-peer.js';
+import { loadPeer } from '../lib/config/load-peer.js';
 import type { FaultBroker } from './types.js';
 
 /**

@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { createKafkaBroker } from '../adapters/kafka/index.js';
-import { createMemoryBroker, createMemoryServer } from '../adapters/memory.js';
+import { createMemoryBroker, createMemoryServer } from '../adapters/memory/index.js';
 import { createRabbitMqBroker } from '../adapters/rabbitmq/index.js';
 import { createRedisBroker } from '../adapters/redis/index.js';
 import { silentLogger, type Broker } from '../entry/index.js';
@@ -89,13 +89,12 @@ function brokerTarget(broker: RealBroker, url: string, port: number, restart?: (
         return createRabbitMqBroker({ url: address, logger: silentLogger, ...tuning });
       }
       case 'kafka': {
-        const brokers = url.split(',').map((address) => address.trim());
-        if (through === undefined) return createKafkaBroker({ brokers, logger: silentLogger, ...tuning });
+        if (through === undefined) return createKafkaBroker({ bootstrapServers: url, logger: silentLogger, ...tuning });
         // Kafka tells clients where each broker is (advertised.listeners), so a proxy port alone
         // would be left after the first metadata request. Every socket kafkajs opens to the
         // broker's port goes to the proxy instead.
         const clientOptions = { ...(tuning.clientOptions as Record<string, unknown> | undefined), socketFactory: proxiedSockets(port, through) };
-        return createKafkaBroker({ brokers: [`${host}:${through}`], logger: silentLogger, ...tuning, clientOptions });
+        return createKafkaBroker({ bootstrapServers: `${host}:${through}`, logger: silentLogger, ...tuning, clientOptions });
       }
     }
   };

@@ -1,7 +1,7 @@
 /// <reference types="node" />
 // The declarations use Node's Buffer and AbortSignal: with TypeScript 6's default `types: []`, a user's
 // program would not load @types/node otherwise.
-import type { Logger } from './logger.js';
+import type { Logger } from './config/logger.js';
 
 /**
  * The broker port: the only thing the core asks of a transport. Each adapter in `adapters/`
@@ -16,9 +16,15 @@ export type Headers = Readonly<Record<string, string>>;
  * A message on its way to the broker. `value` is the exact byte payload; the core writes JSON.
  *
  * @example
- * const message: OutgoingMessage = { key: '42', headers: {}, value: Buffer.from('{"id":42}') };
+ * const message: OutgoingMessage = { id: 'evt-1', key: '42', headers: {}, value: Buffer.from('{"id":42}') };
  */
 export interface OutgoingMessage {
+  /**
+   * The event's id when the message carries an event (also in the `eventwire-id` header, which
+   * consumers read); `undefined` for a plain `send()`. A broker with a message-id field of its
+   * own (RabbitMQ's `messageId`) sets it from here, so that no adapter reads the core's headers.
+   */
+  readonly id?: string | undefined;
   readonly key?: string | undefined;
   readonly headers: Headers;
   readonly value: Buffer;

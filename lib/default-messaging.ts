@@ -1,25 +1,34 @@
-import { bindConsumer, runtimeKey, type Consumer, type ConsumerRuntime } from './consumer.js';
+import { bindConsumer, type Consumer, type ConsumerRuntime } from './consuming/consumer.js';
 import {
   consumerDefinition,
   messageHandlerDefinition,
   type ConsumerOptions,
   type MessageHandlerOptions,
-} from './consumer-options.js';
-import type { Event } from './envelope.js';
-import { MessagingNotConfiguredError } from './errors.js';
-import type { MessageFunction } from './message-handler.js';
-import { createMessaging, type Messaging, type PublishEventOptions } from './messaging.js';
-import { environmentNamesBroker, type MessagingOptions } from './options.js';
-import type { Producer } from './producer.js';
-import type { RunConsumersOptions, RunningConsumers } from './run-consumers.js';
-import type { SchemaOutput, StandardSchema } from './schema.js';
+} from './consuming/consumer-options.js';
+import type { Event } from './envelope/event.js';
+import { MessagingNotConfiguredError } from './errors/index.js';
+import type { MessageFunction } from './consuming/message-handler.js';
+import { openInstance, type Instance, type Messaging, type PublishEventOptions } from './messaging.js';
+import { environmentNamesBroker, type MessagingOptions } from './config/options.js';
+import type { Producer } from './publishing/producer.js';
+import type { RunConsumersOptions, RunningConsumers } from './consuming/run-consumers.js';
+import type { SchemaOutput, StandardSchema } from './envelope/schema.js';
 
 // The module-level API: one default instance plus a registry that modules fill at import time,
 // possibly before configureMessaging runs (as the seed's decorators do).
 const registry: Consumer[] = [];
-let current: Messaging | undefined;
+let current: Instance | undefined;
 
-const runtimeOfDefault = (): ConsumerRuntime => (getMessaging() as Messaging & { readonly [runtimeKey]: ConsumerRuntime })[runtimeKey];
+const runtimeOfDefault = (): ConsumerRuntime => defaultInstance().runtime;
+
+/** The default instance, created from the environment on first use when none was configured. */
+function defaultInstance(): Instance {
+  if (current === undefined) {
+    if (!environmentNamesBroker(process.env)) throw new MessagingNotConfiguredError();
+    current = openInstance({}, registry);
+  }
+  return current;
+}
 
 /**
  * Configures the default instance used by the module-level functions. Code wins over the
@@ -29,8 +38,8 @@ const runtimeOfDefault = (): ConsumerRuntime => (getMessaging() as Messaging & {
  * configureMessaging({ broker: 'kafka', bootstrapServers: 'localhost:9092', source: 'user-service' });
  */
 export function configureMessaging(options: MessagingOptions = {}): Messaging {
-  current = createMessaging(options, registry);
-  return current;
+  current = openInstance(options, registry);
+  return current.messaging;
 }
 
 /**
@@ -41,11 +50,7 @@ export function configureMessaging(options: MessagingOptions = {}): Messaging {
  * await getMessaging().close();
  */
 export function getMessaging(): Messaging {
-  if (current === undefined) {
-    if (!environmentNamesBroker(process.env)) throw new MessagingNotConfiguredError();
-    current = createMessaging({}, registry);
-  }
-  return current;
+  return defaultInstance().messaging;
 }
 
 /**
@@ -58,7 +63,7 @@ export async function resetMessaging(): Promise<void> {
   const instance = current;
   current = undefined;
   registry.length = 0;
-  await instance?.close();
+  await instance?.messaging.close();
 }
 
 /**

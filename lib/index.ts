@@ -10,25 +10,24 @@ export {
 } from './default-messaging.js';
 export { createMessaging, eventIdHeader, eventNameHeader } from './messaging.js';
 export type { Messaging, PublishEventOptions, PublishListener } from './messaging.js';
-export type { Consumer } from './consumer.js';
-export type { ConsumerOptions, HandlingOptions, MessageHandlerOptions } from './consumer-options.js';
-export { withSchema } from './event-dispatch.js';
-export type { EventHandler, EventHandlerEntry, SchemaEventHandler } from './event-dispatch.js';
-export type { MessageFunction } from './message-handler.js';
-export type { ContextFactory, DeliveryContext, Handler, HandlerMiddleware, MessageContext, MessageInfo } from './handler.js';
-export type { Backoff, Jitter } from './backoff.js';
-export type { ShouldRetry } from './with-retry.js';
-export type { CloudEventAttributes, Event } from './envelope.js';
-export type { Producer, SendOptions } from './producer.js';
-export type { RunConsumersOptions, RunningConsumers } from './run-consumers.js';
-export { brokerNames } from './options.js';
-export type { BrokerName, MessagingOptions } from './options.js';
+export type { Consumer } from './consuming/consumer.js';
+export type { ConsumerOptions, HandlingOptions, MessageHandlerOptions } from './consuming/consumer-options.js';
+export { withSchema } from './consuming/event-dispatch.js';
+export type { EventHandler, EventHandlerEntry, SchemaEventHandler } from './consuming/event-dispatch.js';
+export type { MessageFunction } from './consuming/message-handler.js';
+export type { ContextFactory, DeliveryContext, Link, Middleware, MessageContext, MessageInfo } from './handling/chain.js';
+export type { Backoff, Jitter } from './handling/backoff.js';
+export type { ShouldRetry } from './handling/with-retry.js';
+export type { CloudEventAttributes, Event } from './envelope/event.js';
+export type { Producer, SendOptions } from './publishing/producer.js';
+export type { RunConsumersOptions, RunningConsumers } from './consuming/run-consumers.js';
+export { brokerNames } from './config/options.js';
+export type { BrokerName, MessagingOptions } from './config/options.js';
 export type { MessagingStats } from './stats.js';
-export type { StandardSchema, SchemaOutput } from './schema.js';
-export { consoleLogger, silentLogger } from './logger.js';
-export type { Logger } from './logger.js';
-export { deadLetterHeaders } from './with-dead-letter.js';
-export { RetriesExhaustedError, RetryDeclinedError, DeliveryAbandonedError } from './with-retry.js';
+export type { StandardSchema, SchemaOutput } from './envelope/schema.js';
+export { consoleLogger, silentLogger } from './config/logger.js';
+export type { Logger } from './config/logger.js';
+export { deadLetterHeaders } from './handling/with-dead-letter.js';
 export { keepsTopics } from './broker.js';
 export type {
   Broker,
@@ -46,7 +45,9 @@ export type {
 export {
   BrokerConnectionError,
   BrokerLoginRefusedError,
+  BrokerRefusedError,
   BrokerUnreachableError,
+  DeliveryAbandonedError,
   EventwireError,
   InvalidArgumentError,
   MalformedMessageError,
@@ -56,7 +57,9 @@ export {
   MissingDependencyError,
   PublishError,
   PublishTimeoutError,
+  RetriesExhaustedError,
+  RetryDeclinedError,
   SerializationError,
   UnrecoverableError,
   ValidationError,
-} from './errors.js';
+} from './errors/index.js';

@@ -1,18 +1,19 @@
 import type { Broker, OutgoingMessage } from './broker.js';
-import { bindConsumer, runtimeKey, type Consumer, type ConsumerRuntime } from './consumer.js';
-import { consumerDefinition, messageHandlerDefinition, type ConsumerOptions, type MessageHandlerOptions } from './consumer-options.js';
-import { createBroker } from './broker-registry.js';
-import { createEvent, type Event } from './envelope.js';
-import { InvalidArgumentError, MessagingClosedError } from './errors.js';
-import { createEventBuffer } from './event-buffer.js';
-import type { Logger } from './logger.js';
-import type { MessageFunction } from './message-handler.js';
-import { resolveOptions, type MessagingOptions } from './options.js';
-import { checkHeaders, checkKey, createPublisher, type Producer } from './producer.js';
-import { startConsumers, type RunConsumersOptions, type RunningConsumers } from './run-consumers.js';
-import type { SchemaOutput, StandardSchema } from './schema.js';
+import { bindConsumer, type Consumer, type ConsumerRuntime } from './consuming/consumer.js';
+import { consumerDefinition, messageHandlerDefinition, type ConsumerOptions, type MessageHandlerOptions } from './consuming/consumer-options.js';
+import { createBroker } from './config/broker-registry.js';
+import { createEvent, eventIdHeader, eventNameHeader, type Event } from './envelope/event.js';
+import { InvalidArgumentError, MessagingClosedError } from './errors/index.js';
+import { createEventBuffer } from './publishing/event-buffer.js';
+import type { Logger } from './config/logger.js';
+import type { MessageFunction } from './consuming/message-handler.js';
+import { resolveOptions, type MessagingOptions } from './config/options.js';
+import { checkHeaders, checkKey, createPublisher, type Producer } from './publishing/producer.js';
+import { bounded } from './waiting.js';
+import { startConsumers, type RunConsumersOptions, type RunningConsumers } from './consuming/run-consumers.js';
+import type { SchemaOutput, StandardSchema } from './envelope/schema.js';
 import { createStats, type MessagingStats } from './stats.js';
-import { expectInteger, expectObject, expectString } from './validate.js';
+import { expectInteger, expectObject, expectString } from './config/validate.js';
 
 /**
  * Options of `publishEvent` and `emitEvent`.
@@ -27,10 +28,7 @@ export interface PublishEventOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** Header naming the event, so routers need not parse the payload. */
-export const eventNameHeader = 'eventwire-event';
-/** Header carrying the event's id (RabbitMQ also uses it as `messageId`). */
-export const eventIdHeader = 'eventwire-id';
+export { eventIdHeader, eventNameHeader } from './envelope/event.js';
 
 /** Called with each batch the broker acknowledged. */
 export type PublishListener = (topic: string, messages: readonly OutgoingMessage[]) => void;
@@ -85,7 +83,25 @@ export interface Messaging {
  * @example
  * const messaging = createMessaging({ broker: 'memory', source: 'tests' });
  */
-export function createMessaging(options: MessagingOptions = {}, registry: Consumer[] = []): Messaging {
+export function createMessaging(options: MessagingOptions = {}): Messaging {
+  return openInstance(options, []).messaging;
+}
+
+/** An instance with what the module-level API needs beside it: the runtime its consumers bind to. */
+export interface Instance {
+  readonly messaging: Messaging;
+  readonly runtime: ConsumerRuntime;
+}
+
+/**
+ * {@link createMessaging} over a consumer list the caller owns: the module-level API shares one
+ * list across the default instances it creates, so that handlers registered at import time run
+ * on whichever instance is configured later. Not part of the public API.
+ *
+ * @example
+ * const { messaging, runtime } = openInstance(options, registry);
+ */
+export function openInstance(options: MessagingOptions, registry: Consumer[]): Instance {
   const resolved = resolveOptions(options, process.env);
   const { logger } = resolved;
   const stats = createStats();
@@ -94,20 +110,19 @@ export function createMessaging(options: MessagingOptions = {}, registry: Consum
   // Created (not connected) at once: a misspelt brokerOptions name or a missing client library
   // throws here, not at the first publish.
   const instance = createBroker(resolved);
-  const ready = Promise.resolve(instance);
   let used = false;
   let closed = false;
 
-  const broker = (): Promise<Broker> => {
-    if (closed) return Promise.reject(new MessagingClosedError());
+  const broker = (): Broker => {
+    if (closed) throw new MessagingClosedError();
     used = true;
-    return ready;
+    return instance;
   };
 
   const publisher = createPublisher({
     options: resolved,
     stats,
-    broker,
+    broker: () => (closed ? Promise.reject(new MessagingClosedError()) : Promise.resolve(broker())),
     published(topic, messages) {
       // After close() gave up on them, late acknowledgements of abandoned events (a silent broker
       // that comes back while the connection is torn down) are not reported: close() already
@@ -147,7 +162,7 @@ export function createMessaging(options: MessagingOptions = {}, registry: Consum
     const event = createEvent(name, data, resolved.source);
     headers[eventNameHeader] = name;
     headers[eventIdHeader] = event.id;
-    const message = publisher.encodeChecked(topic, event, key, headers);
+    const message = publisher.encodeChecked(topic, event, key, headers, event.id);
     return { topic, event, message };
   };
 
@@ -157,8 +172,7 @@ export function createMessaging(options: MessagingOptions = {}, registry: Consum
     return consumer;
   };
 
-  const messaging: Messaging & { readonly [runtimeKey]: ConsumerRuntime } = {
-    [runtimeKey]: runtime,
+  const messaging: Messaging = {
     source: resolved.source,
     defaultTopic: resolved.defaultTopic,
     logger,
@@ -212,17 +226,10 @@ export function createMessaging(options: MessagingOptions = {}, registry: Consum
       // for a close-ok that never comes (each bounds that wait and then ends its sockets): the
       // caller's timeout wins, and the teardown finishes in the background.
       if (left === 0) return closing;
-      const leftMs = Math.max(0, deadline - Date.now());
-      let timer: NodeJS.Timeout | undefined;
-      const finished = await Promise.race([
-        closing.then(() => true),
-        new Promise<boolean>((resolve) => (timer = setTimeout(resolve, leftMs, false))),
-      ]).finally(() => clearTimeout(timer));
-      if (!finished) {
-        closing.catch((error: unknown) => logger.warn('closing the broker connection failed', { error }));
-        logger.warn('the broker did not confirm the close within timeoutMs; its connection is torn down in the background', { timeoutMs });
-      }
+      if (await bounded(closing, Math.max(0, deadline - Date.now()))) return closing;
+      closing.catch((error: unknown) => logger.warn('closing the broker connection failed', { error }));
+      logger.warn('the broker did not confirm the close within timeoutMs; its connection is torn down in the background', { timeoutMs });
     },
   };
-  return messaging;
+  return { messaging, runtime };
 }

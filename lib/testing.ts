@@ -1,7 +1,9 @@
 import type { Headers } from './broker.js';
 import { getMessaging } from './default-messaging.js';
-import type { Event } from './envelope.js';
-import { EventwireError } from './errors.js';
+import type { Event } from './envelope/event.js';
+import { WaitTimeoutError } from './errors/index.js';
+
+export { WaitTimeoutError } from './errors/index.js';
 import { eventNameHeader, type Messaging } from './messaging.js';
 
 export { resetMessaging } from './default-messaging.js';
@@ -22,15 +24,6 @@ export interface PublishedMessage {
   readonly event: Event | undefined;
 }
 
-/**
- * A wait in a test ran out.
- *
- * @example
- * await recorder.waitForEvent('user.created', { timeoutMs: 100 }).catch((e) => e instanceof WaitTimeoutError);
- */
-export class WaitTimeoutError extends EventwireError {
-  readonly code = 'EVENTWIRE_WAIT_TIMEOUT';
-}
 
 /** Options of the recorder's waits. */
 export interface WaitOptions<T> {

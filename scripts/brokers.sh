@@ -5,6 +5,8 @@
 #   bash scripts/brokers.sh down   [kafka|redis|rabbitmq ...]
 #   bash scripts/brokers.sh status [kafka|redis|rabbitmq ...]
 #   bash scripts/brokers.sh clients   # the third-party clients of test/interop (see clients_up)
+#   bash scripts/brokers.sh up|down|status --cluster [kafka|redis|rabbitmq ...]
+#                                  # the 3-node clusters instead: see scripts/clusters.sh
 #
 # Each broker ends up reachable on its standard port on 127.0.0.1:
 #   redis     127.0.0.1:6379   distro redis-server (apt-installed if missing and root)
@@ -52,8 +54,10 @@ ALL_BROKERS=(redis rabbitmq kafka)
 
 # ---------------------------------------------------------------- helpers ---
 
-log() { printf '[brokers] %s\n' "$*"; }
-err() { printf '[brokers] ERROR: %s\n' "$*" >&2; }
+# scripts/clusters.sh sources this file for its helpers and sets its own tag.
+LOG_TAG="${LOG_TAG:-brokers}"
+log() { printf '[%s] %s\n' "$LOG_TAG" "$*"; }
+err() { printf '[%s] ERROR: %s\n' "$LOG_TAG" "$*" >&2; }
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
@@ -522,6 +526,14 @@ usage() {
 
 main() {
   [ $# -ge 1 ] || usage
+  local arg
+  for arg in "$@"; do
+    if [ "$arg" = "--cluster" ]; then
+      local rest=()
+      for arg in "$@"; do [ "$arg" = "--cluster" ] || rest+=("$arg"); done
+      exec bash "$ROOT_DIR/scripts/clusters.sh" "${rest[@]}"
+    fi
+  done
   local action=$1
   shift
   if [ "$action" = clients ]; then
@@ -568,4 +580,7 @@ main() {
   fi
 }
 
-main "$@"
+# Sourced (by scripts/clusters.sh, for its helpers), it defines functions only.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main "$@"
+fi

@@ -1,13 +1,14 @@
 import { pathToFileURL } from 'node:url';
 import { reachable } from '../faults/probe.js';
-import { brokerAddress, brokerDefaults, type RealBrokerName } from '../test/support/broker-address.js';
+import { brokerAddress, serviceDefaults, type ServiceName } from '../test/support/broker-address.js';
+import { startCommands } from '../test/support/require-broker.js';
 
 /**
- * The CI script's broker check: whether every broker answers at the address the tests will use
- * (`REDIS_URL`, `RABBITMQ_URL`, `KAFKA_BOOTSTRAP_SERVERS`, or the local defaults), which need
- * not be the standard ports that `scripts/brokers.sh` starts brokers on.
+ * The CI script's broker check: whether every broker, and PostgreSQL, answers at the address the
+ * tests will use (`REDIS_URL`, `RABBITMQ_URL`, `KAFKA_BOOTSTRAP_SERVERS`, `DATABASE_URL`, or the
+ * local defaults), which need not be the standard ports that `scripts/brokers.sh` starts brokers on.
  *
- *   npx tsx scripts/check-brokers.ts [redis|rabbitmq|kafka ...]   # default: all three
+ *   npx tsx scripts/check-brokers.ts [redis|rabbitmq|kafka|postgres ...]   # default: all four
  *
  * Prints one line per broker and exits 1 when any is unreachable (2 for an unknown name).
  */
@@ -19,8 +20,8 @@ import { brokerAddress, brokerDefaults, type RealBrokerName } from '../test/supp
  * @example
  * const problem = await brokerProblem('redis', { REDIS_URL: 'redis://127.0.0.1:6390' });
  */
-export async function brokerProblem(name: RealBrokerName, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  const { variable } = brokerDefaults[name];
+export async function brokerProblem(name: ServiceName, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const { variable } = serviceDefaults[name];
   const source = env[variable]?.trim() ? `${variable}=${env[variable]}` : `the default; ${variable} is unset`;
   let address: { host: string; port: number };
   try {
@@ -30,17 +31,17 @@ export async function brokerProblem(name: RealBrokerName, env: NodeJS.ProcessEnv
   }
   // Generous: a broker on a busy CI machine may take a while to accept a connection.
   if (await reachable(address.port, address.host, 5_000)) return undefined;
-  return `${name} is not reachable at ${address.host}:${address.port} (${source}); start it (npm run brokers -- up ${name}) or point ${variable} at a running one`;
+  return `${name} is not reachable at ${address.host}:${address.port} (${source}); start it (${startCommands[name]}) or point ${variable} at a running one`;
 }
 
 async function main(args: readonly string[]): Promise<number> {
-  const known = Object.keys(brokerDefaults) as RealBrokerName[];
-  const unknown = args.filter((arg) => !known.includes(arg as RealBrokerName));
+  const known = Object.keys(serviceDefaults) as ServiceName[];
+  const unknown = args.filter((arg) => !known.includes(arg as ServiceName));
   if (unknown.length > 0) {
     console.error(`unknown broker(s): ${unknown.join(', ')} (expected ${known.join(', ')})`);
     return 2;
   }
-  const names = args.length === 0 ? known : (args as RealBrokerName[]);
+  const names = args.length === 0 ? known : (args as ServiceName[]);
   let failed = 0;
   for (const name of names) {
     const problem = await brokerProblem(name);

@@ -21,6 +21,8 @@ describe('broker addresses and the CI broker check', () => {
     assert.equal(brokerAddress('rabbitmq', { RABBITMQ_URL: 'amqp://u:p@mq:5673/vhost' }).port, 5673);
     assert.deepEqual(brokerAddress('kafka', { KAFKA_BOOTSTRAP_SERVERS: 'k1:19092,k2:29092' }), { host: 'k1', port: 19092, url: 'k1:19092,k2:29092' });
     assert.equal(brokerAddress('kafka', { KAFKA_BOOTSTRAP_SERVERS: '' }).port, 9092, 'an empty variable means the default');
+    assert.deepEqual(brokerAddress('postgres', {}), { host: '127.0.0.1', port: 5432, url: 'postgres://postgres@127.0.0.1:5432/test' });
+    assert.equal(brokerAddress('postgres', { DATABASE_URL: 'postgres://app:secret@db/app' }).port, 5432, "PostgreSQL's port when the URL names none");
   });
 
   it('accepts a broker that answers at the configured address, not at the standard port', async () => {
@@ -42,5 +44,12 @@ describe('broker addresses and the CI broker check', () => {
 
   it('reports an address that cannot be parsed', async () => {
     assert.match((await brokerProblem('kafka', { KAFKA_BOOTSTRAP_SERVERS: 'not a:host:port' })) ?? '', /KAFKA_BOOTSTRAP_SERVERS=not a:host:port is not an address/);
+  });
+
+  it('reports PostgreSQL unreachable with the command that starts it', async () => {
+    const { server, port } = await listening();
+    await close(server);
+    const problem = await brokerProblem('postgres', { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/test` });
+    assert.match(problem ?? '', new RegExp(`^postgres is not reachable at 127\\.0\\.0\\.1:${port} \\(DATABASE_URL=.*\\); start it \\(pg_ctlcluster`));
   });
 });

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { eventMiddleware as expressEvent } from '../adapters/express.js';
 import { eventMiddleware as koaEvent } from '../adapters/koa.js';
 import { configureMessaging, InvalidArgumentError, resetMessaging, type Messaging } from '../entry/index.js';
-import type { EventMiddlewareOptions } from '../lib/route-event.js';
+import type { EventMiddlewareOptions } from '../lib/http/route-event.js';
 import { createTestMessaging, recordPublished, type PublishRecorder } from '../entry/testing.js';
 import { memoryLogger } from './support/memory-logger.js';
 import { deferred, withTimeout } from './support/wait.js';

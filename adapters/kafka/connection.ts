@@ -1,12 +1,12 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Admin, ISocketFactoryArgs, Kafka, KafkaConfig, Producer, RetryOptions } from 'kafkajs';
-import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors.js';
-import { loadPeer } from '../../lib/load-peer.js';
-import type { Logger } from '../../lib/logger.js';
-import { bounded } from '../../lib/settle.js';
+import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/index.js';
+import { loadPeer } from '../../lib/config/load-peer.js';
+import type { Logger } from '../../lib/config/logger.js';
+import { bounded } from '../../lib/waiting.js';
 import { forwardLog } from './log-bridge.js';
-import type { KafkaBrokerOptions } from './options.js';
+import type { KafkaSettings } from './options.js';
 
 /** The kafkajs module, named or under `default` depending on the loader. */
 export type KafkaModule = typeof import('kafkajs');
@@ -32,13 +32,13 @@ const MEMBER_RETRY: RetryOptions = { retries: 15, initialRetryTime: 300, maxRetr
  * it retries after a disconnect). After close() a new socket is destroyed at once.
  *
  * @example
- * const connection = new KafkaConnection(options, logger); const admin = await connection.admin();
+ * const connection = new KafkaConnection(validateKafkaOptions(options)); const admin = await connection.admin();
  */
 export class KafkaConnection {
   #closed = false;
   readonly #sockets = new Set<Socket>();
   readonly #clients: { disconnect(): Promise<void> }[] = [];
-  readonly #options: KafkaBrokerOptions;
+  readonly #options: KafkaSettings;
   readonly #logger: Logger;
   /** kafkajs and the base client configuration, loaded once (a failed load is tried again). */
   readonly library = memo(() => this.#load());
@@ -61,9 +61,9 @@ export class KafkaConnection {
     return this.#connected(new lib.Kafka(config).producer({ idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner }));
   });
 
-  constructor(options: KafkaBrokerOptions, logger: Logger) {
-    this.#options = options;
-    this.#logger = logger;
+  constructor(settings: KafkaSettings) {
+    this.#options = settings;
+    this.#logger = settings.logger;
   }
 
   /** True once close() was called. */
@@ -77,9 +77,9 @@ export class KafkaConnection {
    */
   async consumerClient(own: Set<Socket>): Promise<{ readonly kafka: Kafka; readonly retry: RetryOptions; readonly lib: KafkaModule }> {
     const { lib, config } = await this.library();
-    const custom = this.#options.clientOptions as Partial<KafkaConfig> | undefined;
-    const connect = custom?.socketFactory ?? openSocket;
-    const retry = custom?.retry ?? MEMBER_RETRY;
+    const custom = this.#options.clientOptions as Partial<KafkaConfig>;
+    const connect = custom.socketFactory ?? openSocket;
+    const retry = custom.retry ?? MEMBER_RETRY;
     return { lib, retry, kafka: new lib.Kafka({ ...config, retry, socketFactory: (args) => this.#track(connect(args), own) }) };
   }
 
@@ -91,7 +91,7 @@ export class KafkaConnection {
     if (ConnectionError === undefined) return undefined;
     let cause: unknown = error;
     for (let depth = 0; depth < 5 && cause instanceof Error; depth += 1, cause = cause.cause) {
-      if (cause instanceof ConnectionError) return new BrokerUnreachableError('Kafka', this.#options.brokers.join(', '), cause.message, { cause: error });
+      if (cause instanceof ConnectionError) return new BrokerUnreachableError('Kafka', this.#options.bootstrapServers.join(', '), cause.message, { cause: error });
     }
     return undefined;
   }
@@ -109,16 +109,16 @@ export class KafkaConnection {
     // kafkajs is CommonJS: depending on the loader its exports are named or under `default`.
     const lib = typeof loaded.Kafka === 'function' ? loaded : (loaded as unknown as { default: KafkaModule }).default;
     const { clientId } = this.#options;
-    const custom = (this.#options.clientOptions ?? {}) as Partial<KafkaConfig>;
+    const custom = this.#options.clientOptions as Partial<KafkaConfig>;
     const connect = custom.socketFactory ?? openSocket;
     const config: KafkaConfig = {
-      clientId: clientId ?? 'eventwire',
+      clientId: 'eventwire',
       connectionTimeout: 3000, // kafkajs's 1 s is too short for TLS to a remote cluster
       // Bounded, so that an unreachable cluster fails a publish after ~6 s instead of hanging.
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 3000 },
       ...custom,
       ...(clientId === undefined ? {} : { clientId }),
-      brokers: [...this.#options.brokers],
+      brokers: [...this.#options.bootstrapServers],
       logLevel: lib.logLevel.WARN,
       // After close(), kafkajs reports its own teardown, which nobody can act on.
       logCreator: () => (entry) => this.#closed || forwardLog(this.#logger, entry),

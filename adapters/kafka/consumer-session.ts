@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Consumer, EachMessagePayload } from 'kafkajs';
-import { bounded } from '../../lib/settle.js';
+import { bounded } from '../../lib/waiting.js';
 import { bySubscription } from './assigner.js';
 import { CLOSE_WAIT_MS, type KafkaConnection } from './connection.js';
 import type { Assigned } from './group-offsets.js';

@@ -1,10 +1,10 @@
-import type { Broker, BrokerCapabilities, BrokerConfig } from '../../lib/broker.js';
-import { EventwireError, InvalidArgumentError, MessagingClosedError, PublishError } from '../../lib/errors.js';
-import { consoleLogger } from '../../lib/logger.js';
-import { abortable } from '../../lib/settle.js';
+import type { Broker, BrokerCapabilities } from '../../lib/broker.js';
+import { MessagingClosedError } from '../../lib/errors/index.js';
+import { abortable } from '../../lib/waiting.js';
+import { mayPublish } from '../publish-guard.js';
 import { KafkaConnection } from './connection.js';
 import { KafkaMember } from './member.js';
-import { kafkaTunables, validateKafkaOptions, type KafkaBrokerOptions } from './options.js';
+import { validateKafkaOptions, type KafkaBrokerOptions } from './options.js';
 import { createPublishLane } from './publish-lane.js';
 import { TopicAdmin } from './topics.js';
 
@@ -32,13 +32,13 @@ const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: fals
  * - close() leaves callbacks in flight uncommitted, so that another member receives them again.
  *
  * @example
- * const broker = createKafkaBroker({ brokers: ['127.0.0.1:9092'] });
+ * const broker = createKafkaBroker({ bootstrapServers: '127.0.0.1:9092' });
  * await broker.publish('orders', [{ key: '42', headers: {}, value: Buffer.from('{}') }]);
  */
 export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
   const settings = validateKafkaOptions(options);
-  const logger = options.logger ?? consoleLogger;
-  const connection = new KafkaConnection(options, logger);
+  const { logger } = settings;
+  const connection = new KafkaConnection(settings);
   const topics = new TopicAdmin(() => connection.admin(), settings.partitions);
   const lane = createPublishLane(() => connection.producer());
   const members = new Set<KafkaMember>();
@@ -47,19 +47,14 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
     name: 'kafka',
     capabilities,
     async publish(topic, messages, signal) {
-      if (connection.closed) throw new MessagingClosedError();
-      signal?.throwIfAborted();
-      if (messages.length === 0) return;
+      if (!mayPublish(connection.closed, messages, signal)) return;
       try {
         if (!topics.exists(topic)) await abortable(topics.ensure([topic]), signal);
         await lane.push(topic, messages, signal);
       } catch (error) {
-        if ((signal?.aborted === true && error === signal.reason) || error instanceof EventwireError) throw error;
+        // The client's error, or what it means for the user: the core words the PublishError.
         if (connection.closed) throw new MessagingClosedError();
-        const down = await connection.unreachable(error);
-        if (down !== undefined) throw new PublishError(topic, down.message, { cause: down });
-        const detail = error instanceof Error ? error.message : String(error);
-        throw new PublishError(topic, `Kafka did not acknowledge ${messages.length} message(s) to "${topic}": ${detail}`, { cause: error });
+        throw (await connection.unreachable(error)) ?? error;
       }
     },
     async subscribe(request, deliver) {
@@ -86,24 +81,4 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
       await connection.close([...members].map((member) => member.abandon()));
     },
   };
-}
-
-/**
- * The factory used by `configureMessaging({ broker: 'kafka' })`: `url` is the bootstrap list and
- * `brokerOptions` may hold `clientId`, `partitions` and the timings of {@link KafkaBrokerOptions}.
- *
- * @example
- * const broker = kafkaBrokerFactory({ url: 'k1:9092,k2:9092', clientOptions: {}, brokerOptions: { partitions: 6 }, logger });
- */
-export function kafkaBrokerFactory(config: BrokerConfig): Broker {
-  const unknown = Object.keys(config.brokerOptions).find((key) => !kafkaTunables.includes(key));
-  if (unknown !== undefined) {
-    throw new InvalidArgumentError('brokerOptions', `Unknown Kafka broker option \`${unknown}\` in \`brokerOptions\`; expected one of ${kafkaTunables.join(', ')}.`);
-  }
-  return createKafkaBroker({
-    ...(config.brokerOptions as Omit<KafkaBrokerOptions, 'brokers'>),
-    brokers: config.url.split(',').map((address) => address.trim()).filter((address) => address !== ''),
-    clientOptions: config.clientOptions,
-    logger: config.logger,
-  });
 }

@@ -1,5 +1,5 @@
 import type { LogEntry } from 'kafkajs';
-import type { Logger } from '../../lib/logger.js';
+import type { Logger } from '../../lib/config/logger.js';
 
 /**
  * Forwards kafkajs warnings and errors to the adapter's logger with chosen fields only: entries

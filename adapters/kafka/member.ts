@@ -1,8 +1,9 @@
 import type { Admin, EachMessagePayload } from 'kafkajs';
 import type { DeliveryCallback, SubscribeRequest, Subscription } from '../../lib/broker.js';
-import { MessagingClosedError } from '../../lib/errors.js';
-import type { Logger } from '../../lib/logger.js';
-import { bounded, deferred } from '../../lib/settle.js';
+import { MessagingClosedError } from '../../lib/errors/index.js';
+import type { Logger } from '../../lib/config/logger.js';
+import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
+import { bounded, deferred } from '../../lib/waiting.js';
 import { toIncoming } from './codec.js';
 import { CLOSE_WAIT_MS, type KafkaConnection } from './connection.js';
 import { ConsumerSession } from './consumer-session.js';
@@ -31,18 +32,15 @@ export interface MemberContext {
  * const member = new KafkaMember(request, deliver, context); const subscription = await member.start();
  */
 export class KafkaMember {
-  #state: 'running' | 'draining' | 'closed' = 'running';
+  /** running → draining (on abort: no new messages, callbacks finish) → closed; the callbacks in flight. */
+  readonly #life = new MemberLifecycle();
   #session: ConsumerSession | undefined;
   #assigned: Assigned = {};
   /** The ends of the subscribed topics when the member subscribed: where a new group starts. */
   #subscribedAt: Ends = new Map();
-  #inFlight = 0;
-  /** Released when no callback is in flight. */
-  readonly #idle: (() => void)[] = [];
   /** The callbacks in flight, told when close() abandons them (their outcome no longer counts). */
   readonly #abandonable = new Set<() => void>();
   readonly #ready = deferred();
-  readonly #done = deferred();
   #positioning = Promise.resolve();
   #stopping: Promise<void> | undefined;
   /** kafkajs heartbeats only between messages: while a callback runs, the member heartbeats itself. */
@@ -62,7 +60,6 @@ export class KafkaMember {
     const { groupId } = request;
     // Failures surface through start() or `closed`; unobserved, they must not crash the process.
     this.#ready.promise.catch(() => {});
-    this.#done.promise.catch(() => {});
     this.#committer = new OffsetCommitter(
       (offsets) => this.#consumer().commitOffsets(offsets),
       // Typically a rebalance moved the partitions: their next owner receives the messages again.
@@ -70,12 +67,12 @@ export class KafkaMember {
     );
     this.#pauses = new PartitionPauses(() => this.#session?.consumer, context.settings.redeliveryDelayMs);
     this.#beat = setInterval(() => {
-      if (this.#inFlight > 0) void this.#heartbeat?.().catch(() => {});
+      if (this.#life.inFlight > 0) void this.#heartbeat?.().catch(() => {});
     }, context.settings.heartbeatIntervalMs);
     this.#beat.unref();
     this.#guard = new StallGuard({
       timeoutMs: context.settings.stallTimeoutMs,
-      busy: () => this.#inFlight > 0,
+      busy: () => this.#life.inFlight > 0,
       lagging: () => hasLag(context.admin, groupId, this.#assigned),
       rejoin: () => this.#rejoin(),
     });
@@ -98,19 +95,15 @@ export class KafkaMember {
       await this.#shutdown();
       throw error;
     }
-    const { signal } = this.#request;
-    if (signal.aborted) void this.#drain();
-    else signal.addEventListener('abort', () => void this.#drain().catch((error: unknown) => this.#fail(error)), { once: true });
-    return { closed: this.#done.promise };
+    this.#life.stopOn(this.#request.signal, () => void this.#drain().catch((error: unknown) => this.#fail(error)));
+    return { closed: this.#life.closed };
   }
 
   /** The broker instance closes: callbacks in flight are abandoned uncommitted. */
   abandon(): Promise<void> {
-    this.#state = 'closed';
+    this.#life.close();
     for (const abandon of [...this.#abandonable]) abandon();
-    for (const release of this.#idle.splice(0)) release();
     this.#ready.reject(new MessagingClosedError());
-    this.#done.resolve();
     return this.#shutdown();
   }
 
@@ -137,7 +130,7 @@ export class KafkaMember {
   }
 
   #joined(assigned: Assigned): void {
-    if (this.#state !== 'running') return; // kafkajs may rejoin while it stops
+    if (!this.#life.running) return; // kafkajs may rejoin while it stops
     this.#assigned = assigned;
     const { admin, logger } = this.#context;
     const { groupId } = this.#request;
@@ -154,20 +147,19 @@ export class KafkaMember {
 
   #message({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
     // After abort or close, fetched messages stay uncommitted for the partition's next owner.
-    if (this.#state !== 'running') return Promise.resolve();
+    if (!this.#life.running) return Promise.resolve();
     this.#heartbeat = heartbeat;
-    this.#inFlight += 1;
+    this.#life.begin();
     return new Promise<void>((resolve) => {
       let over = false;
       const finish = (outcome: 'resolved' | 'rejected' | 'abandoned'): void => {
         if (over) return;
         over = true;
         this.#abandonable.delete(abandon);
-        const counts = this.#state !== 'closed';
-        if (outcome === 'rejected' && counts) this.#pauses.redeliverLater(topic, partition, message.offset, () => this.#state === 'running');
+        const counts = this.#life.phase !== 'closed';
+        if (outcome === 'rejected' && counts) this.#pauses.redeliverLater(topic, partition, message.offset, () => this.#life.running);
         else if (outcome === 'resolved' && counts) this.#committer.handled(topic, partition, message.offset);
-        this.#inFlight -= 1;
-        if (this.#inFlight === 0) for (const release of this.#idle.splice(0)) release();
+        this.#life.end();
         resolve();
       };
       const abandon = (): void => finish('abandoned');
@@ -189,7 +181,7 @@ export class KafkaMember {
     });
     await bounded(this.#committer.flush(), CLOSE_WAIT_MS);
     const stalled = this.#session;
-    if (this.#state !== 'running') return;
+    if (!this.#life.running) return;
     stalled?.detach(); // its goodbye events and late messages are ignored from now on
     try {
       await this.#join();
@@ -202,24 +194,20 @@ export class KafkaMember {
   }
 
   async #drain(): Promise<void> {
-    if (this.#state !== 'running') return;
-    this.#state = 'draining';
+    if (!this.#life.stop()) return;
     try {
       this.#session?.consumer.pause(this.#request.topics.map((topic) => ({ topic })));
     } catch {
       // restarting after a crash: nothing is fetched
     }
-    if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    await this.#life.idle();
     await this.#shutdown();
-    this.#state = 'closed';
-    this.#done.resolve();
+    this.#life.close();
   }
 
   #fail(error: unknown): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
+    if (!this.#life.fail(error)) return;
     this.#ready.reject(error);
-    this.#done.reject(error);
     void this.#shutdown();
   }
 

@@ -1,15 +1,16 @@
-import { InvalidArgumentError } from '../../lib/errors.js';
-import type { Logger } from '../../lib/logger.js';
+import { InvalidArgumentError } from '../../lib/errors/index.js';
+import { consoleLogger, type Logger } from '../../lib/config/logger.js';
+import { expectHostPorts, expectInteger, expectKnownKeys, expectLogger, expectObject, expectString, withDefault } from '../../lib/config/validate.js';
 
 /**
  * Options of `createKafkaBroker`.
  *
  * @example
- * createKafkaBroker({ brokers: ['127.0.0.1:9092'], partitions: 6, clientOptions: { ssl: true } });
+ * createKafkaBroker({ bootstrapServers: '127.0.0.1:9092', partitions: 6, clientOptions: { ssl: true } });
  */
 export interface KafkaBrokerOptions {
-  /** Bootstrap servers as `host:port`. */
-  readonly brokers: readonly string[];
+  /** Bootstrap servers: `"host:port,host:port"` or an array of `host:port`, as `configureMessaging` takes them. */
+  readonly bootstrapServers: string | readonly string[];
   /** Client id shown in broker logs and quotas. Default `eventwire`. */
   readonly clientId?: string;
   /**
@@ -23,7 +24,10 @@ export interface KafkaBrokerOptions {
   readonly sessionTimeoutMs?: number;
   /** Heartbeat period, also while a callback runs; below `sessionTimeoutMs`. Default 3000. */
   readonly heartbeatIntervalMs?: number;
-  /** How long a partition pauses after a callback rejected, before the redelivery. Default 1000. */
+  /**
+   * Minimum time between a delivery the handler chain rejected (left unacknowledged) and its
+   * redelivery: the partition is rewound to the message and paused this long. Default 1000.
+   */
   readonly redeliveryDelayMs?: number;
   /**
    * A member that completed no fetch for this long while none of its callbacks ran, and whose
@@ -35,56 +39,58 @@ export interface KafkaBrokerOptions {
   readonly logger?: Logger;
 }
 
-/** The validated timings and sizes, defaults filled in. */
-export type KafkaSettings = Required<Pick<KafkaBrokerOptions, 'partitions' | 'sessionTimeoutMs' | 'heartbeatIntervalMs' | 'redeliveryDelayMs' | 'stallTimeoutMs'>>;
+/** The validated options, defaults filled in. */
+export interface KafkaSettings {
+  readonly bootstrapServers: readonly string[];
+  /** Undefined: `clientOptions.clientId`, else `eventwire`. */
+  readonly clientId: string | undefined;
+  readonly clientOptions: Readonly<Record<string, unknown>>;
+  readonly logger: Logger;
+  readonly partitions: number;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly redeliveryDelayMs: number;
+  readonly stallTimeoutMs: number;
+}
 
 /** What `brokerOptions` may hold for Kafka under `configureMessaging`. */
 export const kafkaTunables: readonly string[] = ['clientId', 'partitions', 'sessionTimeoutMs', 'heartbeatIntervalMs', 'redeliveryDelayMs', 'stallTimeoutMs'];
+
+const kafkaOptionNames: readonly string[] = ['bootstrapServers', 'clientOptions', 'logger', ...kafkaTunables];
 
 /**
  * Checks `options` and fills in the defaults; throws an `InvalidArgumentError` naming the option.
  *
  * @example
- * const settings = validateKafkaOptions({ brokers: ['127.0.0.1:9092'] });
+ * const settings = validateKafkaOptions({ bootstrapServers: ['127.0.0.1:9092'] });
  */
 export function validateKafkaOptions(options: KafkaBrokerOptions): KafkaSettings {
-  const { brokers, clientId, clientOptions } = options;
-  if (!Array.isArray(brokers) || brokers.length === 0) {
-    throw new InvalidArgumentError('brokers', `Expected \`brokers\` to be a non-empty array of "host:port" strings, got ${show(brokers)}.`);
+  const raw = expectObject('options', options);
+  expectKnownKeys('createKafkaBroker options', raw, kafkaOptionNames);
+  const sessionTimeoutMs = expectInteger('sessionTimeoutMs', withDefault(raw.sessionTimeoutMs, 30_000), 1);
+  const heartbeatIntervalMs = expectInteger('heartbeatIntervalMs', withDefault(raw.heartbeatIntervalMs, 3_000), 1);
+  if (heartbeatIntervalMs >= sessionTimeoutMs) {
+    throw new InvalidArgumentError(
+      'heartbeatIntervalMs',
+      `Expected \`heartbeatIntervalMs\` (${heartbeatIntervalMs}) to be lower than \`sessionTimeoutMs\` (${sessionTimeoutMs}); a third of it is usual.`,
+    );
   }
-  for (const address of brokers as unknown[]) {
-    const port = typeof address === 'string' ? Number(/^[^\s:/,]+:(\d{1,5})$/.exec(address)?.[1]) : NaN;
-    if (!(port >= 1 && port <= 65535)) throw new InvalidArgumentError('brokers', `Expected every entry of \`brokers\` to be "host:port", got ${show(address)}.`);
+  const stallTimeoutMs = expectInteger('stallTimeoutMs', withDefault(raw.stallTimeoutMs, 2 * sessionTimeoutMs), 1);
+  if (stallTimeoutMs <= sessionTimeoutMs) {
+    throw new InvalidArgumentError(
+      'stallTimeoutMs',
+      `Expected \`stallTimeoutMs\` (${stallTimeoutMs}) to be greater than \`sessionTimeoutMs\` (${sessionTimeoutMs}): a rebalance waiting for a dead member's session fetches nothing either.`,
+    );
   }
-  if (clientId !== undefined && (typeof clientId !== 'string' || clientId === '')) {
-    throw new InvalidArgumentError('clientId', `Expected \`clientId\` to be a non-empty string, got ${show(clientId)}.`);
-  }
-  if (clientOptions !== undefined && (typeof clientOptions !== 'object' || clientOptions === null || Array.isArray(clientOptions))) {
-    throw new InvalidArgumentError('clientOptions', `Expected \`clientOptions\` to be an object, got ${show(clientOptions)}.`);
-  }
-  const integer = (name: keyof KafkaSettings, fallback: number, min: 0 | 1): number => {
-    const value: unknown = options[name] ?? fallback;
-    if (typeof value === 'number' && Number.isInteger(value) && value >= min) return value;
-    throw new InvalidArgumentError(name, `Expected \`${name}\` to be a ${min === 1 ? 'positive' : 'non-negative'} integer, got ${show(value)}.`);
+  return {
+    bootstrapServers: expectHostPorts('bootstrapServers', raw.bootstrapServers),
+    clientId: raw.clientId === undefined ? undefined : expectString('clientId', raw.clientId),
+    clientOptions: expectObject('clientOptions', withDefault(raw.clientOptions, {})),
+    logger: expectLogger('logger', withDefault(raw.logger, consoleLogger)),
+    partitions: expectInteger('partitions', withDefault(raw.partitions, 3), 1),
+    sessionTimeoutMs,
+    heartbeatIntervalMs,
+    redeliveryDelayMs: expectInteger('redeliveryDelayMs', withDefault(raw.redeliveryDelayMs, 1_000), 0),
+    stallTimeoutMs,
   };
-  const base = {
-    partitions: integer('partitions', 3, 1),
-    sessionTimeoutMs: integer('sessionTimeoutMs', 30_000, 1),
-    heartbeatIntervalMs: integer('heartbeatIntervalMs', 3_000, 1),
-    redeliveryDelayMs: integer('redeliveryDelayMs', 1_000, 0),
-  };
-  const { heartbeatIntervalMs: beat, sessionTimeoutMs: session } = base;
-  if (beat >= session) {
-    throw new InvalidArgumentError('heartbeatIntervalMs', `Expected \`heartbeatIntervalMs\` (${beat}) to be lower than \`sessionTimeoutMs\` (${session}); a third of it is usual.`);
-  }
-  const stall = integer('stallTimeoutMs', 2 * session, 1);
-  if (stall <= session) {
-    throw new InvalidArgumentError('stallTimeoutMs', `Expected \`stallTimeoutMs\` (${stall}) to be greater than \`sessionTimeoutMs\` (${session}): a rebalance waiting for a dead member's session fetches nothing either.`);
-  }
-  return { ...base, stallTimeoutMs: stall };
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'string' || Array.isArray(value)) return JSON.stringify(value);
-  return typeof value === 'object' && value !== null ? 'an object' : String(value);
 }

@@ -1,6 +1,6 @@
 import type { Message, Producer } from 'kafkajs';
 import type { OutgoingMessage } from '../../lib/broker.js';
-import { coalesce } from '../../lib/coalesce.js';
+import { coalesce } from '../../lib/publishing/coalesce.js';
 import { toRecord } from './codec.js';
 
 /** Bytes counted per record beside its value when bounding a coalesced request (key, headers, framing). */

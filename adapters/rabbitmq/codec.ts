@@ -4,12 +4,10 @@ import type { IncomingMessage, OutgoingMessage } from '../../lib/broker.js';
 
 /** The key travels in this header; RabbitMQ's routing key carries the topic. */
 export const KEY_HEADER = 'eventwire-key';
-/** When a message carries its event id here, it becomes the AMQP `messageId`. */
-export const EVENT_ID_HEADER = 'eventwire-id';
 
 /**
  * The AMQP properties of an outgoing message: persistent `application/json`, the caller's
- * headers with the key in `eventwire-key`, and as `messageId` the event id or a fresh UUID.
+ * headers with the key in `eventwire-key`, and as `messageId` the message's event id or a fresh UUID.
  *
  * @example
  * channel.publish(exchange, topic, message.value, publishProperties(message), confirmed);
@@ -20,7 +18,7 @@ export function publishProperties(message: OutgoingMessage): Options.Publish {
     contentType: 'application/json',
     // amqplib only reads the headers: the caller's object goes as it is unless the key joins it.
     headers: message.key === undefined ? message.headers : { ...message.headers, [KEY_HEADER]: message.key },
-    messageId: message.headers[EVENT_ID_HEADER] ?? randomUUID(),
+    messageId: message.id ?? randomUUID(),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { ChannelModel, SocketOptions } from 'amqplib';
-import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors.js';
-import { loadPeer } from '../../lib/load-peer.js';
-import { redactUrl } from '../../lib/redact.js';
+import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/index.js';
+import { loadPeer } from '../../lib/config/load-peer.js';
+import { redactUrl } from '../../lib/config/redact.js';
 import { connectionFailure } from './failures.js';
 import type { RabbitMqSettings } from './options.js';
 import { ConfirmLane } from './publish.js';

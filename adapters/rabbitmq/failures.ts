@@ -1,4 +1,4 @@
-import { BrokerLoginRefusedError, BrokerUnreachableError, EventwireError, PublishError } from '../../lib/errors.js';
+import { BrokerLoginRefusedError, BrokerUnreachableError } from '../../lib/errors/index.js';
 
 /**
  * Why connecting failed, in terms the user can act on. amqplib reports the server's refusal
@@ -17,21 +17,4 @@ export function connectionFailure(url: string, error: unknown): BrokerUnreachabl
     return new BrokerLoginRefusedError('RabbitMQ', url, `${refusal} Check the user name, the password and the virtual host in the URL.`, { cause: error });
   }
   return new BrokerUnreachableError('RabbitMQ', url, detail, { cause: error });
-}
-
-/**
- * What a failed publish of `count` messages to `topic` rejects with: a {@link PublishError}
- * whose `cause` is the client's error (one that reads as the broker being unreachable or
- * refusing the login lends its message), or the error itself when it is typed already
- * (`MessagingClosedError`, a `PublishError`) or is the caller's abort reason.
- *
- * @example
- * await send().catch((error) => { throw publishFailure(topic, messages.length, error, signal); });
- */
-export function publishFailure(topic: string, count: number, error: unknown, signal: AbortSignal | undefined): unknown {
-  if (signal?.aborted === true && error === signal.reason) return error;
-  if (error instanceof BrokerUnreachableError || error instanceof BrokerLoginRefusedError) return new PublishError(topic, error.message, { cause: error });
-  if (error instanceof EventwireError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  return new PublishError(topic, `RabbitMQ did not confirm ${count} message(s) to "${topic}": ${detail}`, { cause: error });
 }

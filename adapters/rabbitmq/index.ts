@@ -1,23 +1,21 @@
-import type { Broker, BrokerCapabilities, BrokerConfig, Subscription, TopicKeeper } from '../../lib/broker.js';
-import { abortable } from '../../lib/settle.js';
-import { expectKnownKeys } from '../../lib/validate.js';
+import type { Broker, BrokerCapabilities, Subscription, TopicKeeper } from '../../lib/broker.js';
+import { abortable } from '../../lib/waiting.js';
+import { mayPublish } from '../publish-guard.js';
 import { RabbitMqConnection } from './connection.js';
-import { publishFailure } from './failures.js';
 import { RabbitMqMember } from './member.js';
-import { rabbitMqTunables, validateRabbitMqOptions, type RabbitMqBrokerOptions } from './options.js';
+import { validateRabbitMqOptions, type RabbitMqBrokerOptions } from './options.js';
 
 export type { RabbitMqBrokerOptions } from './options.js';
 
 const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: false, keyAffinity: false };
-/** A rejected message waits this long before its nack, so that a failing message does not spin hot. */
-const REDELIVERY_DELAY_MS = 200;
 
 /**
  * A broker over RabbitMQ: one durable topic exchange (routing key = topic), one durable queue
  * `<group>.<topic>` per group and topic, publisher confirms, manual acks. Messages are persistent
  * `application/json` with the caller's headers, the key in `eventwire-key` and as `messageId` the
- * `eventwire-id` header or a fresh UUID (codec.ts). Connects on first use and reconnects by itself
- * (connection.ts); while the connection is down, publishing rejects with a `PublishError`.
+ * message's event id or a fresh UUID (codec.ts). Connects on first use and reconnects by itself
+ * (connection.ts); while the connection is down, publishing rejects at once with a
+ * `BrokerUnreachableError` (through eventwire, a `PublishError` caused by it).
  * Deliveries are at least once: a message whose ack was lost with the connection comes again.
  *
  * @example
@@ -36,7 +34,7 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
   const context = {
     exchange: settings.exchange,
     prefetch: settings.prefetch,
-    redeliveryDelayMs: REDELIVERY_DELAY_MS,
+    redeliveryDelayMs: settings.redeliveryDelayMs,
     logger: settings.logger,
     where: connection.where,
     detached: () => connection.scheduleRecovery(),
@@ -46,17 +44,14 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
     name: 'rabbitmq',
     capabilities,
     async publish(topic, messages, signal) {
-      signal?.throwIfAborted();
-      if (messages.length === 0) return;
-      try {
-        const outage = connection.outage;
-        if (outage !== undefined) throw outage;
-        // On abort the promise rejects at once; messages already written may still be stored.
-        const { lane } = connection.ready ?? (await abortable(connection.session(), signal));
-        await lane.send(topic, messages, signal);
-      } catch (error) {
-        throw publishFailure(topic, messages.length, error, signal);
-      }
+      if (!mayPublish(connection.closed, messages, signal)) return;
+      // Rejects with amqplib's error, the server's reason or an unreachable broker: the core
+      // words the PublishError.
+      const outage = connection.outage;
+      if (outage !== undefined) throw outage;
+      // On abort the promise rejects at once; messages already written may still be stored.
+      const { lane } = connection.ready ?? (await abortable(connection.session(), signal));
+      await lane.send(topic, messages, signal);
     },
     async subscribe(request, deliver): Promise<Subscription> {
       const current = await connection.session();
@@ -86,16 +81,4 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
       await connection.close();
     },
   };
-}
-
-/**
- * The factory used by `configureMessaging({ broker: 'rabbitmq' })`. `brokerOptions` may hold
- * `exchange`, `prefetch` and `reconnectDelayMs`.
- *
- * @example
- * const broker = rabbitMqBrokerFactory({ url: 'amqp://127.0.0.1', clientOptions: {}, brokerOptions: { prefetch: 20 }, logger });
- */
-export function rabbitMqBrokerFactory(config: BrokerConfig): Broker {
-  expectKnownKeys('RabbitMQ brokerOptions', config.brokerOptions, rabbitMqTunables);
-  return createRabbitMqBroker({ ...config.brokerOptions, url: config.url, clientOptions: config.clientOptions, logger: config.logger });
 }

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { DeliveryCallback, SubscribeRequest } from '../../lib/broker.js';
-import type { Logger } from '../../lib/logger.js';
-import { bounded, deferred } from '../../lib/settle.js';
+import type { Logger } from '../../lib/config/logger.js';
+import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
+import { bounded } from '../../lib/waiting.js';
 import { decodeDelivery } from './codec.js';
 import { CLOSE_WAIT_MS, shut } from './shut.js';
 
@@ -45,15 +46,13 @@ export class RabbitMqMember {
   readonly #request: SubscribeRequest;
   readonly #deliver: DeliveryCallback;
   readonly #context: MemberContext;
-  readonly #closed = deferred();
+  /** running → draining (stop) → closed; the callbacks in flight. */
+  readonly #life = new MemberLifecycle();
   #channel: Channel | undefined;
   #tags: string[] = [];
   /** Delivered (prefetched) but not started; returned to the queue when the member stops. */
   #waiting: Delivery[] = [];
-  #inFlight = 0;
   #attaching: Promise<void> | undefined;
-  #stopping = false;
-  #idle: (() => void) | undefined;
 
   constructor(request: SubscribeRequest, deliver: DeliveryCallback, context: MemberContext) {
     this.#request = request;
@@ -63,7 +62,7 @@ export class RabbitMqMember {
 
   /** Resolves once the member stopped (or was abandoned). */
   get closed(): Promise<void> {
-    return this.#closed.promise;
+    return this.#life.closed;
   }
 
   /** True while the member has no channel (before attach, after its channel closed). */
@@ -82,8 +81,7 @@ export class RabbitMqMember {
    * flight and closes the channel; `closed` then resolves.
    */
   async stop(): Promise<void> {
-    if (this.#stopping) return;
-    this.#stopping = true;
+    if (!this.#life.stop()) return;
     await this.#attaching?.catch(ignore);
     const channel = this.#channel;
     let silent = false;
@@ -98,22 +96,21 @@ export class RabbitMqMember {
       silent = !(await bounded(cancelled, CLOSE_WAIT_MS));
       for (const { message } of this.#waiting.splice(0)) this.#settle(() => channel.nack(message, false, true));
     }
-    if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+    await this.#life.idle();
     this.#channel = undefined;
     // A broker that did not answer the cancel will not answer the close either: not awaited.
     if (channel !== undefined && silent) void shut(channel);
     else if (channel !== undefined) await shut(channel);
-    this.#closed.resolve();
+    this.#life.close();
   }
 
-  /** The broker closes: `closed` resolves now, the channel goes with the connection. */
+  /** The broker closes: `closed` resolves now (a stop() under way waits no longer), the channel goes with the connection. */
   abandon(): void {
-    this.#stopping = true;
-    this.#closed.resolve();
+    this.#life.close();
   }
 
   async #declareAndConsume(model: ChannelSource): Promise<void> {
-    if (this.#stopping || this.#channel !== undefined) return;
+    if (!this.#life.running || this.#channel !== undefined) return;
     const { groupId, topics, concurrency } = this.#request;
     const { exchange, prefetch, logger, where } = this.#context;
     const channel = await model.createChannel();
@@ -156,7 +153,7 @@ export class RabbitMqMember {
   }
 
   #pump(): void {
-    while (!this.#stopping && this.#inFlight < this.#request.concurrency) {
+    while (this.#life.running && this.#life.inFlight < this.#request.concurrency) {
       const next = this.#waiting.shift();
       if (next === undefined) return;
       // A delivery from a channel that closed since is back in the queue already.
@@ -165,7 +162,7 @@ export class RabbitMqMember {
   }
 
   async #handle({ channel, topic, message }: Delivery): Promise<void> {
-    this.#inFlight += 1;
+    this.#life.begin();
     try {
       await this.#deliver(decodeDelivery(topic, message));
       this.#settle(() => channel.ack(message));
@@ -173,8 +170,7 @@ export class RabbitMqMember {
       await sleep(this.#context.redeliveryDelayMs, undefined, { signal: this.#request.signal, ref: false }).catch(ignore);
       this.#settle(() => channel.nack(message, false, true));
     }
-    this.#inFlight -= 1;
-    if (this.#inFlight === 0) this.#idle?.();
+    this.#life.end();
     this.#pump();
   }
 

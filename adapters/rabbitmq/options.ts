@@ -1,7 +1,5 @@
-import { InvalidArgumentError } from '../../lib/errors.js';
-import { consoleLogger, type Logger } from '../../lib/logger.js';
-import { redactUrl } from '../../lib/redact.js';
-import { describe, expectInteger, expectKnownKeys, expectLogger, expectObject, expectString } from '../../lib/validate.js';
+import { consoleLogger, type Logger } from '../../lib/config/logger.js';
+import { expectInteger, expectKnownKeys, expectLogger, expectMatch, expectObject, expectUrl, withDefault } from '../../lib/config/validate.js';
 
 /**
  * Options of `createRabbitMqBroker`.
@@ -20,6 +18,13 @@ export interface RabbitMqBrokerOptions {
   readonly prefetch?: number;
   /** Wait before each reconnection attempt after the connection dropped. Default 1000 ms. */
   readonly reconnectDelayMs?: number;
+  /**
+   * Minimum time between a delivery the handler chain rejected (left unacknowledged) and its
+   * redelivery: the member holds the message this long before its nack (requeue), so that a
+   * failing message does not spin hot. A member that stops returns held messages at once.
+   * Default 200 ms.
+   */
+  readonly redeliveryDelayMs?: number;
   readonly logger?: Logger;
 }
 
@@ -27,7 +32,12 @@ export interface RabbitMqBrokerOptions {
 export type RabbitMqSettings = Required<Omit<RabbitMqBrokerOptions, 'prefetch'>> & { readonly prefetch: number | undefined };
 
 /** What `brokerOptions` may hold for RabbitMQ under `configureMessaging`. */
-export const rabbitMqTunables: readonly string[] = ['exchange', 'prefetch', 'reconnectDelayMs'];
+export const rabbitMqTunables: readonly string[] = ['exchange', 'prefetch', 'reconnectDelayMs', 'redeliveryDelayMs'];
+
+const rabbitMqOptionNames: readonly string[] = ['url', 'clientOptions', 'logger', ...rabbitMqTunables];
+
+/** Exchange names RabbitMQ accepts, less the reserved `amq.` prefix. */
+const EXCHANGE = /^(?!amq\.)[A-Za-z0-9._:-]{1,255}$/;
 
 /**
  * Checks `options` and fills in the defaults; throws an `InvalidArgumentError` naming the option.
@@ -37,32 +47,16 @@ export const rabbitMqTunables: readonly string[] = ['exchange', 'prefetch', 'rec
  */
 export function validateRabbitMqOptions(options: RabbitMqBrokerOptions): RabbitMqSettings {
   const raw = expectObject('options', options);
-  expectKnownKeys('createRabbitMqBroker options', raw, ['url', 'clientOptions', 'exchange', 'prefetch', 'reconnectDelayMs', 'logger']);
-  const url = expectString('url', raw.url);
-  if (!/^amqps?:\/\/[^/]/.test(url)) invalid('url', 'an amqp:// or amqps:// URL', redactUrl(url));
-  const exchange = expectString('exchange', or(raw.exchange, 'eventwire'));
-  if (!/^[A-Za-z0-9._:-]{1,255}$/.test(exchange) || exchange.startsWith('amq.')) {
-    invalid('exchange', 'a name of letters, digits, ".", "_", "-" and ":" not starting with "amq."', exchange);
-  }
-  const prefetch = raw.prefetch === undefined ? undefined : expectInteger('prefetch', raw.prefetch, 1);
-  // basic.qos carries the prefetch count in 16 bits.
-  if (prefetch !== undefined && prefetch > 65535) invalid('prefetch', 'an integer from 1 to 65535', prefetch);
-  const logger = expectLogger('logger', or(raw.logger, consoleLogger));
+  expectKnownKeys('createRabbitMqBroker options', raw, rabbitMqOptionNames);
+  const exchangeRule = 'a name of letters, digits, ".", "_", "-" and ":" not starting with "amq."';
   return {
-    url,
-    clientOptions: expectObject('clientOptions', or(raw.clientOptions, {})),
-    exchange,
-    prefetch,
-    reconnectDelayMs: expectInteger('reconnectDelayMs', or(raw.reconnectDelayMs, 1000), 0),
-    logger,
+    url: expectUrl('url', raw.url, ['amqp:', 'amqps:']),
+    clientOptions: expectObject('clientOptions', withDefault(raw.clientOptions, {})),
+    logger: expectLogger('logger', withDefault(raw.logger, consoleLogger)),
+    exchange: expectMatch('exchange', withDefault(raw.exchange, 'eventwire'), EXCHANGE, exchangeRule),
+    // basic.qos carries the prefetch count in 16 bits.
+    prefetch: raw.prefetch === undefined ? undefined : expectInteger('prefetch', raw.prefetch, 1, 65535),
+    reconnectDelayMs: expectInteger('reconnectDelayMs', withDefault(raw.reconnectDelayMs, 1000), 0),
+    redeliveryDelayMs: expectInteger('redeliveryDelayMs', withDefault(raw.redeliveryDelayMs, 200), 0),
   };
-}
-
-/** Only `undefined` means "not given": a `null` is a mistake to report. */
-function or(value: unknown, fallback: unknown): unknown {
-  return value === undefined ? fallback : value;
-}
-
-function invalid(name: string, expected: string, value: unknown): never {
-  throw new InvalidArgumentError(name, `Expected \`${name}\` to be ${expected}, got ${describe(value)}.`);
 }

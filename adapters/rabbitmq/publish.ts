@@ -1,7 +1,7 @@
 import type { ConfirmChannel } from 'amqplib';
 import type { OutgoingMessage } from '../../lib/broker.js';
-import { PublishError } from '../../lib/errors.js';
-import { listen, unlisten } from '../../lib/settle.js';
+import { BrokerRefusedError } from '../../lib/errors/index.js';
+import { listen, unlisten } from '../../lib/waiting.js';
 import { publishProperties } from './codec.js';
 
 /** The part of amqplib's confirm channel that publishing uses (a fake one in unit tests). */
@@ -52,7 +52,7 @@ export class ConfirmLane {
       };
       // The server's reason for closing the channel beats amqplib's bare "channel closed".
       const confirmed = (error: unknown): void => {
-        if (error) finish(this.#refusal ?? (error instanceof Error ? error : new PublishError(topic, `RabbitMQ nacked a message to "${topic}".`)));
+        if (error) finish(this.#refusal ?? (error instanceof Error ? error : new BrokerRefusedError(`RabbitMQ nacked a message to "${topic}".`)));
         else if (--unconfirmed === 0) finish();
       };
       const write = (from: number): void => {
@@ -85,7 +85,7 @@ function drained(channel: ConfirmTarget, topic: string): Promise<void> {
     };
     const onClose = (): void => {
       channel.off('drain', onDrain);
-      reject(new PublishError(topic, `The RabbitMQ channel closed while publishing to "${topic}".`));
+      reject(new BrokerRefusedError(`The RabbitMQ channel closed while publishing to "${topic}".`));
     };
     channel.once('drain', onDrain);
     channel.once('close', onClose);

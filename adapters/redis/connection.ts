@@ -1,8 +1,8 @@
 import type { Redis, RedisOptions } from 'ioredis';
-import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors.js';
-import { loadPeer } from '../../lib/load-peer.js';
-import type { Logger } from '../../lib/logger.js';
-import { redactUrl } from '../../lib/redact.js';
+import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/index.js';
+import { loadPeer } from '../../lib/config/load-peer.js';
+import type { Logger } from '../../lib/config/logger.js';
+import { redactUrl } from '../../lib/config/redact.js';
 import { firstError } from './codec.js';
 import { defineAppendScript } from './publish.js';
 

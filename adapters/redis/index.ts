@@ -1,9 +1,9 @@
-import type { Broker, BrokerCapabilities, BrokerConfig } from '../../lib/broker.js';
-import { MessagingClosedError, PublishError } from '../../lib/errors.js';
-import { expectKnownKeys } from '../../lib/validate.js';
+import type { Broker, BrokerCapabilities } from '../../lib/broker.js';
+import { MessagingClosedError } from '../../lib/errors/index.js';
+import { mayPublish } from '../publish-guard.js';
 import { ensureGroups, RedisConnection } from './connection.js';
 import { RedisMember } from './member.js';
-import { redisTunables, validateRedisOptions, type RedisBrokerOptions } from './options.js';
+import { validateRedisOptions, type RedisBrokerOptions } from './options.js';
 import { appendBatch } from './publish.js';
 
 export type { RedisBrokerOptions } from './options.js';
@@ -24,9 +24,9 @@ const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: true
  *   included) until Redis answered. Stopping and close() wait for those XACKs to be sent and
  *   answered, each for at most STOP_ACK_WAIT_MS, so that none is cut off half-way; callbacks that
  *   finish after close() send none.
- * - A rejected entry is taken again with XCLAIM after a second (less when claimIdleMs is short).
- *   One left pending by a member that died is taken over with XAUTOCLAIM once idle for
- *   `claimIdleMs`, checked every `claimIdleMs / 2` (claim-loop.ts).
+ * - A rejected entry stays with its member, which takes it again with XCLAIM after
+ *   `redeliveryDelayMs` (options.ts). One left pending by a member that died or stopped is taken
+ *   over with XAUTOCLAIM once idle for `claimIdleMs`, checked every `claimIdleMs / 2` (claim-loop.ts).
  * - `persistent` holds for a server with AOF (`appendonly yes`); without it a restart loses entries.
  *
  * @example
@@ -41,19 +41,15 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
     name: 'redis',
     capabilities,
     async publish(topic, messages, signal) {
-      if (connection.closed) throw new MessagingClosedError();
-      if (messages.length === 0) return signal?.throwIfAborted();
+      if (!mayPublish(connection.closed, messages, signal)) return;
       const redis = await connection.shared();
       // The signal is checked up to the last moment before sending: a batch handed to Redis cannot
       // be recalled, and the client options bound how long its replies can take.
       signal?.throwIfAborted();
-      try {
-        await appendBatch(redis, topic, messages, settings);
-      } catch (error) {
-        const down = connection.unreachable(redis, error);
-        if (down === undefined) throw error;
-        throw new PublishError(topic, down.message, { cause: down });
-      }
+      // Redis's own error, or what it means for the user: the core words the PublishError.
+      await appendBatch(redis, topic, messages, settings).catch((error: unknown) => {
+        throw connection.unreachable(redis, error) ?? error;
+      });
     },
     async subscribe(request, deliver) {
       if (connection.closed) throw new MessagingClosedError();
@@ -79,17 +75,4 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
       });
     },
   };
-}
-
-/**
- * The factory used by `configureMessaging({ broker: 'redis' })`; `brokerOptions` may hold
- * `claimIdleMs`, `blockMs`, `maxLen` and `batchScript`.
- *
- * @example
- * const broker = redisBrokerFactory({ url: 'redis://127.0.0.1:6379', clientOptions: {}, brokerOptions: { maxLen: 100_000 }, logger });
- */
-export function redisBrokerFactory(config: BrokerConfig): Broker {
-  expectKnownKeys('the Redis brokerOptions', config.brokerOptions, redisTunables);
-  const own = config.brokerOptions as Pick<RedisBrokerOptions, 'claimIdleMs' | 'blockMs' | 'maxLen' | 'batchScript'>;
-  return createRedisBroker({ ...own, url: config.url, clientOptions: config.clientOptions, logger: config.logger });
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { DeliveryCallback, IncomingMessage, SubscribeRequest, Subscription } from '../../lib/broker.js';
-import type { Logger } from '../../lib/logger.js';
+import type { Logger } from '../../lib/config/logger.js';
+import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
 import { AckBatcher } from './ack-batcher.js';
 import { ClaimLoop } from './claim-loop.js';
 import { decode, firstError, type RawEntry } from './codec.js';
@@ -24,7 +25,7 @@ const keyOf = (topic: string, id: string): string => `${topic}\0${id}`;
  * One subscription: a consumer of its own name in the group, reading with a blocking
  * XREADGROUP on its own connection (own pending entries first, then new ones), up to
  * `concurrency` callbacks at a time. A resolved callback's entry is acknowledged by the ack
- * batcher; a rejected one is taken again with XCLAIM after `retryDelayMs`. The claim loop keeps
+ * batcher; a rejected one stays held and is taken again with XCLAIM after `redeliveryDelayMs`. The claim loop keeps
  * held entries from being taken over and takes over those of members that died.
  *
  * @example
@@ -32,8 +33,6 @@ const keyOf = (topic: string, id: string): string => `${topic}\0${id}`;
  * member.start(); await member.closed;
  */
 export class RedisMember {
-  /** Resolves once the member stopped: its callbacks ended and its XACKs were answered (bounded). */
-  readonly closed: Promise<void>;
   readonly #deliver: DeliveryCallback;
   readonly #signal: AbortSignal;
   readonly #group: string;
@@ -51,10 +50,8 @@ export class RedisMember {
   readonly #acks: AckBatcher;
   readonly #claims: ClaimLoop;
   readonly #reads: ReadLoop;
-  readonly #markClosed: () => void;
-  #inFlight = 0;
-  #stopped = false;
-  #finished = false;
+  /** running → draining (stop: no reads) → closed (callbacks ended, XACKs answered); the callbacks in flight. */
+  readonly #life = new MemberLifecycle();
 
   constructor(request: SubscribeRequest, deliver: DeliveryCallback, deps: MemberDeps) {
     this.#deliver = deliver;
@@ -65,9 +62,6 @@ export class RedisMember {
     this.#context = { broker: 'redis', group: this.#group, consumer: this.#consumer };
     this.#deps = deps;
     this.#logger = deps.settings.logger;
-    let markClosed = (): void => {};
-    this.closed = new Promise<void>((resolve) => (markClosed = resolve));
-    this.#markClosed = markClosed;
     this.#acks = new AckBatcher(deps.redis, this.#group, {
       answered: (topic, ids) => ids.forEach((id) => this.#held.delete(keyOf(topic, id))),
       failed: (topic, ids, error) => void (this.#deps.connection.closed || this.#logger.warn('XACK failed; the entries will be delivered again', { ...this.#context, topic, ids, error })),
@@ -83,16 +77,20 @@ export class RedisMember {
     this.#claims.start(deps.settings.tickMs);
     const reader = { group: this.#group, consumer: this.#consumer, topics: this.#topics, blockMs: deps.settings.blockMs };
     this.#reads = new ReadLoop(deps.reader, reader, this.#logger, this.#context, {
-      capacity: () => (this.#ready.length > 0 ? 0 : this.#concurrency - this.#inFlight),
+      capacity: () => (this.#ready.length > 0 ? 0 : this.#concurrency - this.#life.inFlight),
       ingest: (topic, entries, fromPending) => this.#ingest(topic, entries, fromPending),
       recreateGroups: () => ensureGroups(this.#deps.redis, this.#topics, this.#group),
     });
   }
 
+  /** Resolves once the member stopped: its callbacks ended and its XACKs were answered (bounded). */
+  get closed(): Promise<void> {
+    return this.#life.closed;
+  }
+
   /** Starts reading, and stops on the request's abort signal. */
   start(): Subscription {
-    if (this.#signal.aborted) this.stop();
-    else this.#signal.addEventListener('abort', () => this.stop(), { once: true });
+    this.#life.stopOn(this.#signal, () => this.stop());
     this.#reads.run().catch((error: unknown) => this.#logger.error('The Redis reading loop stopped', { ...this.#context, error }));
     return { closed: this.closed };
   }
@@ -103,8 +101,7 @@ export class RedisMember {
    * `claimIdleMs`. After close(), callbacks still running are not waited for.
    */
   stop(): void {
-    if (!this.#stopped) {
-      this.#stopped = true;
+    if (this.#life.stop()) {
       this.#acks.stop();
       // Ends a blocked XREADGROUP now rather than after blockMs.
       this.#deps.connection.release(this.#deps.reader);
@@ -125,8 +122,8 @@ export class RedisMember {
    * starved them: a member with a steady stream refills each slot as soon as it frees.
    */
   #claimRoom(): number {
-    if (this.#stopped) return 0;
-    return this.#ready.length === 0 ? this.#concurrency : this.#concurrency - this.#inFlight - this.#ready.length;
+    if (!this.#life.running) return 0;
+    return this.#ready.length === 0 ? this.#concurrency : this.#concurrency - this.#life.inFlight - this.#ready.length;
   }
 
   /** `fromPending`: the entries were pending already, so their delivery counters are asked for. */
@@ -148,7 +145,7 @@ export class RedisMember {
     for (const [index, { id, fields }] of fresh.entries()) {
       const deliveryCount = found === undefined ? 1 : found[index];
       // Not pending any more: its former owner acknowledged it after all.
-      if (deliveryCount === undefined || this.#finished) continue;
+      if (deliveryCount === undefined || this.#life.phase === 'closed') continue;
       const message = decode(topic, id, fields, deliveryCount);
       this.#held.set(keyOf(topic, id), message);
       this.#ready.push(message);
@@ -167,11 +164,11 @@ export class RedisMember {
   }
 
   #pump(): void {
-    while (!this.#finished && this.#inFlight < this.#concurrency && this.#ready.length > 0) this.#run(this.#ready.shift() as IncomingMessage);
+    while (this.#life.phase !== 'closed' && this.#life.inFlight < this.#concurrency && this.#ready.length > 0) this.#run(this.#ready.shift() as IncomingMessage);
   }
 
   #run(message: IncomingMessage): void {
-    this.#inFlight += 1;
+    this.#life.begin();
     let delivered: Promise<void>;
     try {
       delivered = this.#deliver(message);
@@ -188,8 +185,8 @@ export class RedisMember {
       },
       () => {
         const key = keyOf(message.topic, message.id);
-        if (this.#stopped) this.#held.delete(key);
-        else this.#retries.set(key, setTimeout(() => void this.#retry(message), this.#deps.settings.retryDelayMs));
+        if (!this.#life.running) this.#held.delete(key);
+        else this.#retries.set(key, setTimeout(() => void this.#retry(message), this.#deps.settings.redeliveryDelayMs));
         this.#done();
       },
     );
@@ -204,7 +201,7 @@ export class RedisMember {
 
   /** A callback finished: its slot is free. */
   #done(): void {
-    this.#inFlight -= 1;
+    this.#life.end();
     this.#reads.wake();
     this.#pump();
     this.#settle();
@@ -224,10 +221,10 @@ export class RedisMember {
 
   /** Once closed, or stopped with nothing in flight nor ready, `closed` resolves as soon as no XACK is awaited. */
   #settle(): void {
-    const { closed } = this.#deps.connection;
-    if (this.#finished || !this.#acks.idle || !(closed || (this.#stopped && this.#inFlight === 0 && this.#ready.length === 0))) return;
-    this.#finished = true;
+    if (this.#life.phase === 'closed' || !this.#acks.idle) return;
+    const drained = !this.#life.running && this.#life.inFlight === 0 && this.#ready.length === 0;
+    if (!(this.#deps.connection.closed || drained)) return;
+    this.#life.close();
     this.#claims.stop();
-    this.#markClosed();
   }
 }

@@ -1,7 +1,5 @@
-import { InvalidArgumentError } from '../../lib/errors.js';
-import { consoleLogger, type Logger } from '../../lib/logger.js';
-import { redactUrl } from '../../lib/redact.js';
-import { describe, expectBoolean, expectObject } from '../../lib/validate.js';
+import { consoleLogger, type Logger } from '../../lib/config/logger.js';
+import { expectBoolean, expectInteger, expectKnownKeys, expectLogger, expectObject, expectUrl, withDefault } from '../../lib/config/validate.js';
 
 /**
  * Options of `createRedisBroker`.
@@ -19,8 +17,19 @@ export interface RedisBrokerOptions {
    * stays `legacy`: the adapter parses those reply shapes.
    */
   readonly clientOptions?: Readonly<Record<string, unknown>>;
-  /** An entry left pending this long by a silent member is taken over by another. Default 30000. */
+  /**
+   * An entry left pending this long by a member that went silent (crashed, or stopped while it
+   * held the entry) is taken over by another member with XAUTOCLAIM. Default 30000.
+   */
   readonly claimIdleMs?: number;
+  /**
+   * Minimum time between a delivery the handler chain rejected (left unacknowledged) and its
+   * redelivery. The rejecting member keeps the entry (its heartbeat stops other members from
+   * claiming it, whatever `claimIdleMs` is) and takes it again with XCLAIM after this delay; a
+   * member that stops meanwhile leaves it to `claimIdleMs`. Default: 1000, or half of
+   * `claimIdleMs` when that is shorter (at least 10).
+   */
+  readonly redeliveryDelayMs?: number;
   /** How long one XREADGROUP waits for new entries. Default 2000. */
   readonly blockMs?: number;
   /**
@@ -49,12 +58,14 @@ export interface RedisSettings {
   readonly batchScript: boolean;
   /** Period of the heartbeat and XAUTOCLAIM: half of `claimIdleMs`, at least 10 ms. */
   readonly tickMs: number;
-  /** Delay before a rejected entry is taken again: a second, less when `claimIdleMs` is short. */
-  readonly retryDelayMs: number;
+  /** Delay before a rejected entry is taken again (see {@link RedisBrokerOptions.redeliveryDelayMs}). */
+  readonly redeliveryDelayMs: number;
 }
 
 /** What `brokerOptions` may hold for Redis under `configureMessaging`. */
-export const redisTunables: readonly string[] = ['claimIdleMs', 'blockMs', 'maxLen', 'batchScript'];
+export const redisTunables: readonly string[] = ['claimIdleMs', 'redeliveryDelayMs', 'blockMs', 'maxLen', 'batchScript'];
+
+const redisOptionNames: readonly string[] = ['url', 'clientOptions', 'logger', ...redisTunables];
 
 /**
  * Checks `options` and fills in the defaults; throws an `InvalidArgumentError` naming the option.
@@ -63,20 +74,19 @@ export const redisTunables: readonly string[] = ['claimIdleMs', 'blockMs', 'maxL
  * const settings = validateRedisOptions({ url: 'redis://127.0.0.1:6379' });
  */
 export function validateRedisOptions(options: RedisBrokerOptions): RedisSettings {
-  const { url, clientOptions = {}, logger = consoleLogger } = expectObject('options', options) as Partial<RedisBrokerOptions>;
-  if (typeof url !== 'string' || !/^rediss?:\/\/./.test(url) || !URL.canParse(url)) {
-    throw new InvalidArgumentError('url', `Expected \`url\` to be a redis:// or rediss:// URL, got ${describe(typeof url === 'string' ? redactUrl(url) : url)}.`);
-  }
-  for (const name of ['claimIdleMs', 'blockMs', 'maxLen'] as const) {
-    const value: unknown = options[name];
-    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) {
-      throw new InvalidArgumentError(name, `Expected \`${name}\` to be a positive integer, got ${describe(value)}.`);
-    }
-  }
-  expectObject('clientOptions', clientOptions);
-  expectObject('logger', logger);
-  const batchScript = expectBoolean('batchScript', options.batchScript ?? true);
-  const claimIdleMs = options.claimIdleMs ?? 30_000;
+  const raw = expectObject('options', options);
+  expectKnownKeys('createRedisBroker options', raw, redisOptionNames);
+  const claimIdleMs = expectInteger('claimIdleMs', withDefault(raw.claimIdleMs, 30_000), 1);
   const tickMs = Math.max(10, Math.floor(claimIdleMs / 2));
-  return { url, clientOptions, logger, claimIdleMs, blockMs: options.blockMs ?? 2000, maxLen: options.maxLen, batchScript, tickMs, retryDelayMs: Math.min(1000, tickMs) };
+  return {
+    url: expectUrl('url', raw.url, ['redis:', 'rediss:']),
+    clientOptions: expectObject('clientOptions', withDefault(raw.clientOptions, {})),
+    logger: expectLogger('logger', withDefault(raw.logger, consoleLogger)),
+    claimIdleMs,
+    blockMs: expectInteger('blockMs', withDefault(raw.blockMs, 2000), 1),
+    maxLen: raw.maxLen === undefined ? undefined : expectInteger('maxLen', raw.maxLen, 1),
+    batchScript: expectBoolean('batchScript', withDefault(raw.batchScript, true)),
+    tickMs,
+    redeliveryDelayMs: expectInteger('redeliveryDelayMs', withDefault(raw.redeliveryDelayMs, Math.min(1000, tickMs)), 0),
+  };
 }

@@ -1,4 +1,4 @@
-import type { Logger } from '../../lib/logger.js';
+import type { Logger } from '../../lib/config/logger.js';
 import type { RawEntry } from './codec.js';
 
 /** What the read loop uses of its (dedicated) client; an ioredis client has it. */

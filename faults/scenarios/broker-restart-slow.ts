@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMessaging } from '../../entry/index.js';
-import { deferred } from '../../lib/settle.js';
+import { deferred } from '../../lib/waiting.js';
 import { createLedger } from '../ledger.js';
 import type { Scenario } from '../types.js';
 import { createTimeline, recordingLogger, startGroup, startPublishers, unhandledNote, watchRestart, within, type Restart, type TestMessage } from './broker-restart.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMessaging, PublishError, type Logger, type Messaging } from '../../entry/index.js';
-import { deferred } from '../../lib/settle.js';
+import { deferred } from '../../lib/waiting.js';
 import { createLedger, type Ledger } from '../ledger.js';
 import { reachable } from '../probe.js';
 import type { FaultTarget, Scenario } from '../types.js';

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eventMiddleware } from '../../adapters/express.js';
 import { createMessaging, type Broker, type Messaging } from '../../entry/index.js';
-import { loadPeer } from '../../lib/load-peer.js';
+import { loadPeer } from '../../lib/config/load-peer.js';
 import { createLedger, type Ledger } from '../ledger.js';
 import { createProxy, type TcpProxy } from '../proxy.js';
 import type { FaultTarget, Scenario } from '../types.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createMessaging, MessageTooLargeError, PublishError, PublishTimeoutError, silentLogger, type Messaging } from '../../entry/index.js';
-import { deferred } from '../../lib/settle.js';
+import { deferred } from '../../lib/waiting.js';
 import { createLedger, type Ledger } from '../ledger.js';
 import type { FaultBroker, Scenario } from '../types.js';
 import { createTimeline } from './broker-restart.js';

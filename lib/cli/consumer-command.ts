@@ -1,8 +1,8 @@
-import type { Consumer } from '../consumer.js';
+import type { Consumer } from '../consuming/consumer.js';
 import { getMessaging } from '../default-messaging.js';
-import { EventwireError, InvalidArgumentError, MessagingNotConfiguredError } from '../errors.js';
+import { EventwireError, InvalidArgumentError, MessagingNotConfiguredError } from '../errors/index.js';
 import type { Messaging } from '../messaging.js';
-import type { RunningConsumers } from '../run-consumers.js';
+import type { RunningConsumers } from '../consuming/run-consumers.js';
 import { drain, type DrainResult } from './drain.js';
 import { CliExit, exitCodes, type ExitCode } from './exit.js';
 import { importModules } from './import-modules.js';

@@ -50,6 +50,9 @@ Commands:
                         the handlers they register with messageHandler() or
                         createConsumer() run until SIGTERM or SIGINT.
                         See: eventwire consumer --help
+  outbox migrate        Create the outbox table in DATABASE_URL's database (needs pg).
+  outbox relay          Publish the outbox's staged events until SIGTERM or SIGINT.
+                        See: eventwire outbox --help
 
 Options:
   -h, --help     Show this help.

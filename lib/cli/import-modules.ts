@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EventwireError } from '../errors.js';
+import { EventwireError } from '../errors/index.js';
 import { CliExit, exitCodes } from './exit.js';
 import { describeError, sentence } from './io.js';
 

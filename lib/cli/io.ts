@@ -1,4 +1,4 @@
-import { redactSecrets } from '../redact.js';
+import { redactSecrets } from '../config/redact.js';
 
 /** Where the CLI writes: `process.stdout` and `process.stderr` fit. */
 export interface TextSink {

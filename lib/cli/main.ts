@@ -5,6 +5,15 @@ import { consumerHelp, generalHelp, packageVersion } from './help.js';
 import { defaultIo, say, sentence, type CliIo } from './io.js';
 
 /**
+ * A command the core does not define, handed to {@link main} by the entry point (`outbox`,
+ * whose driver lib/ must not import): it receives the arguments after its name.
+ *
+ * @example
+ * const commands: Record<string, CliCommand> = { outbox: runOutboxCommand };
+ */
+export type CliCommand = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+/**
  * The `eventwire` command line: `eventwire consumer <module>... [--topic X]... [--grace-ms N]`,
  * `eventwire --help`, `eventwire consumer --help`, `eventwire --version`. Resolves with the
  * exit code (0 clean stop, 1 runtime failure, 2 usage error, 3 a module failed to import) and
@@ -13,10 +22,13 @@ import { defaultIo, say, sentence, type CliIo } from './io.js';
  * @example
  * process.exitCode = await main(process.argv.slice(2));
  */
-export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+export async function main(argv: readonly string[], io: Partial<CliIo> = {}, commands: Readonly<Record<string, CliCommand>> = {}): Promise<number> {
   const cli: CliIo = { ...defaultIo(), ...io };
   try {
-    return await dispatch(argv, cli);
+    const [name] = argv;
+    const command = name !== undefined && Object.hasOwn(commands, name) ? commands[name] : undefined;
+    if (command !== undefined) return await command(argv.slice(1), cli);
+    return await dispatch(argv, cli, Object.keys(commands));
   } catch (error) {
     if (error instanceof CliExit) {
       say(cli, error.message);
@@ -28,7 +40,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
   }
 }
 
-async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+async function dispatch(argv: readonly string[], io: CliIo, extra: readonly string[]): Promise<number> {
   if (argv[0] === 'consumer') return consumer(argv.slice(1), io);
   const { values, positionals } = parse(argv, {
     help: { type: 'boolean', short: 'h' },
@@ -46,7 +58,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   if (command === undefined) {
     throw new CliExit(exitCodes.usage, 'no command given. Usage: eventwire consumer <module>... [--topic <topic>]... [--grace-ms <ms>]; see eventwire --help.');
   }
-  throw new CliExit(exitCodes.usage, `unknown command "${command}". The command is "consumer"; see eventwire --help.`);
+  const names = ['consumer', ...extra].map((name) => `"${name}"`).join(', ');
+  throw new CliExit(exitCodes.usage, `unknown command "${command}". The commands are ${names}; see eventwire --help.`);
 }
 
 async function consumer(argv: readonly string[], io: CliIo): Promise<number> {

@@ -1,4 +1,4 @@
-import { deferred } from '../settle.js';
+import { deferred } from '../waiting.js';
 import type { SignalSource, StopSignal } from './io.js';
 
 const stopSignals: readonly StopSignal[] = ['SIGTERM', 'SIGINT'];

@@ -23,7 +23,7 @@ describe('Kafka adapter: the first events after subscribe()', function () {
 
   before(async function () {
     await requireBroker(this, 'kafka');
-    broker = createKafkaBroker({ brokers: bootstrap, logger: silentLogger, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 });
+    broker = createKafkaBroker({ bootstrapServers: bootstrap, logger: silentLogger, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 });
   });
 
   after(async () => {

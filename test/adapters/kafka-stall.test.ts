@@ -4,7 +4,7 @@ import { connect as connectTcp } from 'node:net';
 import { createKafkaBroker } from '../../adapters/kafka/index.js';
 import { createProxy, type ConnectionTap } from '../../faults/proxy.js';
 import type { Broker } from '../../lib/broker.js';
-import type { Logger } from '../../lib/logger.js';
+import type { Logger } from '../../lib/config/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { deferred, withTimeout } from '../support/wait.js';
 
@@ -81,14 +81,14 @@ describe('Kafka adapter: stall guard', function () {
       const socketFactory = ({ host, port, onConnect }: { host: string; port: number; onConnect: () => void }) =>
         connectTcp({ host, port: port === kafkaPort ? proxy.port : port }, onConnect);
       const member = createKafkaBroker({
-        brokers: [`127.0.0.1:${proxy.port}`],
+        bootstrapServers: [`127.0.0.1:${proxy.port}`],
         clientOptions: { socketFactory },
         sessionTimeoutMs: 6_000,
         heartbeatIntervalMs: 1_000,
         stallTimeoutMs: 8_000,
         logger,
       });
-      const publisher = createKafkaBroker({ brokers: bootstrap, logger });
+      const publisher = createKafkaBroker({ bootstrapServers: bootstrap, logger });
       opened.push(member, publisher);
       const topic = `eventwire-test-stall-${randomUUID().slice(0, 8)}`;
       const handled: string[] = [];

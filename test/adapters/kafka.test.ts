@@ -2,11 +2,13 @@ import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { connect as connectTcp } from 'node:net';
 import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type TopicPartitionOffsetAndMetadata } from 'kafkajs';
-import { createKafkaBroker, kafkaBrokerFactory, type KafkaBrokerOptions } from '../../adapters/kafka/index.js';
+import { createKafkaBroker, type KafkaBrokerOptions } from '../../adapters/kafka/index.js';
+import { createMessaging } from '../../entry/index.js';
 import { createProxy, type ConnectionTap } from '../../faults/proxy.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage } from '../../lib/broker.js';
-import { InvalidArgumentError, MessagingClosedError, PublishError } from '../../lib/errors.js';
-import type { Logger } from '../../lib/logger.js';
+import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/index.js';
+import { silentLogger, type Logger } from '../../lib/config/logger.js';
+import { invalidOption } from '../support/invalid-option.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { collector, deferred, withTimeout } from '../support/wait.js';
 
@@ -109,7 +111,7 @@ describe('Kafka adapter', function () {
   const releases: (() => void)[] = [];
 
   const open = (options: Partial<KafkaBrokerOptions> = {}): Broker => {
-    const broker = createKafkaBroker({ brokers: bootstrap, ...fast, logger: capture(), ...options });
+    const broker = createKafkaBroker({ bootstrapServers: bootstrap, ...fast, logger: capture(), ...options });
     opened.push(broker);
     return broker;
   };
@@ -480,7 +482,7 @@ describe('Kafka adapter', function () {
     try {
       const socketFactory = ({ host, port, onConnect }: { host: string; port: number; onConnect: () => void }) =>
         connectTcp({ host, port: port === kafkaPort ? cutter.port : port }, onConnect);
-      const broker = open({ brokers: [`127.0.0.1:${cutter.port}`], clientOptions: { socketFactory } });
+      const broker = open({ bootstrapServers: [`127.0.0.1:${cutter.port}`], clientOptions: { socketFactory } });
       const topic = unique('cut-after-write');
       await broker.publish(topic, [text('warm-up', 'k')]);
       cutter.arm();
@@ -523,7 +525,7 @@ describe('Kafka adapter', function () {
       // Kafka advertises its own address: every socket to it goes through the proxy.
       const socketFactory = ({ host, port, onConnect }: { host: string; port: number; onConnect: () => void }) =>
         connectTcp({ host, port: port === kafkaPort ? proxy.port : port }, onConnect);
-      const silent = open({ brokers: [`127.0.0.1:${proxy.port}`], clientOptions: { socketFactory } });
+      const silent = open({ bootstrapServers: [`127.0.0.1:${proxy.port}`], clientOptions: { socketFactory } });
       const topic = unique('silent');
       const received = deferred();
       const release = deferred();
@@ -544,40 +546,50 @@ describe('Kafka adapter', function () {
     }
   });
 
-  it('validates its options', () => {
-    const cases: [Record<string, unknown>, string][] = [
-      [{ brokers: [] }, 'Expected `brokers` to be a non-empty array of "host:port" strings, got [].'],
-      [{ brokers: ['localhost'] }, 'Expected every entry of `brokers` to be "host:port", got "localhost".'],
-      [{ brokers: ['h:70000'] }, 'Expected every entry of `brokers` to be "host:port", got "h:70000".'],
-      [{ partitions: 0 }, 'Expected `partitions` to be a positive integer, got 0.'],
-      [{ partitions: 1.5 }, 'Expected `partitions` to be a positive integer, got 1.5.'],
-      [{ sessionTimeoutMs: '6000' }, 'Expected `sessionTimeoutMs` to be a positive integer, got "6000".'],
-      [{ redeliveryDelayMs: -1 }, 'Expected `redeliveryDelayMs` to be a non-negative integer, got -1.'],
-      [{ clientId: '' }, 'Expected `clientId` to be a non-empty string, got "".'],
-      [{ clientOptions: [] }, 'Expected `clientOptions` to be an object, got [].'],
+  it('refuses bad options with an InvalidArgumentError naming the option as written, built by hand or configured', async () => {
+    const cases: [options: Record<string, unknown>, argument: string, message: string][] = [
+      [{ bootstrapServers: [] }, 'bootstrapServers', 'Expected `bootstrapServers` to be "host:port" or a non-empty array of them, got an array.'],
+      [{ bootstrapServers: 'localhost' }, 'bootstrapServers', 'Expected `bootstrapServers` to be a list of "host:port" with ports from 1 to 65535, got "localhost".'],
+      [{ bootstrapServers: ['h:70000'] }, 'bootstrapServers', 'Expected `bootstrapServers` to be a list of "host:port" with ports from 1 to 65535, got "h:70000".'],
+      [{ brokers: bootstrap }, 'brokers', 'Unknown option `brokers` in createKafkaBroker options. Known options: bootstrapServers, clientOptions, logger, clientId, partitions, sessionTimeoutMs, heartbeatIntervalMs, redeliveryDelayMs, stallTimeoutMs.'],
+      [{ partition: 6 }, 'partition', 'Unknown option `partition` in createKafkaBroker options. Did you mean `partitions`? Known options: bootstrapServers, clientOptions, logger, clientId, partitions, sessionTimeoutMs, heartbeatIntervalMs, redeliveryDelayMs, stallTimeoutMs.'],
+      [{ partitions: 0 }, 'partitions', 'Expected `partitions` to be an integer of at least 1, got 0.'],
+      [{ partitions: 1.5 }, 'partitions', 'Expected `partitions` to be an integer of at least 1, got 1.5.'],
+      [{ sessionTimeoutMs: '6000' }, 'sessionTimeoutMs', 'Expected `sessionTimeoutMs` to be an integer of at least 1, got "6000".'],
+      [{ redeliveryDelayMs: -1 }, 'redeliveryDelayMs', 'Expected `redeliveryDelayMs` to be a non-negative integer, got -1.'],
+      [{ clientId: '' }, 'clientId', 'Expected `clientId` to be a non-empty string, got "".'],
+      [{ clientOptions: [] }, 'clientOptions', 'Expected `clientOptions` to be an object, got an array.'],
+      [{ logger: console.log }, 'logger', 'Expected `logger` to be an object, got a function.'],
       [
         { sessionTimeoutMs: 6000, heartbeatIntervalMs: 6000 },
+        'heartbeatIntervalMs',
         'Expected `heartbeatIntervalMs` (6000) to be lower than `sessionTimeoutMs` (6000); a third of it is usual.',
       ],
+      [
+        { sessionTimeoutMs: 6000, stallTimeoutMs: 6000 },
+        'stallTimeoutMs',
+        "Expected `stallTimeoutMs` (6000) to be greater than `sessionTimeoutMs` (6000): a rebalance waiting for a dead member's session fetches nothing either.",
+      ],
     ];
-    for (const [options, message] of cases) {
-      assert.throws(() => createKafkaBroker({ brokers: bootstrap, ...options } as KafkaBrokerOptions), (error: unknown) => {
-        assert.ok(error instanceof InvalidArgumentError);
-        assert.equal(error.message, message);
-        return true;
-      });
+    for (const [options, argument, message] of cases) {
+      assert.throws(() => createKafkaBroker({ bootstrapServers: bootstrap, ...options } as unknown as KafkaBrokerOptions), invalidOption(argument, message));
     }
-    const config = { url: 'k1:9092, k2:9093', clientOptions: {}, logger: capture() };
-    assert.equal(kafkaBrokerFactory({ ...config, brokerOptions: { partitions: 6 } }).name, 'kafka');
-    assert.throws(() => kafkaBrokerFactory({ ...config, brokerOptions: { partition: 6 } }), /Unknown Kafka broker option `partition` in `brokerOptions`/);
+    // Through configureMessaging, brokerOptions hold only the adapter's own settings.
+    const configured = (brokerOptions: Record<string, unknown>) => () => createMessaging({ broker: 'kafka', bootstrapServers: 'k1:9092, k2:9093', brokerOptions, logger: silentLogger });
+    assert.throws(configured({ partition: 6 }), invalidOption('partition', 'Unknown option `partition` in brokerOptions for Kafka. Did you mean `partitions`? Known options: clientId, partitions, sessionTimeoutMs, heartbeatIntervalMs, redeliveryDelayMs, stallTimeoutMs.'));
+    assert.throws(configured({ bootstrapServers: 'k3:9092' }), invalidOption('bootstrapServers', /^Unknown option `bootstrapServers` in brokerOptions for Kafka\./));
+    assert.throws(configured({ partitions: 0 }), invalidOption('partitions', 'Expected `partitions` to be an integer of at least 1, got 0.'));
+    const messaging = configured({ partitions: 6 })();
+    assert.equal(messaging.brokerName, 'kafka');
+    await messaging.close();
   });
 
   it('rejects a publish to an unreachable broker in bounded time, without logging secrets', async function () {
     this.timeout(20_000);
     const logger = capture();
-    const broker = open({ brokers: ['127.0.0.1:1'], logger, clientOptions: { sasl: { mechanism: 'plain', username: 'svc', password: 'hunter2-secret' } } });
+    const broker = open({ bootstrapServers: ['127.0.0.1:1'], logger, clientOptions: { sasl: { mechanism: 'plain', username: 'svc', password: 'hunter2-secret' } } });
     const started = Date.now();
-    await assert.rejects(broker.publish(unique('nowhere'), [text('x')]), PublishError);
+    await assert.rejects(broker.publish(unique('nowhere'), [text('x')]), BrokerUnreachableError);
     assert.ok(Date.now() - started < 15_000, `rejected after ${Date.now() - started} ms`);
     assert.ok(logger.lines.length > 0, 'kafkajs errors are forwarded');
     assert.ok(!JSON.stringify(logger.lines).includes('hunter2-secret'));

@@ -1,21 +1,22 @@
 import { strict as assert } from 'node:assert';
 import { ConfirmLane } from '../../adapters/rabbitmq/publish.js';
 import type { OutgoingMessage } from '../../lib/broker.js';
-import { PublishError } from '../../lib/errors.js';
+import { BrokerRefusedError } from '../../lib/errors/index.js';
 import { FakeChannel } from '../support/fake-amqp.js';
 
 const message = (text: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ headers: {}, value: Buffer.from(text), ...extra });
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('RabbitMQ confirm lane', () => {
-  it('writes every message with its properties and resolves once all are confirmed', async () => {
+  it('writes every message with its properties (messageId from the message id) and resolves once all are confirmed', async () => {
     const channel = new FakeChannel();
     let done = false;
-    const sending = new ConfirmLane(channel.asChannel, 'ex').send('orders', [message('a', { key: 'k', headers: { 'eventwire-id': 'evt-1' } }), message('b')], undefined);
+    const sending = new ConfirmLane(channel.asChannel, 'ex').send('orders', [message('a', { id: 'evt-1', key: 'k', headers: { tenant: 'acme' } }), message('b', { headers: { 'eventwire-id': 'not-the-id' } })], undefined);
     void sending.then(() => (done = true));
     assert.deepEqual(channel.published.map((p) => p.content.toString()), ['a', 'b']);
     const [first, second] = channel.published;
-    assert.deepEqual(first?.properties, { persistent: true, contentType: 'application/json', headers: { 'eventwire-id': 'evt-1', 'eventwire-key': 'k' }, messageId: 'evt-1' });
+    assert.deepEqual(first?.properties, { persistent: true, contentType: 'application/json', headers: { tenant: 'acme', 'eventwire-key': 'k' }, messageId: 'evt-1' });
+    // Without an id the message gets a fresh UUID: the adapter never reads the core's headers.
     assert.match(String(second?.properties.messageId), /^[0-9a-f-]{36}$/);
     first?.confirmed(null);
     await turn();
@@ -29,7 +30,7 @@ describe('RabbitMQ confirm lane', () => {
     const lane = new ConfirmLane(channel.asChannel, 'ex');
     const bare = lane.send('orders', [message('a')], undefined);
     channel.published[0]?.confirmed(true);
-    await assert.rejects(bare, (error: unknown) => error instanceof PublishError && error.topic === 'orders' && /nacked/.test(error.message));
+    await assert.rejects(bare, (error: unknown) => error instanceof BrokerRefusedError && /nacked a message to "orders"/.test(error.message));
     const refusal = new Error('Channel closed by server: 406 (PRECONDITION-FAILED)');
     lane.refused(refusal);
     const refused = lane.send('orders', [message('b')], undefined);
@@ -58,7 +59,7 @@ describe('RabbitMQ confirm lane', () => {
     channel.writable = () => false;
     const cut = lane.send('orders', [message('e'), message('f')], undefined);
     channel.emit('close');
-    await assert.rejects(cut, (error: unknown) => error instanceof PublishError && /closed while publishing/.test(error.message));
+    await assert.rejects(cut, (error: unknown) => error instanceof BrokerRefusedError && /closed while publishing/.test(error.message));
     assert.equal(channel.listenerCount('drain'), 0, 'no listener is left behind');
   });
 

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { RabbitMqConnection, type AmqpClient, type RabbitMqSession } from '../../adapters/rabbitmq/connection.js';
-import { connectionFailure, publishFailure } from '../../adapters/rabbitmq/failures.js';
+import { connectionFailure } from '../../adapters/rabbitmq/failures.js';
 import { validateRabbitMqOptions } from '../../adapters/rabbitmq/options.js';
-import { BrokerLoginRefusedError, BrokerUnreachableError, MessagingClosedError, PublishError } from '../../lib/errors.js';
-import { silentLogger } from '../../lib/logger.js';
+import { BrokerLoginRefusedError, BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/index.js';
+import { silentLogger } from '../../lib/config/logger.js';
 import { FakeModel } from '../support/fake-amqp.js';
 import { deferred } from '../support/wait.js';
 
@@ -124,18 +124,4 @@ describe('RabbitMQ failures', () => {
     assert.ok(connectionFailure(url, new Error('getaddrinfo ENOTFOUND rabbit')) instanceof BrokerUnreachableError);
   });
 
-  it('maps publish errors to a PublishError that keeps the cause, and leaves typed errors and the abort reason as they are', () => {
-    const plain = new Error('Channel closed by server: 404 (NOT-FOUND)');
-    const wrapped = publishFailure('orders', 2, plain, undefined);
-    assert.ok(wrapped instanceof PublishError && wrapped.topic === 'orders' && wrapped.cause === plain);
-    assert.match(wrapped.message, /^RabbitMQ did not confirm 2 message\(s\) to "orders": Channel closed by server: 404/);
-    const down = new BrokerUnreachableError('RabbitMQ', url, 'the connection dropped; reconnecting.');
-    const unreachable = publishFailure('orders', 1, down, undefined);
-    assert.ok(unreachable instanceof PublishError && unreachable.cause === down && unreachable.message === down.message);
-    const closed = new MessagingClosedError();
-    assert.equal(publishFailure('orders', 1, closed, undefined), closed);
-    const controller = new AbortController();
-    controller.abort(new Error('caller gave up'));
-    assert.equal(publishFailure('orders', 1, controller.signal.reason, controller.signal), controller.signal.reason);
-  });
 });

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { RabbitMqMember, type MemberContext } from '../../adapters/rabbitmq/member.js';
 import type { IncomingMessage } from '../../lib/broker.js';
-import { silentLogger } from '../../lib/logger.js';
+import { silentLogger } from '../../lib/config/logger.js';
 import { FakeModel, type FakeChannel } from '../support/fake-amqp.js';
 import { deferred, type Deferred } from '../support/wait.js';
 

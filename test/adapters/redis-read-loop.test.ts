@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { RawEntry } from '../../adapters/redis/codec.js';
 import { ReadLoop, type ReadClient, type ReadHooks } from '../../adapters/redis/read-loop.js';
-import { silentLogger } from '../../lib/logger.js';
+import { silentLogger } from '../../lib/config/logger.js';
 import { deferred } from '../support/wait.js';
 
 type Reply = [stream: Buffer, entries: RawEntry[]][] | null | Error;

@@ -1,11 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createRedisBroker, redisBrokerFactory, type RedisBrokerOptions } from '../../adapters/redis/index.js';
+import { createRedisBroker, type RedisBrokerOptions } from '../../adapters/redis/index.js';
+import { createMessaging } from '../../entry/index.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage, Subscription } from '../../lib/broker.js';
 import { createProxy } from '../../faults/proxy.js';
-import { InvalidArgumentError, PublishError } from '../../lib/errors.js';
-import { silentLogger, type Logger } from '../../lib/logger.js';
+import { BrokerUnreachableError } from '../../lib/errors/index.js';
+import { silentLogger, type Logger } from '../../lib/config/logger.js';
+import { invalidOption } from '../support/invalid-option.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { collector, deferred, withTimeout } from '../support/wait.js';
 
@@ -536,7 +538,7 @@ describe('Redis adapter', function () {
     const error = await withTimeout(target.publish(topic, [message('lost')]).then(() => undefined, (reason: unknown) => reason), WAIT, 'the rejection');
     // ioredis's own error ("Reached the max retries per request limit") points at a client
     // option; the error names the server and why it cannot be reached (found by a new user).
-    assert.ok(error instanceof PublishError, String(error));
+    assert.ok(error instanceof BrokerUnreachableError, String(error));
     assert.match(error.message, /Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 is unreachable: .*ECONNREFUSED/);
     assert.doesNotMatch(error.message, /secret/);
     assert.match(lines.join('\n'), /redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
@@ -547,19 +549,32 @@ describe('Redis adapter', function () {
     await assert.rejects(broker().publish(topic, [message('x')], AbortSignal.abort(new Error('too late'))), /too late/);
   });
 
-  it('validates its options up front', () => {
-    const invalid = (options: Partial<RedisBrokerOptions>, pattern: RegExp): void => {
-      assert.throws(() => createRedisBroker({ url, ...options } as RedisBrokerOptions), (error: unknown) => error instanceof InvalidArgumentError && pattern.test(error.message));
-    };
-    invalid({ claimIdleMs: -1 }, /^Expected `claimIdleMs` to be a positive integer, got -1\.$/);
-    invalid({ blockMs: 1.5 }, /^Expected `blockMs` to be a positive integer, got 1\.5\.$/);
-    invalid({ maxLen: '10' as unknown as number }, /^Expected `maxLen` to be a positive integer, got "10"\.$/);
-    invalid({ batchScript: 'no' as unknown as boolean }, /^Expected `batchScript` to be a boolean, got "no"\.$/);
-    invalid({ url: 'http://user:hunter2@host' }, /redis:\/\/ or rediss:\/\/ URL, got "http:\/\/user:\*\*\*@host\/"/);
-    const factory = { url, clientOptions: {}, logger: silentLogger };
-    assert.throws(() => redisBrokerFactory({ ...factory, brokerOptions: { claimIdle: 5 } }), /Unknown option `claimIdle`/);
-    assert.throws(() => redisBrokerFactory({ ...factory, brokerOptions: { maxLen: 0 } }), /`maxLen` to be a positive integer, got 0/);
-    assert.equal(redisBrokerFactory({ ...factory, brokerOptions: { claimIdleMs: 5000 } }).name, 'redis');
+  it('refuses bad options with an InvalidArgumentError naming the option as written, built by hand or configured', async () => {
+    const known = 'Known options: url, clientOptions, logger, claimIdleMs, redeliveryDelayMs, blockMs, maxLen, batchScript.';
+    const cases: [options: Record<string, unknown>, argument: string, message: string][] = [
+      [{ url: 'http://user:hunter2@host' }, 'url', 'Expected `url` to be a redis:// or rediss:// URL, got "http://user:***@host/".'],
+      [{ url: undefined }, 'url', 'Expected `url` to be a redis:// or rediss:// URL, got undefined.'],
+      [{ claimIdleMs: -1 }, 'claimIdleMs', 'Expected `claimIdleMs` to be an integer of at least 1, got -1.'],
+      [{ redeliveryDelayMs: -1 }, 'redeliveryDelayMs', 'Expected `redeliveryDelayMs` to be a non-negative integer, got -1.'],
+      [{ blockMs: 1.5 }, 'blockMs', 'Expected `blockMs` to be an integer of at least 1, got 1.5.'],
+      [{ maxLen: '10' }, 'maxLen', 'Expected `maxLen` to be an integer of at least 1, got "10".'],
+      [{ batchScript: 'no' }, 'batchScript', 'Expected `batchScript` to be a boolean, got "no".'],
+      [{ clientOptions: null }, 'clientOptions', 'Expected `clientOptions` to be an object, got null.'],
+      [{ logger: { info() {} } }, 'logger.debug', 'Expected `logger.debug` to be a function, got undefined.'],
+      [{ claimIdle: 5 }, 'claimIdle', `Unknown option \`claimIdle\` in createRedisBroker options. Did you mean \`claimIdleMs\`? ${known}`],
+      [{ maxlen: 5 }, 'maxlen', `Unknown option \`maxlen\` in createRedisBroker options. Did you mean \`maxLen\`? ${known}`],
+    ];
+    for (const [options, argument, message] of cases) {
+      assert.throws(() => createRedisBroker({ url, ...options } as unknown as RedisBrokerOptions), invalidOption(argument, message));
+    }
+    // Through configureMessaging, brokerOptions hold only the adapter's own settings.
+    const configured = (brokerOptions: Record<string, unknown>) => () => createMessaging({ broker: 'redis', url, brokerOptions, logger: silentLogger });
+    assert.throws(configured({ claimIdle: 5 }), invalidOption('claimIdle', 'Unknown option `claimIdle` in brokerOptions for Redis. Did you mean `claimIdleMs`? Known options: claimIdleMs, redeliveryDelayMs, blockMs, maxLen, batchScript.'));
+    assert.throws(configured({ url: 'redis://elsewhere:6379' }), invalidOption('url', /^Unknown option `url` in brokerOptions for Redis\./));
+    assert.throws(configured({ maxLen: 0 }), invalidOption('maxLen', 'Expected `maxLen` to be an integer of at least 1, got 0.'));
+    const messaging = configured({ claimIdleMs: 5000 })();
+    assert.equal(messaging.brokerName, 'redis');
+    await messaging.close();
   });
 
   it('trims streams approximately when maxLen is given, with the append script and with pipelined XADDs', async () => {

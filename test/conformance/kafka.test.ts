@@ -1,6 +1,6 @@
 import { createKafkaBroker } from '../../adapters/kafka/index.js';
 import type { Broker } from '../../lib/broker.js';
-import { silentLogger } from '../../lib/logger.js';
+import { silentLogger } from '../../lib/config/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { runConformanceSuite } from './suite.js';
 
@@ -13,7 +13,7 @@ runConformanceSuite({
   name: 'kafka',
   connect: () => {
     const broker = createKafkaBroker({
-      brokers: brokers.kafka.url.split(','),
+      bootstrapServers: brokers.kafka.url,
       sessionTimeoutMs: 6_000,
       heartbeatIntervalMs: 1_000,
       redeliveryDelayMs: 200,

@@ -1,4 +1,4 @@
-import { createMemoryBroker, createMemoryServer } from '../../adapters/memory.js';
+import { createMemoryBroker, createMemoryServer } from '../../adapters/memory/index.js';
 import { runConformanceSuite } from './suite.js';
 
 const server = createMemoryServer();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'amqplib';
 import { createRabbitMqBroker } from '../../adapters/rabbitmq/index.js';
 import type { Broker, TopicKeeper } from '../../lib/broker.js';
-import { silentLogger } from '../../lib/logger.js';
+import { silentLogger } from '../../lib/config/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { runConformanceSuite } from './suite.js';
 

@@ -1,6 +1,6 @@
 import { createRedisBroker } from '../../adapters/redis/index.js';
 import type { Broker } from '../../lib/broker.js';
-import { silentLogger } from '../../lib/logger.js';
+import { silentLogger } from '../../lib/config/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { runConformanceSuite } from './suite.js';
 

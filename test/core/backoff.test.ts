@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { backoffPolicy, retryDelay } from '../../lib/backoff.js';
+import { backoffPolicy, retryDelay } from '../../lib/handling/backoff.js';
 import { InvalidArgumentError } from '../../entry/index.js';
 import { createTestMessaging, recordPublished } from '../../entry/testing.js';
 import { memoryLogger } from '../support/memory-logger.js';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { coalesce } from '../../lib/coalesce.js';
-import { abortable, deferred, type Deferred } from '../../lib/settle.js';
+import { coalesce } from '../../lib/publishing/coalesce.js';
+import { abortable, deferred, type Deferred } from '../../lib/waiting.js';
 import { withTimeout } from '../support/wait.js';
 
 /**

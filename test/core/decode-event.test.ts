@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import type { IncomingMessage } from '../../lib/broker.js';
-import { decodeEvent, transportIdOf } from '../../lib/decode-event.js';
-import { MalformedMessageError } from '../../lib/errors.js';
-import { normaliseTimestamp } from '../../lib/event-time.js';
+import { decodeEvent, transportIdOf } from '../../lib/envelope/decode-event.js';
+import { MalformedMessageError } from '../../lib/errors/index.js';
+import { normaliseTimestamp } from '../../lib/envelope/event-time.js';
 
 const message = (value: string | Buffer, extra: Partial<IncomingMessage> = {}): IncomingMessage => ({
   topic: 'orders',

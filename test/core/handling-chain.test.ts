@@ -4,7 +4,7 @@ import {
   MalformedMessageError,
   UnrecoverableError,
   deadLetterHeaders as dl,
-  type HandlerMiddleware,
+  type Middleware,
   type Messaging,
 } from '../../entry/index.js';
 import { createTestMessaging, recordPublished, type PublishRecorder } from '../../entry/testing.js';
@@ -15,7 +15,7 @@ const invalid = (argument: string, pattern: RegExp) => (error: unknown) =>
   error instanceof InvalidArgumentError && error.argument === argument && pattern.test(error.message);
 
 /** A middleware that writes what it saw, on the way in and on the way out, into `trace`. */
-function tracing(name: string, trace: string[]): HandlerMiddleware {
+function tracing(name: string, trace: string[]): Middleware {
   return (next) => async (message, ctx) => {
     trace.push(`${name} in ${ctx.attempt} ${Buffer.isBuffer(message.value) ? 'raw' : 'decoded'}`);
     try {
@@ -73,7 +73,7 @@ describe('the handling chain', () => {
     it('acknowledges when a middleware resolves without calling next', async () => {
       let called = false;
       const skipped = deferred();
-      const skipAll: HandlerMiddleware = () => async () => skipped.resolve();
+      const skipAll: Middleware = () => async () => skipped.resolve();
       const consumer = messaging.messageHandler({ topic: 'orders', groupId: 'g', middleware: [skipAll] }, async () => {
         called = true;
       });
@@ -98,7 +98,7 @@ describe('the handling chain', () => {
     });
 
     it('fails start() when a middleware does not return a handler', async () => {
-      const broken = (() => undefined) as unknown as HandlerMiddleware;
+      const broken = (() => undefined) as unknown as Middleware;
       const consumer = messaging.messageHandler({ topic: 'orders', groupId: 'g', middleware: [broken] }, async () => {});
       await assert.rejects(consumer.start(), invalid('middleware[0]', /to return a handler \(message, ctx\) => Promise<void>, got undefined\./));
     });
@@ -130,7 +130,7 @@ describe('the handling chain', () => {
       class CardDeclined extends UnrecoverableError {
         override readonly code = 'CARD_DECLINED';
       }
-      const declineOnRetry: HandlerMiddleware = (next) => async (message, ctx) => {
+      const declineOnRetry: Middleware = (next) => async (message, ctx) => {
         if (ctx.attempt === 2) throw new CardDeclined('card declined');
         await next(message, ctx);
       };

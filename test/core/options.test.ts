@@ -10,9 +10,9 @@ import {
   publishEvent,
   resetMessaging,
 } from '../../entry/index.js';
-import { expectPeer } from '../../lib/load-peer.js';
-import { resolveOptions } from '../../lib/options.js';
-import { redactSecrets, redactUrl } from '../../lib/redact.js';
+import { expectPeer } from '../../lib/config/load-peer.js';
+import { resolveOptions } from '../../lib/config/options.js';
+import { redactSecrets, redactUrl } from '../../lib/config/redact.js';
 
 function invalid(argument: string, pattern?: RegExp) {
   return (error: unknown) =>

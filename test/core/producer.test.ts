@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createMessaging, PublishTimeoutError, silentLogger, type Broker } from '../../entry/index.js';
-import { deadlineWindowMs } from '../../lib/deadlines.js';
+import { deadlineWindowMs } from '../../lib/publishing/deadlines.js';
 import { deferred, withTimeout } from '../support/wait.js';
 
 /**

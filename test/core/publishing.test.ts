@@ -11,7 +11,7 @@ import {
   type Broker,
   type OutgoingMessage,
 } from '../../entry/index.js';
-import { createEventBuffer } from '../../lib/event-buffer.js';
+import { createEventBuffer } from '../../lib/publishing/event-buffer.js';
 import { createStats } from '../../lib/stats.js';
 import { createTestMessaging, recordPublished } from '../../entry/testing.js';
 import { memoryLogger } from '../support/memory-logger.js';
@@ -98,6 +98,29 @@ describe('publishing', () => {
     await messaging.close();
     await assert.rejects(messaging.publishEvent('x', {}, { topic: 't' }), MessagingClosedError);
     await assert.rejects(messaging.getProducer().send('t', {}), MessagingClosedError);
+  });
+
+  it('hands the broker the event id on the message: set for events and their dead letters, undefined for send()', async () => {
+    const messaging = createTestMessaging({ source: 'user-service' });
+    const recorder = recordPublished(messaging);
+    const seen: { topic: string; id: string | undefined }[] = [];
+    messaging.onPublished((topic, messages) => {
+      for (const message of messages) seen.push({ topic, id: message.id });
+    });
+    const consumer = messaging.messageHandler({ topic: 'orders', groupId: 'billing', maxRetries: 0 }, async () => {
+      throw new Error('declined');
+    });
+    await consumer.start();
+    const event = await messaging.publishEvent('order.placed', { id: 1 }, { topic: 'orders' });
+    await messaging.getProducer().send('audit', { id: 2 }, { headers: { 'eventwire-id': 'set-by-hand' } });
+    await withTimeout(recorder.waitForMessage('orders.dlq'), 2_000, 'the dead letter');
+    await consumer.stop();
+    assert.deepEqual(seen, [
+      { topic: 'orders', id: event.id },
+      { topic: 'audit', id: undefined },
+      { topic: 'orders.dlq', id: event.id },
+    ]);
+    await messaging.close();
   });
 
   it('the recorder’s wait fails with a typed error naming what was published', async () => {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { createKafkaBroker } from '../../adapters/kafka/index.js';
 import type { Broker } from '../../lib/broker.js';
-import { silentLogger } from '../../lib/logger.js';
+import { silentLogger } from '../../lib/config/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { consumeCases, type Binding, type ConsumeCase } from './consume-cases.js';
 import { runCases } from './run-cases.js';
@@ -54,7 +54,7 @@ describe('interop: third-party producers → eventwire consumer on Kafka', funct
   it('handles or dead-letters with a reason each record confluent-kafka and kcat write, and keeps consuming', async () => {
     const topic = `ew-interop-${randomBytes(4).toString('hex')}`;
     const connect = (): Broker => {
-      const broker = createKafkaBroker({ brokers: bootstrap.split(','), sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, logger: silentLogger });
+      const broker = createKafkaBroker({ bootstrapServers: bootstrap, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, logger: silentLogger });
       opened.push(broker);
       return broker;
     };

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { connect as amqpConnect } from 'amqplib';
 import { createRabbitMqBroker } from '../../adapters/rabbitmq/index.js';
 import type { Broker } from '../../lib/broker.js';
-import { silentLogger } from '../../lib/logger.js';
+import { silentLogger } from '../../lib/config/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { consumeCases, type Binding, type ConsumeCase } from './consume-cases.js';
 import { runCases } from './run-cases.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createRedisBroker } from '../../adapters/redis/index.js';
 import type { Broker } from '../../lib/broker.js';
-import { silentLogger } from '../../lib/logger.js';
+import { silentLogger } from '../../lib/config/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { consumeCases, type Binding, type ConsumeCase } from './consume-cases.js';
 import { runCases } from './run-cases.js';

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { createKafkaBroker } from '../../adapters/kafka/index.js';
 import type { Broker } from '../../lib/broker.js';
-import { silentLogger } from '../../lib/logger.js';
+import { silentLogger } from '../../lib/config/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { collector, withTimeout } from '../support/wait.js';
 import { producePython, requireClients } from './third-party.js';
@@ -20,7 +20,7 @@ describe('interop: Kafka key partitioning, eventwire vs librdkafka (confluent-ka
   before(async function () {
     await requireBroker(this, 'kafka');
     await requireClients(this, ['confluent-kafka']);
-    broker = createKafkaBroker({ brokers: bootstrap.split(','), sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, logger: silentLogger });
+    broker = createKafkaBroker({ bootstrapServers: bootstrap, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, logger: silentLogger });
   });
 
   after(async () => {

@@ -13,10 +13,24 @@ export const brokerDefaults = {
 /** A broker the tests need a running server for. */
 export type RealBrokerName = keyof typeof brokerDefaults;
 
+/** The database the outbox tests use, found the same way: `DATABASE_URL`, or the local default. */
+export const databaseDefaults = {
+  postgres: { variable: 'DATABASE_URL', url: 'postgres://postgres@127.0.0.1:5432/test', port: 5432 },
+} as const;
+
+/** A server the tests need: a broker or the database. */
+export type ServiceName = RealBrokerName | keyof typeof databaseDefaults;
+
+/** Every service's variable, default address and default port. */
+export const serviceDefaults: Readonly<Record<ServiceName, { readonly variable: string; readonly url: string; readonly port: number }>> = {
+  ...brokerDefaults,
+  ...databaseDefaults,
+};
+
 /** The broker URL (a Kafka bootstrap list for Kafka) that `env` configures, or the default. */
-export function brokerUrl(name: RealBrokerName, env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env[brokerDefaults[name].variable]?.trim();
-  return configured === undefined || configured === '' ? brokerDefaults[name].url : configured;
+export function brokerUrl(name: ServiceName, env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env[serviceDefaults[name].variable]?.trim();
+  return configured === undefined || configured === '' ? serviceDefaults[name].url : configured;
 }
 
 /**
@@ -26,16 +40,16 @@ export function brokerUrl(name: RealBrokerName, env: NodeJS.ProcessEnv = process
  * @example
  * brokerAddress('redis', { REDIS_URL: 'redis://cache:6380/2' }); // { host: 'cache', port: 6380, ... }
  */
-export function brokerAddress(name: RealBrokerName, env: NodeJS.ProcessEnv = process.env): { host: string; port: number; url: string } {
+export function brokerAddress(name: ServiceName, env: NodeJS.ProcessEnv = process.env): { host: string; port: number; url: string } {
   const url = brokerUrl(name, env);
   const first = url.split(',')[0]?.trim() ?? '';
   let parsed: URL;
   try {
     parsed = new URL(first.includes('://') ? first : `tcp://${first}`);
   } catch {
-    throw new Error(`${brokerDefaults[name].variable}=${url} is not an address ${name} can be reached at`);
+    throw new Error(`${serviceDefaults[name].variable}=${url} is not an address ${name} can be reached at`);
   }
   // URL keeps the brackets of an IPv6 host; net.connect wants it without them.
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
-  return { host, port: parsed.port === '' ? brokerDefaults[name].port : Number(parsed.port), url };
+  return { host, port: parsed.port === '' ? serviceDefaults[name].port : Number(parsed.port), url };
 }

@@ -1,7 +1,7 @@
-import { deferred } from '../../lib/settle.js';
+import { deferred } from '../../lib/waiting.js';
 
 /** Tests share the library's own deferred. */
-export { deferred, type Deferred } from '../../lib/settle.js';
+export { deferred, type Deferred } from '../../lib/waiting.js';
 
 /**
  * Waits for a promise, failing with a message that names what was awaited when it takes longer

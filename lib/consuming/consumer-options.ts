@@ -1,0 +1,163 @@
+import type { ConsumerDefinition } from './consumer.js';
+import { InvalidArgumentError } from '../errors/index.js';
+import { eventDispatch, type EventHandlerEntry } from './event-dispatch.js';
+import { backoffPolicy, type Backoff, type Jitter } from '../handling/backoff.js';
+import type { ContextFactory, Middleware } from '../handling/chain.js';
+import { payloadHandler, type MessageFunction } from './message-handler.js';
+import { isStandardSchema, type StandardSchema } from '../envelope/schema.js';
+import { expectMiddleware } from '../handling/user-middleware.js';
+import type { ShouldRetry } from '../handling/with-retry.js';
+import {
+  expectBoolean,
+  expectFunction,
+  expectGroupId,
+  expectInteger,
+  expectKnownKeys,
+  expectObject,
+  expectString,
+  expectTopic,
+  expectTopics,
+} from '../config/validate.js';
+
+/** Options both consumer styles share. */
+export interface HandlingOptions<C extends object = object> {
+  /** Attempts after the first. Default 3. */
+  readonly maxRetries?: number;
+  /** Wait before the first retry; with linear backoff, between all attempts. Default 1000. */
+  readonly retryDelayMs?: number;
+  /** `linear` (default): every retry `retryDelayMs` after the failure; `exponential`: doubling from `retryDelayMs`. */
+  readonly backoff?: Backoff;
+  /** Exponential only: `full` (default) waits a random time up to the doubled delay, `equal` at least half of it. */
+  readonly jitter?: Jitter;
+  /** Exponential only: the longest wait. Default 30000, or `retryDelayMs` if longer. */
+  readonly maxRetryDelayMs?: number;
+  /** Return `true` to retry a failed attempt; otherwise it is dead-lettered at once. Default: always retry. */
+  readonly shouldRetry?: ShouldRetry;
+  /**
+   * Your own links, outermost first, each `(next) => handler`. They run inside the retry loop
+   * (once per attempt, `ctx.attempt` tells which) and outside decoding and schema validation
+   * (they see the raw message, and every failure below them).
+   */
+  readonly middleware?: readonly Middleware[];
+  /** Default `<topic>.dlq`; `false` logs and drops failed messages. */
+  readonly deadLetterTopic?: string | false;
+  /** Per-message context factory; its result is merged into `ctx` (the seed's `db`). */
+  readonly context?: ContextFactory<C>;
+  /** Started by `runConsumers()` and the CLI. Default true. */
+  readonly autoStart?: boolean;
+  /** Messages handled at once by this process. Default 1 (in order). */
+  readonly concurrency?: number;
+}
+
+/**
+ * Options of `createConsumer`: the seed's `@consumer` class with its `@on_event` methods.
+ *
+ * @example
+ * createConsumer({ groupId: 'order-service', topics: ['user-events'], handlers: { 'user.created': onUserCreated } });
+ */
+export interface ConsumerOptions<C extends object = object> extends HandlingOptions<C> {
+  readonly groupId: string;
+  readonly topics: string | readonly string[];
+  /** Event name → handler, or `{ schema, handle }` (see `withSchema`). Others are skipped. */
+  readonly handlers: Readonly<Record<string, EventHandlerEntry<C>>>;
+}
+
+/**
+ * Options of `messageHandler`: the seed's `@message_handler`.
+ *
+ * @example
+ * messageHandler({ topic: 'payments.process', maxRetries: 3, retryDelayMs: 5000 }, processPayment);
+ */
+export interface MessageHandlerOptions<S extends StandardSchema | undefined = undefined, C extends object = object>
+  extends HandlingOptions<C> {
+  readonly topic?: string | readonly string[];
+  readonly topics?: string | readonly string[];
+  /** Default `<source>.<function name>`, so instances of one service share the load. */
+  readonly groupId?: string;
+  /** Validates (and parses) the payload; failures are dead-lettered at once. */
+  readonly schema?: S;
+}
+
+const handlingKeys = [
+  'maxRetries', 'retryDelayMs', 'backoff', 'jitter', 'maxRetryDelayMs', 'shouldRetry', 'middleware', 'deadLetterTopic', 'context', 'autoStart', 'concurrency',
+];
+
+/**
+ * Validates `createConsumer` options into a definition.
+ *
+ * @example
+ * consumerDefinition(options);
+ */
+export function consumerDefinition<C extends object>(options: ConsumerOptions<C>): ConsumerDefinition {
+  const object = expectObject('createConsumer options', options);
+  expectKnownKeys('createConsumer options', object, ['groupId', 'topics', 'handlers', ...handlingKeys]);
+  const handlers = expectObject('handlers', options.handlers);
+  for (const [name, entry] of Object.entries(handlers)) checkEntry(name, entry);
+  return {
+    ...handling(options),
+    groupId: expectGroupId('groupId', options.groupId),
+    topics: expectTopics('topics', options.topics),
+    terminal: (stats) => eventDispatch({ handlers: options.handlers, context: options.context, stats }),
+  };
+}
+
+/**
+ * Validates `messageHandler` options into a definition.
+ *
+ * @example
+ * messageHandlerDefinition({ topic: 'orders.created' }, handleOrder);
+ */
+export function messageHandlerDefinition<S extends StandardSchema | undefined, C extends object>(
+  options: MessageHandlerOptions<S, C>,
+  fn: MessageFunction<never, C>,
+): ConsumerDefinition {
+  const object = expectObject('messageHandler options', options);
+  expectKnownKeys('messageHandler options', object, ['topic', 'topics', 'groupId', 'schema', ...handlingKeys]);
+  expectFunction('handler', fn);
+  if ((options.topic === undefined) === (options.topics === undefined)) {
+    throw new InvalidArgumentError('topic', 'Expected exactly one of `topic` or `topics` in messageHandler options.');
+  }
+  const topics = expectTopics(options.topic === undefined ? 'topics' : 'topic', options.topic ?? options.topics);
+  if (options.schema !== undefined && !isStandardSchema(options.schema)) {
+    throw new InvalidArgumentError('schema', 'Expected `schema` to be a zod schema (or any Standard Schema, such as valibot or arktype).');
+  }
+  let groupId: ConsumerDefinition['groupId'];
+  if (options.groupId !== undefined) groupId = expectGroupId('groupId', options.groupId);
+  else if (fn.name !== '') groupId = (source) => expectGroupId('groupId', `${source}.${fn.name}`);
+  else throw new InvalidArgumentError('groupId', 'messageHandler with an anonymous function needs a `groupId`: pass one, or use a named function.');
+  return {
+    ...handling(options),
+    groupId,
+    topics,
+    terminal: (stats) => payloadHandler({ schema: options.schema, context: options.context, stats }, fn as MessageFunction<unknown, C>),
+  };
+}
+
+function handling<C extends object>(options: HandlingOptions<C>): Omit<ConsumerDefinition, 'groupId' | 'topics' | 'terminal'> {
+  if (options.context !== undefined) expectFunction('context', options.context);
+  if (options.shouldRetry !== undefined) expectFunction('shouldRetry', options.shouldRetry);
+  const deadLetter = options.deadLetterTopic;
+  if (deadLetter !== undefined && deadLetter !== false) expectTopic('deadLetterTopic', deadLetter);
+  return {
+    maxRetries: expectInteger('maxRetries', options.maxRetries ?? 3, 0),
+    backoff: backoffPolicy(options, expectInteger('retryDelayMs', options.retryDelayMs ?? 1_000, 0)),
+    shouldRetry: options.shouldRetry,
+    middleware: options.middleware === undefined ? [] : expectMiddleware(options.middleware),
+    concurrency: expectInteger('concurrency', options.concurrency ?? 1, 1),
+    autoStart: expectBoolean('autoStart', options.autoStart ?? true),
+    deadLetterTopic: deadLetter,
+  };
+}
+
+function checkEntry(name: string, entry: unknown): void {
+  expectString('handlers key', name);
+  if (typeof entry === 'function') return;
+  if (typeof entry === 'object' && entry !== null) {
+    const { schema, handle } = entry as { schema?: unknown; handle?: unknown };
+    if (typeof handle === 'function' && isStandardSchema(schema)) return;
+  }
+  throw new InvalidArgumentError(
+    `handlers.${name}`,
+    `Expected \`handlers["${name}"]\` to be a function (event, ctx) => … or { schema, handle } (see withSchema).`,
+  );
+}

@@ -1,0 +1,48 @@
+import { ValidationError } from '../errors/index.js';
+
+/**
+ * The Standard Schema interface (standardschema.dev), which zod 3.24+, zod 4, valibot and
+ * arktype implement. Declared here so the core needs no schema library.
+ *
+ * @example
+ * const schema: StandardSchema<unknown, { id: number }> = z.object({ id: z.number() });
+ */
+export interface StandardSchema<Input = unknown, Output = Input> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => SchemaResult<Output> | Promise<SchemaResult<Output>>;
+    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+  };
+}
+
+type SchemaResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | { readonly issues: readonly { readonly message: string; readonly path?: readonly unknown[] | undefined }[] };
+
+/** The type a schema produces. */
+export type SchemaOutput<S> = S extends StandardSchema<unknown, infer O> ? O : never;
+
+/**
+ * Whether a value implements {@link StandardSchema}.
+ *
+ * @example
+ * isStandardSchema(z.string()); // true
+ */
+export function isStandardSchema(value: unknown): value is StandardSchema {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  const standard = (value as { '~standard'?: { validate?: unknown } })['~standard'];
+  return typeof standard?.validate === 'function';
+}
+
+/**
+ * Validates, returning the parsed value or throwing {@link ValidationError}.
+ *
+ * @example
+ * const order = await parseWithSchema(OrderCreated, payload, 'orders.created');
+ */
+export async function parseWithSchema<S extends StandardSchema>(schema: S, value: unknown, topic: string): Promise<SchemaOutput<S>> {
+  const result = await schema['~standard'].validate(value);
+  if (result.issues !== undefined) throw new ValidationError(topic, result.issues);
+  return result.value as SchemaOutput<S>;
+}

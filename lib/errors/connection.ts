@@ -1,0 +1,50 @@
+import { EventwireError } from './base.js';
+import { redactSecrets, redactUrl } from '../config/redact.js';
+
+/**
+ * A connection to the broker failed; the message names the broker and its address, with the
+ * password masked (`address`), and secrets are removed from the client library's detail.
+ */
+export abstract class BrokerConnectionError extends EventwireError {
+  readonly address: string;
+  constructor(
+    readonly broker: string,
+    address: string,
+    what: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    const shown = redactUrl(address);
+    super(`${broker} at ${shown} ${what}: ${redactSecrets(detail)}`, options);
+    this.address = shown;
+  }
+}
+
+/**
+ * The broker could not be reached: the connection was refused, timed out or dropped, or the
+ * name did not resolve. `address` is shown with its password masked. A publish that fails
+ * this way rejects with a {@link PublishError} whose `cause` is this error.
+ *
+ * @example
+ * error instanceof BrokerUnreachableError; // "RabbitMQ at amqp://guest:***@mq:5672 is unreachable: connect ECONNREFUSED …"
+ */
+export class BrokerUnreachableError extends BrokerConnectionError {
+  readonly code = 'EVENTWIRE_BROKER_UNREACHABLE';
+  constructor(broker: string, address: string, detail: string, options?: { cause?: unknown }) {
+    super(broker, address, 'is unreachable', detail, options);
+  }
+}
+
+/**
+ * The broker answered but refused the connection's login (user, password or virtual host).
+ * `address` is shown with its password masked.
+ *
+ * @example
+ * error instanceof BrokerLoginRefusedError; // "RabbitMQ at amqp://guest:***@mq:5672 refused the login: …"
+ */
+export class BrokerLoginRefusedError extends BrokerConnectionError {
+  readonly code = 'EVENTWIRE_LOGIN_REFUSED';
+  constructor(broker: string, address: string, detail: string, options?: { cause?: unknown }) {
+    super(broker, address, 'refused the login', detail, options);
+  }
+}

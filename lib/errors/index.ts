@@ -1,0 +1,11 @@
+/**
+ * Every error eventwire throws, in one place: import from here. Grouped by where it arises:
+ * base.ts (the base class, configuration and instance state), connection.ts (reaching a broker),
+ * publishing.ts (a send not acknowledged, a message that cannot be sent), handling.ts (the
+ * handling chain), testing.ts (the testing helpers).
+ */
+export { EventwireError, InvalidArgumentError, MessagingNotConfiguredError, MissingDependencyError, MessagingClosedError } from './base.js';
+export { PublishError, PublishTimeoutError, MessageTooLargeError, SerializationError, BrokerRefusedError } from './publishing.js';
+export { BrokerConnectionError, BrokerUnreachableError, BrokerLoginRefusedError } from './connection.js';
+export { ValidationError, MalformedMessageError, UnrecoverableError, DeliveryAbandonedError, RetriesExhaustedError, RetryDeclinedError } from './handling.js';
+export { WaitTimeoutError } from './testing.js';

@@ -1,0 +1,87 @@
+import { EventwireError } from './base.js';
+
+/**
+ * The broker did not acknowledge a message. `cause` holds the client's error.
+ *
+ * @example
+ * await producer.send('orders', order).catch((e) => e instanceof PublishError && e.topic);
+ */
+export class PublishError extends EventwireError {
+  readonly code: string = 'EVENTWIRE_PUBLISH_FAILED';
+  constructor(
+    readonly topic: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The broker did not acknowledge within `publishTimeoutMs`; the message may or may not have
+ * been stored, so a retry can produce a duplicate (consumers de-duplicate by event id).
+ *
+ * @example
+ * if (error instanceof PublishTimeoutError) metrics.increment('publish.timeout');
+ */
+export class PublishTimeoutError extends PublishError {
+  override readonly code = 'EVENTWIRE_PUBLISH_TIMEOUT';
+  constructor(topic: string, timeoutMs: number) {
+    super(
+      topic,
+      `The broker did not acknowledge the message to "${topic}" within ${timeoutMs} ms. ` +
+        'Check that the broker is reachable, or raise publishTimeoutMs.',
+    );
+  }
+}
+
+/**
+ * The encoded message is larger than `maxMessageBytes`.
+ *
+ * @example
+ * await send('files', hugeObject); // MessageTooLargeError: 2000000 bytes, over the limit of 1000000
+ */
+export class MessageTooLargeError extends EventwireError {
+  readonly code = 'EVENTWIRE_MESSAGE_TOO_LARGE';
+  constructor(
+    readonly topic: string,
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(
+      `The message to "${topic}" is ${size} bytes, over the limit of ${limit} bytes (maxMessageBytes). ` +
+        'Send a reference to the data instead, or raise maxMessageBytes within what the broker accepts.',
+    );
+  }
+}
+
+/**
+ * The message cannot be written as JSON: it holds a BigInt, a cycle or a value JSON.stringify
+ * rejects, or it is `undefined`, a function or a symbol itself.
+ *
+ * @example
+ * await send('orders', { total: 10n }); // SerializationError
+ */
+export class SerializationError extends EventwireError {
+  readonly code = 'EVENTWIRE_SERIALIZATION';
+  constructor(topic: string, options?: { cause?: unknown }) {
+    super(
+      `The message to "${topic}" cannot be serialized as JSON. BigInt values and circular references ` +
+        'cannot be written (convert BigInts to strings, remove the cycles), and the message itself must ' +
+        'not be undefined, a function or a symbol. Dates become ISO strings; functions and undefined ' +
+        'inside objects are left out.',
+      options,
+    );
+  }
+}
+
+/**
+ * The broker refused a publish without an error of its client's (a RabbitMQ nack): the `cause`
+ * of the {@link PublishError} a send then rejects with.
+ *
+ * @example
+ * throw new BrokerRefusedError('RabbitMQ nacked a message to "orders".');
+ */
+export class BrokerRefusedError extends EventwireError {
+  readonly code = 'EVENTWIRE_BROKER_REFUSED';
+}

@@ -1,0 +1,9 @@
+// 'eventwire/outbox': the transactional outbox on PostgreSQL. It imports no database driver:
+// the pool is the caller's (a `pg` Pool fits), and the CLI loads `pg` only when run.
+export { createOutbox } from './outbox.js';
+export type { Outbox } from './outbox.js';
+export type { OutboxOptions, RelayOptions } from './options.js';
+export type { Relay, RelayStats } from './relay.js';
+export type { StageOptions } from './stage.js';
+export type { OutboxNotification, OutboxPool, OutboxPoolClient, Queryable, QueryResult } from './pool.js';
+export { defaultTable } from './table-name.js';

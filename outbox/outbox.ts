@@ -1,0 +1,54 @@
+import type { Event } from '../lib/envelope/event.js';
+import { resolveOutboxOptions, resolveRelayOptions, type OutboxOptions, type RelayOptions } from './options.js';
+import { startRelayLoop, type Relay } from './relay.js';
+import type { Queryable } from './pool.js';
+import { migrationSql } from './schema-sql.js';
+import { stageEvent, type StageOptions } from './stage.js';
+
+/**
+ * A transactional outbox on PostgreSQL: events staged in the caller's transaction exist exactly
+ * when its other writes do, and a relay publishes them afterwards, at least once.
+ *
+ * @example
+ * const outbox = createOutbox({ pool });
+ * await outbox.migrate();
+ * const relay = outbox.startRelay({ messaging });
+ */
+export interface Outbox {
+  /** The table, as configured (`eventwire_outbox` by default). */
+  readonly table: string;
+  /** Creates the table, its failed table, index and insert trigger unless they exist. */
+  migrate(): Promise<void>;
+  /**
+   * Inserts the event through `client` (a pg Client or PoolClient inside your transaction, or
+   * any object with `query(text, values)`); resolves with the event as it will be published.
+   */
+  stage<T>(client: Queryable, name: string, data: T, options: StageOptions): Promise<Event<T>>;
+  /** Starts publishing staged events through `messaging`; several relays may run at once. */
+  startRelay(options: RelayOptions): Relay;
+}
+
+/**
+ * Creates an outbox on `pool`. Nothing connects until `migrate()` or `startRelay()`.
+ *
+ * @example
+ * const outbox = createOutbox({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
+ */
+export function createOutbox(options: OutboxOptions): Outbox {
+  const { pool, names, source } = resolveOutboxOptions(options, process.env);
+  return {
+    table: names.given,
+    async migrate() {
+      const client = await pool.connect();
+      try {
+        await client.query(migrationSql(names));
+      } catch (error) {
+        client.release(error instanceof Error ? error : true);
+        throw error;
+      }
+      client.release();
+    },
+    stage: (client, name, data, stageOptions) => stageEvent(names, source, client, name, data, stageOptions),
+    startRelay: (relayOptions) => startRelayLoop(pool, names, resolveRelayOptions(relayOptions)),
+  };
+}

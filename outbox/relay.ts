@@ -1,0 +1,144 @@
+import { backoffPolicy, retryDelay, type BackoffPolicy } from '../lib/handling/backoff.js';
+import type { Logger } from '../lib/config/logger.js';
+import { bounded } from '../lib/waiting.js';
+import { expectInteger, expectObject } from '../lib/config/validate.js';
+import { runBatch, type BatchDeps, type BatchResult } from './batch.js';
+import { NotificationListener } from './listener.js';
+import { firstBackoffMs, type ResolvedRelayOptions } from './options.js';
+import type { OutboxPool } from './pool.js';
+import type { TableNames } from './table-name.js';
+import { Wakeup } from './wakeup.js';
+
+/**
+ * A running relay's counters since it started.
+ *
+ * @example
+ * relay.stats().published;
+ */
+export interface RelayStats {
+  /** Rows the broker acknowledged (and that were then deleted). */
+  published: number;
+  /** Rows moved to the failed table: they can never be published. */
+  movedAside: number;
+  /** Publish attempts that failed for now (the rows stayed). */
+  publishFailures: number;
+  /** Batches that failed on the database side (rolled back; the rows stayed). */
+  databaseFailures: number;
+}
+
+/**
+ * A running relay.
+ *
+ * @example
+ * const relay = outbox.startRelay({ messaging }); … await relay.stop();
+ */
+export interface Relay {
+  stats(): Readonly<RelayStats>;
+  /**
+   * Stops taking rows, lets the batch in flight finish (its publishes end within the messaging
+   * instance's `publishTimeoutMs`) for up to `timeoutMs` (default 10000), and releases the LISTEN
+   * connection. Rows not acknowledged stay for the next relay. Does not close the messaging
+   * instance or end the pool.
+   */
+  stop(options?: { readonly timeoutMs?: number }): Promise<void>;
+}
+
+/**
+ * The relay loop and its state. Each turn: make sure LISTEN works, run a batch; after progress
+ * run the next at once, after a batch that found nothing wait for a notification or the poll
+ * interval, after one that published nothing because the broker (or the database) failed wait
+ * an exponential, capped backoff that notifications do not cut short.
+ */
+class RelayLoop implements Relay {
+  readonly #options: ResolvedRelayOptions;
+  readonly #deps: BatchDeps;
+  readonly #logger: Logger;
+  readonly #wakeup = new Wakeup();
+  readonly #listener: NotificationListener;
+  readonly #controller = new AbortController();
+  readonly #backoff: BackoffPolicy;
+  readonly #stats: RelayStats = { published: 0, movedAside: 0, publishFailures: 0, databaseFailures: 0 };
+  /** Failed turns in a row; the backoff grows with it. */
+  #failures = 0;
+  readonly #loop: Promise<void>;
+  #stopping: Promise<void> | undefined;
+
+  constructor(pool: OutboxPool, names: TableNames, options: ResolvedRelayOptions) {
+    this.#options = options;
+    this.#logger = options.messaging.logger;
+    this.#deps = { pool, names, producer: options.messaging.getProducer(), logger: this.#logger, batchSize: options.batchSize };
+    this.#backoff = backoffPolicy({ backoff: 'exponential', jitter: 'equal', maxRetryDelayMs: options.maxBackoffMs }, firstBackoffMs);
+    this.#listener = new NotificationListener(pool, names.channel, this.#logger, () => this.#wakeup.notify());
+    // #run catches what it expects; anything else is a bug, logged rather than unhandled.
+    this.#loop = this.#run().catch((error: unknown) => this.#logger.error('outbox relay: stopped by an unexpected error', { error }));
+  }
+
+  stats(): Readonly<RelayStats> {
+    return { ...this.#stats };
+  }
+
+  stop(options: { readonly timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = expectInteger('timeoutMs', expectObject('stop options', options).timeoutMs ?? 10_000, 0);
+    return (this.#stopping ??= this.#finish(timeoutMs));
+  }
+
+  async #finish(timeoutMs: number): Promise<void> {
+    this.#controller.abort();
+    this.#wakeup.stop();
+    if (!(await bounded(this.#loop, timeoutMs))) {
+      this.#logger.warn('outbox relay: the batch in flight did not finish within timeoutMs; it ends in the background', { timeoutMs });
+    }
+    await this.#listener.close();
+  }
+
+  async #run(): Promise<void> {
+    const { signal } = this.#controller;
+    while (!signal.aborted) {
+      await this.#listener.ensure();
+      if (signal.aborted) return;
+      const result = await this.#turn();
+      if (signal.aborted) return;
+      if (result === undefined || (result.outcome.published.length === 0 && result.outcome.poisoned.length === 0 && result.outcome.failed.length > 0)) {
+        this.#failures += 1;
+        await this.#wakeup.pause(retryDelay(this.#backoff, this.#failures));
+        continue;
+      }
+      this.#failures = 0;
+      if (result.claimed === 0) await this.#wakeup.idle(this.#options.pollIntervalMs);
+    }
+  }
+
+  /** One batch, counted; undefined when the database failed. */
+  async #turn(): Promise<BatchResult | undefined> {
+    let result: BatchResult;
+    try {
+      result = await runBatch(this.#deps, this.#controller.signal);
+    } catch (error) {
+      this.#stats.databaseFailures += 1;
+      this.#logger.warn('outbox relay: a batch failed on the database; the rows stay and are tried again', { table: this.#deps.names.given, error });
+      return undefined;
+    }
+    const { published, poisoned, failed } = result.outcome;
+    this.#stats.published += published.length;
+    this.#stats.movedAside += poisoned.length;
+    this.#stats.publishFailures += failed.length;
+    for (const row of poisoned) {
+      this.#logger.error('outbox relay: a row can never be published; moved to the failed table', { table: this.#deps.names.given, seq: row.seq, reason: row.reason });
+    }
+    if (failed.length > 0) {
+      const first = failed[0];
+      this.#logger.warn('outbox relay: publishing failed; the rows stay and are tried again after a backoff', { table: this.#deps.names.given, rows: failed.length, reason: first?.reason });
+    }
+    return result;
+  }
+}
+
+/**
+ * Starts a relay on checked options.
+ *
+ * @example
+ * const relay = startRelayLoop(pool, names, resolveRelayOptions({ messaging }));
+ */
+export function startRelayLoop(pool: OutboxPool, names: TableNames, options: ResolvedRelayOptions): Relay {
+  return new RelayLoop(pool, names, options);
+}

@@ -1,0 +1,81 @@
+import { createEvent, type Event } from '../lib/envelope/event.js';
+import { InvalidArgumentError, SerializationError } from '../lib/errors/index.js';
+import { eventIdHeader, eventNameHeader } from '../lib/messaging.js';
+import { checkHeaders, checkKey } from '../lib/publishing/producer.js';
+import { describe, expectKnownKeys, expectObject, expectString, expectTopic } from '../lib/config/validate.js';
+import type { Queryable } from './pool.js';
+import type { TableNames } from './table-name.js';
+
+/**
+ * Options of `outbox.stage`: where and how the relay will publish the event.
+ *
+ * @example
+ * await outbox.stage(client, 'order.placed', order, { topic: 'orders', key: order.id });
+ */
+export interface StageOptions {
+  readonly topic: string;
+  /** Ordering key: the relay publishes the events of one key in the order they were staged. */
+  readonly key?: string | number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A JSON escape of U+0000 (an odd run of backslashes before `u0000`): jsonb refuses the character. */
+const nulEscape = /(?:^|[^\\])(?:\\\\)*\\u0000/;
+
+/**
+ * Inserts one event into the outbox table through `client`, inside whatever transaction the
+ * caller opened on it: the event exists once that transaction commits, and never if it rolls
+ * back. The stored envelope and headers are the ones `publishEvent` would send.
+ *
+ * @example
+ * const event = await stageEvent(names, 'billing', client, 'order.placed', { id: 1 }, { topic: 'orders' });
+ */
+export async function stageEvent<T>(names: TableNames, source: string, client: unknown, name: string, data: T, options: StageOptions): Promise<Event<T>> {
+  const queryable = expectQueryable(client);
+  expectString('name', name);
+  const given = expectObject('stage options', options);
+  expectKnownKeys('stage options', given, ['topic', 'key', 'headers']);
+  if (given.topic === undefined) throw new InvalidArgumentError('topic', `Event "${name}" has no topic: pass { topic } to stage().`);
+  const topic = expectTopic('topic', given.topic);
+  const key = checkKey(given.key);
+  const headers = given.headers === undefined || given.headers === null ? {} : checkHeaders(given.headers);
+  if (data === undefined || typeof data === 'function' || typeof data === 'symbol') throw new SerializationError(topic);
+  const event = createEvent(name, data, source);
+  headers[eventNameHeader] = name;
+  headers[eventIdHeader] = event.id;
+  const payload = jsonText(topic, event);
+  if (nulEscape.test(payload)) throw nulError('data', 'the event');
+  const headerText = JSON.stringify(headers);
+  if (nulEscape.test(headerText)) throw nulError('headers', 'a header');
+  await queryable.query(
+    `INSERT INTO ${names.table} (id, aggregatetype, aggregateid, type, payload, topic, key, headers) ` +
+      'VALUES ($1, $2, $3, $4, $5::jsonb, $2, $6, $7::jsonb)',
+    [event.id, topic, key ?? event.id, name, payload, key ?? null, headerText],
+  );
+  return event;
+}
+
+function expectQueryable(client: unknown): Queryable {
+  if (typeof client !== 'object' || client === null || typeof (client as Partial<Queryable>).query !== 'function') {
+    throw new InvalidArgumentError(
+      'client',
+      `Expected \`client\` to be the transaction's database client (a pg Client or PoolClient, or any object with query(text, values)), got ${describe(client)}.`,
+    );
+  }
+  return client as Queryable;
+}
+
+function jsonText(topic: string, event: Event): string {
+  try {
+    return JSON.stringify(event);
+  } catch (error) {
+    throw new SerializationError(topic, { cause: error });
+  }
+}
+
+function nulError(option: string, what: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    option,
+    `Expected \`${option}\` to hold no NUL character (\\u0000): PostgreSQL's jsonb cannot store ${what} with one. Remove it, or encode the value (base64).`,
+  );
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Runs the conformance suite (test/conformance/<broker>.test.ts) against the local clusters of
+# scripts/clusters.sh, one broker after the other, through the same variables a user sets:
+#
+#   npm run brokers -- up --cluster            # start the clusters first
+#   bash scripts/cluster-check.sh [kafka|rabbitmq|redis ...]   # default: all three
+#
+# Each suite runs with CI=true, so a cluster that does not answer fails its suite instead of
+# skipping it. A suite's full mocha output goes to .cache/clusters/check/<broker>.log; the
+# summary lists the passing and failing counts and the titles of the failing tests. Exits non-zero
+# when any suite failed. Not part of .ci/run: the clusters take minutes and ~1.5 GiB to start.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CHECK_DIR=.cache/clusters/check
+ALL=(redis rabbitmq kafka)
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=("${ALL[@]}")
+
+# cluster_env NAME -> the variable that points the suite at the cluster, as VAR=value.
+cluster_env() {
+  case $1 in
+    redis) echo "REDIS_URL=redis://127.0.0.1:27001" ;;
+    rabbitmq) echo "RABBITMQ_URL=amqp://guest:guest@127.0.0.1:27021" ;;
+    kafka) echo "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:27041,127.0.0.1:27042,127.0.0.1:27043" ;;
+    *)
+      echo "cluster-check: unknown broker '$1' (expected kafka, rabbitmq or redis)" >&2
+      exit 2
+      ;;
+  esac
+}
+
+# kafka_replication -> the replication factors of the topics the suite created (cf-*), counted:
+# eventwire sets none, so the cluster's default.replication.factor decides.
+kafka_replication() {
+  timeout 60 java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -Dlog4j2.configurationFile=.cache/clusters/kafka-tools-log4j2.properties -cp ".cache/kafka/lib/*" \
+    org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:27041 --describe --topic 'cf-.*' 2>/dev/null |
+    sed -n 's/^Topic:.*ReplicationFactor: *\([0-9]*\).*/\1/p' | sort | uniq -c |
+    awk '{ printf "%s%d topic(s) with replication factor %d", (NR > 1 ? ", " : ""), $1, $2 }'
+}
+
+for name in "${names[@]}"; do cluster_env "$name" >/dev/null; done
+mkdir -p "$CHECK_DIR"
+summary=()
+failed=0
+for name in "${names[@]}"; do
+  if ! bash scripts/clusters.sh status "$name" >/dev/null; then
+    echo "cluster-check: the $name cluster is not healthy; start it with: npm run brokers -- up --cluster $name" >&2
+    summary+=("$(printf '%-9s not run: the cluster is not healthy' "$name")")
+    failed=1
+    continue
+  fi
+  log="$CHECK_DIR/$name.log"
+  echo "== conformance: $name cluster ($(cluster_env "$name")), output in $log"
+  start=$SECONDS
+  code=0
+  env CI=true "$(cluster_env "$name")" npx mocha --no-config --import=tsx \
+    --require test/support/open-handles.ts --timeout 30000 --reporter spec --no-color \
+    "test/conformance/$name.test.ts" >"$log" 2>&1 || code=$?
+  passing=$(sed -n 's/^ *\([0-9]*\) passing.*/\1/p' "$log" | tail -n 1)
+  failing=$(sed -n 's/^ *\([0-9]*\) failing.*/\1/p' "$log" | tail -n 1)
+  summary+=("$(printf '%-9s %3s passing %3s failing  exit %d  %4ds' "$name" "${passing:-0}" "${failing:-0}" "$code" $((SECONDS - start)))")
+  # Mocha's numbered failure headings after the counts: "  1) conformance: redis" followed by
+  # the test's title, or a hook's own heading ('13) "after all" hook in "{root}":').
+  while IFS= read -r line; do summary+=("            $line"); done < <(
+    awk 'seen && /^ *[0-9]+\) / {
+           if ($0 ~ /\) conformance: [a-z]+$/) { getline t; sub(/^ +/, "", t); print t }
+           else { sub(/^ *[0-9]+\) /, ""); print }
+         }
+         /^ *[0-9]+ failing/ { seen = 1 }' "$log"
+  )
+  [ "$name" != kafka ] || summary+=("            the suite's topics: $(kafka_replication)")
+  [ "$code" -eq 0 ] || failed=1
+done
+echo "== cluster-check summary"
+printf '%s\n' "${summary[@]}"
+exit "$failed"
