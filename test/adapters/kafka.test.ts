@@ -4,7 +4,7 @@ import { connect as connectTcp } from 'node:net';
 import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import { createKafkaBroker, type KafkaBrokerOptions } from '../../adapters/kafka/index.js';
 import { createMessaging } from '../../entry/index.js';
-import { createProxy, type ConnectionTap } from '../../faults/proxy.js';
+import { createProxy, type ConnectionTap } from '../support/proxy.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage } from '../../lib/broker.js';
 import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/index.js';
 import { silentLogger, type Logger } from '../../lib/config/logger.js';
@@ -472,7 +472,7 @@ describe('Kafka adapter', function () {
   });
 
   it('never acknowledges a message it did not store when a connection drops after a write', async () => {
-    // Found by faults/scenarios/connection-cut.ts: 1 acknowledged message in ~300 was missing from
+    // Found by tools/faults/scenarios/connection-cut.ts: 1 acknowledged message in ~300 was missing from
     // the topic. kafkajs's idempotent producer rolls a partition's sequence number back when a
     // Produce request fails, also when Kafka stored that batch and only the answer was lost; the
     // next batch to that partition then reuses the number, Kafka takes it for a duplicate of the
@@ -517,7 +517,7 @@ describe('Kafka adapter', function () {
   });
 
   it('stops in bounded time when the broker goes silent while a commit is in flight', async () => {
-    // Found by faults/scenarios/connection-cut.ts: with the network blackholed, stopping waited
+    // Found by tools/faults/scenarios/connection-cut.ts: with the network blackholed, stopping waited
     // for the offset commit, then for the LeaveGroup, until kafkajs's request timeouts (minutes).
     const kafkaPort = Number(bootstrap[0]?.split(':')[1] ?? 9092);
     const proxy = await createProxy(kafkaPort);

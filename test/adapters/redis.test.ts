@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { createRedisBroker, type RedisBrokerOptions } from '../../adapters/redis/index.js';
 import { createMessaging } from '../../entry/index.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage, Subscription } from '../../lib/broker.js';
-import { createProxy } from '../../faults/proxy.js';
+import { createProxy } from '../support/proxy.js';
 import { BrokerUnreachableError } from '../../lib/errors/index.js';
 import { silentLogger, type Logger } from '../../lib/config/logger.js';
 import { invalidOption } from '../support/invalid-option.js';
@@ -270,7 +270,7 @@ describe('Redis adapter', function () {
   });
 
   it('takes over a crashed member\'s entry also while busy with a steady stream of new ones', async () => {
-    // Found by faults/scenarios/worker-killed.ts: XAUTOCLAIM ran only when the member had a free
+    // Found by tools/faults/scenarios/worker-killed.ts: XAUTOCLAIM ran only when the member had a free
     // slot at the moment of the claim tick, which a busy member (the next entry is read as soon
     // as one finishes) almost never has; the orphan waited until the stream ran dry.
     const crashed = broker({ claimIdleMs: 200 });
@@ -467,7 +467,7 @@ describe('Redis adapter', function () {
   });
 
   it('stops in bounded time when Redis goes silent while an acknowledgement is in flight', async () => {
-    // Found by faults/scenarios/connection-cut.ts: with the network blackholed, stopping waited
+    // Found by tools/faults/scenarios/connection-cut.ts: with the network blackholed, stopping waited
     // forever for the XACK's reply (ioredis has no command timeout), and so did close().
     const proxy = await createProxy(Number(new URL(url).port || 6379));
     try {
