@@ -24,13 +24,15 @@ export function publishProperties(message: OutgoingMessage): Options.Publish {
 
 /**
  * The port's view of a delivery from `topic`'s queue: the key taken out of the headers, the
- * delivery tag as id.
+ * delivery tag as id, the publisher's `message_id` as transport id and its `content_type`.
  *
  * @example
  * await deliver(decodeDelivery('orders', message));
  */
 export function decodeDelivery(topic: string, message: ConsumeMessage): IncomingMessage {
   const { [KEY_HEADER]: key, ...headers } = stringHeaders(message.properties.headers);
+  const transportId = optionalString(message.properties.messageId);
+  const contentType = optionalString(message.properties.contentType);
   return {
     topic,
     key,
@@ -39,7 +41,15 @@ export function decodeDelivery(topic: string, message: ConsumeMessage): Incoming
     id: String(message.fields.deliveryTag),
     // Classic queues only say "delivered before", not how often.
     deliveryCount: message.fields.redelivered ? undefined : 1,
+    // Left out rather than undefined when the publisher set none.
+    ...(transportId === undefined ? {} : { transportId }),
+    ...(contentType === undefined ? {} : { contentType }),
   };
+}
+
+/** amqplib types its properties `any`; a property is used only when it is a non-empty string. */
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** Other publishers may send numbers or byte arrays; the port promises strings. */

@@ -18,7 +18,9 @@ export function encode(message: OutgoingMessage): (string | Buffer)[] {
 }
 
 /**
- * The core's message for the fields of a stream entry; unknown fields are ignored.
+ * The core's message for the fields of a stream entry. Any field other than `value`, `key` and
+ * `headers` (a CloudEvent's `ce_*` attributes, a `content-type`) joins the headers as UTF-8,
+ * unless the `headers` field names it too. The transport id is `<stream>/<entry id>`.
  *
  * @example
  * const message = decode('orders', '1700000000000-0', fields, 1);
@@ -27,14 +29,17 @@ export function decode(topic: string, id: string, fields: Buffer[], deliveryCoun
   let value: Buffer = Buffer.alloc(0);
   let key: string | undefined;
   let headers: Headers = {};
+  let extra: Record<string, string> | undefined;
   for (let index = 0; index + 1 < fields.length; index += 2) {
     const name = String(fields[index]);
     const data = fields[index + 1] as Buffer;
     if (name === 'value') value = data;
     else if (name === 'key') key = data.toString('utf8');
     else if (name === 'headers') headers = parseHeaders(data);
+    else (extra ??= {})[name] = data.toString('utf8');
   }
-  return { topic, id, key, headers, value, deliveryCount };
+  if (extra !== undefined) headers = Object.freeze({ ...extra, ...headers });
+  return { topic, id, transportId: `${topic}/${id}`, key, headers, value, deliveryCount };
 }
 
 /** Headers garbled by another writer are dropped: the payload still deserves its callback. */
