@@ -291,8 +291,13 @@ logger.statechange.level = warn
 logger.request.name = kafka.request.logger
 logger.request.level = warn
 EOF
-  # CLI tools (readiness probe): only warnings, on stderr.
-  cat >"$KAFKA_DIR/tools-log4j2.properties" <<'EOF'
+  kafka_write_tools_log4j "$KAFKA_DIR/tools-log4j2.properties"
+}
+
+# kafka_write_tools_log4j FILE -> log settings for Kafka's CLI tools (readiness probes): only
+# warnings, on stderr. The cluster script (scripts/clusters/kafka.sh) uses it too.
+kafka_write_tools_log4j() {
+  cat >"$1" <<'EOF'
 status = warn
 appender.err.type = Console
 appender.err.name = STDERR
