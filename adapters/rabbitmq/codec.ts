@@ -6,7 +6,8 @@ import type { IncomingMessage, OutgoingMessage } from '../../lib/broker.js';
 export const KEY_HEADER = 'eventwire-key';
 
 /**
- * The AMQP properties of an outgoing message: persistent `application/json`, the caller's
+ * The AMQP properties of an outgoing message: persistent, `application/json` unless a
+ * `content-type` header says otherwise, the caller's
  * headers with the key in `eventwire-key`, and as `messageId` the message's event id or a fresh UUID.
  *
  * @example
@@ -15,7 +16,8 @@ export const KEY_HEADER = 'eventwire-key';
 export function publishProperties(message: OutgoingMessage): Options.Publish {
   return {
     persistent: true,
-    contentType: 'application/json',
+    // A CloudEvent names its content type in a `content-type` header; AMQP has a property for it.
+    contentType: message.headers['content-type'] ?? 'application/json',
     // amqplib only reads the headers: the caller's object goes as it is unless the key joins it.
     headers: message.key === undefined ? message.headers : { ...message.headers, [KEY_HEADER]: message.key },
     messageId: message.id ?? randomUUID(),

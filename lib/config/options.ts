@@ -1,4 +1,5 @@
 import type { Broker } from '../broker.js';
+import type { EnvelopeFormat } from '../envelope/cloudevent-write.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { redactUrl } from './redact.js';
@@ -49,6 +50,13 @@ export interface MessagingOptions {
   readonly clientOptions?: Readonly<Record<string, unknown>>;
   /** The adapter's own settings; see each broker in the README. */
   readonly brokerOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * How events are written: `eventwire` (the default, docs/wire-format.md) or `cloudevents`
+   * (CloudEvents 1.0). Consumers read both whatever this says. Env: `MESSAGING_ENVELOPE`.
+   */
+  readonly envelope?: 'eventwire' | 'cloudevents';
+  /** With `envelope: 'cloudevents'`: `binary` (the default: attributes in headers) or `structured`. */
+  readonly cloudEventsMode?: 'binary' | 'structured';
 }
 
 /** Options after defaults, environment and validation; frozen. */
@@ -63,11 +71,12 @@ export interface ResolvedOptions {
   readonly maxBufferedEvents: number;
   readonly clientOptions: Readonly<Record<string, unknown>>;
   readonly brokerOptions: Readonly<Record<string, unknown>>;
+  readonly envelope: EnvelopeFormat;
 }
 
 const known = [
   'broker', 'url', 'bootstrapServers', 'source', 'defaultTopic', 'logger', 'publishTimeoutMs',
-  'maxMessageBytes', 'maxBufferedEvents', 'clientOptions', 'brokerOptions',
+  'maxMessageBytes', 'maxBufferedEvents', 'clientOptions', 'brokerOptions', 'envelope', 'cloudEventsMode',
 ];
 
 const addressVariable: Record<BrokerName, string | undefined> = {
@@ -117,7 +126,24 @@ export function resolveOptions(options: MessagingOptions, env: Environment): Res
     maxBufferedEvents: expectInteger('maxBufferedEvents', options.maxBufferedEvents ?? 10_000, 0),
     clientOptions: Object.freeze({ ...expectObject('clientOptions', options.clientOptions ?? {}) }),
     brokerOptions: Object.freeze({ ...expectObject('brokerOptions', options.brokerOptions ?? {}) }),
+    envelope: resolveEnvelope(options, env),
   });
+}
+
+function resolveEnvelope(options: MessagingOptions, env: Environment): EnvelopeFormat {
+  const format = given('envelope', options.envelope, 'MESSAGING_ENVELOPE', env);
+  const name = format.value ?? 'eventwire';
+  if (name !== 'eventwire' && name !== 'cloudevents') {
+    throw new InvalidArgumentError('envelope', `Expected ${format.label} to be 'eventwire' or 'cloudevents', got ${describe(name)}.`);
+  }
+  const mode: unknown = options.cloudEventsMode ?? 'binary';
+  if (mode !== 'binary' && mode !== 'structured') {
+    throw new InvalidArgumentError('cloudEventsMode', `Expected \`cloudEventsMode\` to be 'binary' or 'structured', got ${describe(mode)}.`);
+  }
+  if (options.cloudEventsMode !== undefined && name !== 'cloudevents') {
+    throw new InvalidArgumentError('cloudEventsMode', "`cloudEventsMode` applies to `envelope: 'cloudevents'` only: set both, or neither.");
+  }
+  return name === 'eventwire' ? 'eventwire' : mode === 'binary' ? 'cloudevents-binary' : 'cloudevents-structured';
 }
 
 /**
