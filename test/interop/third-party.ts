@@ -94,3 +94,32 @@ export function run(command: string, args: readonly string[], input: string | Bu
     child.stdin.end(input);
   });
 }
+
+/** A message as a third-party consumer read it (test/interop/clients/consume_*.py). */
+export interface ThirdPartyRead {
+  readonly value: Buffer;
+  readonly key: Buffer | undefined;
+  /** Kafka record headers, AMQP headers, or a stream entry's fields other than `value` and `key`. */
+  readonly headers: ReadonlyMap<string, Buffer>;
+  readonly contentType: string | undefined;
+  readonly messageId: string | undefined;
+}
+
+/**
+ * Runs `clients/<script>` (a consume_* script) under Debian's Python and returns what it read.
+ *
+ * @example
+ * const [first] = await consumePython('consume_kafka.py', { url, topic, count: 1 });
+ */
+export async function consumePython(script: string, request: { url: string; topic: string; count: number; queue?: string }): Promise<ThirdPartyRead[]> {
+  const result = await run(PYTHON, [`${CLIENTS}${script}`], JSON.stringify(request), 60_000);
+  if (result.code !== 0) throw new Error(`${script} exited with ${result.code}: ${result.stderr}`);
+  const raw = JSON.parse(result.stdout) as { value: string; key: string | null; headers: [string, string][]; content_type: string | null; message_id: string | null }[];
+  return raw.map((message) => ({
+    value: Buffer.from(message.value, 'base64'),
+    key: message.key === null ? undefined : Buffer.from(message.key, 'base64'),
+    headers: new Map(message.headers.map(([name, value]) => [name, Buffer.from(value, 'base64')])),
+    contentType: message.content_type ?? undefined,
+    messageId: message.message_id ?? undefined,
+  }));
+}
