@@ -60,6 +60,17 @@ export interface IncomingMessage {
    * `undefined` when the broker cannot tell (see {@link BrokerCapabilities.deliveryCount}).
    */
   readonly deliveryCount: number | undefined;
+  /**
+   * Why the transport could not read this message at all (a Redis entry without a `value`
+   * field): the core dead-letters it at once with this reason, without calling a handler.
+   */
+  readonly malformed?: string | undefined;
+  /**
+   * Parts of the message the transport could not read and left out (a garbled headers field):
+   * the message is still handled; the core logs each once per delivery and counts it in
+   * `stats().unreadableParts`.
+   */
+  readonly warnings?: readonly string[] | undefined;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Logger } from '../config/logger.js';
 import type { Publisher } from '../publishing/producer.js';
 import { deferred, type Deferred } from '../waiting.js';
 import type { MessagingStats } from '../stats.js';
+import { withTransportChecks } from '../handling/transport-checks.js';
 import { withDeadLetter } from '../handling/with-dead-letter.js';
 import { withRetry, type ShouldRetry } from '../handling/with-retry.js';
 import { DeliveryAbandonedError } from '../errors/index.js';
@@ -194,7 +195,8 @@ function deadLetterTopics(option: ConsumerDefinition['deadLetterTopic']): ((topi
 /**
  * The chain a delivery runs through, outermost first. Dead letter outside retry: it acts on the
  * final outcome. The user's middleware inside retry, so that it sees every attempt, and outside
- * the terminal (decoding, validation, context), so that it sees every message as delivered.
+ * the transport checks and the terminal (decoding, validation, context), so that it sees every
+ * message as delivered.
  */
 function handlingChain(definition: ConsumerDefinition, rt: ConsumerRuntime, topicFor: ((topic: string) => string) | false): Link {
   return compose(
@@ -207,6 +209,7 @@ function handlingChain(definition: ConsumerDefinition, rt: ConsumerRuntime, topi
         stats: rt.stats,
       }),
       ...definition.middleware,
+      withTransportChecks(rt.stats),
     ],
     definition.terminal(rt.stats),
   );
