@@ -57,6 +57,7 @@ export {
   MissingDependencyError,
   PublishError,
   PublishTimeoutError,
+  QueueMismatchError,
   RetriesExhaustedError,
   RetryDeclinedError,
   SerializationError,

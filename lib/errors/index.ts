@@ -6,6 +6,6 @@
  */
 export { EventwireError, InvalidArgumentError, MessagingNotConfiguredError, MissingDependencyError, MessagingClosedError } from './base.js';
 export { PublishError, PublishTimeoutError, MessageTooLargeError, SerializationError, BrokerRefusedError } from './publishing.js';
-export { BrokerConnectionError, BrokerUnreachableError, BrokerLoginRefusedError } from './connection.js';
+export { BrokerConnectionError, BrokerUnreachableError, BrokerLoginRefusedError, QueueMismatchError } from './connection.js';
 export { ValidationError, MalformedMessageError, UnrecoverableError, DeliveryAbandonedError, RetriesExhaustedError, RetryDeclinedError } from './handling.js';
 export { WaitTimeoutError } from './testing.js';
