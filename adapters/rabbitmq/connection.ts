@@ -192,7 +192,10 @@ export class RabbitMqConnection {
   async #openLane(model: ChannelModel): Promise<ConfirmLane> {
     const { exchange, logger } = this.#settings;
     const channel = await model.createConfirmChannel();
-    const lane = new ConfirmLane(channel, exchange);
+    // A channel that published to a quorum queue while its leader changed can go on nacking every
+    // later publish to it (seen on RabbitMQ 3.10): a nack retires the channel, and the next
+    // publish takes a new one (#replaceLane), whose publishes reach the new leader.
+    const lane = new ConfirmLane(channel, exchange, () => void channel.close().catch(ignore));
     channel.on('error', (error: Error) => {
       lane.refused(error);
       logger.warn('RabbitMQ publishing channel failed', { ...this.#where, error });
