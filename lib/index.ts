@@ -55,6 +55,7 @@ export {
   MessagingClosedError,
   MessagingNotConfiguredError,
   MissingDependencyError,
+  NotEnoughReplicasError,
   PublishError,
   PublishTimeoutError,
   QueueMismatchError,
