@@ -39,7 +39,8 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
   const settings = validateKafkaOptions(options);
   const { logger } = settings;
   const connection = new KafkaConnection(settings);
-  const topics = new TopicAdmin(() => connection.admin(), settings.partitions);
+  const { partitions, replicationFactor, minInSyncReplicas } = settings;
+  const topics = new TopicAdmin(() => connection.admin(), { partitions, replicationFactor, minInSyncReplicas });
   const lane = createPublishLane(() => connection.producer());
   const members = new Set<KafkaMember>();
 

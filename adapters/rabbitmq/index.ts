@@ -4,10 +4,12 @@ import { mayPublish } from '../publish-guard.js';
 import { RabbitMqConnection } from './connection.js';
 import { RabbitMqMember } from './member.js';
 import { validateRabbitMqOptions, type RabbitMqBrokerOptions } from './options.js';
+import type { QueueType } from './queues.js';
 
 export type { RabbitMqBrokerOptions } from './options.js';
 
-const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: false, keyAffinity: false };
+/** Quorum queues count deliveries (`x-delivery-count`); classic queues only say "delivered before". */
+const capabilitiesOf = (queueType: QueueType): BrokerCapabilities => ({ persistent: true, deliveryCount: queueType === 'quorum', keyAffinity: false });
 
 /**
  * A broker over RabbitMQ: one durable topic exchange (routing key = topic), one durable queue
@@ -33,6 +35,7 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
   });
   const context = {
     exchange: settings.exchange,
+    queueType: settings.queueType,
     prefetch: settings.prefetch,
     redeliveryDelayMs: settings.redeliveryDelayMs,
     logger: settings.logger,
@@ -42,7 +45,7 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
 
   return {
     name: 'rabbitmq',
-    capabilities,
+    capabilities: capabilitiesOf(settings.queueType),
     async publish(topic, messages, signal) {
       if (!mayPublish(connection.closed, messages, signal)) return;
       // Rejects with amqplib's error, the server's reason or an unreachable broker: the core
