@@ -23,6 +23,7 @@ export type { Producer, SendOptions } from './publishing/producer.js';
 export type { RunConsumersOptions, RunningConsumers } from './consuming/run-consumers.js';
 export { brokerNames } from './config/options.js';
 export type { BrokerName, MessagingOptions } from './config/options.js';
+export type { TelemetryOptions } from './telemetry/telemetry-options.js';
 export type { MessagingStats } from './stats.js';
 export type { StandardSchema, SchemaOutput } from './envelope/schema.js';
 export { consoleLogger, silentLogger } from './config/logger.js';

@@ -13,6 +13,7 @@ import { bounded } from './waiting.js';
 import { startConsumers, type RunConsumersOptions, type RunningConsumers } from './consuming/run-consumers.js';
 import type { SchemaOutput, StandardSchema } from './envelope/schema.js';
 import { createStats, type MessagingStats } from './stats.js';
+import { createTelemetry } from './telemetry/telemetry.js';
 import { expectInteger, expectObject, expectString } from './config/validate.js';
 
 /**
@@ -110,6 +111,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
   // Created (not connected) at once: a misspelt brokerOptions name or a missing client library
   // throws here, not at the first publish.
   const instance = createBroker(resolved);
+  const telemetry = createTelemetry(resolved.telemetry, { system: instance.name, url: resolved.url });
   let used = false;
   let closed = false;
 
@@ -122,6 +124,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
   const publisher = createPublisher({
     options: resolved,
     stats,
+    telemetry,
     broker: () => (closed ? Promise.reject(new MessagingClosedError()) : Promise.resolve(broker())),
     published(topic, messages) {
       // After close() gave up on them, late acknowledgements of abandoned events (a silent broker
@@ -136,6 +139,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
   const runtime: ConsumerRuntime = {
     logger,
     stats,
+    telemetry,
     publisher,
     source: resolved.source,
     broker,
@@ -194,7 +198,8 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
         throw error;
       }
       const { topic, event, message } = prepared;
-      buffer.push(topic, message);
+      // The span starts here, in the caller's (the request's) context, and ends once sent.
+      buffer.push(topic, telemetry.begin(topic, message));
       return event;
     },
     createConsumer: (consumerOptions) => register(bindConsumer(consumerDefinition(consumerOptions), () => runtime)),

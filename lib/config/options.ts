@@ -2,6 +2,7 @@ import type { Broker } from '../broker.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { redactUrl } from './redact.js';
+import { resolveTelemetry, type ResolvedTelemetry, type TelemetryOptions } from '../telemetry/telemetry-options.js';
 import {
   describe,
   expectInteger,
@@ -49,6 +50,8 @@ export interface MessagingOptions {
   readonly clientOptions?: Readonly<Record<string, unknown>>;
   /** The adapter's own settings; see each broker in the README. */
   readonly brokerOptions?: Readonly<Record<string, unknown>>;
+  /** OpenTelemetry tracing when `@opentelemetry/api` is installed; `false` turns it off. See docs/observability.md. */
+  readonly telemetry?: TelemetryOptions | false;
 }
 
 /** Options after defaults, environment and validation; frozen. */
@@ -63,11 +66,12 @@ export interface ResolvedOptions {
   readonly maxBufferedEvents: number;
   readonly clientOptions: Readonly<Record<string, unknown>>;
   readonly brokerOptions: Readonly<Record<string, unknown>>;
+  readonly telemetry: ResolvedTelemetry;
 }
 
 const known = [
   'broker', 'url', 'bootstrapServers', 'source', 'defaultTopic', 'logger', 'publishTimeoutMs',
-  'maxMessageBytes', 'maxBufferedEvents', 'clientOptions', 'brokerOptions',
+  'maxMessageBytes', 'maxBufferedEvents', 'clientOptions', 'brokerOptions', 'telemetry',
 ];
 
 const addressVariable: Record<BrokerName, string | undefined> = {
@@ -117,6 +121,7 @@ export function resolveOptions(options: MessagingOptions, env: Environment): Res
     maxBufferedEvents: expectInteger('maxBufferedEvents', options.maxBufferedEvents ?? 10_000, 0),
     clientOptions: Object.freeze({ ...expectObject('clientOptions', options.clientOptions ?? {}) }),
     brokerOptions: Object.freeze({ ...expectObject('brokerOptions', options.brokerOptions ?? {}) }),
+    telemetry: resolveTelemetry(options.telemetry),
   });
 }
 

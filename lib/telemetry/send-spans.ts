@@ -1,0 +1,102 @@
+import type { Context, Span } from '@opentelemetry/api';
+import type { OutgoingMessage } from '../broker.js';
+import { attr, errorType, eventAttributes, headerSetter, serverAddress } from './attributes.js';
+import type { OtelApi } from './otel-api.js';
+import type { SendTrace, Telemetry, TelemetryTarget } from './telemetry.js';
+
+/** The header W3C trace context travels in; a message that has one keeps it (dead letters keep the original's). */
+const traceparent = 'traceparent';
+
+/** A PRODUCER span and the message carrying its context. */
+interface Started {
+  readonly span: Span;
+  readonly message: OutgoingMessage;
+}
+
+/**
+ * PRODUCER `send <topic>` spans, one per message. A buffered event's span starts when it is
+ * emitted (in the request's context) and ends when its batch is acknowledged, so it covers the
+ * wait in the buffer; a direct publish's span covers the round trip.
+ */
+export class SendSpans implements Pick<Telemetry, 'begin' | 'send'> {
+  readonly #api: OtelApi;
+  readonly #system: string;
+  readonly #host: string | undefined;
+  /** Spans started by {@link begin}, by the message (with headers) that carries them. */
+  readonly #pending = new WeakMap<OutgoingMessage, Span>();
+
+  constructor(api: OtelApi, target: TelemetryTarget) {
+    this.#api = api;
+    this.#system = target.system;
+    this.#host = serverAddress(target.url);
+  }
+
+  readonly begin = (topic: string, message: OutgoingMessage): OutgoingMessage => {
+    const started = this.#start(topic, message, this.#api.context.active());
+    this.#pending.set(started.message, started.span);
+    return started.message;
+  };
+
+  readonly send = (topic: string, messages: readonly OutgoingMessage[]): { readonly messages: readonly OutgoingMessage[]; readonly end: SendTrace } => {
+    const parent = this.#api.context.active();
+    const spans: Span[] = [];
+    let copy: OutgoingMessage[] | undefined;
+    for (let index = 0; index < messages.length; index += 1) {
+      const message = messages[index] as OutgoingMessage;
+      const begun = this.#pending.get(message);
+      if (begun !== undefined) {
+        this.#pending.delete(message);
+        spans.push(begun);
+        continue;
+      }
+      const started = this.#start(topic, message, parent);
+      spans.push(started.span);
+      if (started.message !== message) {
+        copy ??= messages.slice();
+        copy[index] = started.message;
+      }
+    }
+    return { messages: copy ?? messages, end: (error) => this.#end(spans, error) };
+  };
+
+  #start(topic: string, message: OutgoingMessage, parent: Context): Started {
+    const { trace, propagation, SpanKind } = this.#api;
+    const attributes: Record<string, string | number> = {
+      [attr.system]: this.#system,
+      [attr.destination]: topic,
+      [attr.operationType]: 'send',
+      [attr.operationName]: 'send',
+    };
+    eventAttributes(message.headers, attributes);
+    if (this.#host !== undefined) attributes[attr.serverAddress] = this.#host;
+    if (this.#system === 'kafka' && message.key !== undefined) attributes[attr.kafkaKey] = message.key;
+    const span = trace.getTracer('eventwire').startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, attributes }, parent);
+    if (message.headers[traceparent] !== undefined) return { span, message };
+    const carrier: Record<string, string> = {};
+    propagation.inject(trace.setSpan(parent, span), carrier, headerSetter);
+    // No propagator registered (no SDK): the message goes as it came, without a copy.
+    for (const _ in carrier) return { span, message: { ...message, headers: { ...message.headers, ...carrier } } };
+    return { span, message };
+  }
+
+  #end(spans: readonly Span[], error: unknown): void {
+    for (const span of spans) {
+      if (error !== undefined) {
+        span.recordException(error instanceof Error ? error : String(error));
+        span.setAttribute(attr.errorType, errorType(error));
+        span.setStatus({ code: this.#api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      }
+      span.end();
+    }
+  }
+}
+
+/**
+ * The producer half of an instance's telemetry.
+ *
+ * @example
+ * const send = createSendSpans(api, { system: 'redis', url: 'redis://localhost:6379' });
+ */
+export function createSendSpans(api: OtelApi, target: TelemetryTarget): SendSpans {
+  return new SendSpans(api, target);
+}

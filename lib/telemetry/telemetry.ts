@@ -1,0 +1,72 @@
+import type { OutgoingMessage } from '../broker.js';
+import type { Middleware } from '../handling/chain.js';
+import { otelApi } from './otel-api.js';
+import { createProcessSpans } from './process-spans.js';
+import { createSendSpans } from './send-spans.js';
+import type { ResolvedTelemetry } from './telemetry-options.js';
+
+/** Ends the spans of one publish: with nothing once acknowledged, with the error once refused. */
+export type SendTrace = (error?: unknown) => void;
+
+/**
+ * The one interface the core calls to report telemetry. The implementation over
+ * `@opentelemetry/api` lives in this folder; without that package (or with `telemetry: false`)
+ * every member is a no-op that allocates nothing.
+ */
+export interface Telemetry {
+  /**
+   * Starts the PRODUCER span of a message that waits in the buffer before it is sent, in the
+   * caller's context, and returns the message with that span's context in its headers.
+   */
+  begin(topic: string, message: OutgoingMessage): OutgoingMessage;
+  /**
+   * Called as a publish starts: spans for the messages {@link begin} did not start, in the
+   * current context. Returns the messages to send (with trace headers) and the function that
+   * ends their spans, or `undefined` when there is nothing to trace.
+   */
+  send(topic: string, messages: readonly OutgoingMessage[]): { readonly messages: readonly OutgoingMessage[]; readonly end: SendTrace } | undefined;
+  /** The outermost handling link: one CONSUMER `process` span per delivery; `undefined` when off. */
+  processLink(): Middleware | undefined;
+  /** A handler attempt failed and is retried after `delayMs`. */
+  retrying(attempt: number, delayMs: number, error: unknown): void;
+  /** A delivery was given up: dead-lettered to `topic`, or dropped when `topic` is undefined. */
+  deadLettered(reason: string, topic: string | undefined, attempts: number, error: unknown): void;
+}
+
+/** The telemetry of an instance that reports nothing. */
+export const noTelemetry: Telemetry = Object.freeze({
+  begin: (_topic: string, message: OutgoingMessage) => message,
+  send: () => undefined,
+  processLink: () => undefined,
+  retrying: () => {},
+  deadLettered: () => {},
+});
+
+/** Where the spans of one instance say they come from. */
+export interface TelemetryTarget {
+  /** `messaging.system`: `kafka`, `rabbitmq`, `redis`, `memory`, or a custom broker's name. */
+  readonly system: string;
+  /** The configured address, of which only the host is reported. */
+  readonly url: string;
+}
+
+/**
+ * The telemetry of one instance: over `@opentelemetry/api` when installed and enabled, else
+ * {@link noTelemetry}.
+ *
+ * @example
+ * const telemetry = createTelemetry(resolved.telemetry, { system: 'kafka', url: 'localhost:9092' });
+ */
+export function createTelemetry(options: ResolvedTelemetry, target: TelemetryTarget): Telemetry {
+  const api = options.tracing ? otelApi() : undefined;
+  if (api === undefined) return noTelemetry;
+  const send = createSendSpans(api, target);
+  const process = createProcessSpans(api, target, options.processSpanParent);
+  return {
+    begin: send.begin,
+    send: send.send,
+    processLink: process.link,
+    retrying: process.retrying,
+    deadLettered: process.deadLettered,
+  };
+}
