@@ -26,3 +26,20 @@ export function otelApi(): OtelApi | undefined {
   }
   return loaded ?? undefined;
 }
+
+/** What a provider that was never given an SDK delegates to; one per loaded API copy. */
+let noopProvider: unknown;
+
+/**
+ * Whether an SDK registered a tracer provider. Without one, every span would be a no-op and no
+ * propagator would write a header: the tracing paths check this first and return at once, so
+ * that an installed API with no SDK costs a few property reads per message.
+ *
+ * @example
+ * if (!tracerRegistered(api)) return message;
+ */
+export function tracerRegistered(api: OtelApi): boolean {
+  noopProvider ??= new api.ProxyTracerProvider().getDelegate();
+  const provider = api.trace.getTracerProvider();
+  return !(provider instanceof api.ProxyTracerProvider) || provider.getDelegate() !== noopProvider;
+}

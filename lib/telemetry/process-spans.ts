@@ -1,8 +1,8 @@
-import type { Attributes, Span } from '@opentelemetry/api';
+import type { Attributes, Span, Tracer } from '@opentelemetry/api';
 import type { IncomingMessage } from '../broker.js';
 import { attempt, type DeliveryContext, type Middleware } from '../handling/chain.js';
 import { attr, errorType, eventAttributes, headerGetter, serverAddress, spanEvent } from './attributes.js';
-import type { OtelApi } from './otel-api.js';
+import { tracerRegistered, type OtelApi } from './otel-api.js';
 import type { Telemetry, TelemetryTarget } from './telemetry.js';
 
 /**
@@ -12,18 +12,22 @@ import type { Telemetry, TelemetryTarget } from './telemetry.js';
  */
 export class ProcessSpans implements Pick<Telemetry, 'retrying' | 'deadLettered'> {
   readonly #api: OtelApi;
+  /** A proxy: it reaches the SDK registered later, so one per instance is enough. */
+  readonly #tracer: Tracer;
   readonly #system: string;
   readonly #host: string | undefined;
   readonly #asLink: boolean;
 
   constructor(api: OtelApi, target: TelemetryTarget, parent: 'parent' | 'link') {
     this.#api = api;
+    this.#tracer = api.trace.getTracer('eventwire');
     this.#system = target.system;
     this.#host = serverAddress(target.url);
     this.#asLink = parent === 'link';
   }
 
   readonly link = (): Middleware => (next) => (message, ctx) => {
+    if (!tracerRegistered(this.#api)) return attempt(next, message, ctx);
     const { context, trace, propagation, ROOT_CONTEXT, SpanKind } = this.#api;
     // From the root: a delivery must not join whatever context the adapter's callback runs in
     // (on the in-process broker, the publisher's).
@@ -31,11 +35,11 @@ export class ProcessSpans implements Pick<Telemetry, 'retrying' | 'deadLettered'
     const producerSpan = trace.getSpanContext(producer);
     const links = this.#asLink && producerSpan !== undefined ? [{ context: producerSpan }] : [];
     const parent = this.#asLink ? ROOT_CONTEXT : producer;
-    const span = trace.getTracer('eventwire').startSpan(
-      `process ${message.topic}`,
-      { kind: SpanKind.CONSUMER, attributes: this.#attributes(message, ctx), links },
-      parent,
-    );
+    const span = this.#tracer.startSpan(`process ${message.topic}`, { kind: SpanKind.CONSUMER, links }, parent);
+    // Without an SDK (or unsampled), attributes go nowhere; with no context either, the
+    // delivery runs as if this link were not there.
+    if (span.isRecording()) span.setAttributes(this.#attributes(message, ctx));
+    else if (!this.#api.isSpanContextValid(span.spanContext())) return attempt(next, message, ctx);
     return context.with(trace.setSpan(parent, span), () => attempt(next, message, ctx)).then(
       () => span.end(),
       (error: unknown) => {

@@ -1,7 +1,7 @@
-import type { Context, Span } from '@opentelemetry/api';
+import type { Context, Span, Tracer } from '@opentelemetry/api';
 import type { OutgoingMessage } from '../broker.js';
 import { attr, errorType, eventAttributes, headerSetter, serverAddress } from './attributes.js';
-import type { OtelApi } from './otel-api.js';
+import { tracerRegistered, type OtelApi } from './otel-api.js';
 import type { SendTrace, Telemetry, TelemetryTarget } from './telemetry.js';
 
 /** The header W3C trace context travels in; a message that has one keeps it (dead letters keep the original's). */
@@ -20,6 +20,8 @@ interface Started {
  */
 export class SendSpans implements Pick<Telemetry, 'begin' | 'send'> {
   readonly #api: OtelApi;
+  /** A proxy: it reaches the SDK registered later, so one per instance is enough. */
+  readonly #tracer: Tracer;
   readonly #system: string;
   readonly #host: string | undefined;
   /** Spans started by {@link begin}, by the message (with headers) that carries them. */
@@ -27,17 +29,20 @@ export class SendSpans implements Pick<Telemetry, 'begin' | 'send'> {
 
   constructor(api: OtelApi, target: TelemetryTarget) {
     this.#api = api;
+    this.#tracer = api.trace.getTracer('eventwire');
     this.#system = target.system;
     this.#host = serverAddress(target.url);
   }
 
   readonly begin = (topic: string, message: OutgoingMessage): OutgoingMessage => {
+    if (!tracerRegistered(this.#api)) return message;
     const started = this.#start(topic, message, this.#api.context.active());
     this.#pending.set(started.message, started.span);
     return started.message;
   };
 
-  readonly send = (topic: string, messages: readonly OutgoingMessage[]): { readonly messages: readonly OutgoingMessage[]; readonly end: SendTrace } => {
+  readonly send = (topic: string, messages: readonly OutgoingMessage[]): { readonly messages: readonly OutgoingMessage[]; readonly end: SendTrace } | undefined => {
+    if (!tracerRegistered(this.#api)) return undefined;
     const parent = this.#api.context.active();
     const spans: Span[] = [];
     let copy: OutgoingMessage[] | undefined;
@@ -60,7 +65,21 @@ export class SendSpans implements Pick<Telemetry, 'begin' | 'send'> {
   };
 
   #start(topic: string, message: OutgoingMessage, parent: Context): Started {
-    const { trace, propagation, SpanKind } = this.#api;
+    const { trace, propagation, SpanKind, isSpanContextValid } = this.#api;
+    const span = this.#tracer.startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER }, parent);
+    // No SDK (or not sampled): attributes would go nowhere. With no SDK and no parent there is
+    // no context to carry either, and the message goes as it came: the no-op costs one call.
+    if (span.isRecording()) span.setAttributes(this.#attributes(topic, message));
+    else if (!isSpanContextValid(span.spanContext())) return { span, message };
+    if (message.headers[traceparent] !== undefined) return { span, message };
+    const carrier: Record<string, string> = {};
+    propagation.inject(trace.setSpan(parent, span), carrier, headerSetter);
+    // No propagator registered (no SDK): the message goes as it came, without a copy.
+    for (const _ in carrier) return { span, message: { ...message, headers: { ...message.headers, ...carrier } } };
+    return { span, message };
+  }
+
+  #attributes(topic: string, message: OutgoingMessage): Record<string, string | number> {
     const attributes: Record<string, string | number> = {
       [attr.system]: this.#system,
       [attr.destination]: topic,
@@ -70,13 +89,7 @@ export class SendSpans implements Pick<Telemetry, 'begin' | 'send'> {
     eventAttributes(message.headers, attributes);
     if (this.#host !== undefined) attributes[attr.serverAddress] = this.#host;
     if (this.#system === 'kafka' && message.key !== undefined) attributes[attr.kafkaKey] = message.key;
-    const span = trace.getTracer('eventwire').startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, attributes }, parent);
-    if (message.headers[traceparent] !== undefined) return { span, message };
-    const carrier: Record<string, string> = {};
-    propagation.inject(trace.setSpan(parent, span), carrier, headerSetter);
-    // No propagator registered (no SDK): the message goes as it came, without a copy.
-    for (const _ in carrier) return { span, message: { ...message, headers: { ...message.headers, ...carrier } } };
-    return { span, message };
+    return attributes;
   }
 
   #end(spans: readonly Span[], error: unknown): void {
