@@ -111,7 +111,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
   // Created (not connected) at once: a misspelt brokerOptions name or a missing client library
   // throws here, not at the first publish.
   const instance = createBroker(resolved);
-  const telemetry = createTelemetry(resolved.telemetry, { system: instance.name, url: resolved.url });
+  const telemetry = createTelemetry(resolved.telemetry, { system: instance.name, url: resolved.url }, stats);
   let used = false;
   let closed = false;
 
@@ -224,6 +224,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
       const left = await buffer.flush(timeoutMs);
       if (left > 0) buffer.abandon();
       closed = true;
+      telemetry.close();
       if (!used) return;
       const closing = instance.close();
       // A broker that answers closes in milliseconds: wait for it, so no socket outlives close().

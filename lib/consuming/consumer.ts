@@ -63,7 +63,7 @@ export interface ConsumerDefinition {
   readonly middleware: readonly Middleware[];
   readonly deadLetterTopic: string | false | undefined;
   /** The innermost link, built per instance so that it counts into that instance's stats. */
-  readonly terminal: (stats: MessagingStats) => Link;
+  readonly terminal: (stats: MessagingStats, telemetry: Telemetry) => Link;
 }
 
 /**
@@ -201,10 +201,12 @@ function deadLetterTopics(option: ConsumerDefinition['deadLetterTopic']): ((topi
  */
 function handlingChain(definition: ConsumerDefinition, rt: ConsumerRuntime, topicFor: ((topic: string) => string) | false): Link {
   const traced = rt.telemetry.processLink();
+  const counted = rt.telemetry.handlingLink();
   return compose(
     [
       ...(traced === undefined ? [] : [traced]),
       withDeadLetter({ topicFor, publish: rt.publisher.publish, stats: rt.stats, telemetry: rt.telemetry }),
+      ...(counted === undefined ? [] : [counted]),
       withRetry({
         maxRetries: definition.maxRetries,
         delay: (attempt) => retryDelay(definition.backoff, attempt),
@@ -214,6 +216,6 @@ function handlingChain(definition: ConsumerDefinition, rt: ConsumerRuntime, topi
       }),
       ...definition.middleware,
     ],
-    definition.terminal(rt.stats),
+    definition.terminal(rt.stats, rt.telemetry),
   );
 }

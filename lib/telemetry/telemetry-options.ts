@@ -11,6 +11,8 @@ import { describe, expectBoolean, expectKnownKeys, expectObject } from '../confi
 export interface TelemetryOptions {
   /** Producer and consumer spans, and trace context in message headers. Default true. */
   readonly tracing?: boolean;
+  /** The messaging metrics, through the OpenTelemetry metrics API. Default true. */
+  readonly metrics?: boolean;
   /**
    * How a `process` span relates to the producer's context found in the headers: as its parent
    * (default, one trace from request to handler) or as a span link (a new trace per message).
@@ -21,6 +23,7 @@ export interface TelemetryOptions {
 /** {@link TelemetryOptions} after defaults and validation. */
 export interface ResolvedTelemetry {
   readonly tracing: boolean;
+  readonly metrics: boolean;
   readonly processSpanParent: 'parent' | 'link';
 }
 
@@ -28,15 +31,19 @@ export interface ResolvedTelemetry {
  * Validates the `telemetry` option; `false` turns everything off.
  *
  * @example
- * resolveTelemetry({ tracing: false }); // { tracing: false, processSpanParent: 'parent' }
+ * resolveTelemetry({ tracing: false }); // { tracing: false, metrics: true, processSpanParent: 'parent' }
  */
 export function resolveTelemetry(option: TelemetryOptions | false | undefined): ResolvedTelemetry {
-  if (option === false) return Object.freeze({ tracing: false, processSpanParent: 'parent' });
+  if (option === false) return Object.freeze({ tracing: false, metrics: false, processSpanParent: 'parent' });
   const given = expectObject('telemetry', option ?? {}) as Record<string, unknown>;
-  expectKnownKeys('telemetry', given, ['tracing', 'processSpanParent']);
+  expectKnownKeys('telemetry', given, ['tracing', 'metrics', 'processSpanParent']);
   const parent = given.processSpanParent ?? 'parent';
   if (parent !== 'parent' && parent !== 'link') {
     throw new InvalidArgumentError('telemetry.processSpanParent', `Expected \`telemetry.processSpanParent\` to be 'parent' or 'link', got ${describe(parent)}.`);
   }
-  return Object.freeze({ tracing: expectBoolean('telemetry.tracing', given.tracing ?? true), processSpanParent: parent });
+  return Object.freeze({
+    tracing: expectBoolean('telemetry.tracing', given.tracing ?? true),
+    metrics: expectBoolean('telemetry.metrics', given.metrics ?? true),
+    processSpanParent: parent,
+  });
 }

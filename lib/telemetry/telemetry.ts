@@ -4,6 +4,8 @@ import { otelApi } from './otel-api.js';
 import { createProcessSpans } from './process-spans.js';
 import { createSendSpans } from './send-spans.js';
 import type { ResolvedTelemetry } from './telemetry-options.js';
+import type { MessagingStats } from '../stats.js';
+import { MessagingMetrics } from './messaging-metrics.js';
 
 /** Ends the spans of one publish: with nothing once acknowledged, with the error once refused. */
 export type SendTrace = (error?: unknown) => void;
@@ -31,6 +33,12 @@ export interface Telemetry {
   retrying(attempt: number, delayMs: number, error: unknown): void;
   /** A delivery was given up: dead-lettered to `topic`, or dropped when `topic` is undefined. */
   deadLettered(reason: string, topic: string | undefined, attempts: number, error: unknown): void;
+  /** The link inside the dead-letter link that counts and times deliveries; `undefined` when off. */
+  handlingLink(): Middleware | undefined;
+  /** An event's handler succeeded; `timestamp` is the event's own, for the end-to-end latency. */
+  eventHandled(topic: string, groupId: string, timestamp: string): void;
+  /** The instance closed: stop observing its counters. */
+  close(): void;
 }
 
 /** The telemetry of an instance that reports nothing. */
@@ -38,8 +46,11 @@ export const noTelemetry: Telemetry = Object.freeze({
   begin: (_topic: string, message: OutgoingMessage) => message,
   send: () => undefined,
   processLink: () => undefined,
+  handlingLink: () => undefined,
   retrying: () => {},
   deadLettered: () => {},
+  eventHandled: () => {},
+  close: () => {},
 });
 
 /** Where the spans of one instance say they come from. */
@@ -51,22 +62,37 @@ export interface TelemetryTarget {
 }
 
 /**
- * The telemetry of one instance: over `@opentelemetry/api` when installed and enabled, else
- * {@link noTelemetry}.
+ * The telemetry of one instance: spans and metrics over `@opentelemetry/api` when it is
+ * installed and they are enabled, else {@link noTelemetry}.
  *
  * @example
- * const telemetry = createTelemetry(resolved.telemetry, { system: 'kafka', url: 'localhost:9092' });
+ * const telemetry = createTelemetry(resolved.telemetry, { system: 'kafka', url: 'localhost:9092' }, stats);
  */
-export function createTelemetry(options: ResolvedTelemetry, target: TelemetryTarget): Telemetry {
-  const api = options.tracing ? otelApi() : undefined;
+export function createTelemetry(options: ResolvedTelemetry, target: TelemetryTarget, stats: MessagingStats): Telemetry {
+  const api = options.tracing || options.metrics ? otelApi() : undefined;
   if (api === undefined) return noTelemetry;
-  const send = createSendSpans(api, target);
-  const process = createProcessSpans(api, target, options.processSpanParent);
+  const spans = options.tracing ? { send: createSendSpans(api, target), process: createProcessSpans(api, target, options.processSpanParent) } : undefined;
+  const metrics = options.metrics ? new MessagingMetrics(api, target, stats) : undefined;
   return {
-    begin: send.begin,
-    send: send.send,
-    processLink: process.link,
-    retrying: process.retrying,
-    deadLettered: process.deadLettered,
+    begin: spans === undefined ? noTelemetry.begin : spans.send.begin,
+    send(topic, messages) {
+      const traced = spans?.send.send(topic, messages);
+      const counted = metrics?.send(topic, messages.length);
+      if (counted === undefined) return traced;
+      if (traced === undefined) return { messages, end: counted };
+      return { messages: traced.messages, end: (error) => (traced.end(error), counted(error)) };
+    },
+    processLink: () => spans?.process.link(),
+    handlingLink: () => metrics?.link(),
+    retrying(attempt, delayMs, error) {
+      spans?.process.retrying(attempt, delayMs, error);
+      metrics?.retrying();
+    },
+    deadLettered(reason, topic, attempts, error) {
+      spans?.process.deadLettered(reason, topic, attempts, error);
+      metrics?.deadLettered(reason, topic);
+    },
+    eventHandled: metrics === undefined ? noTelemetry.eventHandled : metrics.eventHandled,
+    close: () => metrics?.close(),
   };
 }

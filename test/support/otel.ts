@@ -1,6 +1,7 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { withTimeout } from './wait.js';
 
@@ -88,4 +89,54 @@ export function installOtel(): OtelSdk {
 /** The spans named `name`. */
 export function named(spans: readonly ReadableSpan[], name: string): ReadableSpan[] {
   return spans.filter((span) => span.name === name);
+}
+
+/** One data point of a metric, flattened: its attributes and its value (a sum, a gauge, or a histogram's count). */
+export interface Point {
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly value: number;
+}
+
+/** The real OpenTelemetry metrics SDK, registered globally for one suite. */
+export interface MetricsSdk {
+  /** Exports now and returns every metric's points by name (cumulative). */
+  collect(): Promise<Map<string, Point[]>>;
+  uninstall(): Promise<void>;
+}
+
+/**
+ * Registers a meter provider whose reader exports to an in-memory exporter on demand.
+ *
+ * @example
+ * const sdk = installMetrics(); const points = await sdk.collect();
+ */
+export function installMetrics(): MetricsSdk {
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  // The interval is long: the test exports with forceFlush, never on a timer.
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+  const provider = new MeterProvider({ readers: [reader] });
+  metrics.setGlobalMeterProvider(provider);
+  return {
+    async collect() {
+      exporter.reset();
+      await reader.forceFlush();
+      const found = new Map<string, Point[]>();
+      for (const resource of exporter.getMetrics()) {
+        for (const scope of resource.scopeMetrics) {
+          for (const metric of scope.metrics) {
+            const points = metric.dataPoints.map((point) => ({
+              attributes: point.attributes,
+              value: typeof point.value === 'number' ? point.value : (point.value as { count: number }).count,
+            }));
+            found.set(metric.descriptor.name, [...(found.get(metric.descriptor.name) ?? []), ...points]);
+          }
+        }
+      }
+      return found;
+    },
+    async uninstall() {
+      await provider.shutdown();
+      metrics.disable();
+    },
+  };
 }
