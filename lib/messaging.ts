@@ -14,6 +14,7 @@ import { startConsumers, type RunConsumersOptions, type RunningConsumers } from 
 import type { SchemaOutput, StandardSchema } from './envelope/schema.js';
 import { createStats, type MessagingStats } from './stats.js';
 import { createTelemetry } from './telemetry/telemetry.js';
+import { healthOf, type MessagingHealth } from './health.js';
 import { expectInteger, expectObject, expectString } from './config/validate.js';
 
 /**
@@ -69,6 +70,8 @@ export interface Messaging {
   /** Listens to every acknowledged publish; returns the function that stops listening. */
   onPublished(listener: PublishListener): () => void;
   stats(): Readonly<MessagingStats>;
+  /** The connection's and consumers' state, and whether the instance is ready and live (docs/observability.md). */
+  health(): MessagingHealth;
   /**
    * Stops consumers (draining their in-flight handlers), flushes buffered events for up to
    * `timeoutMs` (default 5000), and closes the broker connection. Events still unacknowledged at
@@ -114,6 +117,8 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
   const telemetry = createTelemetry(resolved.telemetry, { system: instance.name, url: resolved.url }, stats);
   let used = false;
   let closed = false;
+  /** From the moment close() is called: consumers and the buffer drain, health() says not ready. */
+  let draining = false;
 
   const broker = (): Broker => {
     if (closed) throw new MessagingClosedError();
@@ -216,8 +221,10 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
       return () => listeners.delete(listener);
     },
     stats: () => ({ ...stats }),
+    health: () => healthOf({ broker: instance, consumers: registry, stats, closing: draining }),
     async close(closeOptions = {}) {
       if (closed) return;
+      draining = true;
       const timeoutMs = expectInteger('timeoutMs', closeOptions.timeoutMs ?? 5_000, 0);
       await Promise.all([...running].map((consumer) => consumer.stop()));
       const deadline = Date.now() + timeoutMs;
