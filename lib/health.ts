@@ -35,7 +35,7 @@ export interface MessagingHealth {
   readonly closing: boolean;
   readonly broker: {
     readonly name: string;
-    /** `unknown` for a broker that does not report its state (a custom broker, Kafka for now). */
+    /** `unknown` for a custom broker that does not report its state. */
     readonly state: ConnectionState | 'unknown';
     readonly lastError?: { readonly message: string; readonly at: string } | undefined;
   };

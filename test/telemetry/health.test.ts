@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import express from 'express';
 import Koa from 'koa';
@@ -107,4 +108,36 @@ describe('health', () => {
       });
     });
   }
+
+  describe('on kafka', function () {
+    this.timeout(40_000);
+    before(async function () {
+      await requireBroker(this, 'kafka');
+    });
+
+    it('is connected once a publish went through, and reconnecting with the error when the cluster is unreachable', async () => {
+      const healthy = createMessaging({ broker: 'kafka', bootstrapServers: brokers.kafka.url, logger: silentLogger });
+      open.push(healthy);
+      assert.equal(healthy.health().broker.state, 'idle');
+      await healthy.getProducer().send(`health-${randomBytes(4).toString('hex')}`, { ok: true });
+      assert.deepEqual({ state: healthy.health().broker.state, ready: healthy.health().ready }, { state: 'connected', ready: true });
+
+      const port = await freePort();
+      const down = createMessaging({ broker: 'kafka', bootstrapServers: `127.0.0.1:${port}`, logger: silentLogger, publishTimeoutMs: 3_000 });
+      open.push(down);
+      await assert.rejects(down.getProducer().send('health-down', {}));
+      const report = down.health();
+      assert.deepEqual({ state: report.broker.state, ready: report.ready, live: report.live }, { state: 'reconnecting', ready: false, live: true });
+      assert.match(report.broker.lastError?.message ?? '', /ECONNREFUSED/);
+    });
+  });
 });
+
+/** A port nothing listens on: one the system just handed out and took back. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
