@@ -204,7 +204,8 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
       }
       const { topic, event, message } = prepared;
       // The span starts here, in the caller's (the request's) context, and ends once sent.
-      buffer.push(topic, telemetry.begin(topic, message));
+      const traced = telemetry.begin(topic, message);
+      if (!buffer.push(topic, traced)) telemetry.dropped(traced);
       return event;
     },
     createConsumer: (consumerOptions) => register(bindConsumer(consumerDefinition(consumerOptions), () => runtime)),

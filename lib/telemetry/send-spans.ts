@@ -18,7 +18,7 @@ interface Started {
  * emitted (in the request's context) and ends when its batch is acknowledged, so it covers the
  * wait in the buffer; a direct publish's span covers the round trip.
  */
-export class SendSpans implements Pick<Telemetry, 'begin' | 'send'> {
+export class SendSpans implements Pick<Telemetry, 'begin' | 'dropped' | 'send'> {
   readonly #api: OtelApi;
   /** A proxy: it reaches the SDK registered later, so one per instance is enough. */
   readonly #tracer: Tracer;
@@ -39,6 +39,15 @@ export class SendSpans implements Pick<Telemetry, 'begin' | 'send'> {
     const started = this.#start(topic, message, this.#api.context.active());
     this.#pending.set(started.message, started.span);
     return started.message;
+  };
+
+  readonly dropped = (message: OutgoingMessage): void => {
+    const span = this.#pending.get(message);
+    if (span === undefined) return;
+    this.#pending.delete(message);
+    span.setAttribute(attr.errorType, 'buffer_full');
+    span.setStatus({ code: this.#api.SpanStatusCode.ERROR, message: 'dropped: the fire-and-forget buffer is full (maxBufferedEvents)' });
+    span.end();
   };
 
   readonly send = (topic: string, messages: readonly OutgoingMessage[]): { readonly messages: readonly OutgoingMessage[]; readonly end: SendTrace } | undefined => {

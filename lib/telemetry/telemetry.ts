@@ -21,6 +21,8 @@ export interface Telemetry {
    * caller's context, and returns the message with that span's context in its headers.
    */
   begin(topic: string, message: OutgoingMessage): OutgoingMessage;
+  /** The buffer refused a message {@link begin} started: its span ends with an error. */
+  dropped(message: OutgoingMessage): void;
   /**
    * Called as a publish starts: spans for the messages {@link begin} did not start, in the
    * current context. Returns the messages to send (with trace headers) and the function that
@@ -44,6 +46,7 @@ export interface Telemetry {
 /** The telemetry of an instance that reports nothing. */
 export const noTelemetry: Telemetry = Object.freeze({
   begin: (_topic: string, message: OutgoingMessage) => message,
+  dropped: () => {},
   send: () => undefined,
   processLink: () => undefined,
   handlingLink: () => undefined,
@@ -75,6 +78,7 @@ export function createTelemetry(options: ResolvedTelemetry, target: TelemetryTar
   const metrics = options.metrics ? new MessagingMetrics(api, target, stats) : undefined;
   return {
     begin: spans === undefined ? noTelemetry.begin : spans.send.begin,
+    dropped: spans === undefined ? noTelemetry.dropped : spans.send.dropped,
     send(topic, messages) {
       const traced = spans?.send.send(topic, messages);
       const counted = metrics?.send(topic, messages.length);

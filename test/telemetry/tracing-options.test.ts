@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { trace } from '@opentelemetry/api';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { createMemoryBroker } from '../../adapters/memory/index.js';
 import { createMessaging, InvalidArgumentError, silentLogger, type Messaging, type MessagingOptions, type OutgoingMessage } from '../../entry/index.js';
 import { installOtel, named, type OtelSdk } from '../support/otel.js';
@@ -54,6 +54,19 @@ describe('tracing options', () => {
       assert.equal(process.parentSpanContext, undefined);
       assert.notEqual(process.spanContext().traceId, send.spanContext().traceId);
       assert.equal(process.links[0]?.context.spanId, send.spanContext().spanId);
+    });
+
+    it('ends the send span of an event the full buffer refused with an error', async () => {
+      const messaging = memoryInstance(open, { maxBufferedEvents: 0 });
+      trace.getTracer('test').startActiveSpan('request', (span) => {
+        messaging.emitEvent('job.run', {});
+        span.end();
+      });
+      await sdk.waitFor((spans) => named(spans, 'send jobs').length === 1, 2_000, 'the send span');
+      const send = named(sdk.spans, 'send jobs')[0]!;
+      assert.equal(send.status.code, SpanStatusCode.ERROR);
+      assert.equal(send.attributes['error.type'], 'buffer_full');
+      assert.equal(send.parentSpanContext?.spanId, named(sdk.spans, 'request')[0]!.spanContext().spanId);
     });
 
     it('reports nothing and leaves headers alone with telemetry: false', async () => {
