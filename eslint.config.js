@@ -37,11 +37,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['adapters/**', 'outbox/**', 'test/**', 'examples/**', 'bench/**'],
+    files: ['adapters/**', 'outbox/**', 'test/**', 'examples/**', 'tools/bench/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    files: ['test/**'],
+    files: ['test/**', 'tools/*/test/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {

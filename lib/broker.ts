@@ -44,10 +44,33 @@ export interface IncomingMessage {
   /** Broker-specific position (Kafka `partition:offset`, Redis entry id, RabbitMQ delivery tag). */
   readonly id: string;
   /**
+   * A stable id for this message that survives redelivery, for an envelope that carries none (the
+   * Python original's): the publisher's AMQP `message_id`, Kafka `topic/partition/offset`, Redis
+   * `stream/entry-id`. `undefined` when the transport has none; the core then derives one from
+   * the bytes (docs/wire-format.md, "The event id").
+   */
+  readonly transportId?: string | undefined;
+  /**
+   * The content type the transport carries beside the headers (AMQP `content_type`); brokers
+   * without such a property leave it out and a producer sets the `content-type` header instead.
+   */
+  readonly contentType?: string | undefined;
+  /**
    * How many times this message has been delivered to the group, this delivery included.
    * `undefined` when the broker cannot tell (see {@link BrokerCapabilities.deliveryCount}).
    */
   readonly deliveryCount: number | undefined;
+  /**
+   * Why the transport could not read this message at all (a Redis entry without a `value`
+   * field): the core dead-letters it at once with this reason, without calling a handler.
+   */
+  readonly malformed?: string | undefined;
+  /**
+   * Parts of the message the transport could not read and left out (a garbled headers field):
+   * the message is still handled; the core logs each once per delivery and counts it in
+   * `stats().unreadableParts`.
+   */
+  readonly warnings?: readonly string[] | undefined;
 }
 
 /**

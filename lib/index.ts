@@ -18,7 +18,7 @@ export type { MessageFunction } from './consuming/message-handler.js';
 export type { ContextFactory, DeliveryContext, Link, Middleware, MessageContext, MessageInfo } from './handling/chain.js';
 export type { Backoff, Jitter } from './handling/backoff.js';
 export type { ShouldRetry } from './handling/with-retry.js';
-export type { Event } from './envelope/event.js';
+export type { CloudEventAttributes, Event } from './envelope/event.js';
 export type { Producer, SendOptions } from './publishing/producer.js';
 export type { RunConsumersOptions, RunningConsumers } from './consuming/run-consumers.js';
 export { brokerNames } from './config/options.js';

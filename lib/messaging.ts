@@ -2,6 +2,7 @@ import type { Broker, OutgoingMessage } from './broker.js';
 import { bindConsumer, type Consumer, type ConsumerRuntime } from './consuming/consumer.js';
 import { consumerDefinition, messageHandlerDefinition, type ConsumerOptions, type MessageHandlerOptions } from './consuming/consumer-options.js';
 import { createBroker } from './config/broker-registry.js';
+import { cloudEventsPrefix, writeCloudEvent } from './envelope/cloudevent-write.js';
 import { createEvent, eventIdHeader, eventNameHeader, type Event } from './envelope/event.js';
 import { InvalidArgumentError, MessagingClosedError } from './errors/index.js';
 import { createEventBuffer } from './publishing/event-buffer.js';
@@ -130,7 +131,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
     options: resolved,
     stats,
     telemetry,
-    broker: () => (closed ? Promise.reject(new MessagingClosedError()) : Promise.resolve(broker())),
+    broker,
     published(topic, messages) {
       // After close() gave up on them, late acknowledgements of abandoned events (a silent broker
       // that comes back while the connection is torn down) are not reported: close() already
@@ -169,6 +170,11 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
     const given: unknown = eventOptions.headers;
     const headers = given === undefined || given === null ? {} : checkHeaders(given);
     const event = createEvent(name, data, resolved.source);
+    if (resolved.envelope !== 'eventwire') {
+      const written = writeCloudEvent(event, key, resolved.envelope, cloudEventsPrefix(instance.name));
+      Object.assign(headers, written.headers);
+      return { topic, event, message: publisher.encodeChecked(topic, written.body, key, headers, event.id) };
+    }
     headers[eventNameHeader] = name;
     headers[eventIdHeader] = event.id;
     const message = publisher.encodeChecked(topic, event, key, headers, event.id);

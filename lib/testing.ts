@@ -1,4 +1,5 @@
-import type { Headers } from './broker.js';
+import type { Headers, OutgoingMessage } from './broker.js';
+import { decodeEvent } from './envelope/decode-event.js';
 import { getMessaging } from './default-messaging.js';
 import type { Event } from './envelope/event.js';
 import { WaitTimeoutError } from './errors/index.js';
@@ -71,7 +72,7 @@ export function recordPublished(messaging: Messaging = getMessaging()): PublishR
         key: message.key,
         headers: message.headers,
         payload,
-        event: message.headers[eventNameHeader] === undefined ? undefined : (payload as Event),
+        event: eventOf(topic, message, payload),
       };
       messages.push(record);
       for (const waiter of [...waiters]) waiter(record);
@@ -112,6 +113,16 @@ export function recordPublished(messaging: Messaging = getMessaging()): PublishR
     clear: () => void messages.splice(0),
     stop,
   };
+}
+
+/** The event a published message carries, in eventwire's envelope or as a CloudEvent; else none. */
+function eventOf(topic: string, message: OutgoingMessage, payload: unknown): Event | undefined {
+  if (message.headers[eventNameHeader] !== undefined) return payload as Event;
+  try {
+    return decodeEvent({ topic, id: '', key: message.key, headers: message.headers, value: message.value, deliveryCount: undefined });
+  } catch {
+    return undefined;
+  }
 }
 
 function decode(value: Buffer): unknown {

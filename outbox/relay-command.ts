@@ -1,12 +1,11 @@
 import type { Pool } from 'pg';
 import { drain, type DrainResult } from '../lib/cli/drain.js';
+import { configuredMessaging } from '../lib/cli/configured-messaging.js';
 import { CliExit, exitCodes, type ExitCode } from '../lib/cli/exit.js';
 import { importModules } from '../lib/cli/import-modules.js';
 import { describeError, say, sentence, type CliIo } from '../lib/cli/io.js';
 import { watchSignals } from '../lib/cli/signals.js';
-import { getMessaging } from '../lib/default-messaging.js';
-import { EventwireError, InvalidArgumentError, MessagingNotConfiguredError } from '../lib/errors/index.js';
-import type { Messaging } from '../lib/messaging.js';
+import { EventwireError } from '../lib/errors/index.js';
 import { redactUrl } from '../lib/config/redact.js';
 import { createOutboxOrExit, endPool } from './cli-outbox.js';
 import { createPgPool } from './pg-pool.js';
@@ -60,18 +59,6 @@ export async function runRelayCommand(command: RelayCommand, io: CliIo): Promise
   } finally {
     signals.dispose();
     await endPool(pool, 2_000);
-  }
-}
-
-function configuredMessaging(): Messaging {
-  try {
-    return getMessaging();
-  } catch (error) {
-    if (error instanceof MessagingNotConfiguredError) throw new CliExit(exitCodes.usage, error.message);
-    if (error instanceof InvalidArgumentError) {
-      throw new CliExit(exitCodes.usage, `the messaging configuration in the environment is invalid: ${error.message}`);
-    }
-    throw error;
   }
 }
 

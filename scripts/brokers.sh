@@ -4,6 +4,7 @@
 #   bash scripts/brokers.sh up     [kafka|redis|rabbitmq ...]   # default: all three
 #   bash scripts/brokers.sh down   [kafka|redis|rabbitmq ...]
 #   bash scripts/brokers.sh status [kafka|redis|rabbitmq ...]
+#   bash scripts/brokers.sh clients   # the third-party clients of test/interop (see clients_up)
 #   bash scripts/brokers.sh up|down|status --cluster [kafka|redis|rabbitmq ...]
 #                                  # the 3-node clusters instead: see scripts/clusters.sh
 #
@@ -290,8 +291,13 @@ logger.statechange.level = warn
 logger.request.name = kafka.request.logger
 logger.request.level = warn
 EOF
-  # CLI tools (readiness probe): only warnings, on stderr.
-  cat >"$KAFKA_DIR/tools-log4j2.properties" <<'EOF'
+  kafka_write_tools_log4j "$KAFKA_DIR/tools-log4j2.properties"
+}
+
+# kafka_write_tools_log4j FILE -> log settings for Kafka's CLI tools (readiness probes): only
+# warnings, on stderr. The cluster script (scripts/clusters/kafka.sh) uses it too.
+kafka_write_tools_log4j() {
+  cat >"$1" <<'EOF'
 status = warn
 appender.err.type = Console
 appender.err.name = STDERR
@@ -486,6 +492,26 @@ kafka_down() {
   log "kafka: stopped"
 }
 
+# ---------------------------------------------------------------- clients ---
+
+# The clients test/interop writes with (Debian packages, for Debian's /usr/bin/python3):
+# pika, redis-py, confluent-kafka, kcat and redis-cli. Installs whichever is missing; fails
+# when one is missing and cannot be installed, since CI requires every interop client.
+clients_up() {
+  local missing=() module package
+  for module in pika:python3-pika redis:python3-redis confluent_kafka:python3-confluent-kafka; do
+    package=${module#*:}
+    /usr/bin/python3 -c "import ${module%%:*}" >/dev/null 2>&1 || missing+=("$package")
+  done
+  command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+  command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "clients: pika, redis-py, confluent-kafka, kcat and redis-cli are installed"
+    return 0
+  fi
+  apt_install "${missing[@]}"
+}
+
 # ----------------------------------------------------------------- status ---
 
 broker_port() {
@@ -499,7 +525,7 @@ broker_port() {
 # ------------------------------------------------------------------- main ---
 
 usage() {
-  echo "usage: bash scripts/brokers.sh up|down|status [kafka|redis|rabbitmq ...]" >&2
+  echo "usage: bash scripts/brokers.sh up|down|status [kafka|redis|rabbitmq ...] | clients" >&2
   exit 2
 }
 
@@ -515,6 +541,10 @@ main() {
   done
   local action=$1
   shift
+  if [ "$action" = clients ]; then
+    clients_up
+    return
+  fi
   case $action in up | down | status) ;; *) usage ;; esac
 
   local names=("$@") n

@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { reachable } from '../faults/probe.js';
+import { reachable } from '../test/support/probe.js';
 import { brokerAddress, serviceDefaults, type ServiceName } from '../test/support/broker-address.js';
 import { startCommands } from '../test/support/require-broker.js';
 

@@ -1,17 +1,21 @@
 import { strict as assert } from 'node:assert';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { benchSections, renderSections, resultsHeading, updateResultsDoc, type RunSummary } from '../bench/docs.js';
-import { markdownSection, recoveryLine, redeliveryLine, updateFaultsDoc, updateRecoveryDoc } from '../faults/docs.js';
-import type { Report } from '../faults/report.js';
+import { fileURLToPath } from 'node:url';
+import { benchSections, renderSections, resultsHeading, resultsPath, updateResultsDoc, type RunSummary } from '../tools/bench/docs.js';
+import { markdownSection, recoveryLine, redeliveryLine, reportPath, updateFaultsDoc, updateRecoveryDoc } from '../tools/faults/docs.js';
+import type { Report } from '../tools/faults/report.js';
 import { currentCommit } from '../scripts/git-commit.js';
+import { namedCommit, wellFormed } from './support/generated-sections.js';
+import { fixtureReport, fixtureRun } from './support/results-fixtures.js';
 
 // The figures of README.md and docs/ are written by the scripts that measured them, between
-// markers, from results files that name the commit measured. These render the stored results into
-// copies of the documents, so a document that lost its markers, or a renderer that broke, fails
-// here rather than after a 40-minute run; a committed document whose generated sections are not
-// what its results file renders fails too, and so does a figure typed by hand outside them.
-const root = new URL('..', import.meta.url).pathname;
+// markers, from results files that name the commit measured. The results files are outputs of a
+// run and stay out of git, so a fresh clone checks the committed sections by their form (each names
+// its commit), and a checkout that has a results file also checks that the renderer reproduces,
+// from it, the sections of the run it holds. A figure typed by hand outside the sections fails.
+const root = fileURLToPath(new URL('..', import.meta.url));
 const scratch = join(root, '.cache', 'docs-tables');
 
 /** Every generated section, by document; a marker not listed here has no test and fails. */
@@ -21,7 +25,10 @@ const generated: Readonly<Record<string, readonly string[]>> = {
   'docs/benchmarks.md': [...benchSections],
 };
 
-const readJson = async <T>(...path: string[]): Promise<T> => JSON.parse(await readFile(join(root, ...path), 'utf8')) as T;
+/** The results file at `path`, undefined when this checkout has none (a fresh clone). */
+async function localResults<T>(path: URL): Promise<T | undefined> {
+  return existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as T) : undefined;
+}
 
 /** The text between a section's markers, undefined when they are missing. */
 function section(text: string, name: string): string | undefined {
@@ -39,62 +46,106 @@ async function renderCopy(doc: string, update: (path: URL) => boolean | Promise<
   return readFile(copy, 'utf8');
 }
 
+/**
+ * With a local results file: each section of `doc` that names the same run (date and commit) as
+ * what the renderer makes from it must be exactly that. Returns how many sections were compared.
+ */
+async function compareWithLocal(doc: string, names: readonly string[], rendered: string, results: URL): Promise<number> {
+  const committed = await readFile(join(root, doc), 'utf8');
+  let compared = 0;
+  for (const name of names) {
+    const mine = section(committed, name) ?? '';
+    const fromLocal = section(rendered, name) ?? '';
+    if (namedCommit(name, mine)?.run !== namedCommit(name, fromLocal)?.run) continue;
+    assert.equal(mine, fromLocal, `${doc} section ${name} disagrees with ${fileURLToPath(results)}, the run it names: re-render it with npx tsx ${fileURLToPath(new URL('docs.ts', results)).slice(root.length)}`);
+    compared += 1;
+  }
+  return compared;
+}
+
 describe('generated sections in README.md and docs/', () => {
   before(() => mkdir(scratch, { recursive: true }));
 
-  it('faults: the table of faults/report.json goes between the markers of docs/faults.md', async () => {
-    const report = await readJson<Report>('faults', 'report.json');
-    const text = await renderCopy('docs/faults.md', (path) => updateFaultsDoc(report, path));
-    assert.equal(section(text, 'faults'), markdownSection(report));
-    assert.equal(text.match(/^\| [a-z-]+ \| (memory|redis|rabbitmq|kafka) \|/gm)?.length, report.results.length);
-    assert.match(markdownSection(report), new RegExp(`commit ${report.commit ?? 'not recorded'}`));
-    const committed = await readFile(join(root, 'docs', 'faults.md'), 'utf8');
-    assert.equal(committed, text, 'docs/faults.md disagrees with faults/report.json: run npx tsx faults/docs.ts');
+  it('every committed generated section is well-formed and names the commit it measured', async () => {
+    for (const [doc, names] of Object.entries(generated)) {
+      const text = await readFile(join(root, doc), 'utf8');
+      for (const name of names) {
+        const body = section(text, name);
+        assert.ok(body !== undefined, `${doc}: the markers of section ${name} are missing`);
+        const problem = wellFormed(name, body);
+        assert.equal(problem, undefined, `${doc} section ${name}: ${problem}`);
+      }
+    }
   });
 
-  it('faults: the redelivery and recovery lines of docs/delivery-guarantees.md are the ones faults/report.json gives', async () => {
-    const report = await readJson<Report>('faults', 'report.json');
-    const text = await renderCopy('docs/delivery-guarantees.md', (path) => updateRecoveryDoc(report, path));
-    assert.equal(section(text, 'recovery'), recoveryLine(report));
-    assert.equal(section(text, 'redelivery'), redeliveryLine(report));
+  it('faults: the renderer writes well-formed sections from a results file, and reproduces those of the run a local tools/faults/report.json holds', async () => {
+    const local = await localResults<Report>(reportPath);
+    // A fresh clone has no results file: the renderer is then checked on a made-up one.
+    const report = local ?? fixtureReport;
+    const faults = await renderCopy('docs/faults.md', (path) => updateFaultsDoc(report, path));
+    const guarantees = await renderCopy('docs/delivery-guarantees.md', (path) => updateRecoveryDoc(report, path));
+    assert.equal(section(faults, 'faults'), markdownSection(report));
+    assert.equal(section(guarantees, 'recovery'), recoveryLine(report));
+    assert.equal(section(guarantees, 'redelivery'), redeliveryLine(report));
+    for (const name of ['faults', 'recovery', 'redelivery']) {
+      const text = name === 'faults' ? faults : guarantees;
+      assert.equal(wellFormed(name, section(text, name) ?? ''), undefined, `the ${name} section`);
+      assert.equal(namedCommit(name, section(text, name) ?? '')?.commit, report.commit ?? 'not recorded', `the ${name} section names the report's commit`);
+    }
     assert.match(recoveryLine(report), /kafka (\d|did not recover)/);
     for (const entry of report.results.filter((result) => result.scenario === 'worker-killed')) {
       assert.ok(redeliveryLine(report).includes(`${entry.broker} `), `no ${entry.broker} in the redelivery line`);
     }
-    const committed = await readFile(join(root, 'docs', 'delivery-guarantees.md'), 'utf8');
-    assert.equal(committed, text, 'docs/delivery-guarantees.md disagrees with faults/report.json: run npx tsx faults/docs.ts');
+    if (local === undefined) return;
+    const compared = (await compareWithLocal('docs/faults.md', ['faults'], faults, reportPath)) + (await compareWithLocal('docs/delivery-guarantees.md', ['redelivery', 'recovery'], guarantees, reportPath));
+    console.log(`      ${compared} of 3 sections name the run of the local report and match it`);
   });
 
-  it('benchmarks: the summary and the table of bench/results.json go between the markers of docs/benchmarks.md', async () => {
-    const run = await readJson<RunSummary>('bench', 'results.json');
+  it('benchmarks: the renderer writes well-formed sections from a results file, and reproduces those of the run a local tools/bench/results.json holds', async () => {
+    const local = await localResults<RunSummary>(resultsPath);
+    // A fresh clone has no results file: the renderer is then checked on a made-up one.
+    const run = local ?? fixtureRun;
     const text = await renderCopy('docs/benchmarks.md', (path) => updateResultsDoc(run, path));
     const sections = renderSections(run);
-    for (const name of benchSections) assert.equal(section(text, name), sections[name], `the ${name} section`);
-    assert.match(sections.results, /^Latest run: .* UTC, commit /m);
+    for (const name of benchSections) {
+      assert.equal(section(text, name), sections[name], `the ${name} section`);
+      assert.equal(wellFormed(name, sections[name]), undefined, `the ${name} section`);
+      assert.equal(namedCommit(name, sections[name])?.commit, run.commit ?? 'not recorded', `the ${name} section names the run's commit`);
+    }
     assert.equal(sections.results.match(/^\| (send|fire|consume|http)[a-z0-9-]* \|/gm)?.length, run.rows.length);
-    const committed = await readFile(join(root, 'docs', 'benchmarks.md'), 'utf8');
-    assert.equal(committed, text, 'docs/benchmarks.md disagrees with bench/results.json: run npx tsx bench/docs.ts');
+    if (local === undefined) return;
+    const compared = await compareWithLocal('docs/benchmarks.md', benchSections, text, resultsPath);
+    console.log(`      ${compared} of ${benchSections.length} sections name the run of the local results and match them`);
   });
 
-  it('benchmarks: the heading names the commit measured, or says it was not recorded', async () => {
-    const run = await readJson<RunSummary>('bench', 'results.json');
-    assert.match(resultsHeading({ ...run, commit: '0123456789ab-dirty' }), /, commit 0123456789ab-dirty, /);
-    const without: RunSummary = { finishedAt: run.finishedAt, mode: run.mode, reps: run.reps, build: run.build, machine: run.machine, rows: run.rows };
+  it('benchmarks: the heading names the commit measured, or says it was not recorded', () => {
+    assert.match(resultsHeading({ ...fixtureRun, commit: '0123456789ab-dirty' }), /, commit 0123456789ab-dirty, /);
+    const { finishedAt, mode, reps, build, machine, rows } = fixtureRun;
+    const without: RunSummary = { finishedAt, mode, reps, build, machine, rows };
     assert.match(resultsHeading(without), /, commit not recorded, /);
     assert.match(renderSections(without).summary, /commit not recorded/);
     assert.match(currentCommit(), /^([0-9a-f]{12}(-dirty)?|unknown)$/);
   });
 
   it('benchmarks: the standing against each peer calls a ratio within the tie margin a tie', async () => {
-    const run = await readJson<RunSummary>('bench', 'results.json');
-    const { summary } = renderSections(run);
-    for (const row of run.rows.filter((candidate) => candidate.metric === 'rate' && candidate.ratio !== undefined && candidate.against.match(/NestJS|Moleculer/))) {
-      const ratio = row.ratio ?? 0;
-      const verdict = Math.abs(ratio - 1) <= 0.1 ? 'tied on' : ratio > 1 ? 'ahead on' : 'behind on';
-      const line = summary.split('\n').find((candidate) => candidate.startsWith(`- **${row.against}**`)) ?? '';
-      const list = line.slice(line.indexOf(verdict)).split(';')[0] ?? '';
-      assert.ok(list.includes(`${row.broker} ${row.scenario} ${ratio.toFixed(2)}`), `${row.broker} ${row.scenario} vs ${row.against} (${ratio.toFixed(2)}) is not under "${verdict}"`);
+    for (const run of [fixtureRun, ...[await localResults<RunSummary>(resultsPath)].filter((found) => found !== undefined)]) {
+      const { summary } = renderSections(run);
+      for (const row of run.rows.filter((candidate) => candidate.metric === 'rate' && candidate.ratio !== undefined && candidate.against.match(/NestJS|Moleculer/))) {
+        const ratio = row.ratio ?? 0;
+        const verdict = Math.abs(ratio - 1) <= 0.1 ? 'tied on' : ratio > 1 ? 'ahead on' : 'behind on';
+        const line = summary.split('\n').find((candidate) => candidate.startsWith(`- **${row.against}**`)) ?? '';
+        const list = line.slice(line.indexOf(verdict)).split(';')[0] ?? '';
+        assert.ok(list.includes(`${row.broker} ${row.scenario} ${ratio.toFixed(2)}`), `${row.broker} ${row.scenario} vs ${row.against} (${ratio.toFixed(2)}) is not under "${verdict}"`);
+      }
     }
+  });
+
+  it('a section dated after commits were recorded must name one; "not recorded" passes only for older runs', () => {
+    const heading = (when: string, commit: string): string => `Latest full run: ${when} UTC, commit ${commit}, Node 22.0.0; 0 combinations, every one ok, 0 lost.\n\n| scenario | broker | sent | acked | handled | dead-lettered | lost | dup | recovery |\n|---|---|---:|---:|---:|---:|---:|---:|---:|`;
+    assert.equal(wellFormed('faults', heading('2026-12-07 10:00', '0123456789ab')), undefined);
+    assert.match(wellFormed('faults', heading('2026-12-07 10:00', 'not recorded')) ?? '', /names no commit/);
+    assert.equal(wellFormed('faults', heading('2026-11-27 10:00', 'not recorded')), undefined);
+    assert.match(wellFormed('faults', 'Latest full run: sometime') ?? '', /heading/);
   });
 
   it('every marked section has its test, and no figure is typed by hand outside one', async () => {

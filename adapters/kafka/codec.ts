@@ -2,15 +2,24 @@ import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import type { Headers, IncomingMessage, OutgoingMessage } from '../../lib/broker.js';
 
 /**
- * A Kafka record as the core's message: the key as UTF-8, string headers, the value's bytes and
- * `partition:offset` as its id. Kafka keeps no per-message delivery count.
+ * A Kafka record as the core's message: the key as UTF-8, string headers, the value's bytes,
+ * `partition:offset` as its id and `topic/partition/offset` as its transport id. Kafka keeps no
+ * per-message delivery count.
  *
  * @example
  * deliver(toIncoming(topic, partition, message));
  */
 export function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
   const key = message.key === null ? undefined : message.key.toString('utf8');
-  return { topic, key, headers: decodeHeaders(message.headers), value: message.value ?? Buffer.alloc(0), id: `${partition}:${message.offset}`, deliveryCount: undefined };
+  return {
+    topic,
+    key,
+    headers: decodeHeaders(message.headers),
+    value: message.value ?? Buffer.alloc(0),
+    id: `${partition}:${message.offset}`,
+    transportId: `${topic}/${partition}/${message.offset}`,
+    deliveryCount: undefined,
+  };
 }
 
 /**

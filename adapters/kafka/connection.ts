@@ -56,7 +56,7 @@ export class KafkaConnection {
     // Not kafkajs's idempotent producer: when a Produce request fails after Kafka stored the
     // batch (the connection dropped before the answer), it rolls the partition's sequence number
     // back, the next batch to that partition reuses it, and Kafka acknowledges that batch as a
-    // duplicate without storing it: a silent loss (found by faults/scenarios/connection-cut.ts).
+    // duplicate without storing it: a silent loss (found by tools/faults/scenarios/connection-cut.ts).
     // Without sequence numbers a retry can store a batch twice instead, which at-least-once
     // allows. One request in flight per connection keeps a batch's retries in order.
     // The Java-compatible partitioner: a key keeps its partition (and so its order).

@@ -67,6 +67,7 @@ export class MemoryMember {
       headers: entry.headers,
       value: entry.value,
       id: entry.id,
+      transportId: entry.id,
       deliveryCount: entry.deliveries,
     };
     setImmediate(() => {

@@ -6,7 +6,8 @@ import type { IncomingMessage, OutgoingMessage } from '../../lib/broker.js';
 export const KEY_HEADER = 'eventwire-key';
 
 /**
- * The AMQP properties of an outgoing message: persistent `application/json`, the caller's
+ * The AMQP properties of an outgoing message: persistent, `application/json` unless a
+ * `content-type` header says otherwise, the caller's
  * headers with the key in `eventwire-key`, and as `messageId` the message's event id or a fresh UUID.
  *
  * @example
@@ -15,7 +16,8 @@ export const KEY_HEADER = 'eventwire-key';
 export function publishProperties(message: OutgoingMessage): Options.Publish {
   return {
     persistent: true,
-    contentType: 'application/json',
+    // A CloudEvent names its content type in a `content-type` header; AMQP has a property for it.
+    contentType: message.headers['content-type'] ?? 'application/json',
     // amqplib only reads the headers: the caller's object goes as it is unless the key joins it.
     headers: message.key === undefined ? message.headers : { ...message.headers, [KEY_HEADER]: message.key },
     messageId: message.id ?? randomUUID(),
@@ -24,13 +26,15 @@ export function publishProperties(message: OutgoingMessage): Options.Publish {
 
 /**
  * The port's view of a delivery from `topic`'s queue: the key taken out of the headers, the
- * delivery tag as id.
+ * delivery tag as id, the publisher's `message_id` as transport id and its `content_type`.
  *
  * @example
  * await deliver(decodeDelivery('orders', message));
  */
 export function decodeDelivery(topic: string, message: ConsumeMessage): IncomingMessage {
   const { [KEY_HEADER]: key, ...headers } = stringHeaders(message.properties.headers);
+  const transportId = optionalString(message.properties.messageId);
+  const contentType = optionalString(message.properties.contentType);
   return {
     topic,
     key,
@@ -39,7 +43,15 @@ export function decodeDelivery(topic: string, message: ConsumeMessage): Incoming
     id: String(message.fields.deliveryTag),
     // Classic queues only say "delivered before", not how often.
     deliveryCount: message.fields.redelivered ? undefined : 1,
+    // Left out rather than undefined when the publisher set none.
+    ...(transportId === undefined ? {} : { transportId }),
+    ...(contentType === undefined ? {} : { contentType }),
   };
+}
+
+/** amqplib types its properties `any`; a property is used only when it is a non-empty string. */
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** Other publishers may send numbers or byte arrays; the port promises strings. */

@@ -4,12 +4,13 @@ import type { Redis } from 'ioredis';
 import type { DeliveryCallback, IncomingMessage, SubscribeRequest, Subscription } from '../../lib/broker.js';
 import type { Logger } from '../../lib/config/logger.js';
 import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
-import { AckBatcher } from './ack-batcher.js';
+import { AckBatcher, type AckClient } from './ack-batcher.js';
 import { ClaimLoop } from './claim-loop.js';
 import { decode, firstError, type RawEntry } from './codec.js';
 import { ensureGroups, type RedisConnection } from './connection.js';
 import type { RedisSettings } from './options.js';
 import { ReadLoop } from './read-loop.js';
+import { retireConsumer } from './retire.js';
 
 /** What a member uses of its broker: the connection, its shared client, its own reader and the settings. */
 export interface MemberDeps {
@@ -17,6 +18,8 @@ export interface MemberDeps {
   readonly redis: Redis;
   readonly reader: Redis;
   readonly settings: RedisSettings;
+  /** Where the member's XACKs go: the shared client unless given (a test holds their replies here). */
+  readonly acks?: AckClient;
 }
 
 const keyOf = (topic: string, id: string): string => `${topic}\0${id}`;
@@ -52,6 +55,8 @@ export class RedisMember {
   readonly #reads: ReadLoop;
   /** running → draining (stop: no reads) → closed (callbacks ended, XACKs answered); the callbacks in flight. */
   readonly #life = new MemberLifecycle();
+  /** Set while the consumer name is being removed from the group, before the member closes. */
+  #retiring = false;
 
   constructor(request: SubscribeRequest, deliver: DeliveryCallback, deps: MemberDeps) {
     this.#deliver = deliver;
@@ -62,7 +67,7 @@ export class RedisMember {
     this.#context = { broker: 'redis', group: this.#group, consumer: this.#consumer };
     this.#deps = deps;
     this.#logger = deps.settings.logger;
-    this.#acks = new AckBatcher(deps.redis, this.#group, {
+    this.#acks = new AckBatcher(deps.acks ?? deps.redis, this.#group, {
       answered: (topic, ids) => ids.forEach((id) => this.#held.delete(keyOf(topic, id))),
       failed: (topic, ids, error) => void (this.#deps.connection.closed || this.#logger.warn('XACK failed; the entries will be delivered again', { ...this.#context, topic, ids, error })),
       changed: () => this.#settle(),
@@ -221,10 +226,15 @@ export class RedisMember {
 
   /** Once closed, or stopped with nothing in flight nor ready, `closed` resolves as soon as no XACK is awaited. */
   #settle(): void {
-    if (this.#life.phase === 'closed' || !this.#acks.idle) return;
+    if (this.#life.phase === 'closed' || this.#retiring || !this.#acks.idle) return;
     const drained = !this.#life.running && this.#life.inFlight === 0 && this.#ready.length === 0;
     if (!(this.#deps.connection.closed || drained)) return;
-    this.#life.close();
     this.#claims.stop();
+    // An entry still held (an XACK Redis never answered) is pending with this name: keep it.
+    if (this.#deps.connection.closed || this.#held.size > 0) return this.#life.close();
+    this.#retiring = true;
+    const name = { group: this.#group, consumer: this.#consumer, topics: this.#topics };
+    void retireConsumer(this.#deps.redis, name, this.#logger, this.#context).finally(() => this.#life.close());
   }
+
 }

@@ -1,9 +1,9 @@
 import type { Consumer } from '../consuming/consumer.js';
-import { getMessaging } from '../default-messaging.js';
-import { EventwireError, InvalidArgumentError, MessagingNotConfiguredError } from '../errors/index.js';
+import { EventwireError, InvalidArgumentError } from '../errors/index.js';
 import type { Messaging } from '../messaging.js';
 import type { RunningConsumers } from '../consuming/run-consumers.js';
 import { drain, type DrainResult } from './drain.js';
+import { configuredMessaging } from './configured-messaging.js';
 import { CliExit, exitCodes, type ExitCode } from './exit.js';
 import { importModules } from './import-modules.js';
 import { describeError, say, sentence, type CliIo } from './io.js';
@@ -39,18 +39,6 @@ export async function runConsumerCommand(command: ConsumerCommand, io: CliIo): P
     return await supervise(messaging, command, io, signals);
   } finally {
     signals.dispose();
-  }
-}
-
-function configuredMessaging(): Messaging {
-  try {
-    return getMessaging();
-  } catch (error) {
-    if (error instanceof MessagingNotConfiguredError) throw new CliExit(exitCodes.usage, error.message);
-    if (error instanceof InvalidArgumentError) {
-      throw new CliExit(exitCodes.usage, `the messaging configuration in the environment is invalid: ${error.message}`);
-    }
-    throw error;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Broker } from '../broker.js';
+import type { EnvelopeFormat } from '../envelope/cloudevent-write.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { redactUrl } from './redact.js';
@@ -52,6 +53,13 @@ export interface MessagingOptions {
   readonly brokerOptions?: Readonly<Record<string, unknown>>;
   /** OpenTelemetry tracing when `@opentelemetry/api` is installed; `false` turns it off. See docs/observability.md. */
   readonly telemetry?: TelemetryOptions | false;
+  /**
+   * How events are written: `eventwire` (the default, docs/wire-format.md) or `cloudevents`
+   * (CloudEvents 1.0). Consumers read both whatever this says. Env: `MESSAGING_ENVELOPE`.
+   */
+  readonly envelope?: 'eventwire' | 'cloudevents';
+  /** With `envelope: 'cloudevents'`: `binary` (the default: attributes in headers) or `structured`. */
+  readonly cloudEventsMode?: 'binary' | 'structured';
 }
 
 /** Options after defaults, environment and validation; frozen. */
@@ -67,11 +75,12 @@ export interface ResolvedOptions {
   readonly clientOptions: Readonly<Record<string, unknown>>;
   readonly brokerOptions: Readonly<Record<string, unknown>>;
   readonly telemetry: ResolvedTelemetry;
+  readonly envelope: EnvelopeFormat;
 }
 
 const known = [
   'broker', 'url', 'bootstrapServers', 'source', 'defaultTopic', 'logger', 'publishTimeoutMs',
-  'maxMessageBytes', 'maxBufferedEvents', 'clientOptions', 'brokerOptions', 'telemetry',
+  'maxMessageBytes', 'maxBufferedEvents', 'clientOptions', 'brokerOptions', 'envelope', 'cloudEventsMode', 'telemetry',
 ];
 
 const addressVariable: Record<BrokerName, string | undefined> = {
@@ -122,7 +131,24 @@ export function resolveOptions(options: MessagingOptions, env: Environment): Res
     clientOptions: Object.freeze({ ...expectObject('clientOptions', options.clientOptions ?? {}) }),
     brokerOptions: Object.freeze({ ...expectObject('brokerOptions', options.brokerOptions ?? {}) }),
     telemetry: resolveTelemetry(options.telemetry),
+    envelope: resolveEnvelope(options, env),
   });
+}
+
+function resolveEnvelope(options: MessagingOptions, env: Environment): EnvelopeFormat {
+  const format = given('envelope', options.envelope, 'MESSAGING_ENVELOPE', env);
+  const name = format.value ?? 'eventwire';
+  if (name !== 'eventwire' && name !== 'cloudevents') {
+    throw new InvalidArgumentError('envelope', `Expected ${format.label} to be 'eventwire' or 'cloudevents', got ${describe(name)}.`);
+  }
+  const mode: unknown = options.cloudEventsMode ?? 'binary';
+  if (mode !== 'binary' && mode !== 'structured') {
+    throw new InvalidArgumentError('cloudEventsMode', `Expected \`cloudEventsMode\` to be 'binary' or 'structured', got ${describe(mode)}.`);
+  }
+  if (options.cloudEventsMode !== undefined && name !== 'cloudevents') {
+    throw new InvalidArgumentError('cloudEventsMode', "`cloudEventsMode` applies to `envelope: 'cloudevents'` only: set both, or neither.");
+  }
+  return name === 'eventwire' ? 'eventwire' : mode === 'binary' ? 'cloudevents-binary' : 'cloudevents-structured';
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Publisher } from '../publishing/producer.js';
 import { deferred, type Deferred } from '../waiting.js';
 import type { MessagingStats } from '../stats.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import { withTransportChecks } from '../handling/transport-checks.js';
 import { withDeadLetter } from '../handling/with-dead-letter.js';
 import { withRetry, type ShouldRetry } from '../handling/with-retry.js';
 import { DeliveryAbandonedError } from '../errors/index.js';
@@ -197,7 +198,8 @@ function deadLetterTopics(option: ConsumerDefinition['deadLetterTopic']): ((topi
  * The chain a delivery runs through, outermost first. The `process` span (when tracing) outside
  * everything, so that retries and the dead letter happen inside it. Dead letter outside retry: it acts on the
  * final outcome. The user's middleware inside retry, so that it sees every attempt, and outside
- * the terminal (decoding, validation, context), so that it sees every message as delivered.
+ * the transport checks and the terminal (decoding, validation, context), so that it sees every
+ * message as delivered.
  */
 function handlingChain(definition: ConsumerDefinition, rt: ConsumerRuntime, topicFor: ((topic: string) => string) | false): Link {
   const traced = rt.telemetry.processLink();
@@ -215,6 +217,7 @@ function handlingChain(definition: ConsumerDefinition, rt: ConsumerRuntime, topi
         telemetry: rt.telemetry,
       }),
       ...definition.middleware,
+      withTransportChecks(rt.stats),
     ],
     definition.terminal(rt.stats, rt.telemetry),
   );

@@ -1,5 +1,5 @@
-import { decodeJson } from '../envelope/json-codec.js';
-import { parseEvent, type Event } from '../envelope/event.js';
+import { decodeEvent } from '../envelope/decode-event.js';
+import type { Event } from '../envelope/event.js';
 import type { ContextFactory, Link, MessageContext } from '../handling/chain.js';
 import { parseWithSchema, type SchemaOutput, type StandardSchema } from '../envelope/schema.js';
 import type { MessagingStats } from '../stats.js';
@@ -42,7 +42,7 @@ export function withSchema<S extends StandardSchema, C extends object = object>(
 }
 
 /**
- * The innermost link for `createConsumer`: decode the envelope, find the handler by event name
+ * The innermost link for `createConsumer`: decode the envelope (any format {@link decodeEvent} reads), find the handler by event name
  * (none: acknowledged and skipped), validate `data` when the entry has a schema, call it.
  *
  * @example
@@ -56,7 +56,7 @@ export function eventDispatch<C extends object>(options: {
   readonly telemetry?: Pick<Telemetry, 'eventHandled'>;
 }): Link {
   return async (message, ctx) => {
-    const event = parseEvent(message.topic, decodeJson(message));
+    const event = decodeEvent(message);
     const entry = Object.hasOwn(options.handlers, event.name) ? options.handlers[event.name] : undefined;
     if (entry === undefined) {
       options.stats.skipped += 1;

@@ -38,7 +38,8 @@ export interface PublisherDeps {
   readonly stats: MessagingStats;
   /** Starts and ends the PRODUCER spans and puts trace context into the headers. */
   readonly telemetry: Telemetry;
-  broker(): Promise<Broker>;
+  /** The instance's broker; throws `MessagingClosedError` once the instance closed. */
+  broker(): Broker;
   /** Called after each acknowledged batch; the testing helpers listen here. */
   published(topic: string, messages: readonly OutgoingMessage[]): void;
 }
@@ -68,30 +69,22 @@ export interface Publisher extends Producer {
  *
  * Per publish, the path does only what a caller could get wrong or what the contract needs: a
  * topic is checked once until another comes, a send without headers shares one frozen empty
- * object, and once connected the broker is called in the same turn (no await of a settled
- * promise): on the in-process broker these were a third of the core's cost per send.
+ * object, and the broker is called in the same turn (no await of a settled promise).
  *
  * @example
- * const publisher = createPublisher({ options, stats, telemetry: noTelemetry, broker: () => brokerPromise, published() {} });
+ * const publisher = createPublisher({ options, stats, telemetry: noTelemetry, broker: () => broker, published() {} });
  */
 export function createPublisher(deps: PublisherDeps): Publisher {
   const { options, stats, telemetry } = deps;
   const deadlines = createDeadlines(options.publishTimeoutMs);
   const brokerName = typeof options.broker === 'string' ? options.broker : options.broker.name;
-  /** The last broker promise and what it resolved to: while `deps.broker()` returns that promise, its value is current. */
-  let known: { readonly pending: Promise<Broker>; readonly broker: Broker } | undefined;
   /** The last topic that passed `expectTopic`: senders usually repeat theirs. */
   let checkedTopic: string | undefined;
 
-  const start = (topic: string, messages: readonly OutgoingMessage[], signal: AbortSignal): Promise<void> => {
-    // deps.broker() rejects once the instance closed, so the check stays on every publish.
-    const pending = deps.broker();
-    if (known !== undefined && known.pending === pending) return known.broker.publish(topic, messages, signal);
-    return pending.then((broker) => {
-      known = { pending, broker };
-      return broker.publish(topic, messages, signal);
-    });
-  };
+  // deps.broker() throws once the instance closed, so the check stays on every publish; the
+  // publish below turns that throw into the rejection.
+  const start = (topic: string, messages: readonly OutgoingMessage[], signal: AbortSignal): Promise<void> =>
+    deps.broker().publish(topic, messages, signal);
 
   const publish = (topic: string, given: readonly OutgoingMessage[]): Promise<void> =>
     new Promise<void>((resolve, reject) => {

@@ -85,16 +85,7 @@ EOF
 }
 
 kafka_cluster_write_tools_log4j() {
-  cat >"$KAFKA_CLUSTER_TOOLS_LOG4J" <<'EOF'
-status = warn
-appender.err.type = Console
-appender.err.name = STDERR
-appender.err.target = SYSTEM_ERR
-appender.err.layout.type = PatternLayout
-appender.err.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = warn
-rootLogger.appenderRef.err.ref = STDERR
-EOF
+  kafka_write_tools_log4j "$KAFKA_CLUSTER_TOOLS_LOG4J"
 }
 
 # kafka_node_format N -> formats node N's storage with the cluster id, unless it already is.

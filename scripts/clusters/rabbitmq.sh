@@ -1,7 +1,7 @@
 # RabbitMQ cluster of scripts/clusters.sh (sourced, not run): three nodes
 # eventwire-cluster-<n>@localhost, AMQP on 127.0.0.1:27021-27023, Erlang distribution on
 # 27031-27033, joined with `rabbitmqctl join_cluster` to node 1. As the fault runner's private
-# node (faults/rabbitmq-instance.ts), each node has its own config, env file, plugin list, data,
+# node (tools/faults/rabbitmq-instance.ts), each node has its own config, env file, plugin list, data,
 # logs and HOME, so nothing of the system's /etc/rabbitmq (its node name, its 5672 listener)
 # applies, and the machine's own RabbitMQ is never touched. The three HOMEs hold one Erlang
 # cookie, which the nodes and rabbitmqctl share. Healthy = node 1's cluster_status lists the three

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { connect as connectTcp } from 'node:net';
 import { createKafkaBroker } from '../../adapters/kafka/index.js';
-import { createProxy, type ConnectionTap } from '../../faults/proxy.js';
+import { createProxy, type ConnectionTap } from '../support/proxy.js';
 import type { Broker } from '../../lib/broker.js';
 import type { Logger } from '../../lib/config/logger.js';
 import { brokers, requireBroker } from '../support/require-broker.js';

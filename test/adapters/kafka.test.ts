@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { connect as connectTcp } from 'node:net';
-import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type TopicPartitionOffsetAndMetadata } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type KafkaMessage } from 'kafkajs';
 import { createKafkaBroker, type KafkaBrokerOptions } from '../../adapters/kafka/index.js';
 import { createMessaging } from '../../entry/index.js';
-import { createProxy, type ConnectionTap } from '../../faults/proxy.js';
+import { createProxy, type ConnectionTap } from '../support/proxy.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage } from '../../lib/broker.js';
 import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/index.js';
 import { silentLogger, type Logger } from '../../lib/config/logger.js';
@@ -29,79 +29,6 @@ function capture(): Logger & { readonly lines: LogLine[] } {
 }
 
 const unique = (what: string): string => `eventwire-test-${what}-${randomUUID().slice(0, 8)}`;
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Waits, turn by turn, until `condition` holds. */
-async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
-  await withTimeout(
-    (async () => {
-      while (!condition()) await nextTurn();
-    })(),
-    ms,
-    what,
-  );
-}
-
-interface HeldCommit {
-  /** Which consumer (in creation order) asked. */
-  readonly consumer: number;
-  readonly offsets: readonly TopicPartitionOffsetAndMetadata[];
-  /** Settles once kafkajs has committed (or failed to). */
-  readonly done: Promise<unknown>;
-}
-
-/**
- * Once armed, holds back every offset commit of the kafkajs consumers created meanwhile (the
- * adapter loads the same kafkajs) until release(): each stays "in flight" from the adapter's
- * point of view, and reaches Kafka after release().
- */
-function holdCommits(): { readonly calls: HeldCommit[]; arm(): void; release(): void; restore(): void } {
-  const prototype = Kafka.prototype as unknown as { consumer: (...args: unknown[]) => Consumer };
-  const original = prototype.consumer;
-  const calls: HeldCommit[] = [];
-  const released = deferred();
-  let armed = false;
-  let created = 0;
-  prototype.consumer = function (this: Kafka, ...args: unknown[]): Consumer {
-    const consumer = original.apply(this, args);
-    const index = created++;
-    const commit = consumer.commitOffsets;
-    consumer.commitOffsets = (offsets) => {
-      if (!armed) return commit(offsets);
-      const done = released.promise.then(() => commit(offsets));
-      calls.push({ consumer: index, offsets, done: done.catch(() => {}) });
-      return done;
-    };
-    return consumer;
-  };
-  return {
-    calls,
-    arm: () => void (armed = true),
-    release: () => released.resolve(),
-    restore() {
-      released.resolve();
-      prototype.consumer = original;
-    },
-  };
-}
-
-/** The group's committed offset of each partition of `topic`, read with a separate client. */
-async function committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
-  const admin = new Kafka({ brokers: bootstrap, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const [found] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return new Map((found?.partitions ?? []).map(({ partition, offset }) => [partition, offset]));
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Partition and offset of a delivered message (its id is `partition:offset`). */
-const position = (message: IncomingMessage): { partition: number; offset: bigint } => {
-  const [partition, offset] = message.id.split(':');
-  return { partition: Number(partition), offset: BigInt(offset ?? '-1') };
-};
 const text = (value: string, key?: string, headers: Record<string, string> = {}): OutgoingMessage => ({ key, headers, value: Buffer.from(value) });
 
 describe('Kafka adapter', function () {
@@ -354,105 +281,6 @@ describe('Kafka adapter', function () {
     assert.deepEqual(await withTimeout(seen.done, 10_000, 'the new message'), ['new'], 'the old message was committed');
   });
 
-  it('handles the next messages while an offset commit is outstanding, then commits only the latest offset', async () => {
-    const held = holdCommits();
-    try {
-      const broker = open();
-      const topic = unique('coalesce');
-      const group = unique('group');
-      const seen = collector<IncomingMessage>(20);
-      await subscribe(broker, group, [topic], async (m) => seen.push(m));
-      held.arm();
-      await broker.publish(topic, Array.from({ length: 20 }, (_, i) => text(String(i), 'one-key')));
-      // With the first commit held "in flight", the other 19 are handled only if nobody waits for it.
-      const messages = await withTimeout(seen.done, 15_000, '20 messages handled while the first commit is outstanding');
-      assert.equal(held.calls.length, 1, 'one OffsetCommit in flight at a time');
-      held.release();
-      await until(() => held.calls.length === 2, 10_000, 'the coalesced commit after the first one');
-      await Promise.all(held.calls.map((call) => call.done));
-      const last = position(messages[messages.length - 1] as IncomingMessage);
-      assert.deepEqual(held.calls[1]?.offsets, [{ topic, partition: last.partition, offset: String(last.offset + 1n) }], 'the latest offset only');
-      assert.equal((await committedOffsets(group, topic)).get(last.partition), String(last.offset + 1n));
-    } finally {
-      held.restore();
-    }
-  });
-
-  it('commits what it handled before `closed` settles, when stopped with a commit outstanding', async () => {
-    const held = holdCommits();
-    try {
-      const broker = open();
-      const topic = unique('flush-stop');
-      const group = unique('group');
-      const seen = collector<IncomingMessage>(5);
-      const { controller, subscription } = await subscribe(broker, group, [topic], async (m) => seen.push(m));
-      held.arm();
-      await broker.publish(topic, Array.from({ length: 5 }, (_, i) => text(String(i), 'one-key')));
-      const messages = await withTimeout(seen.done, 15_000, 'the 5 messages');
-      controller.abort();
-      let settled = false;
-      void subscription.closed.then(() => (settled = true));
-      await nextTurn();
-      assert.equal(settled, false, 'closed waits for the outstanding commits');
-      held.release();
-      await withTimeout(subscription.closed, 15_000, 'the subscription to close');
-      const last = position(messages[messages.length - 1] as IncomingMessage);
-      assert.equal((await committedOffsets(group, topic)).get(last.partition), String(last.offset + 1n), 'every handled message committed');
-    } finally {
-      held.restore();
-    }
-  });
-
-  it('commits what it handled before close() returns, when closed with a commit outstanding', async () => {
-    const held = holdCommits();
-    try {
-      const broker = open();
-      const topic = unique('flush-close');
-      const group = unique('group');
-      const seen = collector<IncomingMessage>(5);
-      const sixth = deferred<IncomingMessage>();
-      const blocked = deferred();
-      releases.push(() => blocked.resolve());
-      await subscribe(broker, group, [topic], async (m) => {
-        if (m.value.toString() !== '5') return seen.push(m);
-        // One partition is handled in order: the first five are done once the sixth starts.
-        sixth.resolve(m);
-        await blocked.promise;
-      });
-      held.arm();
-      await broker.publish(topic, Array.from({ length: 6 }, (_, i) => text(String(i), 'one-key')));
-      const inFlight = position(await withTimeout(sixth.promise, 15_000, 'the sixth message'));
-      const closing = broker.close();
-      held.release();
-      await withTimeout(closing, 10_000, 'close()');
-      assert.equal(seen.items.length, 5);
-      assert.equal((await committedOffsets(group, topic)).get(inFlight.partition), String(inFlight.offset), 'the five handled messages committed, not the one in flight');
-    } finally {
-      held.restore();
-    }
-  });
-
-  it('sends its pending offsets at once when the group rebalances, behind a commit in flight', async () => {
-    const held = holdCommits();
-    try {
-      const topic = unique('flush-rebalance');
-      const group = unique('group');
-      const first = open();
-      const seen = collector<IncomingMessage>(10);
-      await subscribe(first, group, [topic], async (m) => seen.push(m));
-      held.arm();
-      await first.publish(topic, Array.from({ length: 10 }, (_, i) => text(String(i), 'one-key')));
-      await withTimeout(seen.done, 15_000, 'the 10 messages');
-      assert.equal(held.calls.length, 1, 'one commit in flight, the rest pending behind it');
-      // A second member joining makes the first one rebalance; its subscribe() resolves once the
-      // first member has rejoined the group too.
-      await subscribe(open(), group, [topic], async () => {});
-      assert.ok(held.calls.filter((call) => call.consumer === 0).length >= 2, 'the pending offsets went out at the rebalance');
-    } finally {
-      held.restore();
-    }
-  });
-
   it('logs no error when its topics exist already, also when two clients create one at once', async () => {
     const existing = unique('exists');
     await open().publish(existing, [text('created', 'k')]);
@@ -472,7 +300,7 @@ describe('Kafka adapter', function () {
   });
 
   it('never acknowledges a message it did not store when a connection drops after a write', async () => {
-    // Found by faults/scenarios/connection-cut.ts: 1 acknowledged message in ~300 was missing from
+    // Found by tools/faults/scenarios/connection-cut.ts: 1 acknowledged message in ~300 was missing from
     // the topic. kafkajs's idempotent producer rolls a partition's sequence number back when a
     // Produce request fails, also when Kafka stored that batch and only the answer was lost; the
     // next batch to that partition then reuses the number, Kafka takes it for a duplicate of the
@@ -517,7 +345,7 @@ describe('Kafka adapter', function () {
   });
 
   it('stops in bounded time when the broker goes silent while a commit is in flight', async () => {
-    // Found by faults/scenarios/connection-cut.ts: with the network blackholed, stopping waited
+    // Found by tools/faults/scenarios/connection-cut.ts: with the network blackholed, stopping waited
     // for the offset commit, then for the LeaveGroup, until kafkajs's request timeouts (minutes).
     const kafkaPort = Number(bootstrap[0]?.split(':')[1] ?? 9092);
     const proxy = await createProxy(kafkaPort);

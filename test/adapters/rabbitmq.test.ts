@@ -6,7 +6,7 @@ import { createRabbitMqBroker, type RabbitMqBrokerOptions } from '../../adapters
 import { registerBundledBrokers } from '../../adapters/registry.js';
 import { createMessaging } from '../../entry/index.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage, Subscription, TopicKeeper } from '../../lib/broker.js';
-import { createProxy } from '../../faults/proxy.js';
+import { createProxy } from '../support/proxy.js';
 import { createBroker } from '../../lib/config/broker-registry.js';
 import { BrokerUnreachableError } from '../../lib/errors/index.js';
 import { silentLogger, type Logger } from '../../lib/config/logger.js';
@@ -286,7 +286,7 @@ describe('RabbitMQ adapter', function () {
   });
 
   it('replaces only the publishing channel when the server refuses a publish: in-flight messages are acknowledged once', async () => {
-    // Found by faults/scenarios/oversize.ts: a message over RabbitMQ's max_message_size (406)
+    // Found by tools/faults/scenarios/oversize.ts: a message over RabbitMQ's max_message_size (406)
     // closed the whole connection, so the consumers' in-flight messages were delivered again and
     // the next publish failed. A deleted exchange (404) is the same channel error, cheaper to cause.
     const rabbit = broker();
@@ -318,7 +318,7 @@ describe('RabbitMQ adapter', function () {
   });
 
   it('stops and closes in bounded time when the broker goes silent', async () => {
-    // Found by faults/scenarios/connection-cut.ts: with the network blackholed, stopping waited
+    // Found by tools/faults/scenarios/connection-cut.ts: with the network blackholed, stopping waited
     // for a basic.cancel-ok and close() for a close-ok that never came, until amqplib's
     // heartbeat timeout (minutes).
     const proxy = await createProxy(Number(new URL(url).port || 5672));

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { createRedisBroker, type RedisBrokerOptions } from '../../adapters/redis/index.js';
 import { createMessaging } from '../../entry/index.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage, Subscription } from '../../lib/broker.js';
-import { createProxy } from '../../faults/proxy.js';
+import { createProxy } from '../support/proxy.js';
 import { BrokerUnreachableError } from '../../lib/errors/index.js';
 import { silentLogger, type Logger } from '../../lib/config/logger.js';
 import { invalidOption } from '../support/invalid-option.js';
@@ -14,34 +14,6 @@ import { collector, deferred, withTimeout } from '../support/wait.js';
 const url = brokers.redis.url;
 const WAIT = 10_000;
 const message = (value: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ headers: {}, value: Buffer.from(value), ...extra });
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/**
- * Holds back the replies of every XACK sent through ioredis (the adapter loads the same module):
- * Redis executes each XACK at once, but the caller sees its reply only after release().
- */
-function holdXackReplies(): { readonly sent: () => number; readonly calls: () => readonly unknown[][]; release(): void; restore(): void } {
-  const prototype = Redis.prototype as unknown as { xack: (...args: unknown[]) => Promise<unknown> };
-  const own = Object.prototype.hasOwnProperty.call(prototype, 'xack');
-  const original = prototype.xack;
-  const released = deferred();
-  const calls: unknown[][] = [];
-  prototype.xack = function (this: Redis, ...args: unknown[]): Promise<unknown> {
-    calls.push(args);
-    const reply = original.apply(this, args);
-    return released.promise.then(() => reply);
-  };
-  return {
-    sent: () => calls.length,
-    calls: () => calls,
-    release: () => released.resolve(),
-    restore() {
-      released.resolve();
-      if (own) prototype.xack = original;
-      else delete (prototype as Partial<typeof prototype>).xack;
-    },
-  };
-}
 
 describe('Redis adapter', function () {
   let admin: Redis;
@@ -270,7 +242,7 @@ describe('Redis adapter', function () {
   });
 
   it('takes over a crashed member\'s entry also while busy with a steady stream of new ones', async () => {
-    // Found by faults/scenarios/worker-killed.ts: XAUTOCLAIM ran only when the member had a free
+    // Found by tools/faults/scenarios/worker-killed.ts: XAUTOCLAIM ran only when the member had a free
     // slot at the moment of the claim tick, which a busy member (the next entry is read as soon
     // as one finishes) almost never has; the orphan waited until the stream ran dry.
     const crashed = broker({ claimIdleMs: 200 });
@@ -355,119 +327,8 @@ describe('Redis adapter', function () {
     assert.equal(await pendingCount(), 0);
   });
 
-  it('frees the handler slot once the XACK is sent, and stopping waits for the XACK replies', async () => {
-    const held = holdXackReplies();
-    try {
-      const target = broker();
-      const handled = collector<string>(3);
-      const { subscription, controller } = await subscribe(target, async (incoming) => handled.push(incoming.value.toString()), { concurrency: 1 });
-      await target.publish(topic, [message('1'), message('2'), message('3')]);
-      // With concurrency 1 and no XACK answered, the next entries run only if the slot is freed first.
-      assert.deepEqual(await withTimeout(handled.done, WAIT, 'three entries handled while no XACK was answered'), ['1', '2', '3']);
-      await withTimeout(
-        (async () => {
-          while (held.sent() < 3) await nextTurn();
-        })(),
-        WAIT,
-        'the three XACKs to be sent',
-      );
-      controller.abort();
-      let settled = false;
-      void subscription.closed.then(() => (settled = true));
-      await nextTurn();
-      assert.equal(settled, false, 'closed waits for the XACK replies');
-      held.release();
-      await withTimeout(subscription.closed, WAIT, 'closed once the replies arrived');
-      assert.equal(await pendingCount(), 0);
-    } finally {
-      held.restore();
-    }
-  });
-
-  it('acknowledges the entries handled in one event-loop turn with one XACK', async () => {
-    const held = holdXackReplies();
-    try {
-      const target = broker();
-      const release = gate();
-      const started = collector<string>(4);
-      await subscribe(
-        target,
-        async (incoming) => {
-          started.push(incoming.id);
-          await release.promise;
-        },
-        { concurrency: 4 },
-      );
-      await target.publish(topic, ['1', '2', '3', '4'].map((value) => message(value)));
-      const ids = await withTimeout(started.done, WAIT, 'four callbacks waiting at the gate');
-      release.release();
-      await withTimeout(
-        (async () => {
-          while (held.sent() < 1) await nextTurn();
-        })(),
-        WAIT,
-        'the XACK',
-      );
-      await nextTurn();
-      assert.deepEqual(held.calls(), [[topic, group, ...ids]]);
-      held.release();
-      await withTimeout(
-        (async () => {
-          while ((await pendingCount()) > 0) await nextTurn();
-        })(),
-        WAIT,
-        'no entry pending',
-      );
-    } finally {
-      held.restore();
-    }
-  });
-
-  it('close() waits for the XACKs already sent and sends none for callbacks still running', async () => {
-    const held = holdXackReplies();
-    try {
-      const target = broker();
-      const busy = gate();
-      const fastDone = deferred();
-      const slowStarted = deferred();
-      const slowReturned = deferred();
-      await subscribe(
-        target,
-        async (incoming) => {
-          if (incoming.value.toString() === 'fast') return fastDone.resolve();
-          slowStarted.resolve();
-          await busy.promise;
-          slowReturned.resolve();
-        },
-        { concurrency: 2 },
-      );
-      await target.publish(topic, [message('fast'), message('slow')]);
-      await withTimeout(Promise.all([fastDone.promise, slowStarted.promise]), WAIT, 'both callbacks to start');
-      await withTimeout(
-        (async () => {
-          while (held.sent() < 1) await nextTurn();
-        })(),
-        WAIT,
-        'the XACK of the fast entry',
-      );
-      let closed = false;
-      const closing = target.close().then(() => (closed = true));
-      await nextTurn();
-      assert.equal(closed, false, 'close() waits for the reply of the XACK it already sent');
-      held.release();
-      await withTimeout(closing, WAIT, 'close() once the reply arrived');
-      busy.release();
-      await withTimeout(slowReturned.promise, WAIT, 'the slow callback to return');
-      await nextTurn();
-      assert.equal(held.sent(), 1, 'no XACK after close()');
-      assert.equal(await pendingCount(), 1, 'the entry whose callback outlived close() stays pending, to be delivered again');
-    } finally {
-      held.restore();
-    }
-  });
-
   it('stops in bounded time when Redis goes silent while an acknowledgement is in flight', async () => {
-    // Found by faults/scenarios/connection-cut.ts: with the network blackholed, stopping waited
+    // Found by tools/faults/scenarios/connection-cut.ts: with the network blackholed, stopping waited
     // forever for the XACK's reply (ioredis has no command timeout), and so did close().
     const proxy = await createProxy(Number(new URL(url).port || 6379));
     try {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { createProxy, type TcpProxy } from '../../faults/proxy.js';
+import { createProxy, type TcpProxy } from '../support/proxy.js';
 import { createMessaging, silentLogger, type Event, type Logger, type Messaging } from '../../entry/index.js';
 import { createOutbox, type Outbox, type Relay } from '../../outbox/index.js';
 import { createTestSchema, inTransaction, type TestSchema } from '../support/postgres.js';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { onLines } from '../../faults/worker.js';
+import { onLines } from './lines.js';
 import { withTimeout } from './wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

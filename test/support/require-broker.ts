@@ -1,4 +1,4 @@
-import { reachable } from '../../faults/probe.js';
+import { reachable } from './probe.js';
 import { brokerAddress, brokerUrl, type ServiceName } from './broker-address.js';
 import { isCi } from './ci.js';
 

@@ -5,7 +5,7 @@ import Router from '@koa/router';
 import express from 'express';
 import Koa from 'koa';
 import request from 'supertest';
-import { createProxy, type TcpProxy } from '../../faults/proxy.js';
+import { createProxy, type TcpProxy } from '../support/proxy.js';
 import { healthHandler as expressHealth } from '../../adapters/express.js';
 import { healthHandler as koaHealth } from '../../adapters/koa.js';
 import { createMessaging, InvalidArgumentError, silentLogger, type Messaging, type MessagingHealth } from '../../entry/index.js';

@@ -1,0 +1,74 @@
+import type { RunSummary } from '../../tools/bench/docs.js';
+import type { Row } from '../../tools/bench/report.js';
+import type { Report, ReportEntry } from '../../tools/faults/report.js';
+import type { FaultBroker } from '../../tools/faults/types.js';
+
+/**
+ * Small results files of the fault runner and the bench, made up for the renderer tests: a fresh
+ * clone has no real one (results files stay out of git), and the renderers must still produce
+ * sections of the generated form from what a run writes.
+ */
+
+const entry = (scenario: string, broker: FaultBroker, recoveryMs: number | null, notes: readonly string[] = []): ReportEntry => ({
+  scenario,
+  broker,
+  sent: 100,
+  acknowledged: 100,
+  handled: 100,
+  deadLettered: 0,
+  lost: 0,
+  duplicated: 0,
+  recoveryMs,
+  notes,
+  ok: true,
+  durationMs: 1_500,
+});
+
+/** A full fault run on a named commit: broker restarts and a killed worker on two brokers. */
+export const fixtureReport: Report = {
+  startedAt: '2026-12-07T10:00:00.000Z',
+  finishedAt: '2026-12-07T10:10:00.000Z',
+  quick: false,
+  node: 'v22.0.0',
+  commit: '0123456789ab',
+  results: [
+    entry('broker-restart', 'redis', 1_200),
+    entry('broker-restart-slow', 'redis', 1_600),
+    entry('broker-restart', 'kafka', null),
+    entry('worker-killed', 'redis', 1_300, ['took over after claimIdleMs (Redis claimIdleMs 1000)']),
+    entry('worker-killed', 'kafka', 6_100, ['(Kafka sessionTimeoutMs 6000)']),
+  ],
+  ok: true,
+};
+
+const row = (scenario: string, broker: string, against: string, ratio: number): Row => ({
+  scenario,
+  broker,
+  against,
+  metric: 'rate',
+  eventwire: 1_000 * ratio,
+  baseline: 1_000,
+  ratio,
+  target: against === 'raw client' ? '≥ 0.95×' : '≥ 1×',
+  verdict: ratio >= 1 ? 'pass' : 'FAIL',
+  eventwireRssMb: 100,
+  baselineRssMb: 100,
+  remark: '',
+});
+
+/** A full bench run on a named commit: ratios ahead of, tied with and behind each kind of baseline. */
+export const fixtureRun: RunSummary = {
+  finishedAt: '2026-12-07T11:00:00.000Z',
+  commit: '0123456789ab',
+  mode: 'full',
+  reps: 3,
+  build: 'tsc build',
+  machine: { cpu: 'Test CPU', cores: 2, memoryGb: 8, os: 'Linux', node: 'v22.0.0', loadAverage: [0.5, 0.5, 0.5], brokers: {} },
+  rows: [
+    row('send-awaited', 'redis', 'raw client', 0.97),
+    row('send-awaited', 'redis', 'NestJS microservices', 1.5),
+    row('send-concurrent', 'redis', 'NestJS microservices', 1.05),
+    row('consume-c1', 'kafka', 'NestJS microservices', 0.5),
+    row('consume-c16', 'rabbitmq', 'Moleculer Channels', 0.95),
+  ],
+};

@@ -1,0 +1,76 @@
+import type { BrokerId, CaseSpec, Comparison, Impl, Kind, RouteEventing, Scenario } from './types.js';
+
+/**
+ * The scenarios of issue 5, per broker. Each compares eventwire's case with baselines measured
+ * in the same run; the targets are the issue's.
+ */
+
+const peersOf = (broker: BrokerId): Impl[] => (broker === 'memory' ? [] : ['nest', 'moleculer']);
+const peerLabel: Record<string, string> = { nest: 'NestJS microservices', moleculer: 'Moleculer Channels' };
+
+function messaging(id: string, broker: BrokerId, kind: Kind, rawTarget: number, peers: boolean, concurrency?: number, route?: 'unbound'): Scenario {
+  const spec = (impl: Impl): CaseSpec => ({ impl, kind, broker, ...(concurrency === undefined ? {} : { concurrency }), ...(route === undefined ? {} : { route }) });
+  const others = peers ? peersOf(broker) : [];
+  const cases: Record<string, CaseSpec> = { eventwire: spec('eventwire'), raw: spec('raw') };
+  for (const peer of others) cases[peer] = spec(peer);
+  const comparisons: Comparison[] = [
+    { against: 'raw', label: broker === 'memory' ? 'broker port direct' : 'raw client', metric: 'rate', target: { kind: 'min', ratio: rawTarget } },
+    ...others.map((peer): Comparison => ({ against: peer, label: peerLabel[peer] ?? peer, metric: 'rate', target: { kind: 'min', ratio: 1 } })),
+  ];
+  return { id, broker, cases, comparisons };
+}
+
+function fireAndForget(broker: BrokerId): Scenario {
+  return {
+    id: 'fire-and-forget',
+    broker,
+    cases: {
+      eventwire: { impl: 'eventwire', kind: 'emit', broker },
+      raw: { impl: 'raw', kind: 'send-awaited', broker },
+      'raw-batch': { impl: 'raw', kind: 'send-batch', broker },
+    },
+    comparisons: [
+      { against: 'raw', label: 'raw, awaited per message', metric: 'rate', target: { kind: 'min', ratio: 3 } },
+      { against: 'raw-batch', label: 'raw, batches of 500 by hand', metric: 'rate' },
+    ],
+  };
+}
+
+/**
+ * The route with eventwire's middleware against the same route without events (the targets) and
+ * against the same route publishing by hand with the raw client after the response (for
+ * information: what the middleware costs compared with the code it replaces).
+ */
+function http(framework: 'express' | 'koa', broker: BrokerId): Scenario {
+  const spec = (impl: Impl, events: RouteEventing): CaseSpec => ({ impl, kind: 'http', broker, framework, events });
+  const plain = 'same route without middleware';
+  const byHand = 'same route, raw client publishing by hand';
+  return {
+    id: `http-${framework}`,
+    broker,
+    cases: { eventwire: spec('eventwire', 'middleware'), plain: spec('raw', 'none'), 'by-hand': spec('raw', 'by-hand') },
+    comparisons: [
+      { against: 'plain', label: plain, metric: 'rps', target: { kind: 'min', ratio: 0.97 } },
+      { against: 'plain', label: plain, metric: 'p99', target: { kind: 'max', ratio: 1.05 } },
+      { against: 'plain', label: plain, metric: 'cpu' },
+      { against: 'by-hand', label: byHand, metric: 'rps' },
+      { against: 'by-hand', label: byHand, metric: 'p99' },
+      { against: 'by-hand', label: byHand, metric: 'cpu' },
+    ],
+  };
+}
+
+export function planScenarios(brokers: readonly BrokerId[], only: readonly string[], peers: boolean): Scenario[] {
+  const all = brokers.flatMap((broker) => [
+    messaging('send-awaited', broker, 'send-awaited', 0.95, peers),
+    // No queue bound: the broker's work per message is small, so the ratio shows eventwire's own cost.
+    ...(broker === 'rabbitmq' ? [messaging('send-awaited-unbound', broker, 'send-awaited', 0.95, false, undefined, 'unbound')] : []),
+    messaging('send-concurrent', broker, 'send-concurrent', 0.95, peers),
+    fireAndForget(broker),
+    messaging('consume-c1', broker, 'consume', 0.9, peers, 1),
+    messaging('consume-c16', broker, 'consume', 0.9, peers, 16),
+    http('express', broker),
+    http('koa', broker),
+  ]);
+  return only.length === 0 ? all : all.filter((scenario) => only.some((wanted) => scenario.id.startsWith(wanted)));
+}

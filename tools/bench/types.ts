@@ -1,0 +1,105 @@
+/** Shared shapes of the benchmark: what a case is, what it measures, how scenarios compare. */
+
+export const brokers = ['redis', 'rabbitmq', 'kafka', 'memory'] as const;
+export type BrokerId = (typeof brokers)[number];
+
+/** Who does the work: eventwire, the bare client library, or a peer framework. */
+export type Impl = 'eventwire' | 'raw' | 'nest' | 'moleculer';
+
+/** What one child process measures. */
+export type Kind = 'send-awaited' | 'send-concurrent' | 'send-batch' | 'emit' | 'consume' | 'http';
+
+/**
+ * How an HTTP case's route publishes `user.created`: eventwire's `eventMiddleware`, the raw client
+ * called by hand once the response finished (tools/bench/raw/by-hand.ts), or not at all.
+ */
+export type RouteEventing = 'middleware' | 'by-hand' | 'none';
+
+export interface CaseSpec {
+  readonly impl: Impl;
+  readonly kind: Kind;
+  readonly broker: BrokerId;
+  /** Handlers at once (consume). */
+  readonly concurrency?: number;
+  /** HTTP only. */
+  readonly framework?: 'express' | 'koa';
+  /** HTTP only: how the route publishes its event (none: the plain route). */
+  readonly events?: RouteEventing;
+  /**
+   * RabbitMQ send cases: `unbound` binds no queue to the topic, so the broker routes each
+   * message nowhere and confirms it at once; what is left is each client's own cost per send.
+   */
+  readonly route?: 'unbound';
+}
+
+/** Sizes and durations of one run; `--quick` picks the small ones. */
+export interface Sizes {
+  readonly sendSeconds: number;
+  readonly warmupSeconds: number;
+  readonly inFlight: number;
+  readonly batchSize: number;
+  /** Fire-and-forget events per case, per broker. */
+  readonly emitEvents: Readonly<Record<BrokerId, number>>;
+  /** Messages pre-filled and drained per consume case, per broker. */
+  readonly consumeMessages: Readonly<Record<BrokerId, number>>;
+  /** A drain still running after this long ends there, its rate counted on what it handled. */
+  readonly consumeSeconds: number;
+  readonly httpSeconds: number;
+  /** autocannon run before the measured one, untimed (0: none). */
+  readonly httpWarmupSeconds: number;
+  readonly httpConnections: number;
+  /** A child still running after this long is killed and its case recorded as failed. */
+  readonly caseTimeoutSeconds: number;
+}
+
+/** What the runner hands a child process. */
+export interface CaseParams {
+  readonly spec: CaseSpec;
+  readonly sizes: Sizes;
+  /** Unique prefix of every topic, stream, queue and group this case creates. */
+  readonly name: string;
+}
+
+/** `cpu`: the HTTP server's CPU time per request, in µs (less sensitive to other load than rps). */
+export type Metric = 'rate' | 'rps' | 'p99' | 'cpu';
+
+/** One child's answer. */
+export interface CaseResult {
+  readonly metrics: Partial<Record<Metric, number>>;
+  /** Peak resident set of the measured process, in KiB (`process.resourceUsage().maxRSS`). */
+  readonly maxRssKb?: number;
+  /** Why a case could not run (peer missing, broker unsupported, crash, timeout). */
+  readonly error?: string;
+  /** Anything a reader must know to interpret the figure. */
+  readonly note?: string;
+  /** HTTP halves: the load generator's request count, the server's CPU time (µs). */
+  readonly requests?: number;
+  readonly cpuMicros?: number;
+}
+
+export interface Target {
+  /** `min`: eventwire ÷ baseline must be at least `ratio`; `max`: at most. */
+  readonly kind: 'min' | 'max';
+  readonly ratio: number;
+}
+
+/** One line of the table: eventwire's figure against one baseline's. */
+export interface Comparison {
+  readonly against: string;
+  readonly label: string;
+  readonly metric: Metric;
+  readonly target?: Target;
+}
+
+export interface Scenario {
+  readonly id: string;
+  readonly broker: BrokerId;
+  /** Keyed by role: `eventwire` is always there; baselines under their own keys. */
+  readonly cases: Readonly<Record<string, CaseSpec>>;
+  readonly comparisons: readonly Comparison[];
+}
+
+/** Messages between a child and the runner over the IPC channel. */
+export type ChildMessage =
+  | { readonly type: 'result'; readonly result: CaseResult }
+  | { readonly type: 'listening'; readonly port: number };
