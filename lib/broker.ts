@@ -194,3 +194,41 @@ export interface TopicKeeper {
 export function keepsTopics(broker: Broker): broker is Broker & TopicKeeper {
   return typeof (broker as Partial<TopicKeeper>).keepTopic === 'function';
 }
+
+/**
+ * What a broker's connection is doing: `idle` before first use, `connected`, `reconnecting`
+ * after it dropped (the adapter is trying again), `failed` when it gave up, `closed` after close().
+ */
+export type ConnectionState = 'idle' | 'connected' | 'reconnecting' | 'failed' | 'closed';
+
+/**
+ * A broker's answer to "are you connected?", with the last connection error and when it came.
+ *
+ * @example
+ * const health: BrokerHealth = { state: 'reconnecting', lastError: { message: 'connect ECONNREFUSED', at: '2026-01-01T00:00:00.000Z' } };
+ */
+export interface BrokerHealth {
+  readonly state: ConnectionState;
+  readonly lastError?: { readonly message: string; readonly at: string } | undefined;
+}
+
+/**
+ * Optional ability: report the connection's state cheaply (no network round trip), for
+ * `messaging.health()`. A broker without it is reported as `unknown`.
+ *
+ * @example
+ * if (reportsHealth(broker)) broker.health().state; // 'connected'
+ */
+export interface HealthReporter {
+  health(): BrokerHealth;
+}
+
+/**
+ * Whether a broker implements {@link HealthReporter}.
+ *
+ * @example
+ * reportsHealth(createMemoryBroker()); // true
+ */
+export function reportsHealth(broker: Broker): broker is Broker & HealthReporter {
+  return typeof (broker as Partial<HealthReporter>).health === 'function';
+}

@@ -1,4 +1,4 @@
-import type { Broker, BrokerCapabilities } from '../../lib/broker.js';
+import type { Broker, BrokerCapabilities, HealthReporter } from '../../lib/broker.js';
 import { MessagingClosedError } from '../../lib/errors/index.js';
 import { abortable } from '../../lib/waiting.js';
 import { mayPublish } from '../publish-guard.js';
@@ -35,7 +35,7 @@ const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: fals
  * const broker = createKafkaBroker({ bootstrapServers: '127.0.0.1:9092' });
  * await broker.publish('orders', [{ key: '42', headers: {}, value: Buffer.from('{}') }]);
  */
-export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
+export function createKafkaBroker(options: KafkaBrokerOptions): Broker & HealthReporter {
   const settings = validateKafkaOptions(options);
   const { logger } = settings;
   const connection = new KafkaConnection(settings);
@@ -47,6 +47,7 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
   return {
     name: 'kafka',
     capabilities,
+    health: () => connection.sockets.health(),
     async publish(topic, messages, signal) {
       if (!mayPublish(connection.closed, messages, signal)) return;
       try {

@@ -7,6 +7,7 @@ import type { RabbitMqSettings } from './options.js';
 import { ConfirmLane } from './publish.js';
 import { declareQueue } from './queues.js';
 import { shut } from './shut.js';
+import type { BrokerHealth } from '../../lib/broker.js';
 
 /** An open connection and its publishing lane; consumers open their own channels on `model`. */
 export interface RabbitMqSession {
@@ -54,6 +55,8 @@ export class RabbitMqConnection {
   #closed = false;
   #outage = false;
   #recoveryTimer: NodeJS.Timeout | undefined;
+  /** The last connection error and when it came, for health(). */
+  #lastError: { readonly message: string; readonly at: string } | undefined;
 
   constructor(settings: RabbitMqSettings, hooks: RecoveryHooks, client: () => Promise<AmqpClient> = loadAmqp) {
     this.#settings = settings;
@@ -85,11 +88,23 @@ export class RabbitMqConnection {
     return new BrokerUnreachableError('RabbitMQ', this.#nodeUrl, 'the connection dropped; reconnecting.');
   }
 
+  /**
+   * The connection's state, without a round trip: `reconnecting` from a dropped connection (or a
+   * failed attempt) until a session is open again, `idle` before the first one.
+   */
+  health(): BrokerHealth {
+    const lastError = this.#lastError;
+    if (this.#closed) return { state: 'closed', lastError };
+    if (this.#ready !== undefined) return { state: 'connected', lastError };
+    return { state: this.#outage || lastError !== undefined ? 'reconnecting' : 'idle', lastError };
+  }
+
   /** The current session, opened if there is none; rejects after close(). */
   session(): Promise<RabbitMqSession> {
     if (this.#closed) return Promise.reject(new MessagingClosedError());
     if (this.#session !== undefined) return this.#session;
     const attempt: Promise<RabbitMqSession> = this.#open().catch((error: unknown) => {
+      this.#failed(error);
       if (this.#session === attempt) this.#track(undefined);
       throw error;
     });
@@ -144,10 +159,18 @@ export class RabbitMqConnection {
     pending?.then((value) => void (this.#session === pending && (this.#ready = value)), ignore);
   }
 
+  /** Remembers a connection failure for health(); the message of a connection failure names no credentials (failures.ts masks the URL). */
+  #failed(error: unknown): void {
+    this.#lastError = { message: error instanceof Error ? error.message : String(error), at: new Date().toISOString() };
+  }
+
   async #open(): Promise<RabbitMqSession> {
     const { logger, reconnectDelayMs } = this.#settings;
     const model = await this.#connect();
-    model.on('error', (error: Error) => logger.warn('RabbitMQ connection error', { ...this.#where, error }));
+    model.on('error', (error: Error) => {
+      this.#failed(error);
+      logger.warn('RabbitMQ connection error', { ...this.#where, error });
+    });
     model.on('blocked', (reason: string) => logger.warn('RabbitMQ blocks publishing (resource alarm)', { ...this.#where, reason }));
     model.on('close', () => {
       if (this.#live !== model) return;
@@ -155,6 +178,7 @@ export class RabbitMqConnection {
       this.#track(undefined);
       if (this.#closed) return;
       this.#outage = true;
+      this.#lastError ??= { message: 'the connection closed', at: new Date().toISOString() };
       logger.warn('RabbitMQ connection lost; reconnecting', { ...this.#where, reconnectDelayMs });
       this.scheduleRecovery();
     });

@@ -1,4 +1,4 @@
-import type { Broker, BrokerCapabilities, Subscription, TopicKeeper } from '../../lib/broker.js';
+import type { Broker, BrokerCapabilities, HealthReporter, Subscription, TopicKeeper } from '../../lib/broker.js';
 import { abortable } from '../../lib/waiting.js';
 import { mayPublish } from '../publish-guard.js';
 import { RabbitMqConnection } from './connection.js';
@@ -24,7 +24,7 @@ const capabilitiesOf = (queueType: QueueType): BrokerCapabilities => ({ persiste
  * const broker = createRabbitMqBroker({ url: 'amqp://guest:guest@127.0.0.1:5672' });
  * await broker.publish('orders', [{ headers: {}, value: Buffer.from('{}') }]);
  */
-export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & TopicKeeper {
+export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & TopicKeeper & HealthReporter {
   const settings = validateRabbitMqOptions(options);
   const members = new Set<RabbitMqMember>();
   const connection = new RabbitMqConnection(settings, {
@@ -46,6 +46,7 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
   return {
     name: 'rabbitmq',
     capabilities: capabilitiesOf(settings.queueType),
+    health: () => connection.health(),
     async publish(topic, messages, signal) {
       if (!mayPublish(connection.closed, messages, signal)) return;
       // Rejects with amqplib's error, the server's reason or an unreachable broker: the core

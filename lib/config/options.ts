@@ -3,6 +3,7 @@ import type { EnvelopeFormat } from '../envelope/cloudevent-write.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { redactUrl } from './redact.js';
+import { resolveTelemetry, type ResolvedTelemetry, type TelemetryOptions } from '../telemetry/telemetry-options.js';
 import {
   describe,
   expectInteger,
@@ -50,6 +51,8 @@ export interface MessagingOptions {
   readonly clientOptions?: Readonly<Record<string, unknown>>;
   /** The adapter's own settings; see each broker in the README. */
   readonly brokerOptions?: Readonly<Record<string, unknown>>;
+  /** OpenTelemetry tracing when `@opentelemetry/api` is installed; `false` turns it off. See docs/observability.md. */
+  readonly telemetry?: TelemetryOptions | false;
   /**
    * How events are written: `eventwire` (the default, docs/wire-format.md) or `cloudevents`
    * (CloudEvents 1.0). Consumers read both whatever this says. Env: `MESSAGING_ENVELOPE`.
@@ -71,12 +74,13 @@ export interface ResolvedOptions {
   readonly maxBufferedEvents: number;
   readonly clientOptions: Readonly<Record<string, unknown>>;
   readonly brokerOptions: Readonly<Record<string, unknown>>;
+  readonly telemetry: ResolvedTelemetry;
   readonly envelope: EnvelopeFormat;
 }
 
 const known = [
   'broker', 'url', 'bootstrapServers', 'source', 'defaultTopic', 'logger', 'publishTimeoutMs',
-  'maxMessageBytes', 'maxBufferedEvents', 'clientOptions', 'brokerOptions', 'envelope', 'cloudEventsMode',
+  'maxMessageBytes', 'maxBufferedEvents', 'clientOptions', 'brokerOptions', 'envelope', 'cloudEventsMode', 'telemetry',
 ];
 
 const addressVariable: Record<BrokerName, string | undefined> = {
@@ -126,6 +130,7 @@ export function resolveOptions(options: MessagingOptions, env: Environment): Res
     maxBufferedEvents: expectInteger('maxBufferedEvents', options.maxBufferedEvents ?? 10_000, 0),
     clientOptions: Object.freeze({ ...expectObject('clientOptions', options.clientOptions ?? {}) }),
     brokerOptions: Object.freeze({ ...expectObject('brokerOptions', options.brokerOptions ?? {}) }),
+    telemetry: resolveTelemetry(options.telemetry),
     envelope: resolveEnvelope(options, env),
   });
 }
