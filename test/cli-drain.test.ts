@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { settledDepth } from './support/queue-depth.js';
 import { brokers, requireBroker, type RealBrokerName } from './support/require-broker.js';
 import { finish, interruptGroup, killCli, runCli, type RunCliOptions, type RunningCli } from './support/cli-process.js';
 
@@ -34,8 +35,7 @@ const ackChecks: Record<RealBrokerName, AckCheck> = {
     try {
       const channel = await connection.createChannel();
       // The CLI closed its channel before exiting: an unacknowledged message would be back in the queue.
-      const { messageCount } = await channel.checkQueue(`${group}.${topic}`);
-      assert.equal(messageCount, 0, 'a message went back to the queue (unacknowledged)');
+      assert.equal(await settledDepth(channel, `${group}.${topic}`), 0, 'a message went back to the queue (unacknowledged)');
       await channel.deleteQueue(`${group}.${topic}`);
     } finally {
       await connection.close();
