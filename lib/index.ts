@@ -55,6 +55,7 @@ export {
   MessagingClosedError,
   MessagingNotConfiguredError,
   MissingDependencyError,
+  NoTransactionError,
   PublishError,
   PublishTimeoutError,
   RetriesExhaustedError,

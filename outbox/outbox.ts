@@ -3,7 +3,8 @@ import { resolveOutboxOptions, resolveRelayOptions, type OutboxOptions, type Rel
 import { startRelayLoop, type Relay } from './relay.js';
 import type { Queryable } from './pool.js';
 import { migrationSql } from './schema-sql.js';
-import { stageEvent, type StageOptions } from './stage.js';
+import { expectQueryable, stageEvent, type StageOptions } from './stage.js';
+import { expectTransaction, routeStage, type RouteStageOptions } from './route-stage.js';
 
 /**
  * A transactional outbox on PostgreSQL: events staged in the caller's transaction exist exactly
@@ -24,6 +25,14 @@ export interface Outbox {
    * any object with `query(text, values)`); resolves with the event as it will be published.
    */
   stage<T>(client: Queryable, name: string, data: T, options: StageOptions): Promise<Event<T>>;
+  /**
+   * Stages a route's result as `eventMiddleware` would publish it (`topic`, `keyField`,
+   * `includeResult`), through `client`, which must be inside the route's open transaction:
+   * otherwise it throws NoTransactionError and stages nothing. Call it before COMMIT; a rollback
+   * then discards the event with the route's writes. Express and Koa alike: pass the result you
+   * are about to send.
+   */
+  stageRouteEvent(client: Queryable, name: string, result: unknown, options: RouteStageOptions): Promise<Event>;
   /** Starts publishing staged events through `messaging`; several relays may run at once. */
   startRelay(options: RelayOptions): Relay;
 }
@@ -49,6 +58,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
       client.release();
     },
     stage: (client, name, data, stageOptions) => stageEvent(names, source, client, name, data, stageOptions),
+    async stageRouteEvent(client, name, result, routeOptions) {
+      const queryable = expectQueryable(client);
+      const staged = routeStage(name, result, routeOptions);
+      await expectTransaction(queryable, name);
+      return stageEvent(names, source, queryable, name, staged.data, staged.options);
+    },
     startRelay: (relayOptions) => startRelayLoop(pool, names, resolveRelayOptions(relayOptions)),
   };
 }

@@ -55,7 +55,13 @@ export async function stageEvent<T>(names: TableNames, source: string, client: u
   return event;
 }
 
-function expectQueryable(client: unknown): Queryable {
+/**
+ * `client` as a {@link Queryable}, or an InvalidArgumentError naming `client`.
+ *
+ * @example
+ * const queryable = expectQueryable(client);
+ */
+export function expectQueryable(client: unknown): Queryable {
   if (typeof client !== 'object' || client === null || typeof (client as Partial<Queryable>).query !== 'function') {
     throw new InvalidArgumentError(
       'client',
