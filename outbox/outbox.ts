@@ -2,6 +2,8 @@ import type { Event } from '../lib/envelope/event.js';
 import { resolveOutboxOptions, resolveRelayOptions, type OutboxOptions, type RelayOptions } from './options.js';
 import { startRelayLoop, type Relay } from './relay.js';
 import type { Queryable } from './pool.js';
+import type { EventStager } from '../lib/publishing/event-stager.js';
+import { checkStageable, stageMessages } from './stage-messages.js';
 import { migrationSql } from './schema-sql.js';
 import { expectQueryable, stageEvent, type StageOptions } from './stage.js';
 import { expectTransaction, routeStage, type RouteStageOptions } from './route-stage.js';
@@ -14,8 +16,11 @@ import { expectTransaction, routeStage, type RouteStageOptions } from './route-s
  * const outbox = createOutbox({ pool });
  * await outbox.migrate();
  * const relay = outbox.startRelay({ messaging });
+ *
+ * Passed as `configureMessaging({ outbox })` (or `createMessaging`), it puts that instance in
+ * outbox-only mode: its `publishEvent`, `emitEvent` and `eventMiddleware` stage instead of sending.
  */
-export interface Outbox {
+export interface Outbox extends EventStager {
   /** The table, as configured (`eventwire_outbox` by default). */
   readonly table: string;
   /** Creates the table, its failed table, index and insert trigger unless they exist. */
@@ -64,6 +69,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
       await expectTransaction(queryable, name);
       return stageEvent(names, source, queryable, name, staged.data, staged.options);
     },
+    checkMessage: (_topic, message) => checkStageable(message),
+    stageMessages: (topic, messages) => stageMessages(pool, names, topic, messages),
     startRelay: (relayOptions) => startRelayLoop(pool, names, resolveRelayOptions(relayOptions)),
   };
 }

@@ -44,15 +44,26 @@ export async function stageEvent<T>(names: TableNames, source: string, client: u
   headers[eventNameHeader] = name;
   headers[eventIdHeader] = event.id;
   const payload = jsonText(topic, event);
-  if (nulEscape.test(payload)) throw nulError('data', 'the event');
   const headerText = JSON.stringify(headers);
-  if (nulEscape.test(headerText)) throw nulError('headers', 'a header');
+  checkStorable(payload, headerText);
   await queryable.query(
     `INSERT INTO ${names.table} (id, aggregatetype, aggregateid, type, payload, topic, key, headers) ` +
       'VALUES ($1, $2, $3, $4, $5::jsonb, $2, $6, $7::jsonb)',
     [event.id, topic, key ?? event.id, name, payload, key ?? null, headerText],
   );
   return event;
+}
+
+/**
+ * Throws InvalidArgumentError (naming `data` or `headers`) when the JSON text holds a NUL
+ * character, which PostgreSQL's jsonb cannot store.
+ *
+ * @example
+ * checkStorable(JSON.stringify(event), JSON.stringify(headers));
+ */
+export function checkStorable(payload: string, headerText: string): void {
+  if (nulEscape.test(payload)) throw nulError('data', 'the event');
+  if (nulEscape.test(headerText)) throw nulError('headers', 'a header');
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Broker } from '../broker.js';
 import type { EnvelopeFormat } from '../envelope/cloudevent-write.js';
+import type { EventStager } from '../publishing/event-stager.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { redactUrl } from './redact.js';
@@ -57,6 +58,12 @@ export interface MessagingOptions {
   readonly envelope?: 'eventwire' | 'cloudevents';
   /** With `envelope: 'cloudevents'`: `binary` (the default: attributes in headers) or `structured`. */
   readonly cloudEventsMode?: 'binary' | 'structured';
+  /**
+   * Outbox-only mode: `publishEvent`, `emitEvent` and `eventMiddleware` stage each event in this
+   * outbox (`createOutbox` of `eventwire/outbox`, each insert its own transaction) instead of
+   * sending it; a relay on this instance publishes them. `getProducer().send` is unchanged.
+   */
+  readonly outbox?: EventStager;
 }
 
 /** Options after defaults, environment and validation; frozen. */
@@ -72,11 +79,13 @@ export interface ResolvedOptions {
   readonly clientOptions: Readonly<Record<string, unknown>>;
   readonly brokerOptions: Readonly<Record<string, unknown>>;
   readonly envelope: EnvelopeFormat;
+  readonly outbox: EventStager | undefined;
 }
 
 const known = [
   'broker', 'url', 'bootstrapServers', 'source', 'defaultTopic', 'logger', 'publishTimeoutMs',
   'maxMessageBytes', 'maxBufferedEvents', 'clientOptions', 'brokerOptions', 'envelope', 'cloudEventsMode',
+  'outbox',
 ];
 
 const addressVariable: Record<BrokerName, string | undefined> = {
@@ -115,6 +124,7 @@ export function resolveOptions(options: MessagingOptions, env: Environment): Res
   const broker = resolveBroker(options.broker, nonEmpty(env.MESSAGING_BROKER));
   const logger = options.logger === undefined ? consoleLogger : expectLogger('logger', options.logger);
   const defaultTopic = options.defaultTopic ?? nonEmpty(env.MESSAGING_DEFAULT_TOPIC);
+  const envelope = resolveEnvelope(options, env);
   return Object.freeze({
     broker,
     url: resolveAddress(broker, options, env),
@@ -126,8 +136,20 @@ export function resolveOptions(options: MessagingOptions, env: Environment): Res
     maxBufferedEvents: expectInteger('maxBufferedEvents', options.maxBufferedEvents ?? 10_000, 0),
     clientOptions: Object.freeze({ ...expectObject('clientOptions', options.clientOptions ?? {}) }),
     brokerOptions: Object.freeze({ ...expectObject('brokerOptions', options.brokerOptions ?? {}) }),
-    envelope: resolveEnvelope(options, env),
+    envelope,
+    outbox: resolveOutbox(options.outbox, envelope),
   });
+}
+
+function resolveOutbox(outbox: unknown, envelope: EnvelopeFormat): EventStager | undefined {
+  if (outbox === undefined) return undefined;
+  if (typeof outbox !== 'object' || outbox === null || typeof (outbox as Partial<EventStager>).stageMessages !== 'function' || typeof (outbox as Partial<EventStager>).checkMessage !== 'function') {
+    throw new InvalidArgumentError('outbox', `Expected \`outbox\` to be an outbox from createOutbox() (eventwire/outbox), got ${describe(outbox)}.`);
+  }
+  if (envelope !== 'eventwire') {
+    throw new InvalidArgumentError('outbox', "`outbox` stores eventwire's envelope: drop `envelope: 'cloudevents'` (or MESSAGING_ENVELOPE), or publish without the outbox.");
+  }
+  return outbox as EventStager;
 }
 
 function resolveEnvelope(options: MessagingOptions, env: Environment): EnvelopeFormat {
