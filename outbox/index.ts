@@ -9,3 +9,7 @@ export type { RouteStageOptions } from './route-stage.js';
 export { NoTransactionError } from '../lib/errors/index.js';
 export type { OutboxNotification, OutboxPool, OutboxPoolClient, Queryable, QueryResult } from './pool.js';
 export { defaultTable } from './table-name.js';
+export type { Inbox, InboxStats } from './inbox.js';
+export type { PgInboxContext } from './inbox-pg.js';
+export { createRedisInbox } from './inbox-redis.js';
+export type { RedisInboxClient, RedisInboxOptions } from './inbox-redis.js';

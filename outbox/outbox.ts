@@ -4,6 +4,8 @@ import { startRelayLoop, type Relay } from './relay.js';
 import type { Queryable } from './pool.js';
 import type { EventStager } from '../lib/publishing/event-stager.js';
 import { checkStageable, stageMessages } from './stage-messages.js';
+import type { Inbox } from './inbox.js';
+import { createPgInbox, type PgInboxContext } from './inbox-pg.js';
 import { migrationSql } from './schema-sql.js';
 import { expectQueryable, stageEvent, type StageOptions } from './stage.js';
 import { expectTransaction, routeStage, type RouteStageOptions } from './route-stage.js';
@@ -38,6 +40,12 @@ export interface Outbox extends EventStager {
    * are about to send.
    */
   stageRouteEvent(client: Queryable, name: string, result: unknown, options: RouteStageOptions): Promise<Event>;
+  /**
+   * An inbox in `<table>_inbox` (created by `migrate()`): its middleware makes a consumer's
+   * handler run once per event id and group, its context gives the handler `db`, the client of
+   * the transaction in which the inbox mark commits.
+   */
+  inbox(): Inbox<PgInboxContext>;
   /** Starts publishing staged events through `messaging`; several relays may run at once. */
   startRelay(options: RelayOptions): Relay;
 }
@@ -71,6 +79,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     },
     checkMessage: (_topic, message) => checkStageable(message),
     stageMessages: (topic, messages) => stageMessages(pool, names, topic, messages),
+    inbox: () => createPgInbox(pool, names),
     startRelay: (relayOptions) => startRelayLoop(pool, names, resolveRelayOptions(relayOptions)),
   };
 }
