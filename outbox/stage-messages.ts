@@ -1,4 +1,5 @@
 import type { OutgoingMessage } from '../lib/broker.js';
+import { InvalidArgumentError } from '../lib/errors/index.js';
 import { eventNameHeader } from '../lib/messaging.js';
 import type { OutboxPool } from './pool.js';
 import { checkStorable } from './stage.js';
@@ -30,7 +31,9 @@ export async function stageMessages(pool: OutboxPool, names: TableNames, topic: 
   const values: unknown[] = [];
   const rows = messages.map((message, index) => {
     const id = message.id;
-    if (id === undefined) throw new TypeError('an outbox-only message has no event id');
+    if (id === undefined) {
+      throw new InvalidArgumentError('messages', 'Expected each of `messages` to carry an event id: stage events with publishEvent() or outbox.stage(), not raw messages.');
+    }
     const key = message.key ?? null;
     values.push(id, topic, key ?? id, message.headers[eventNameHeader] ?? '', message.value.toString('utf8'), key, JSON.stringify(message.headers));
     const at = index * perRow;
