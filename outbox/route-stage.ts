@@ -1,6 +1,6 @@
-import { NoTransactionError } from '../lib/errors/index.js';
+import { InvalidArgumentError, NoTransactionError } from '../lib/errors/index.js';
 import { keyOf } from '../lib/http/route-event.js';
-import { expectBoolean, expectKnownKeys, expectObject, expectString } from '../lib/config/validate.js';
+import { expectBoolean, expectKnownKeys, expectObject, expectString, expectTopic } from '../lib/config/validate.js';
 import type { Queryable } from './pool.js';
 import type { StageOptions } from './stage.js';
 
@@ -34,6 +34,8 @@ export function routeStage(name: string, result: unknown, options: unknown): { d
   expectString('name', name);
   const given = expectObject('stageRouteEvent options', options);
   expectKnownKeys('stageRouteEvent options', given, ['topic', 'keyField', 'includeResult', 'headers']);
+  if (given.topic === undefined) throw new InvalidArgumentError('topic', `Event "${name}" has no topic: pass { topic } to stageRouteEvent().`);
+  expectTopic('topic', given.topic);
   const keyPath = given.keyField === undefined ? undefined : expectString('keyField', given.keyField).split('.');
   const includeResult = expectBoolean('includeResult', given.includeResult ?? true);
   const key = keyPath === undefined ? undefined : keyOf(result, keyPath);

@@ -141,6 +141,10 @@ describe('outbox.stageRouteEvent (PostgreSQL, Express and Koa)', () => {
       inTransaction(db.pool, (client) => outbox.stageRouteEvent(client, 'order.placed', {}, { topic: 'orders', keyFeild: 'id' } as never)),
       (error: unknown) => error instanceof InvalidArgumentError && error.message.includes('keyFeild'),
     );
+    let statements = 0;
+    const counting = { query: async () => { statements += 1; return { rows: [] }; } };
+    await assert.rejects(outbox.stageRouteEvent(counting, 'order.placed', {}, {} as never), (error: unknown) => error instanceof InvalidArgumentError && error.argument === 'topic');
+    assert.equal(statements, 0, 'no statement before the options were checked');
     await assert.rejects(outbox.stageRouteEvent({} as never, 'order.placed', {}, { topic: 'orders' }), (error: unknown) => error instanceof InvalidArgumentError && error.argument === 'client');
   });
 });
