@@ -2,7 +2,10 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { onResponseEnd } from '../lib/http/response-end.js';
 import { createRouteEvent, type EventMiddlewareOptions, type RouteResult } from '../lib/http/route-event.js';
 
+import { createHealthRoute, type HealthHandlerOptions } from '../lib/http/health-route.js';
+
 export type { EventMiddlewareOptions } from '../lib/http/route-event.js';
+export type { HealthHandlerOptions } from '../lib/http/health-route.js';
 
 /** A response without a JSON result: its event carries `data: {}`. */
 const notJson: RouteResult = { json: false };
@@ -41,5 +44,20 @@ export function eventMiddleware(name: string, options: EventMiddlewareOptions = 
       publish();
     });
     next();
+  };
+}
+
+/**
+ * An Express handler for a health route: 200 with `messaging.health()` as JSON when the probe
+ * passes, 503 with the same body when it does not (see docs/observability.md).
+ *
+ * @example
+ * app.get('/readyz', healthHandler()); app.get('/livez', healthHandler({ probe: 'live' }));
+ */
+export function healthHandler(options: HealthHandlerOptions = {}): RequestHandler {
+  const answer = createHealthRoute(options);
+  return (_req: Request, res: Response) => {
+    const { status, body } = answer();
+    res.status(status).json(body);
   };
 }

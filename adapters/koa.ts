@@ -3,7 +3,10 @@ import { Stream } from 'node:stream';
 import { onResponseEnd } from '../lib/http/response-end.js';
 import { createRouteEvent, type EventMiddlewareOptions, type RouteResult } from '../lib/http/route-event.js';
 
+import { createHealthRoute, type HealthHandlerOptions } from '../lib/http/health-route.js';
+
 export type { EventMiddlewareOptions } from '../lib/http/route-event.js';
+export type { HealthHandlerOptions } from '../lib/http/health-route.js';
 
 /** A response without a JSON result: its event carries `data: {}`. */
 const notJson: RouteResult = { json: false };
@@ -29,6 +32,22 @@ export function eventMiddleware(name: string, options: EventMiddlewareOptions = 
       const body: unknown = ctx.body;
       routeEvent.publish(ctx.status, isJson(body) ? { json: true, value: body } : notJson);
     });
+  };
+}
+
+/**
+ * A Koa middleware for a health route: 200 with `messaging.health()` as JSON when the probe
+ * passes, 503 with the same body when it does not (see docs/observability.md).
+ *
+ * @example
+ * router.get('/readyz', healthHandler()); router.get('/livez', healthHandler({ probe: 'live' }));
+ */
+export function healthHandler(options: HealthHandlerOptions = {}): Middleware {
+  const answer = createHealthRoute(options);
+  return async (ctx) => {
+    const { status, body } = answer();
+    ctx.status = status;
+    ctx.body = body;
   };
 }
 

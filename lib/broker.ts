@@ -60,6 +60,17 @@ export interface IncomingMessage {
    * `undefined` when the broker cannot tell (see {@link BrokerCapabilities.deliveryCount}).
    */
   readonly deliveryCount: number | undefined;
+  /**
+   * Why the transport could not read this message at all (a Redis entry without a `value`
+   * field): the core dead-letters it at once with this reason, without calling a handler.
+   */
+  readonly malformed?: string | undefined;
+  /**
+   * Parts of the message the transport could not read and left out (a garbled headers field):
+   * the message is still handled; the core logs each once per delivery and counts it in
+   * `stats().unreadableParts`.
+   */
+  readonly warnings?: readonly string[] | undefined;
 }
 
 /**
@@ -182,4 +193,42 @@ export interface TopicKeeper {
  */
 export function keepsTopics(broker: Broker): broker is Broker & TopicKeeper {
   return typeof (broker as Partial<TopicKeeper>).keepTopic === 'function';
+}
+
+/**
+ * What a broker's connection is doing: `idle` before first use, `connected`, `reconnecting`
+ * after it dropped (the adapter is trying again), `failed` when it gave up, `closed` after close().
+ */
+export type ConnectionState = 'idle' | 'connected' | 'reconnecting' | 'failed' | 'closed';
+
+/**
+ * A broker's answer to "are you connected?", with the last connection error and when it came.
+ *
+ * @example
+ * const health: BrokerHealth = { state: 'reconnecting', lastError: { message: 'connect ECONNREFUSED', at: '2026-01-01T00:00:00.000Z' } };
+ */
+export interface BrokerHealth {
+  readonly state: ConnectionState;
+  readonly lastError?: { readonly message: string; readonly at: string } | undefined;
+}
+
+/**
+ * Optional ability: report the connection's state cheaply (no network round trip), for
+ * `messaging.health()`. A broker without it is reported as `unknown`.
+ *
+ * @example
+ * if (reportsHealth(broker)) broker.health().state; // 'connected'
+ */
+export interface HealthReporter {
+  health(): BrokerHealth;
+}
+
+/**
+ * Whether a broker implements {@link HealthReporter}.
+ *
+ * @example
+ * reportsHealth(createMemoryBroker()); // true
+ */
+export function reportsHealth(broker: Broker): broker is Broker & HealthReporter {
+  return typeof (broker as Partial<HealthReporter>).health === 'function';
 }

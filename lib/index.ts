@@ -23,17 +23,22 @@ export type { Producer, SendOptions } from './publishing/producer.js';
 export type { RunConsumersOptions, RunningConsumers } from './consuming/run-consumers.js';
 export { brokerNames } from './config/options.js';
 export type { BrokerName, MessagingOptions } from './config/options.js';
+export type { TelemetryOptions } from './telemetry/telemetry-options.js';
 export type { MessagingStats } from './stats.js';
+export type { ConsumerHealth, MessagingHealth } from './health.js';
 export type { StandardSchema, SchemaOutput } from './envelope/schema.js';
 export { consoleLogger, silentLogger } from './config/logger.js';
 export type { Logger } from './config/logger.js';
 export { deadLetterHeaders } from './handling/with-dead-letter.js';
-export { keepsTopics } from './broker.js';
+export { keepsTopics, reportsHealth } from './broker.js';
 export type {
   Broker,
   BrokerCapabilities,
   BrokerConfig,
   BrokerFactory,
+  BrokerHealth,
+  ConnectionState,
+  HealthReporter,
   DeliveryCallback,
   Headers,
   IncomingMessage,
@@ -56,8 +61,10 @@ export {
   MessagingNotConfiguredError,
   MissingDependencyError,
   NoTransactionError,
+  NotEnoughReplicasError,
   PublishError,
   PublishTimeoutError,
+  QueueMismatchError,
   RetriesExhaustedError,
   RetryDeclinedError,
   SerializationError,

@@ -14,6 +14,8 @@ import { bounded } from './waiting.js';
 import { startConsumers, type RunConsumersOptions, type RunningConsumers } from './consuming/run-consumers.js';
 import type { SchemaOutput, StandardSchema } from './envelope/schema.js';
 import { createStats, type MessagingStats } from './stats.js';
+import { createTelemetry } from './telemetry/telemetry.js';
+import { healthOf, type MessagingHealth } from './health.js';
 import { expectInteger, expectObject, expectString } from './config/validate.js';
 
 /**
@@ -69,6 +71,8 @@ export interface Messaging {
   /** Listens to every acknowledged publish; returns the function that stops listening. */
   onPublished(listener: PublishListener): () => void;
   stats(): Readonly<MessagingStats>;
+  /** The connection's and consumers' state, and whether the instance is ready and live (docs/observability.md). */
+  health(): MessagingHealth;
   /**
    * Stops consumers (draining their in-flight handlers), flushes buffered events for up to
    * `timeoutMs` (default 5000), and closes the broker connection. Events still unacknowledged at
@@ -111,8 +115,11 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
   // Created (not connected) at once: a misspelt brokerOptions name or a missing client library
   // throws here, not at the first publish.
   const instance = createBroker(resolved);
+  const telemetry = createTelemetry(resolved.telemetry, { system: instance.name, url: resolved.url }, stats);
   let used = false;
   let closed = false;
+  /** From the moment close() is called: consumers and the buffer drain, health() says not ready. */
+  let draining = false;
 
   const broker = (): Broker => {
     if (closed) throw new MessagingClosedError();
@@ -123,6 +130,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
   const publisher = createPublisher({
     options: resolved,
     stats,
+    telemetry,
     broker,
     published(topic, messages) {
       // After close() gave up on them, late acknowledgements of abandoned events (a silent broker
@@ -140,6 +148,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
   const runtime: ConsumerRuntime = {
     logger,
     stats,
+    telemetry,
     publisher,
     source: resolved.source,
     broker,
@@ -204,7 +213,9 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
         throw error;
       }
       const { topic, event, message } = prepared;
-      buffer.push(topic, message);
+      // The span starts here, in the caller's (the request's) context, and ends once sent.
+      const traced = telemetry.begin(topic, message);
+      if (!buffer.push(topic, traced)) telemetry.dropped(traced);
       return event;
     },
     createConsumer: (consumerOptions) => register(bindConsumer(consumerDefinition(consumerOptions), () => runtime)),
@@ -221,14 +232,17 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
       return () => listeners.delete(listener);
     },
     stats: () => ({ ...stats }),
+    health: () => healthOf({ broker: instance, consumers: registry, stats, closing: draining }),
     async close(closeOptions = {}) {
       if (closed) return;
+      draining = true;
       const timeoutMs = expectInteger('timeoutMs', closeOptions.timeoutMs ?? 5_000, 0);
       await Promise.all([...running].map((consumer) => consumer.stop()));
       const deadline = Date.now() + timeoutMs;
       const left = await buffer.flush(timeoutMs);
       if (left > 0) buffer.abandon();
       closed = true;
+      telemetry.close();
       if (!used) return;
       const closing = instance.close();
       // A broker that answers closes in milliseconds: wait for it, so no socket outlives close().

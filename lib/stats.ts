@@ -24,6 +24,8 @@ export interface MessagingStats {
   discarded: number;
   /** Events with no handler in a consumer: acknowledged and skipped. */
   skipped: number;
+  /** Parts of delivered messages the transport could not read and left out (logged). */
+  unreadableParts: number;
 }
 
 /**
@@ -43,5 +45,6 @@ export function createStats(): MessagingStats {
     deadLettered: 0,
     discarded: 0,
     skipped: 0,
+    unreadableParts: 0,
   };
 }

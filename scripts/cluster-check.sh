@@ -9,6 +9,10 @@
 # skipping it. A suite's full mocha output goes to .cache/clusters/check/<broker>.log; the
 # summary lists the passing and failing counts and the titles of the failing tests. Exits non-zero
 # when any suite failed. Not part of .ci/run: the clusters take minutes and ~1.5 GiB to start.
+#
+# After a broker's conformance suite, its node-loss run (test/clusters/<broker>-node-loss.cluster.ts,
+# where one exists) kills one node with SIGKILL under load and checks that no acknowledged message
+# was lost; the script then starts the killed node again. CLUSTER_CHECK_NODE_LOSS=0 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +44,29 @@ kafka_replication() {
     awk '{ printf "%s%d topic(s) with replication factor %d", (NR > 1 ? ", " : ""), $1, $2 }'
 }
 
+# run_suite NAME KIND FILE LOG -> runs one mocha file against NAME's cluster, adds its counts and
+# the titles of its failing tests to the summary, and sets failed=1 when it fails.
+run_suite() {
+  local name=$1 kind=$2 file=$3 log=$4 start=$SECONDS code=0 passing failing
+  echo "== $kind: $name cluster ($(cluster_env "$name")), output in $log"
+  env CI=true "$(cluster_env "$name")" npx mocha --no-config --import=tsx \
+    --require test/support/open-handles.ts --timeout 30000 --reporter spec --no-color \
+    "$file" >"$log" 2>&1 || code=$?
+  passing=$(sed -n 's/^ *\([0-9]*\) passing.*/\1/p' "$log" | tail -n 1)
+  failing=$(sed -n 's/^ *\([0-9]*\) failing.*/\1/p' "$log" | tail -n 1)
+  summary+=("$(printf '%-9s %3s passing %3s failing  exit %d  %4ds  %s' "$name" "${passing:-0}" "${failing:-0}" "$code" $((SECONDS - start)) "$kind")")
+  # Mocha's numbered failure headings after the counts: "  1) conformance: redis" followed by
+  # the test's title, or a hook's own heading ('13) "after all" hook in "{root}":').
+  while IFS= read -r line; do summary+=("            $line"); done < <(
+    awk 'seen && /^ *[0-9]+\) / {
+           if ($0 ~ /\) conformance: [a-z]+$/) { getline t; sub(/^ +/, "", t); print t }
+           else { sub(/^ *[0-9]+\) /, ""); print }
+         }
+         /^ *[0-9]+ failing/ { seen = 1 }' "$log"
+  )
+  [ "$code" -eq 0 ] || failed=1
+}
+
 for name in "${names[@]}"; do cluster_env "$name" >/dev/null; done
 mkdir -p "$CHECK_DIR"
 summary=()
@@ -51,27 +78,16 @@ for name in "${names[@]}"; do
     failed=1
     continue
   fi
-  log="$CHECK_DIR/$name.log"
-  echo "== conformance: $name cluster ($(cluster_env "$name")), output in $log"
-  start=$SECONDS
-  code=0
-  env CI=true "$(cluster_env "$name")" npx mocha --no-config --import=tsx \
-    --require test/support/open-handles.ts --timeout 30000 --reporter spec --no-color \
-    "test/conformance/$name.test.ts" >"$log" 2>&1 || code=$?
-  passing=$(sed -n 's/^ *\([0-9]*\) passing.*/\1/p' "$log" | tail -n 1)
-  failing=$(sed -n 's/^ *\([0-9]*\) failing.*/\1/p' "$log" | tail -n 1)
-  summary+=("$(printf '%-9s %3s passing %3s failing  exit %d  %4ds' "$name" "${passing:-0}" "${failing:-0}" "$code" $((SECONDS - start)))")
-  # Mocha's numbered failure headings after the counts: "  1) conformance: redis" followed by
-  # the test's title, or a hook's own heading ('13) "after all" hook in "{root}":').
-  while IFS= read -r line; do summary+=("            $line"); done < <(
-    awk 'seen && /^ *[0-9]+\) / {
-           if ($0 ~ /\) conformance: [a-z]+$/) { getline t; sub(/^ +/, "", t); print t }
-           else { sub(/^ *[0-9]+\) /, ""); print }
-         }
-         /^ *[0-9]+ failing/ { seen = 1 }' "$log"
-  )
+  run_suite "$name" "conformance" "test/conformance/$name.test.ts" "$CHECK_DIR/$name.log"
   [ "$name" != kafka ] || summary+=("            the suite's topics: $(kafka_replication)")
-  [ "$code" -eq 0 ] || failed=1
+  loss="test/clusters/$name-node-loss.cluster.ts"
+  if [ -f "$loss" ] && [ "${CLUSTER_CHECK_NODE_LOSS:-1}" = 1 ]; then
+    run_suite "$name" "node loss" "$loss" "$CHECK_DIR/$name-node-loss.log"
+    # The run's own measurements (lost, duplicates, recovery), printed by the test.
+    while IFS= read -r line; do summary+=("            $line"); done < <(sed -n "s/^ *$name: \(.*\)/\1/p" "$CHECK_DIR/$name-node-loss.log")
+    echo "== restarting the killed $name node"
+    bash scripts/clusters.sh up "$name" >/dev/null || { summary+=("            the killed node did not come back: npm run brokers -- up --cluster $name"); failed=1; }
+  fi
 done
 echo "== cluster-check summary"
 printf '%s\n' "${summary[@]}"

@@ -7,6 +7,7 @@ import type { Logger } from '../../lib/config/logger.js';
 import { bounded } from '../../lib/waiting.js';
 import { forwardLog } from './log-bridge.js';
 import type { KafkaSettings } from './options.js';
+import { SocketHealth } from './socket-health.js';
 
 /** The kafkajs module, named or under `default` depending on the loader. */
 export type KafkaModule = typeof import('kafkajs');
@@ -37,6 +38,8 @@ const MEMBER_RETRY: RetryOptions = { retries: 15, initialRetryTime: 300, maxRetr
 export class KafkaConnection {
   #closed = false;
   readonly #sockets = new Set<Socket>();
+  /** The state its sockets tell, for the broker's health(). */
+  readonly sockets = new SocketHealth();
   readonly #clients: { disconnect(): Promise<void> }[] = [];
   readonly #options: KafkaSettings;
   readonly #logger: Logger;
@@ -99,6 +102,7 @@ export class KafkaConnection {
   /** Waits for `goodbyes` and the clients' disconnects (bounded), then ends every socket. */
   async close(goodbyes: readonly Promise<unknown>[]): Promise<void> {
     this.#closed = true;
+    this.sockets.close();
     await bounded(Promise.allSettled([...goodbyes, ...this.#clients.map((client) => client.disconnect())]), CLOSE_WAIT_MS);
     // With an error: kafkajs fails a connection's pending requests on 'error', not on 'close'.
     for (const socket of this.#sockets) socket.destroy(new MessagingClosedError());
@@ -135,6 +139,7 @@ export class KafkaConnection {
 
   #track(socket: Socket, own?: Set<Socket>): Socket {
     socket.on('error', () => {}); // kafkajs listens too; destroying with an error must never go unheard
+    this.sockets.watch(socket);
     if (this.#closed) socket.destroy(new MessagingClosedError());
     for (const set of own === undefined ? [this.#sockets] : [this.#sockets, own]) {
       set.add(socket);

@@ -1,4 +1,4 @@
-import type { Broker, BrokerCapabilities } from '../../lib/broker.js';
+import type { Broker, BrokerCapabilities, HealthReporter } from '../../lib/broker.js';
 import { MessagingClosedError } from '../../lib/errors/index.js';
 import { abortable } from '../../lib/waiting.js';
 import { mayPublish } from '../publish-guard.js';
@@ -35,17 +35,19 @@ const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: fals
  * const broker = createKafkaBroker({ bootstrapServers: '127.0.0.1:9092' });
  * await broker.publish('orders', [{ key: '42', headers: {}, value: Buffer.from('{}') }]);
  */
-export function createKafkaBroker(options: KafkaBrokerOptions): Broker {
+export function createKafkaBroker(options: KafkaBrokerOptions): Broker & HealthReporter {
   const settings = validateKafkaOptions(options);
   const { logger } = settings;
   const connection = new KafkaConnection(settings);
-  const topics = new TopicAdmin(() => connection.admin(), settings.partitions);
+  const { partitions, replicationFactor, minInSyncReplicas } = settings;
+  const topics = new TopicAdmin(() => connection.admin(), { partitions, replicationFactor, minInSyncReplicas });
   const lane = createPublishLane(() => connection.producer());
   const members = new Set<KafkaMember>();
 
   return {
     name: 'kafka',
     capabilities,
+    health: () => connection.sockets.health(),
     async publish(topic, messages, signal) {
       if (!mayPublish(connection.closed, messages, signal)) return;
       try {

@@ -20,6 +20,19 @@ export interface KafkaBrokerOptions {
   readonly clientOptions?: Readonly<Record<string, unknown>>;
   /** Partitions of the topics this adapter creates: the most members a group can use. Default 3. */
   readonly partitions?: number;
+  /**
+   * Replicas of each partition of the topics this adapter creates (topics that exist are left
+   * as they are). Default: 3, or the number of brokers the cluster lists when it has fewer (1 on
+   * a single broker).
+   */
+  readonly replicationFactor?: number;
+  /**
+   * `min.insync.replicas` of the topics this adapter creates: with `acks: all`, a publish is
+   * acknowledged only once this many replicas hold it, and rejected (`NotEnoughReplicasError`)
+   * while fewer are in sync. At most `replicationFactor`. Default: 2 when the replication factor
+   * is 3 or more, else 1.
+   */
+  readonly minInSyncReplicas?: number;
   /** A member silent this long is presumed dead and its partitions move. Default 30000. */
   readonly sessionTimeoutMs?: number;
   /** Heartbeat period, also while a callback runs; below `sessionTimeoutMs`. Default 3000. */
@@ -47,6 +60,10 @@ export interface KafkaSettings {
   readonly clientOptions: Readonly<Record<string, unknown>>;
   readonly logger: Logger;
   readonly partitions: number;
+  /** Undefined: 3, or fewer when the cluster has fewer brokers. */
+  readonly replicationFactor: number | undefined;
+  /** Undefined: derived from the replication factor. */
+  readonly minInSyncReplicas: number | undefined;
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly redeliveryDelayMs: number;
@@ -54,7 +71,7 @@ export interface KafkaSettings {
 }
 
 /** What `brokerOptions` may hold for Kafka under `configureMessaging`. */
-export const kafkaTunables: readonly string[] = ['clientId', 'partitions', 'sessionTimeoutMs', 'heartbeatIntervalMs', 'redeliveryDelayMs', 'stallTimeoutMs'];
+export const kafkaTunables: readonly string[] = ['clientId', 'partitions', 'replicationFactor', 'minInSyncReplicas', 'sessionTimeoutMs', 'heartbeatIntervalMs', 'redeliveryDelayMs', 'stallTimeoutMs'];
 
 const kafkaOptionNames: readonly string[] = ['bootstrapServers', 'clientOptions', 'logger', ...kafkaTunables];
 
@@ -88,9 +105,24 @@ export function validateKafkaOptions(options: KafkaBrokerOptions): KafkaSettings
     clientOptions: expectObject('clientOptions', withDefault(raw.clientOptions, {})),
     logger: expectLogger('logger', withDefault(raw.logger, consoleLogger)),
     partitions: expectInteger('partitions', withDefault(raw.partitions, 3), 1),
+    ...replication(raw),
     sessionTimeoutMs,
     heartbeatIntervalMs,
     redeliveryDelayMs: expectInteger('redeliveryDelayMs', withDefault(raw.redeliveryDelayMs, 1_000), 0),
     stallTimeoutMs,
   };
+}
+
+/** The replication options, each optional; `minInSyncReplicas` may not exceed `replicationFactor`. */
+function replication(raw: Record<string, unknown>): Pick<KafkaSettings, 'replicationFactor' | 'minInSyncReplicas'> {
+  // Kafka stores the replication factor in 16 bits.
+  const replicationFactor = raw.replicationFactor === undefined ? undefined : expectInteger('replicationFactor', raw.replicationFactor, 1, 32767);
+  const minInSyncReplicas = raw.minInSyncReplicas === undefined ? undefined : expectInteger('minInSyncReplicas', raw.minInSyncReplicas, 1, 32767);
+  if (replicationFactor !== undefined && minInSyncReplicas !== undefined && minInSyncReplicas > replicationFactor) {
+    throw new InvalidArgumentError(
+      'minInSyncReplicas',
+      `Expected \`minInSyncReplicas\` (${minInSyncReplicas}) to be at most \`replicationFactor\` (${replicationFactor}): no publish could ever be acknowledged. Lower it, or raise \`replicationFactor\`.`,
+    );
+  }
+  return { replicationFactor, minInSyncReplicas };
 }

@@ -2,13 +2,17 @@ import type { Message, Producer } from 'kafkajs';
 import type { OutgoingMessage } from '../../lib/broker.js';
 import { coalesce } from '../../lib/publishing/coalesce.js';
 import { toRecord } from './codec.js';
+import { replicaFailure } from './replica-failure.js';
 
 /** Bytes counted per record beside its value when bounding a coalesced request (key, headers, framing). */
 const RECORD_OVERHEAD = 100;
 
 /** Publishes through one producer; see {@link createPublishLane}. */
 export interface PublishLane {
-  /** Resolves once Kafka acknowledged the messages (`acks: all`); rejects with the request's error. */
+  /**
+   * Resolves once Kafka acknowledged the messages (`acks: all`); rejects with the request's
+   * error, or a `NotEnoughReplicasError` when too few replicas were in sync.
+   */
   push(topic: string, messages: readonly OutgoingMessage[], signal: AbortSignal | undefined): Promise<void>;
 }
 
@@ -31,7 +35,9 @@ export function createPublishLane(producer: () => Promise<Producer>): PublishLan
       for (const message of messages) records.push(toRecord(message));
     }
     const client = await producer();
-    await client.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, records]) => ({ topic, messages: records })) });
+    await client.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, records]) => ({ topic, messages: records })) }).catch((error: unknown) => {
+      throw replicaFailure([...byTopic.keys()], error);
+    });
   }, { maxItems: 1000, maxBytes: 512 * 1024 });
   return {
     push(topic, messages, signal) {

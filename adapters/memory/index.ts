@@ -1,4 +1,4 @@
-import type { Broker, BrokerCapabilities, BrokerConfig, DeliveryCallback, SubscribeRequest, Subscription, TopicKeeper } from '../../lib/broker.js';
+import type { Broker, BrokerCapabilities, BrokerConfig, DeliveryCallback, HealthReporter, SubscribeRequest, Subscription, TopicKeeper } from '../../lib/broker.js';
 import { MessagingClosedError } from '../../lib/errors/index.js';
 import { expectKnownKeys } from '../../lib/config/validate.js';
 import { MemoryMember, type MemoryConnection } from './member.js';
@@ -32,7 +32,7 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
   const { server, redeliveryDelayMs } = validateMemoryOptions(options, 'createMemoryBroker options');
   const connection: MemoryConnection = { closed: false, server, members: new Set(), redeliveryDelayMs };
 
-  const broker: Broker & TopicKeeper = {
+  const broker: Broker & TopicKeeper & HealthReporter = {
     name: 'memory',
     capabilities,
     async publish(topic, messages) {
@@ -51,6 +51,8 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
     async keepTopic(topic) {
       server.queue(topic, topic);
     },
+    // In-process: connected from the start, until closed.
+    health: () => ({ state: connection.closed ? 'closed' : 'connected' }),
   };
   return broker;
 }

@@ -5,6 +5,9 @@ import type { IncomingMessage, OutgoingMessage } from '../../lib/broker.js';
 /** The key travels in this header; RabbitMQ's routing key carries the topic. */
 export const KEY_HEADER = 'eventwire-key';
 
+/** Quorum queues count a message's earlier deliveries in this header. */
+const DELIVERY_COUNT_HEADER = 'x-delivery-count';
+
 /**
  * The AMQP properties of an outgoing message: persistent, `application/json` unless a
  * `content-type` header says otherwise, the caller's
@@ -41,12 +44,21 @@ export function decodeDelivery(topic: string, message: ConsumeMessage): Incoming
     headers,
     value: message.content,
     id: String(message.fields.deliveryTag),
-    // Classic queues only say "delivered before", not how often.
-    deliveryCount: message.fields.redelivered ? undefined : 1,
+    deliveryCount: deliveryCountOf(message),
     // Left out rather than undefined when the publisher set none.
     ...(transportId === undefined ? {} : { transportId }),
     ...(contentType === undefined ? {} : { contentType }),
   };
+}
+
+/**
+ * Quorum queues count the earlier deliveries of a message in `x-delivery-count` (absent on the
+ * first); classic queues only say "delivered before", not how often.
+ */
+function deliveryCountOf(message: ConsumeMessage): number | undefined {
+  const earlier: unknown = message.properties.headers?.[DELIVERY_COUNT_HEADER];
+  if (typeof earlier === 'number' && Number.isSafeInteger(earlier) && earlier >= 0) return earlier + 1;
+  return message.fields.redelivered ? undefined : 1;
 }
 
 /** amqplib types its properties `any`; a property is used only when it is a non-empty string. */
@@ -58,7 +70,8 @@ function optionalString(value: unknown): string | undefined {
 function stringHeaders(raw: Record<string, unknown> | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw ?? {})) {
-    if (value === undefined || value === null) continue;
+    // A quorum queue's `x-delivery-count` is bookkeeping, handed over as `deliveryCount`.
+    if (value === undefined || value === null || name === DELIVERY_COUNT_HEADER) continue;
     headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'string' ? value : JSON.stringify(value);
   }
   return headers;

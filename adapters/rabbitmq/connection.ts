@@ -1,11 +1,13 @@
 import type { ChannelModel, SocketOptions } from 'amqplib';
 import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/index.js';
 import { loadPeer } from '../../lib/config/load-peer.js';
-import { redactUrl } from '../../lib/config/redact.js';
 import { connectionFailure } from './failures.js';
+import { NodeRotation } from './nodes.js';
 import type { RabbitMqSettings } from './options.js';
 import { ConfirmLane } from './publish.js';
+import { declareQueue } from './queues.js';
 import { shut } from './shut.js';
+import type { BrokerHealth } from '../../lib/broker.js';
 
 /** An open connection and its publishing lane; consumers open their own channels on `model`. */
 export interface RabbitMqSession {
@@ -43,6 +45,9 @@ export class RabbitMqConnection {
   readonly #hooks: RecoveryHooks;
   readonly #client: () => Promise<AmqpClient>;
   readonly #where: Record<string, string>;
+  readonly #nodes: NodeRotation;
+  /** The URL of the node the current or last connection went to. */
+  #nodeUrl: string;
   #session: Promise<RabbitMqSession> | undefined;
   /** What `#session` resolved to, while it is still the current one: publishes take it without a wait. */
   #ready: RabbitMqSession | undefined;
@@ -50,15 +55,19 @@ export class RabbitMqConnection {
   #closed = false;
   #outage = false;
   #recoveryTimer: NodeJS.Timeout | undefined;
+  /** The last connection error and when it came, for health(). */
+  #lastError: { readonly message: string; readonly at: string } | undefined;
 
   constructor(settings: RabbitMqSettings, hooks: RecoveryHooks, client: () => Promise<AmqpClient> = loadAmqp) {
     this.#settings = settings;
     this.#hooks = hooks;
     this.#client = client;
-    this.#where = { broker: 'rabbitmq', url: redactUrl(settings.url), exchange: settings.exchange };
+    this.#nodes = new NodeRotation(settings.url);
+    this.#nodeUrl = settings.url[0] ?? '';
+    this.#where = { broker: 'rabbitmq', url: this.#nodes.shown(), exchange: settings.exchange };
   }
 
-  /** Where log lines say they come from: the broker, the masked URL, the exchange. */
+  /** Where log lines say they come from: the broker, the masked URLs, the exchange. */
   get where(): Readonly<Record<string, string>> {
     return this.#where;
   }
@@ -76,7 +85,18 @@ export class RabbitMqConnection {
   /** A `BrokerUnreachableError` while the connection dropped and a reconnection is pending. */
   get outage(): BrokerUnreachableError | undefined {
     if (!this.#outage || this.#recoveryTimer === undefined) return undefined;
-    return new BrokerUnreachableError('RabbitMQ', this.#settings.url, 'the connection dropped; reconnecting.');
+    return new BrokerUnreachableError('RabbitMQ', this.#nodeUrl, 'the connection dropped; reconnecting.');
+  }
+
+  /**
+   * The connection's state, without a round trip: `reconnecting` from a dropped connection (or a
+   * failed attempt) until a session is open again, `idle` before the first one.
+   */
+  health(): BrokerHealth {
+    const lastError = this.#lastError;
+    if (this.#closed) return { state: 'closed', lastError };
+    if (this.#ready !== undefined) return { state: 'connected', lastError };
+    return { state: this.#outage || lastError !== undefined ? 'reconnecting' : 'idle', lastError };
   }
 
   /** The current session, opened if there is none; rejects after close(). */
@@ -84,6 +104,7 @@ export class RabbitMqConnection {
     if (this.#closed) return Promise.reject(new MessagingClosedError());
     if (this.#session !== undefined) return this.#session;
     const attempt: Promise<RabbitMqSession> = this.#open().catch((error: unknown) => {
+      this.#failed(error);
       if (this.#session === attempt) this.#track(undefined);
       throw error;
     });
@@ -114,8 +135,7 @@ export class RabbitMqConnection {
     const channel = await (await this.session()).model.createChannel();
     channel.on('error', ignore);
     try {
-      await channel.assertQueue(topic, { durable: true });
-      await channel.bindQueue(topic, this.#settings.exchange, topic);
+      await declareQueue(channel, { name: topic, type: this.#settings.queueType, exchange: this.#settings.exchange, topic });
     } finally {
       await shut(channel);
     }
@@ -139,13 +159,18 @@ export class RabbitMqConnection {
     pending?.then((value) => void (this.#session === pending && (this.#ready = value)), ignore);
   }
 
+  /** Remembers a connection failure for health(); the message of a connection failure names no credentials (failures.ts masks the URL). */
+  #failed(error: unknown): void {
+    this.#lastError = { message: error instanceof Error ? error.message : String(error), at: new Date().toISOString() };
+  }
+
   async #open(): Promise<RabbitMqSession> {
-    const { url, clientOptions, logger, reconnectDelayMs } = this.#settings;
-    const amqp = await this.#client();
-    const model = await amqp.connect(url, clientOptions as SocketOptions).catch((error: unknown) => {
-      throw connectionFailure(url, error);
+    const { logger, reconnectDelayMs } = this.#settings;
+    const model = await this.#connect();
+    model.on('error', (error: Error) => {
+      this.#failed(error);
+      logger.warn('RabbitMQ connection error', { ...this.#where, error });
     });
-    model.on('error', (error: Error) => logger.warn('RabbitMQ connection error', { ...this.#where, error }));
     model.on('blocked', (reason: string) => logger.warn('RabbitMQ blocks publishing (resource alarm)', { ...this.#where, reason }));
     model.on('close', () => {
       if (this.#live !== model) return;
@@ -153,6 +178,7 @@ export class RabbitMqConnection {
       this.#track(undefined);
       if (this.#closed) return;
       this.#outage = true;
+      this.#lastError ??= { message: 'the connection closed', at: new Date().toISOString() };
       logger.warn('RabbitMQ connection lost; reconnecting', { ...this.#where, reconnectDelayMs });
       this.scheduleRecovery();
     });
@@ -170,10 +196,30 @@ export class RabbitMqConnection {
     return { model, lane };
   }
 
+  /** Connects to the first node that answers, in the rotation's order. */
+  async #connect(): Promise<ChannelModel> {
+    const amqp = await this.#client();
+    const failures: ReturnType<typeof connectionFailure>[] = [];
+    for (const url of this.#nodes.order()) {
+      try {
+        const model = await amqp.connect(url, this.#settings.clientOptions as SocketOptions);
+        this.#nodes.connected(url);
+        this.#nodeUrl = url;
+        return model;
+      } catch (error) {
+        failures.push(connectionFailure(url, error));
+      }
+    }
+    throw this.#nodes.failure(failures);
+  }
+
   async #openLane(model: ChannelModel): Promise<ConfirmLane> {
     const { exchange, logger } = this.#settings;
     const channel = await model.createConfirmChannel();
-    const lane = new ConfirmLane(channel, exchange);
+    // A channel that published to a quorum queue while its leader changed can go on nacking every
+    // later publish to it (seen on RabbitMQ 3.10): a nack retires the channel, and the next
+    // publish takes a new one (#replaceLane), whose publishes reach the new leader.
+    const lane = new ConfirmLane(channel, exchange, () => void channel.close().catch(ignore));
     channel.on('error', (error: Error) => {
       lane.refused(error);
       logger.warn('RabbitMQ publishing channel failed', { ...this.#where, error });

@@ -1,13 +1,15 @@
-import type { Broker, BrokerCapabilities, Subscription, TopicKeeper } from '../../lib/broker.js';
+import type { Broker, BrokerCapabilities, HealthReporter, Subscription, TopicKeeper } from '../../lib/broker.js';
 import { abortable } from '../../lib/waiting.js';
 import { mayPublish } from '../publish-guard.js';
 import { RabbitMqConnection } from './connection.js';
 import { RabbitMqMember } from './member.js';
 import { validateRabbitMqOptions, type RabbitMqBrokerOptions } from './options.js';
+import type { QueueType } from './queues.js';
 
 export type { RabbitMqBrokerOptions } from './options.js';
 
-const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: false, keyAffinity: false };
+/** Quorum queues count deliveries (`x-delivery-count`); classic queues only say "delivered before". */
+const capabilitiesOf = (queueType: QueueType): BrokerCapabilities => ({ persistent: true, deliveryCount: queueType === 'quorum', keyAffinity: false });
 
 /**
  * A broker over RabbitMQ: one durable topic exchange (routing key = topic), one durable queue
@@ -22,7 +24,7 @@ const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: fals
  * const broker = createRabbitMqBroker({ url: 'amqp://guest:guest@127.0.0.1:5672' });
  * await broker.publish('orders', [{ headers: {}, value: Buffer.from('{}') }]);
  */
-export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & TopicKeeper {
+export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & TopicKeeper & HealthReporter {
   const settings = validateRabbitMqOptions(options);
   const members = new Set<RabbitMqMember>();
   const connection = new RabbitMqConnection(settings, {
@@ -33,6 +35,7 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
   });
   const context = {
     exchange: settings.exchange,
+    queueType: settings.queueType,
     prefetch: settings.prefetch,
     redeliveryDelayMs: settings.redeliveryDelayMs,
     logger: settings.logger,
@@ -42,7 +45,8 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
 
   return {
     name: 'rabbitmq',
-    capabilities,
+    capabilities: capabilitiesOf(settings.queueType),
+    health: () => connection.health(),
     async publish(topic, messages, signal) {
       if (!mayPublish(connection.closed, messages, signal)) return;
       // Rejects with amqplib's error, the server's reason or an unreachable broker: the core

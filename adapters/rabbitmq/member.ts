@@ -5,11 +5,14 @@ import type { Logger } from '../../lib/config/logger.js';
 import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
 import { bounded } from '../../lib/waiting.js';
 import { decodeDelivery } from './codec.js';
+import { declareQueue, type QueueType } from './queues.js';
 import { CLOSE_WAIT_MS, shut } from './shut.js';
 
 /** What a member needs from its broker. */
 export interface MemberContext {
   readonly exchange: string;
+  /** The type of the queues the member declares. */
+  readonly queueType: QueueType;
   /** Unacknowledged messages per consumer; `undefined` for the subscription's concurrency. */
   readonly prefetch: number | undefined;
   /** How long a rejected message waits before its nack, so that a failing message does not spin hot. */
@@ -112,7 +115,7 @@ export class RabbitMqMember {
   async #declareAndConsume(model: ChannelSource): Promise<void> {
     if (!this.#life.running || this.#channel !== undefined) return;
     const { groupId, topics, concurrency } = this.#request;
-    const { exchange, prefetch, logger, where } = this.#context;
+    const { exchange, queueType, prefetch, logger, where } = this.#context;
     const channel = await model.createChannel();
     channel.on('error', (error: Error) => logger.warn('RabbitMQ consumer channel failed', { ...where, groupId, error }));
     channel.on('close', () => {
@@ -124,10 +127,7 @@ export class RabbitMqMember {
     try {
       // Per-consumer prefetch (not RabbitMQ's deprecated global QoS); `waiting` caps the total.
       await channel.prefetch(prefetch ?? concurrency);
-      for (const topic of topics) {
-        await channel.assertQueue(`${groupId}.${topic}`, { durable: true });
-        await channel.bindQueue(`${groupId}.${topic}`, exchange, topic);
-      }
+      for (const topic of topics) await declareQueue(channel, { name: `${groupId}.${topic}`, type: queueType, exchange, topic });
       this.#channel = channel;
       this.#tags = [];
       for (const topic of topics) {

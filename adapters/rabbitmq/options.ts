@@ -1,5 +1,6 @@
 import { consoleLogger, type Logger } from '../../lib/config/logger.js';
-import { expectInteger, expectKnownKeys, expectLogger, expectMatch, expectObject, expectUrl, withDefault } from '../../lib/config/validate.js';
+import { expectInteger, expectKnownKeys, expectLogger, expectMatch, expectObject, expectOneOf, expectUrls, withDefault } from '../../lib/config/validate.js';
+import type { QueueType } from './queues.js';
 
 /**
  * Options of `createRabbitMqBroker`.
@@ -8,8 +9,12 @@ import { expectInteger, expectKnownKeys, expectLogger, expectMatch, expectObject
  * const options: RabbitMqBrokerOptions = { url: 'amqp://guest:guest@127.0.0.1:5672', prefetch: 10 };
  */
 export interface RabbitMqBrokerOptions {
-  /** `amqp://` or `amqps://` URL; its password is redacted from every log line. */
-  readonly url: string;
+  /**
+   * `amqp://` or `amqps://` URL, or a list of them, one per node of a cluster: the adapter
+   * connects to the first that answers, and after a drop tries the next ones first. Passwords are
+   * redacted from every log line.
+   */
+  readonly url: string | readonly string[];
   /** Socket options handed to amqplib's `connect` untouched (TLS, timeouts); never logged. */
   readonly clientOptions?: Readonly<Record<string, unknown>>;
   /** The durable topic exchange every topic is routed through. Default `eventwire`. */
@@ -25,14 +30,24 @@ export interface RabbitMqBrokerOptions {
    * Default 200 ms.
    */
   readonly redeliveryDelayMs?: number;
+  /**
+   * The type of the queues eventwire declares. `quorum` (the default): replicated over the
+   * cluster's nodes, counting deliveries (`deliveryCount`). `classic`: on one node, as eventwire
+   * declared them before this option; an existing classic queue keeps needing it, because a
+   * queue's type cannot change in place (docs/clusters.md says how to migrate).
+   */
+  readonly queueType?: QueueType;
   readonly logger?: Logger;
 }
 
-/** The validated options, defaults filled in; `prefetch` stays undefined for "the concurrency". */
-export type RabbitMqSettings = Required<Omit<RabbitMqBrokerOptions, 'prefetch'>> & { readonly prefetch: number | undefined };
+/**
+ * The validated options, defaults filled in; `url` is the list of node URLs; `prefetch` stays
+ * undefined for "the concurrency".
+ */
+export type RabbitMqSettings = Required<Omit<RabbitMqBrokerOptions, 'prefetch' | 'url'>> & { readonly url: readonly string[]; readonly prefetch: number | undefined };
 
 /** What `brokerOptions` may hold for RabbitMQ under `configureMessaging`. */
-export const rabbitMqTunables: readonly string[] = ['exchange', 'prefetch', 'reconnectDelayMs', 'redeliveryDelayMs'];
+export const rabbitMqTunables: readonly string[] = ['exchange', 'prefetch', 'reconnectDelayMs', 'redeliveryDelayMs', 'queueType'];
 
 const rabbitMqOptionNames: readonly string[] = ['url', 'clientOptions', 'logger', ...rabbitMqTunables];
 
@@ -50,7 +65,7 @@ export function validateRabbitMqOptions(options: RabbitMqBrokerOptions): RabbitM
   expectKnownKeys('createRabbitMqBroker options', raw, rabbitMqOptionNames);
   const exchangeRule = 'a name of letters, digits, ".", "_", "-" and ":" not starting with "amq."';
   return {
-    url: expectUrl('url', raw.url, ['amqp:', 'amqps:']),
+    url: expectUrls('url', raw.url, ['amqp:', 'amqps:']),
     clientOptions: expectObject('clientOptions', withDefault(raw.clientOptions, {})),
     logger: expectLogger('logger', withDefault(raw.logger, consoleLogger)),
     exchange: expectMatch('exchange', withDefault(raw.exchange, 'eventwire'), EXCHANGE, exchangeRule),
@@ -58,5 +73,6 @@ export function validateRabbitMqOptions(options: RabbitMqBrokerOptions): RabbitM
     prefetch: raw.prefetch === undefined ? undefined : expectInteger('prefetch', raw.prefetch, 1, 65535),
     reconnectDelayMs: expectInteger('reconnectDelayMs', withDefault(raw.reconnectDelayMs, 1000), 0),
     redeliveryDelayMs: expectInteger('redeliveryDelayMs', withDefault(raw.redeliveryDelayMs, 200), 0),
+    queueType: expectOneOf('queueType', withDefault(raw.queueType, 'quorum'), ['quorum', 'classic'] as const),
   };
 }

@@ -20,11 +20,14 @@ export type ConfirmTarget = Pick<ConfirmChannel, 'publish' | 'once' | 'off'>;
 export class ConfirmLane {
   readonly #channel: ConfirmTarget;
   readonly #exchange: string;
+  readonly #nacked: () => void;
   #refusal: Error | undefined;
 
-  constructor(channel: ConfirmTarget, exchange: string) {
+  /** `nacked` is told of every nack, so that the owner can replace a channel the server nacks on. */
+  constructor(channel: ConfirmTarget, exchange: string, nacked: () => void = () => {}) {
     this.#channel = channel;
     this.#exchange = exchange;
+    this.#nacked = nacked;
   }
 
   /** The server closed the channel for `error`: publishes that fail from now on report it. */
@@ -52,6 +55,7 @@ export class ConfirmLane {
       };
       // The server's reason for closing the channel beats amqplib's bare "channel closed".
       const confirmed = (error: unknown): void => {
+        if (error && this.#refusal === undefined) this.#nacked();
         if (error) finish(this.#refusal ?? (error instanceof Error ? error : new BrokerRefusedError(`RabbitMQ nacked a message to "${topic}".`)));
         else if (--unconfirmed === 0) finish();
       };

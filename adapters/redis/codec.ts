@@ -20,37 +20,53 @@ export function encode(message: OutgoingMessage): (string | Buffer)[] {
 /**
  * The core's message for the fields of a stream entry. Any field other than `value`, `key` and
  * `headers` (a CloudEvent's `ce_*` attributes, a `content-type`) joins the headers as UTF-8,
- * unless the `headers` field names it too. The transport id is `<stream>/<entry id>`.
+ * unless the `headers` field names it too. The transport id is `<stream>/<entry id>`. An entry
+ * without `value` is marked malformed (the core dead-letters it, its other fields kept as
+ * headers); a `headers` field that is not a JSON object of strings is left out, in part or whole,
+ * with a warning the core logs and counts.
  *
  * @example
  * const message = decode('orders', '1700000000000-0', fields, 1);
  */
 export function decode(topic: string, id: string, fields: Buffer[], deliveryCount: number): IncomingMessage {
-  let value: Buffer = Buffer.alloc(0);
+  let value: Buffer | undefined;
   let key: string | undefined;
   let headers: Headers = {};
   let extra: Record<string, string> | undefined;
+  let warnings: string[] | undefined;
   for (let index = 0; index + 1 < fields.length; index += 2) {
     const name = String(fields[index]);
     const data = fields[index + 1] as Buffer;
     if (name === 'value') value = data;
     else if (name === 'key') key = data.toString('utf8');
-    else if (name === 'headers') headers = parseHeaders(data);
-    else (extra ??= {})[name] = data.toString('utf8');
+    else if (name === 'headers') {
+      const parsed = parseHeaders(data);
+      headers = parsed.headers;
+      if (parsed.warning !== undefined) (warnings ??= []).push(parsed.warning);
+    } else (extra ??= {})[name] = data.toString('utf8');
   }
   if (extra !== undefined) headers = Object.freeze({ ...extra, ...headers });
-  return { topic, id, transportId: `${topic}/${id}`, key, headers, value, deliveryCount };
+  const message: IncomingMessage = { topic, id, transportId: `${topic}/${id}`, key, headers, value: value ?? Buffer.alloc(0), deliveryCount, warnings };
+  if (value !== undefined) return message;
+  const names = fields.filter((_, index) => index % 2 === 0).map(String);
+  return { ...message, malformed: `the stream entry ${id} has no \`value\` field (its fields: ${names.join(', ') || 'none'}); eventwire reads the payload from \`value\`.` };
 }
 
-/** Headers garbled by another writer are dropped: the payload still deserves its callback. */
-function parseHeaders(data: Buffer): Headers {
+/** The `headers` field's strings, and what was left out of it, if anything. */
+function parseHeaders(data: Buffer): { readonly headers: Headers; readonly warning?: string } {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(data.toString('utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
-    return Object.freeze(Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string')));
+    parsed = JSON.parse(data.toString('utf8'));
   } catch {
-    return {};
+    return { headers: {}, warning: 'the entry\'s `headers` field is not valid JSON' };
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { headers: {}, warning: 'the entry\'s `headers` field is not a JSON object' };
+  const entries = Object.entries(parsed);
+  const strings = entries.filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  const headers = Object.freeze(Object.fromEntries(strings));
+  if (strings.length === entries.length) return { headers };
+  const dropped = entries.filter((entry) => typeof entry[1] !== 'string').map(([name]) => name);
+  return { headers, warning: `the entry's \`headers\` field has values that are not strings: ${dropped.join(', ')}` };
 }
 
 /**

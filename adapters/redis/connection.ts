@@ -3,6 +3,7 @@ import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/i
 import { loadPeer } from '../../lib/config/load-peer.js';
 import type { Logger } from '../../lib/config/logger.js';
 import { redactUrl } from '../../lib/config/redact.js';
+import type { BrokerHealth, ConnectionState } from '../../lib/broker.js';
 import { firstError } from './codec.js';
 import { defineAppendScript } from './publish.js';
 
@@ -27,6 +28,8 @@ export class RedisConnection {
   #ioredis: Promise<typeof import('ioredis')> | undefined;
   #shared: Promise<Redis> | undefined;
   #closed = false;
+  /** The last connection error and when it came, for health(). */
+  #lastError: { readonly message: string; readonly at: string } | undefined;
 
   constructor(url: string, clientOptions: Readonly<Record<string, unknown>>, logger: Logger) {
     this.#url = url;
@@ -63,6 +66,7 @@ export class RedisConnection {
     client.on('error', (error: Error) => {
       if (!failing) this.#logger.warn('Redis connection failed; reconnecting', { ...context, error });
       failing = true;
+      this.#lastError = { message: error.message, at: new Date().toISOString() };
       if (client.status !== 'ready') this.#errors.set(client, error);
     });
     client.on('ready', () => {
@@ -70,6 +74,22 @@ export class RedisConnection {
       failing = false;
       this.#errors.delete(client);
     });
+  }
+
+  /**
+   * The clients' state, without a round trip: `reconnecting` while any client is down (ioredis
+   * retries on its own), `failed` when one gave up, `idle` before the first client.
+   */
+  health(): BrokerHealth {
+    if (this.#closed) return { state: 'closed', lastError: this.#lastError };
+    if (this.#clients.size === 0) return { state: 'idle', lastError: this.#lastError };
+    let state: ConnectionState = 'connected';
+    for (const client of this.#clients) {
+      if (client.status === 'end') return { state: 'failed', lastError: this.#lastError };
+      // A client still making its first connection is not an outage; one that lost it is.
+      if (this.#errors.has(client) || client.status === 'reconnecting' || client.status === 'close') state = 'reconnecting';
+    }
+    return { state, lastError: this.#lastError };
   }
 
   /** Disconnects a client at once (a blocked command ends now) and forgets it. */

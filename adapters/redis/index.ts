@@ -1,4 +1,4 @@
-import type { Broker, BrokerCapabilities } from '../../lib/broker.js';
+import type { Broker, BrokerCapabilities, HealthReporter } from '../../lib/broker.js';
 import { MessagingClosedError } from '../../lib/errors/index.js';
 import { mayPublish } from '../publish-guard.js';
 import { ensureGroups, RedisConnection } from './connection.js';
@@ -32,7 +32,7 @@ const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: true
  * @example
  * const broker = createRedisBroker({ url: 'redis://127.0.0.1:6379', maxLen: 1_000_000 });
  */
-export function createRedisBroker(options: RedisBrokerOptions): Broker {
+export function createRedisBroker(options: RedisBrokerOptions): Broker & HealthReporter {
   const settings = validateRedisOptions(options);
   const connection = new RedisConnection(settings.url, settings.clientOptions, settings.logger);
   const members = new Set<RedisMember>();
@@ -40,6 +40,7 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
   return {
     name: 'redis',
     capabilities,
+    health: () => connection.health(),
     async publish(topic, messages, signal) {
       if (!mayPublish(connection.closed, messages, signal)) return;
       const redis = await connection.shared();

@@ -10,6 +10,7 @@ import { decode, firstError, type RawEntry } from './codec.js';
 import { ensureGroups, type RedisConnection } from './connection.js';
 import type { RedisSettings } from './options.js';
 import { ReadLoop } from './read-loop.js';
+import { retireConsumer } from './retire.js';
 
 /** What a member uses of its broker: the connection, its shared client, its own reader and the settings. */
 export interface MemberDeps {
@@ -54,6 +55,8 @@ export class RedisMember {
   readonly #reads: ReadLoop;
   /** running → draining (stop: no reads) → closed (callbacks ended, XACKs answered); the callbacks in flight. */
   readonly #life = new MemberLifecycle();
+  /** Set while the consumer name is being removed from the group, before the member closes. */
+  #retiring = false;
 
   constructor(request: SubscribeRequest, deliver: DeliveryCallback, deps: MemberDeps) {
     this.#deliver = deliver;
@@ -223,10 +226,15 @@ export class RedisMember {
 
   /** Once closed, or stopped with nothing in flight nor ready, `closed` resolves as soon as no XACK is awaited. */
   #settle(): void {
-    if (this.#life.phase === 'closed' || !this.#acks.idle) return;
+    if (this.#life.phase === 'closed' || this.#retiring || !this.#acks.idle) return;
     const drained = !this.#life.running && this.#life.inFlight === 0 && this.#ready.length === 0;
     if (!(this.#deps.connection.closed || drained)) return;
-    this.#life.close();
     this.#claims.stop();
+    // An entry still held (an XACK Redis never answered) is pending with this name: keep it.
+    if (this.#deps.connection.closed || this.#held.size > 0) return this.#life.close();
+    this.#retiring = true;
+    const name = { group: this.#group, consumer: this.#consumer, topics: this.#topics };
+    void retireConsumer(this.#deps.redis, name, this.#logger, this.#context).finally(() => this.#life.close());
   }
+
 }

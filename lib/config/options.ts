@@ -1,9 +1,10 @@
 import type { Broker } from '../broker.js';
 import type { EnvelopeFormat } from '../envelope/cloudevent-write.js';
-import type { EventStager } from '../publishing/event-stager.js';
+import { resolveStager, type EventStager } from '../publishing/event-stager.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { redactUrl } from './redact.js';
+import { resolveTelemetry, type ResolvedTelemetry, type TelemetryOptions } from '../telemetry/telemetry-options.js';
 import {
   describe,
   expectInteger,
@@ -51,6 +52,8 @@ export interface MessagingOptions {
   readonly clientOptions?: Readonly<Record<string, unknown>>;
   /** The adapter's own settings; see each broker in the README. */
   readonly brokerOptions?: Readonly<Record<string, unknown>>;
+  /** OpenTelemetry tracing when `@opentelemetry/api` is installed; `false` turns it off. See docs/observability.md. */
+  readonly telemetry?: TelemetryOptions | false;
   /**
    * How events are written: `eventwire` (the default, docs/wire-format.md) or `cloudevents`
    * (CloudEvents 1.0). Consumers read both whatever this says. Env: `MESSAGING_ENVELOPE`.
@@ -78,13 +81,14 @@ export interface ResolvedOptions {
   readonly maxBufferedEvents: number;
   readonly clientOptions: Readonly<Record<string, unknown>>;
   readonly brokerOptions: Readonly<Record<string, unknown>>;
+  readonly telemetry: ResolvedTelemetry;
   readonly envelope: EnvelopeFormat;
   readonly outbox: EventStager | undefined;
 }
 
 const known = [
   'broker', 'url', 'bootstrapServers', 'source', 'defaultTopic', 'logger', 'publishTimeoutMs',
-  'maxMessageBytes', 'maxBufferedEvents', 'clientOptions', 'brokerOptions', 'envelope', 'cloudEventsMode',
+  'maxMessageBytes', 'maxBufferedEvents', 'clientOptions', 'brokerOptions', 'envelope', 'cloudEventsMode', 'telemetry',
   'outbox',
 ];
 
@@ -136,20 +140,10 @@ export function resolveOptions(options: MessagingOptions, env: Environment): Res
     maxBufferedEvents: expectInteger('maxBufferedEvents', options.maxBufferedEvents ?? 10_000, 0),
     clientOptions: Object.freeze({ ...expectObject('clientOptions', options.clientOptions ?? {}) }),
     brokerOptions: Object.freeze({ ...expectObject('brokerOptions', options.brokerOptions ?? {}) }),
+    telemetry: resolveTelemetry(options.telemetry),
     envelope,
-    outbox: resolveOutbox(options.outbox, envelope),
+    outbox: resolveStager(options.outbox, envelope),
   });
-}
-
-function resolveOutbox(outbox: unknown, envelope: EnvelopeFormat): EventStager | undefined {
-  if (outbox === undefined) return undefined;
-  if (typeof outbox !== 'object' || outbox === null || typeof (outbox as Partial<EventStager>).stageMessages !== 'function' || typeof (outbox as Partial<EventStager>).checkMessage !== 'function') {
-    throw new InvalidArgumentError('outbox', `Expected \`outbox\` to be an outbox from createOutbox() (eventwire/outbox), got ${describe(outbox)}.`);
-  }
-  if (envelope !== 'eventwire') {
-    throw new InvalidArgumentError('outbox', "`outbox` stores eventwire's envelope: drop `envelope: 'cloudevents'` (or MESSAGING_ENVELOPE), or publish without the outbox.");
-  }
-  return outbox as EventStager;
 }
 
 function resolveEnvelope(options: MessagingOptions, env: Environment): EnvelopeFormat {

@@ -89,6 +89,30 @@ export function expectUrl(name: string, value: unknown, protocols: readonly stri
 }
 
 /**
+ * One URL or a non-empty list of them (one per node of a cluster), each checked as by
+ * {@link expectUrl} and named by its index (`url[1]`); returned as a list.
+ *
+ * @example
+ * expectUrls('url', ['amqp://mq1:5672', 'amqp://mq2:5672'], ['amqp:', 'amqps:']);
+ */
+export function expectUrls(name: string, value: unknown, protocols: readonly string[]): string[] {
+  if (!Array.isArray(value)) return [expectUrl(name, value, protocols)];
+  if (value.length === 0) fail(name, 'a URL or a non-empty array of URLs', value);
+  return value.map((entry: unknown, index) => expectUrl(`${name}[${index}]`, entry, protocols));
+}
+
+/**
+ * One of the listed strings.
+ *
+ * @example
+ * expectOneOf('queueType', 'quorum', ['quorum', 'classic'] as const);
+ */
+export function expectOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) fail(name, `one of ${allowed.map((entry) => `"${entry}"`).join(', ')}`, value);
+  return value as T;
+}
+
+/**
  * A list of `host:port` addresses, given as an array or as one comma-separated string.
  *
  * @example

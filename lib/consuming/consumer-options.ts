@@ -97,7 +97,7 @@ export function consumerDefinition<C extends object>(options: ConsumerOptions<C>
     ...handling(options),
     groupId: expectGroupId('groupId', options.groupId),
     topics: expectTopics('topics', options.topics),
-    terminal: (stats) => eventDispatch({ handlers: options.handlers, context: options.context, stats }),
+    terminal: (stats, telemetry) => eventDispatch({ handlers: options.handlers, context: options.context, stats, telemetry }),
   };
 }
 

@@ -5,6 +5,8 @@ import type { Logger } from '../config/logger.js';
 import type { Publisher } from '../publishing/producer.js';
 import { deferred, type Deferred } from '../waiting.js';
 import type { MessagingStats } from '../stats.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { withTransportChecks } from '../handling/transport-checks.js';
 import { withDeadLetter } from '../handling/with-dead-letter.js';
 import { withRetry, type ShouldRetry } from '../handling/with-retry.js';
 import { DeliveryAbandonedError } from '../errors/index.js';
@@ -40,6 +42,7 @@ export const runtimeKey = Symbol('eventwire.runtime');
 export interface ConsumerRuntime {
   readonly logger: Logger;
   readonly stats: MessagingStats;
+  readonly telemetry: Telemetry;
   readonly publisher: Publisher;
   readonly source: string;
   /** The instance's broker; throws `MessagingClosedError` once the instance closed. */
@@ -61,7 +64,7 @@ export interface ConsumerDefinition {
   readonly middleware: readonly Middleware[];
   readonly deadLetterTopic: string | false | undefined;
   /** The innermost link, built per instance so that it counts into that instance's stats. */
-  readonly terminal: (stats: MessagingStats) => Link;
+  readonly terminal: (stats: MessagingStats, telemetry: Telemetry) => Link;
 }
 
 /**
@@ -192,22 +195,30 @@ function deadLetterTopics(option: ConsumerDefinition['deadLetterTopic']): ((topi
 }
 
 /**
- * The chain a delivery runs through, outermost first. Dead letter outside retry: it acts on the
+ * The chain a delivery runs through, outermost first. The `process` span (when tracing) outside
+ * everything, so that retries and the dead letter happen inside it. Dead letter outside retry: it acts on the
  * final outcome. The user's middleware inside retry, so that it sees every attempt, and outside
- * the terminal (decoding, validation, context), so that it sees every message as delivered.
+ * the transport checks and the terminal (decoding, validation, context), so that it sees every
+ * message as delivered.
  */
 function handlingChain(definition: ConsumerDefinition, rt: ConsumerRuntime, topicFor: ((topic: string) => string) | false): Link {
+  const traced = rt.telemetry.processLink();
+  const counted = rt.telemetry.handlingLink();
   return compose(
     [
-      withDeadLetter({ topicFor, publish: rt.publisher.publish, stats: rt.stats }),
+      ...(traced === undefined ? [] : [traced]),
+      withDeadLetter({ topicFor, publish: rt.publisher.publish, stats: rt.stats, telemetry: rt.telemetry }),
+      ...(counted === undefined ? [] : [counted]),
       withRetry({
         maxRetries: definition.maxRetries,
         delay: (attempt) => retryDelay(definition.backoff, attempt),
         shouldRetry: definition.shouldRetry,
         stats: rt.stats,
+        telemetry: rt.telemetry,
       }),
       ...definition.middleware,
+      withTransportChecks(rt.stats),
     ],
-    definition.terminal(rt.stats),
+    definition.terminal(rt.stats, rt.telemetry),
   );
 }

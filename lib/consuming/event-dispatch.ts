@@ -4,6 +4,7 @@ import type { ContextFactory, Link, MessageContext } from '../handling/chain.js'
 import { parseWithSchema, type SchemaOutput, type StandardSchema } from '../envelope/schema.js';
 import type { MessagingStats } from '../stats.js';
 import { runWithContext } from '../handling/with-context.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 
 /**
  * A `createConsumer` handler: the parsed event and the context.
@@ -51,6 +52,8 @@ export function eventDispatch<C extends object>(options: {
   readonly handlers: Readonly<Record<string, EventHandlerEntry<C>>>;
   readonly context?: ContextFactory<C> | undefined;
   readonly stats: MessagingStats;
+  /** Told of each handled event, for the end-to-end latency. */
+  readonly telemetry?: Pick<Telemetry, 'eventHandled'>;
 }): Link {
   return async (message, ctx) => {
     const event = decodeEvent(message);
@@ -65,5 +68,6 @@ export function eventDispatch<C extends object>(options: {
     const typed: Event = data === event.data ? event : { ...event, data };
     await runWithContext(message, ctx, options.context, (context) => handle(typed, context));
     options.stats.handled += 1;
+    options.telemetry?.eventHandled(message.topic, ctx.groupId, event.timestamp);
   };
 }

@@ -48,3 +48,24 @@ export class BrokerLoginRefusedError extends BrokerConnectionError {
     super(broker, address, 'refused the login', detail, options);
   }
 }
+
+/**
+ * The broker holds a queue of eventwire's name whose arguments differ from the ones eventwire
+ * declares (on RabbitMQ: a classic queue where `queueType: 'quorum'` asks for a quorum queue, or
+ * the reverse). A queue's type cannot change in place; the message says which option keeps the
+ * existing queue and where the migration is described. `queue` is the queue's name.
+ *
+ * @example
+ * error instanceof QueueMismatchError; // "RabbitMQ already has the queue \"billing.orders\" …"
+ */
+export class QueueMismatchError extends EventwireError {
+  readonly code = 'EVENTWIRE_QUEUE_MISMATCH';
+  constructor(
+    readonly broker: string,
+    readonly queue: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

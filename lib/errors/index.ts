@@ -5,8 +5,8 @@
  * handling chain), testing.ts (the testing helpers).
  */
 export { EventwireError, InvalidArgumentError, MessagingNotConfiguredError, MissingDependencyError, MessagingClosedError } from './base.js';
-export { PublishError, PublishTimeoutError, MessageTooLargeError, SerializationError, BrokerRefusedError } from './publishing.js';
-export { BrokerConnectionError, BrokerUnreachableError, BrokerLoginRefusedError } from './connection.js';
+export { PublishError, PublishTimeoutError, MessageTooLargeError, SerializationError, BrokerRefusedError, NotEnoughReplicasError } from './publishing.js';
+export { BrokerConnectionError, BrokerUnreachableError, BrokerLoginRefusedError, QueueMismatchError } from './connection.js';
 export { ValidationError, MalformedMessageError, UnrecoverableError, DeliveryAbandonedError, RetriesExhaustedError, RetryDeclinedError } from './handling.js';
 export { WaitTimeoutError } from './testing.js';
 export { NoTransactionError } from './outbox.js';

@@ -85,3 +85,17 @@ export class SerializationError extends EventwireError {
 export class BrokerRefusedError extends EventwireError {
   readonly code = 'EVENTWIRE_BROKER_REFUSED';
 }
+
+/**
+ * The broker refused a publish because fewer replicas are in sync than the topic requires
+ * (Kafka's `NOT_ENOUGH_REPLICAS`: fewer than `min.insync.replicas` brokers hold the partition,
+ * usually because brokers are down). Nothing of the refused publish was acknowledged; sending
+ * again once the brokers are back succeeds. The `cause` of the {@link PublishError} a send then
+ * rejects with; its own `cause` is the client's error.
+ *
+ * @example
+ * if (error instanceof PublishError && error.cause instanceof NotEnoughReplicasError) retryLater();
+ */
+export class NotEnoughReplicasError extends EventwireError {
+  readonly code = 'EVENTWIRE_NOT_ENOUGH_REPLICAS';
+}

@@ -4,6 +4,7 @@ import { DeliveryAbandonedError, MalformedMessageError, RetriesExhaustedError, R
 import { attempt, type Middleware } from './chain.js';
 
 import type { MessagingStats } from '../stats.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 
 /** Headers a dead letter carries beside the original ones. */
 export const deadLetterHeaders = {
@@ -27,6 +28,8 @@ export interface DeadLetterOptions {
   readonly topicFor: ((topic: string) => string) | false;
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
   readonly stats: MessagingStats;
+  /** Told of each message given up on (recorded on the delivery's `process` span). */
+  readonly telemetry?: Pick<Telemetry, 'deadLettered'>;
 }
 
 /**
@@ -45,6 +48,7 @@ export function withDeadLetter(options: DeadLetterOptions): Middleware {
     const details = describeFailure(error);
     if (options.topicFor === false) {
       options.stats.discarded += 1;
+      options.telemetry?.deadLettered(details.reason, undefined, details.attempts, details.cause);
       ctx.logger.error('message discarded after failure (deadLetterTopic is false)', {
         topic: message.topic, groupId: ctx.groupId, reason: details.reason, attempts: details.attempts, error: details.cause,
       });
@@ -53,6 +57,7 @@ export function withDeadLetter(options: DeadLetterOptions): Middleware {
     const topic = options.topicFor(message.topic);
     await options.publish(topic, [deadLetter(message, ctx.groupId, details)]);
     options.stats.deadLettered += 1;
+    options.telemetry?.deadLettered(details.reason, topic, details.attempts, details.cause);
     ctx.logger.error('message dead-lettered', {
       topic: message.topic, deadLetterTopic: topic, groupId: ctx.groupId, reason: details.reason, attempts: details.attempts, error: details.cause,
     });

@@ -3,6 +3,7 @@ import type { IncomingMessage } from '../broker.js';
 import { attempt, type DeliveryContext, type Middleware } from './chain.js';
 import type { MessagingStats } from '../stats.js';
 import type { Logger } from '../config/logger.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 
 
 
@@ -29,6 +30,8 @@ export interface RetryOptions {
   readonly delay: (attempt: number) => number;
   readonly shouldRetry: ShouldRetry | undefined;
   readonly stats: MessagingStats;
+  /** Told of each retry (a span event on the delivery's `process` span). */
+  readonly telemetry?: Pick<Telemetry, 'retrying'>;
 }
 
 /**
@@ -51,6 +54,7 @@ export function withRetry(options: RetryOptions): Middleware {
         if (!(await retries(options.shouldRetry, error, attempt, ctx.logger))) throw new RetryDeclinedError(attempt, error);
         const retryInMs = options.delay(attempt);
         options.stats.retried += 1;
+        options.telemetry?.retrying(attempt, retryInMs, error);
         ctx.logger.warn('handler failed; retrying', { topic: message.topic, groupId: ctx.groupId, attempt, retryInMs, error });
         await pause(retryInMs, ctx.signal, error);
         try {

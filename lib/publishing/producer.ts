@@ -5,6 +5,7 @@ import { InvalidArgumentError, PublishTimeoutError } from '../errors/index.js';
 import type { ResolvedOptions } from '../config/options.js';
 import { publishFailure } from './publish-failure.js';
 import type { MessagingStats } from '../stats.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { describe, expectObject, expectTopic } from '../config/validate.js';
 
 /**
@@ -35,6 +36,8 @@ export interface Producer {
 export interface PublisherDeps {
   readonly options: ResolvedOptions;
   readonly stats: MessagingStats;
+  /** Starts and ends the PRODUCER spans and puts trace context into the headers. */
+  readonly telemetry: Telemetry;
   /** The instance's broker; throws `MessagingClosedError` once the instance closed. */
   broker(): Broker;
   /** Called after each acknowledged batch; the testing helpers listen here. */
@@ -69,10 +72,10 @@ export interface Publisher extends Producer {
  * object, and the broker is called in the same turn (no await of a settled promise).
  *
  * @example
- * const publisher = createPublisher({ options, stats, broker: () => broker, published() {} });
+ * const publisher = createPublisher({ options, stats, telemetry: noTelemetry, broker: () => broker, published() {} });
  */
 export function createPublisher(deps: PublisherDeps): Publisher {
-  const { options, stats } = deps;
+  const { options, stats, telemetry } = deps;
   const deadlines = createDeadlines(options.publishTimeoutMs);
   const brokerName = typeof options.broker === 'string' ? options.broker : options.broker.name;
   /** The last topic that passed `expectTopic`: senders usually repeat theirs. */
@@ -83,8 +86,11 @@ export function createPublisher(deps: PublisherDeps): Publisher {
   const start = (topic: string, messages: readonly OutgoingMessage[], signal: AbortSignal): Promise<void> =>
     deps.broker().publish(topic, messages, signal);
 
-  const publish = (topic: string, messages: readonly OutgoingMessage[]): Promise<void> =>
+  const publish = (topic: string, given: readonly OutgoingMessage[]): Promise<void> =>
     new Promise<void>((resolve, reject) => {
+      // In the caller's context, before anything is awaited: the spans' parent is the caller's.
+      const traced = telemetry.send(topic, given);
+      const messages = traced === undefined ? given : traced.messages;
       const deadline = deadlines.join();
       const { signal } = deadline.controller;
       let settled = false;
@@ -93,15 +99,18 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         settled = true;
         deadlines.drop(deadline, fail);
         stats.publishFailures += 1;
+        const failure = signal.aborted ? new PublishTimeoutError(topic, options.publishTimeoutMs) : publishFailure({ broker: brokerName, topic, count: messages.length }, error);
+        traced?.end(failure);
         // The deadline fired, or an adapter that honours `signal` (RabbitMQ, Kafka) rejected with
         // its reason the moment it fired: either way "no acknowledgement in time".
-        reject(signal.aborted ? new PublishTimeoutError(topic, options.publishTimeoutMs) : publishFailure({ broker: brokerName, topic, count: messages.length }, error));
+        reject(failure);
       };
       const acknowledged = (): void => {
         if (settled) return;
         settled = true;
         deadlines.drop(deadline, fail);
         stats.published += messages.length;
+        traced?.end();
         try {
           deps.published(topic, messages);
         } catch (error) {

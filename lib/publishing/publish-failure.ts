@@ -1,4 +1,4 @@
-import { BrokerConnectionError, BrokerLoginRefusedError, BrokerRefusedError, EventwireError, PublishError } from '../errors/index.js';
+import { BrokerConnectionError, BrokerLoginRefusedError, BrokerRefusedError, EventwireError, NotEnoughReplicasError, PublishError } from '../errors/index.js';
 import { redactSecrets } from '../config/redact.js';
 
 /**
@@ -17,7 +17,7 @@ const brokerLabels: Readonly<Record<string, string>> = { kafka: 'Kafka', rabbitm
 /**
  * The one place where a broker's failure to publish becomes the error the caller sees. Adapters
  * reject with their client's own error, a {@link BrokerConnectionError} (unreachable, login
- * refused) or a {@link BrokerRefusedError}; each becomes a {@link PublishError} whose `cause` is
+ * refused), a {@link NotEnoughReplicasError} or a {@link BrokerRefusedError}; each becomes a {@link PublishError} whose `cause` is
  * that error and whose message names the broker, the topic, the count and what to do. Errors
  * that are typed already and say what to do pass unchanged: a `PublishError` (a broker of the
  * user's own may throw one), `MessagingClosedError`, `MissingDependencyError`. Timeouts are the
@@ -30,8 +30,9 @@ export function publishFailure(failed: FailedPublish, error: unknown): Eventwire
   const { topic, count } = failed;
   if (error instanceof PublishError) return error;
   const what = count === 1 ? `the message to "${topic}"` : `the ${count} messages to "${topic}"`;
-  if (error instanceof BrokerConnectionError) {
-    const advice = error instanceof BrokerLoginRefusedError ? 'Fix the credentials, then send again.' : 'Send again once the broker is reachable.';
+  if (error instanceof BrokerConnectionError || error instanceof NotEnoughReplicasError) {
+    const advice =
+      error instanceof BrokerLoginRefusedError ? 'Fix the credentials, then send again.' : error instanceof NotEnoughReplicasError ? 'Send again once the brokers are back.' : 'Send again once the broker is reachable.';
     const outcome = `${count === 1 ? 'The message' : `The ${count} messages`} to "${topic}" ${count === 1 ? 'was' : 'were'} not acknowledged.`;
     return new PublishError(topic, `${sentence(error.message)} ${outcome} ${advice}`, { cause: error });
   }

@@ -379,10 +379,17 @@ describe('Kafka adapter', function () {
       [{ bootstrapServers: [] }, 'bootstrapServers', 'Expected `bootstrapServers` to be "host:port" or a non-empty array of them, got an array.'],
       [{ bootstrapServers: 'localhost' }, 'bootstrapServers', 'Expected `bootstrapServers` to be a list of "host:port" with ports from 1 to 65535, got "localhost".'],
       [{ bootstrapServers: ['h:70000'] }, 'bootstrapServers', 'Expected `bootstrapServers` to be a list of "host:port" with ports from 1 to 65535, got "h:70000".'],
-      [{ brokers: bootstrap }, 'brokers', 'Unknown option `brokers` in createKafkaBroker options. Known options: bootstrapServers, clientOptions, logger, clientId, partitions, sessionTimeoutMs, heartbeatIntervalMs, redeliveryDelayMs, stallTimeoutMs.'],
-      [{ partition: 6 }, 'partition', 'Unknown option `partition` in createKafkaBroker options. Did you mean `partitions`? Known options: bootstrapServers, clientOptions, logger, clientId, partitions, sessionTimeoutMs, heartbeatIntervalMs, redeliveryDelayMs, stallTimeoutMs.'],
+      [{ brokers: bootstrap }, 'brokers', 'Unknown option `brokers` in createKafkaBroker options. Known options: bootstrapServers, clientOptions, logger, clientId, partitions, replicationFactor, minInSyncReplicas, sessionTimeoutMs, heartbeatIntervalMs, redeliveryDelayMs, stallTimeoutMs.'],
+      [{ partition: 6 }, 'partition', 'Unknown option `partition` in createKafkaBroker options. Did you mean `partitions`? Known options: bootstrapServers, clientOptions, logger, clientId, partitions, replicationFactor, minInSyncReplicas, sessionTimeoutMs, heartbeatIntervalMs, redeliveryDelayMs, stallTimeoutMs.'],
       [{ partitions: 0 }, 'partitions', 'Expected `partitions` to be an integer of at least 1, got 0.'],
       [{ partitions: 1.5 }, 'partitions', 'Expected `partitions` to be an integer of at least 1, got 1.5.'],
+      [{ replicationFactor: 0 }, 'replicationFactor', 'Expected `replicationFactor` to be an integer from 1 to 32767, got 0.'],
+      [{ minInSyncReplicas: '2' }, 'minInSyncReplicas', 'Expected `minInSyncReplicas` to be an integer from 1 to 32767, got "2".'],
+      [
+        { replicationFactor: 2, minInSyncReplicas: 3 },
+        'minInSyncReplicas',
+        'Expected `minInSyncReplicas` (3) to be at most `replicationFactor` (2): no publish could ever be acknowledged. Lower it, or raise `replicationFactor`.',
+      ],
       [{ sessionTimeoutMs: '6000' }, 'sessionTimeoutMs', 'Expected `sessionTimeoutMs` to be an integer of at least 1, got "6000".'],
       [{ redeliveryDelayMs: -1 }, 'redeliveryDelayMs', 'Expected `redeliveryDelayMs` to be a non-negative integer, got -1.'],
       [{ clientId: '' }, 'clientId', 'Expected `clientId` to be a non-empty string, got "".'],
@@ -404,7 +411,7 @@ describe('Kafka adapter', function () {
     }
     // Through configureMessaging, brokerOptions hold only the adapter's own settings.
     const configured = (brokerOptions: Record<string, unknown>) => () => createMessaging({ broker: 'kafka', bootstrapServers: 'k1:9092, k2:9093', brokerOptions, logger: silentLogger });
-    assert.throws(configured({ partition: 6 }), invalidOption('partition', 'Unknown option `partition` in brokerOptions for Kafka. Did you mean `partitions`? Known options: clientId, partitions, sessionTimeoutMs, heartbeatIntervalMs, redeliveryDelayMs, stallTimeoutMs.'));
+    assert.throws(configured({ partition: 6 }), invalidOption('partition', 'Unknown option `partition` in brokerOptions for Kafka. Did you mean `partitions`? Known options: clientId, partitions, replicationFactor, minInSyncReplicas, sessionTimeoutMs, heartbeatIntervalMs, redeliveryDelayMs, stallTimeoutMs.'));
     assert.throws(configured({ bootstrapServers: 'k3:9092' }), invalidOption('bootstrapServers', /^Unknown option `bootstrapServers` in brokerOptions for Kafka\./));
     assert.throws(configured({ partitions: 0 }), invalidOption('partitions', 'Expected `partitions` to be an integer of at least 1, got 0.'));
     const messaging = configured({ partitions: 6 })();

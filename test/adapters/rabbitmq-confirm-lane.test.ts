@@ -25,6 +25,21 @@ describe('RabbitMQ confirm lane', () => {
     await sending;
   });
 
+  it('tells its owner of a nack, so that the channel can be replaced, but not of a refusal already reported', async () => {
+    const channel = new FakeChannel();
+    let nacks = 0;
+    const lane = new ConfirmLane(channel.asChannel, 'ex', () => (nacks += 1));
+    const nacked = lane.send('orders', [message('a')], undefined);
+    channel.published[0]?.confirmed(true);
+    await assert.rejects(nacked, BrokerRefusedError);
+    assert.equal(nacks, 1);
+    lane.refused(new Error('Channel closed by server: 406 (PRECONDITION-FAILED)'));
+    const refused = lane.send('orders', [message('b')], undefined);
+    channel.published[1]?.confirmed(new Error('channel closed'));
+    await assert.rejects(refused);
+    assert.equal(nacks, 1);
+  });
+
   it("rejects a nack with the server's reason for closing the channel when there is one", async () => {
     const channel = new FakeChannel();
     const lane = new ConfirmLane(channel.asChannel, 'ex');

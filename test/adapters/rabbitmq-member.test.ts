@@ -18,7 +18,7 @@ async function attached(concurrency: number, topics = ['t']) {
   const controller = new AbortController();
   const handled: { message: IncomingMessage; answer: Deferred<void> }[] = [];
   let detachments = 0;
-  const context: MemberContext = { exchange: 'ex', prefetch: undefined, redeliveryDelayMs: 0, logger: silentLogger, where: {}, detached: () => void (detachments += 1) };
+  const context: MemberContext = { exchange: 'ex', queueType: 'classic', prefetch: undefined, redeliveryDelayMs: 0, logger: silentLogger, where: {}, detached: () => void (detachments += 1) };
   const member = new RabbitMqMember({ groupId: 'g', topics, concurrency, signal: controller.signal }, (message) => {
     const answer = deferred();
     handled.push({ message, answer });
@@ -53,6 +53,13 @@ describe('RabbitMQ member', () => {
     handled[0]?.answer.reject(new Error('handler failed'));
     await until(() => channel.calls.includes('nack 5 requeue'));
     assert.deepEqual(channel.calls.slice(-1), ['nack 5 requeue']);
+  });
+
+  it("reads a quorum queue's x-delivery-count as the delivery count, out of the headers", async () => {
+    const { channel, handled } = await attached(2);
+    channel.deliver('g.t', 1, 'first', { 'x-delivery-count': 0, n: 1 });
+    channel.deliver('g.t', 2, 'again', { 'x-delivery-count': 2 }, true);
+    assert.deepEqual(handled.map(({ message }) => [message.deliveryCount, message.headers]), [[1, { n: '1' }], [3, {}]]);
   });
 
   it('stop() cancels, requeues what waits, lets the callback in flight finish, then closes', async () => {

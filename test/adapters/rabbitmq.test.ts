@@ -110,14 +110,17 @@ describe('RabbitMQ adapter', function () {
       assert.equal(first.content.toString(), '"first"');
       assert.equal(first.fields.routingKey, names.topic);
       assert.equal(first.fields.exchange, names.exchange);
-      assert.deepEqual(first.properties.headers, { 'eventwire-id': 'evt-1', tenant: 'acme', 'eventwire-key': 'order-1' });
+      // A quorum queue adds its delivery count (0 before the first delivery) to what it hands out.
+      const { 'x-delivery-count': count, ...headers } = first.properties.headers ?? {};
+      assert.deepEqual(headers, { 'eventwire-id': 'evt-1', tenant: 'acme', 'eventwire-key': 'order-1' });
+      assert.equal(count, 0);
       assert.equal(first.properties.deliveryMode, 2);
       assert.equal(first.properties.contentType, 'application/json');
       assert.equal(first.properties.messageId, 'evt-1');
 
       const second = await channel.get(queueOf(names.group), { noAck: true });
       assert.ok(second, 'the second message is in the group queue');
-      assert.deepEqual(second.properties.headers, {});
+      assert.deepEqual(second.properties.headers, { 'x-delivery-count': 0 });
       assert.match(String(second.properties.messageId), /^[0-9a-f-]{36}$/);
     });
   });
@@ -135,7 +138,8 @@ describe('RabbitMQ adapter', function () {
     assert.equal(text(got), 'hello');
     assert.equal(got.deliveryCount, 1);
     assert.equal(typeof got.id, 'string');
-    assert.deepEqual(rabbit.capabilities, { persistent: true, deliveryCount: false, keyAffinity: false });
+    assert.deepEqual(rabbit.capabilities, { persistent: true, deliveryCount: true, keyAffinity: false }, 'quorum queues (the default) count deliveries');
+    assert.deepEqual(broker({ queueType: 'classic' }).capabilities, { persistent: true, deliveryCount: false, keyAffinity: false });
   });
 
   it('shares the messages between the members of a group', async () => {
@@ -198,7 +202,7 @@ describe('RabbitMQ adapter', function () {
     const [first, second] = await withTimeout(deliveries.done, WAIT, 'the redelivery');
     assert.equal(text(second!), 'retry me');
     assert.equal(first!.deliveryCount, 1);
-    assert.equal(second!.deliveryCount, undefined, 'a redelivery has an unknown count');
+    assert.equal(second!.deliveryCount, 2, 'a quorum queue counts the redelivery');
     const depth = await withChannel((channel) => channel.checkQueue(queueOf(names.group)));
     assert.equal(depth.messageCount, 0);
   });
@@ -225,7 +229,7 @@ describe('RabbitMQ adapter', function () {
     const other = await withTimeout(second.promise, WAIT, 'the delivery to the other member');
     assert.notEqual(other.member, crashed);
     assert.equal(text(other.message), 'survivor');
-    assert.equal(other.message.deliveryCount, undefined);
+    assert.equal(other.message.deliveryCount, 2);
   });
 
   it('lets in-flight callbacks finish and acknowledges them when the signal aborts', async () => {
@@ -381,7 +385,7 @@ describe('RabbitMQ adapter', function () {
   });
 
   it('refuses bad options with an InvalidArgumentError naming the option as written, built by hand or configured', async () => {
-    const known = 'Known options: url, clientOptions, logger, exchange, prefetch, reconnectDelayMs, redeliveryDelayMs.';
+    const known = 'Known options: url, clientOptions, logger, exchange, prefetch, reconnectDelayMs, redeliveryDelayMs, queueType.';
     const cases: [options: Record<string, unknown>, argument: string, message: string][] = [
       [{ url: 'redis://user:secret@host' }, 'url', 'Expected `url` to be an amqp:// or amqps:// URL, got "redis://user:***@host".'],
       [{ url: 42 }, 'url', 'Expected `url` to be an amqp:// or amqps:// URL, got 42.'],
@@ -391,6 +395,9 @@ describe('RabbitMQ adapter', function () {
       [{ prefetch: 70000 }, 'prefetch', 'Expected `prefetch` to be an integer from 1 to 65535, got 70000.'],
       [{ reconnectDelayMs: -1 }, 'reconnectDelayMs', 'Expected `reconnectDelayMs` to be a non-negative integer, got -1.'],
       [{ redeliveryDelayMs: 1.5 }, 'redeliveryDelayMs', 'Expected `redeliveryDelayMs` to be a non-negative integer, got 1.5.'],
+      [{ url: [] }, 'url', 'Expected `url` to be a URL or a non-empty array of URLs, got an array.'],
+      [{ url: [url, 'redis://user:secret@host'] }, 'url[1]', 'Expected `url[1]` to be an amqp:// or amqps:// URL, got "redis://user:***@host".'],
+      [{ queueType: 'stream' }, 'queueType', 'Expected `queueType` to be one of "quorum", "classic", got "stream".'],
       [{ clientOptions: null }, 'clientOptions', 'Expected `clientOptions` to be an object, got null.'],
       [{ logger: console.log }, 'logger', 'Expected `logger` to be an object, got a function.'],
       [{ logger: { info() {} } }, 'logger.debug', 'Expected `logger.debug` to be a function, got undefined.'],
@@ -402,7 +409,7 @@ describe('RabbitMQ adapter', function () {
     }
     // Through configureMessaging, brokerOptions hold only the adapter's own settings.
     const configured = (brokerOptions: Record<string, unknown>) => () => createMessaging({ broker: 'rabbitmq', url, brokerOptions, logger: silentLogger });
-    assert.throws(configured({ prefech: 5 }), invalidOption('prefech', 'Unknown option `prefech` in brokerOptions for RabbitMQ. Did you mean `prefetch`? Known options: exchange, prefetch, reconnectDelayMs, redeliveryDelayMs.'));
+    assert.throws(configured({ prefech: 5 }), invalidOption('prefech', 'Unknown option `prefech` in brokerOptions for RabbitMQ. Did you mean `prefetch`? Known options: exchange, prefetch, reconnectDelayMs, redeliveryDelayMs, queueType.'));
     assert.throws(configured({ logger: console }), invalidOption('logger', /^Unknown option `logger` in brokerOptions for RabbitMQ\./));
     assert.throws(configured({ prefetch: 0 }), invalidOption('prefetch', 'Expected `prefetch` to be an integer from 1 to 65535, got 0.'));
   });

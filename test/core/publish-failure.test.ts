@@ -5,6 +5,7 @@ import {
   BrokerUnreachableError,
   MessagingClosedError,
   MissingDependencyError,
+  NotEnoughReplicasError,
   PublishError,
 } from '../../lib/errors/index.js';
 import { publishFailure } from '../../lib/publishing/publish-failure.js';
@@ -40,6 +41,13 @@ describe('publishFailure: what a failed publish rejects with', () => {
     assert.ok(refused instanceof PublishError && refused.cause === login);
     assert.match(refused.message, /refused the login: 403 \(ACCESS-REFUSED\) Check the user name\. The 2 messages to "orders" were not acknowledged\. Fix the credentials, then send again\.$/);
     assert.doesNotMatch(`${unreachable.message} ${refused.message}`, /secret/);
+  });
+
+  it('says that a publish refused for lack of in-sync replicas was not acknowledged and can be sent again', () => {
+    const shortage = new NotEnoughReplicasError('Kafka refused the publish to "orders" with NOT_ENOUGH_REPLICAS: fewer replicas are in sync.');
+    const wrapped = publishFailure({ ...orders, broker: 'kafka' }, shortage);
+    assert.ok(wrapped instanceof PublishError && wrapped.cause === shortage);
+    assert.equal(wrapped.message, `${shortage.message} The 2 messages to "orders" were not acknowledged. Send again once the brokers are back.`);
   });
 
   it('leaves errors that are typed already as they are', () => {

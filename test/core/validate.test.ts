@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { expectHostPorts, expectInteger, expectKnownKeys, expectMatch, expectUrl, withDefault } from '../../lib/config/validate.js';
+import { expectHostPorts, expectInteger, expectKnownKeys, expectMatch, expectOneOf, expectUrl, expectUrls, withDefault } from '../../lib/config/validate.js';
 import { invalidOption } from '../support/invalid-option.js';
 
 describe('the option validators every adapter uses', () => {
@@ -9,6 +9,9 @@ describe('the option validators every adapter uses', () => {
     assert.equal(expectUrl('url', 'amqps://user:pw@mq:5671/vhost', ['amqp:', 'amqps:']), 'amqps://user:pw@mq:5671/vhost');
     assert.equal(expectInteger('prefetch', 65535, 1, 65535), 65535);
     assert.equal(expectMatch('exchange', 'orders', /^[a-z]+$/, 'lower-case letters'), 'orders');
+    assert.deepEqual(expectUrls('url', 'amqp://mq1', ['amqp:']), ['amqp://mq1']);
+    assert.deepEqual(expectUrls('url', ['amqp://mq1', 'amqp://mq2'], ['amqp:']), ['amqp://mq1', 'amqp://mq2']);
+    assert.equal(expectOneOf('queueType', 'classic', ['quorum', 'classic'] as const), 'classic');
     assert.equal(withDefault(undefined, 3), 3);
     assert.equal(withDefault(null, 3), null, 'null is a value to report, not "not given"');
   });
@@ -22,6 +25,9 @@ describe('the option validators every adapter uses', () => {
       [() => expectUrl('url', 'http://u:hunter2@h', ['redis:', 'rediss:']), 'url', 'Expected `url` to be a redis:// or rediss:// URL, got "http://u:***@h/".'],
       [() => expectInteger('prefetch', 0, 1, 65535), 'prefetch', 'Expected `prefetch` to be an integer from 1 to 65535, got 0.'],
       [() => expectInteger('blockMs', null, 1), 'blockMs', 'Expected `blockMs` to be an integer of at least 1, got null.'],
+      [() => expectUrls('url', [], ['amqp:']), 'url', 'Expected `url` to be a URL or a non-empty array of URLs, got an array.'],
+      [() => expectUrls('url', ['amqp://mq1', 'amqp://u:hunter2@'], ['amqp:']), 'url[1]', 'Expected `url[1]` to be an amqp:// URL, got "amqp://u:***@".'],
+      [() => expectOneOf('queueType', 'Quorum', ['quorum', 'classic'] as const), 'queueType', 'Expected `queueType` to be one of "quorum", "classic", got "Quorum".'],
       [() => expectMatch('exchange', 7, /^[a-z]+$/, 'lower-case letters'), 'exchange', 'Expected `exchange` to be lower-case letters, got 7.'],
     ];
     for (const [check, argument, message] of cases) assert.throws(check, invalidOption(argument, message));

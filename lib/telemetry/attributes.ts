@@ -1,0 +1,68 @@
+import type { Headers } from '../broker.js';
+import { eventIdHeader, eventNameHeader } from '../envelope/event.js';
+
+/**
+ * Attribute names: the OpenTelemetry messaging semantic conventions where they have one, and
+ * eventwire's own under `eventwire.`.
+ */
+export const attr = {
+  system: 'messaging.system',
+  destination: 'messaging.destination.name',
+  operationType: 'messaging.operation.type',
+  operationName: 'messaging.operation.name',
+  group: 'messaging.consumer.group.name',
+  messageId: 'messaging.message.id',
+  batchCount: 'messaging.batch.message_count',
+  partition: 'messaging.destination.partition.id',
+  kafkaKey: 'messaging.kafka.message.key',
+  kafkaOffset: 'messaging.kafka.offset',
+  serverAddress: 'server.address',
+  errorType: 'error.type',
+  eventName: 'eventwire.event.name',
+  attempt: 'eventwire.attempt',
+  attempts: 'eventwire.attempts',
+  retryDelay: 'eventwire.retry.delay_ms',
+  deadLetterReason: 'eventwire.dead_letter.reason',
+  deadLetterTopic: 'eventwire.dead_letter.topic',
+  outcome: 'eventwire.outcome',
+} as const;
+
+/** The span events eventwire adds to a `process` span. */
+export const spanEvent = {
+  retry: 'eventwire.retry',
+  deadLetter: 'eventwire.dead_letter',
+} as const;
+
+/** The host of the configured address, never its credentials; `undefined` for the in-process broker. */
+export function serverAddress(url: string): string | undefined {
+  if (url.startsWith('memory:')) return undefined;
+  if (!url.includes('://')) return url.split(',')[0]?.split(':')[0];
+  return URL.canParse(url) ? new URL(url).hostname : undefined;
+}
+
+/** The event name and id eventwire writes into headers, as span attributes. */
+export function eventAttributes(headers: Headers, into: Record<string, string | number>): void {
+  const name = headers[eventNameHeader];
+  if (name !== undefined) into[attr.eventName] = name;
+  const id = headers[eventIdHeader];
+  if (id !== undefined) into[attr.messageId] = id;
+}
+
+/** What an error is called in `error.type`: its stable `code` when it has one, else its class. */
+export function errorType(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
+  return error instanceof Error ? error.constructor.name : '_OTHER';
+}
+
+/** Reads headers for the propagator. */
+export const headerGetter = {
+  keys: (carrier: Headers): string[] => Object.keys(carrier),
+  get: (carrier: Headers, key: string): string | undefined => carrier[key],
+};
+
+/** Writes headers for the propagator. */
+export const headerSetter = {
+  set: (carrier: Record<string, string>, key: string, value: string): void => {
+    carrier[key] = value;
+  },
+};

@@ -1,0 +1,107 @@
+import type { Attributes, Span, Tracer } from '@opentelemetry/api';
+import type { IncomingMessage } from '../broker.js';
+import { attempt, type DeliveryContext, type Middleware } from '../handling/chain.js';
+import { attr, errorType, eventAttributes, headerGetter, serverAddress, spanEvent } from './attributes.js';
+import { tracerRegistered, type OtelApi } from './otel-api.js';
+import type { Telemetry, TelemetryTarget } from './telemetry.js';
+
+/**
+ * CONSUMER `process <topic>` spans, one per delivery, around the whole handling chain: every
+ * attempt runs inside it (so the handler's own spans and logs join the trace), each retry is a
+ * span event, and a dead letter is an event plus the span's error status.
+ */
+export class ProcessSpans implements Pick<Telemetry, 'retrying' | 'deadLettered'> {
+  readonly #api: OtelApi;
+  /** A proxy: it reaches the SDK registered later, so one per instance is enough. */
+  readonly #tracer: Tracer;
+  readonly #system: string;
+  readonly #host: string | undefined;
+  readonly #asLink: boolean;
+
+  constructor(api: OtelApi, target: TelemetryTarget, parent: 'parent' | 'link') {
+    this.#api = api;
+    this.#tracer = api.trace.getTracer('eventwire');
+    this.#system = target.system;
+    this.#host = serverAddress(target.url);
+    this.#asLink = parent === 'link';
+  }
+
+  readonly link = (): Middleware => (next) => (message, ctx) => {
+    if (!tracerRegistered(this.#api)) return attempt(next, message, ctx);
+    const { context, trace, propagation, ROOT_CONTEXT, SpanKind } = this.#api;
+    // From the root: a delivery must not join whatever context the adapter's callback runs in
+    // (on the in-process broker, the publisher's).
+    const producer = propagation.extract(ROOT_CONTEXT, message.headers, headerGetter);
+    const producerSpan = trace.getSpanContext(producer);
+    const links = this.#asLink && producerSpan !== undefined ? [{ context: producerSpan }] : [];
+    const parent = this.#asLink ? ROOT_CONTEXT : producer;
+    const span = this.#tracer.startSpan(`process ${message.topic}`, { kind: SpanKind.CONSUMER, links }, parent);
+    // Without an SDK (or unsampled), attributes go nowhere; with no context either, the
+    // delivery runs as if this link were not there.
+    if (span.isRecording()) span.setAttributes(this.#attributes(message, ctx));
+    else if (!this.#api.isSpanContextValid(span.spanContext())) return attempt(next, message, ctx);
+    return context.with(trace.setSpan(parent, span), () => attempt(next, message, ctx)).then(
+      () => span.end(),
+      (error: unknown) => {
+        this.#fail(span, error);
+        span.end();
+        throw error;
+      },
+    );
+  };
+
+  readonly retrying = (failed: number, delayMs: number, error: unknown): void => {
+    const span = this.#api.trace.getActiveSpan();
+    if (span === undefined) return;
+    span.addEvent(spanEvent.retry, { [attr.attempt]: failed, [attr.retryDelay]: delayMs, [attr.errorType]: errorType(error) });
+    span.recordException(error instanceof Error ? error : String(error));
+  };
+
+  readonly deadLettered = (reason: string, topic: string | undefined, attempts: number, error: unknown): void => {
+    const span = this.#api.trace.getActiveSpan();
+    if (span === undefined) return;
+    const details: Attributes = { [attr.deadLetterReason]: reason, [attr.attempts]: attempts };
+    if (topic !== undefined) details[attr.deadLetterTopic] = topic;
+    span.setAttributes(details);
+    span.setAttribute(attr.outcome, topic === undefined ? 'discarded' : 'dead-letter');
+    span.addEvent(spanEvent.deadLetter, details);
+    this.#fail(span, error);
+  };
+
+  #attributes(message: IncomingMessage, ctx: DeliveryContext): Record<string, string | number> {
+    const attributes: Record<string, string | number> = {
+      [attr.system]: this.#system,
+      [attr.destination]: message.topic,
+      [attr.operationType]: 'process',
+      [attr.operationName]: 'process',
+      [attr.group]: ctx.groupId,
+      [attr.messageId]: message.id,
+    };
+    // The event's id wins over the broker's position: it is the same on every delivery.
+    eventAttributes(message.headers, attributes);
+    if (this.#host !== undefined) attributes[attr.serverAddress] = this.#host;
+    if (this.#system === 'kafka') {
+      const [partition, offset] = message.id.split(':');
+      if (partition !== undefined) attributes[attr.partition] = partition;
+      if (offset !== undefined) attributes[attr.kafkaOffset] = Number(offset);
+      if (message.key !== undefined) attributes[attr.kafkaKey] = message.key;
+    }
+    return attributes;
+  }
+
+  #fail(span: Span, error: unknown): void {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setAttribute(attr.errorType, errorType(error));
+    span.setStatus({ code: this.#api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+/**
+ * The consumer half of an instance's telemetry.
+ *
+ * @example
+ * const process = createProcessSpans(api, { system: 'kafka', url: 'localhost:9092' }, 'parent');
+ */
+export function createProcessSpans(api: OtelApi, target: TelemetryTarget, parent: 'parent' | 'link'): ProcessSpans {
+  return new ProcessSpans(api, target, parent);
+}

@@ -1,0 +1,124 @@
+import type { Context, Span, Tracer } from '@opentelemetry/api';
+import type { OutgoingMessage } from '../broker.js';
+import { attr, errorType, eventAttributes, headerSetter, serverAddress } from './attributes.js';
+import { tracerRegistered, type OtelApi } from './otel-api.js';
+import type { SendTrace, Telemetry, TelemetryTarget } from './telemetry.js';
+
+/** The header W3C trace context travels in; a message that has one keeps it (dead letters keep the original's). */
+const traceparent = 'traceparent';
+
+/** A PRODUCER span and the message carrying its context. */
+interface Started {
+  readonly span: Span;
+  readonly message: OutgoingMessage;
+}
+
+/**
+ * PRODUCER `send <topic>` spans, one per message. A buffered event's span starts when it is
+ * emitted (in the request's context) and ends when its batch is acknowledged, so it covers the
+ * wait in the buffer; a direct publish's span covers the round trip.
+ */
+export class SendSpans implements Pick<Telemetry, 'begin' | 'dropped' | 'send'> {
+  readonly #api: OtelApi;
+  /** A proxy: it reaches the SDK registered later, so one per instance is enough. */
+  readonly #tracer: Tracer;
+  readonly #system: string;
+  readonly #host: string | undefined;
+  /** Spans started by {@link begin}, by the message (with headers) that carries them. */
+  readonly #pending = new WeakMap<OutgoingMessage, Span>();
+
+  constructor(api: OtelApi, target: TelemetryTarget) {
+    this.#api = api;
+    this.#tracer = api.trace.getTracer('eventwire');
+    this.#system = target.system;
+    this.#host = serverAddress(target.url);
+  }
+
+  readonly begin = (topic: string, message: OutgoingMessage): OutgoingMessage => {
+    if (!tracerRegistered(this.#api)) return message;
+    const started = this.#start(topic, message, this.#api.context.active());
+    this.#pending.set(started.message, started.span);
+    return started.message;
+  };
+
+  readonly dropped = (message: OutgoingMessage): void => {
+    const span = this.#pending.get(message);
+    if (span === undefined) return;
+    this.#pending.delete(message);
+    span.setAttribute(attr.errorType, 'buffer_full');
+    span.setStatus({ code: this.#api.SpanStatusCode.ERROR, message: 'dropped: the fire-and-forget buffer is full (maxBufferedEvents)' });
+    span.end();
+  };
+
+  readonly send = (topic: string, messages: readonly OutgoingMessage[]): { readonly messages: readonly OutgoingMessage[]; readonly end: SendTrace } | undefined => {
+    if (!tracerRegistered(this.#api)) return undefined;
+    const parent = this.#api.context.active();
+    const spans: Span[] = [];
+    let copy: OutgoingMessage[] | undefined;
+    for (let index = 0; index < messages.length; index += 1) {
+      const message = messages[index] as OutgoingMessage;
+      const begun = this.#pending.get(message);
+      if (begun !== undefined) {
+        this.#pending.delete(message);
+        spans.push(begun);
+        continue;
+      }
+      const started = this.#start(topic, message, parent);
+      spans.push(started.span);
+      if (started.message !== message) {
+        copy ??= messages.slice();
+        copy[index] = started.message;
+      }
+    }
+    return { messages: copy ?? messages, end: (error) => this.#end(spans, error) };
+  };
+
+  #start(topic: string, message: OutgoingMessage, parent: Context): Started {
+    const { trace, propagation, SpanKind, isSpanContextValid } = this.#api;
+    const span = this.#tracer.startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER }, parent);
+    // No SDK (or not sampled): attributes would go nowhere. With no SDK and no parent there is
+    // no context to carry either, and the message goes as it came: the no-op costs one call.
+    if (span.isRecording()) span.setAttributes(this.#attributes(topic, message));
+    else if (!isSpanContextValid(span.spanContext())) return { span, message };
+    if (message.headers[traceparent] !== undefined) return { span, message };
+    const carrier: Record<string, string> = {};
+    propagation.inject(trace.setSpan(parent, span), carrier, headerSetter);
+    // No propagator registered (no SDK): the message goes as it came, without a copy.
+    for (const _ in carrier) return { span, message: { ...message, headers: { ...message.headers, ...carrier } } };
+    return { span, message };
+  }
+
+  #attributes(topic: string, message: OutgoingMessage): Record<string, string | number> {
+    const attributes: Record<string, string | number> = {
+      [attr.system]: this.#system,
+      [attr.destination]: topic,
+      [attr.operationType]: 'send',
+      [attr.operationName]: 'send',
+    };
+    eventAttributes(message.headers, attributes);
+    if (this.#host !== undefined) attributes[attr.serverAddress] = this.#host;
+    if (this.#system === 'kafka' && message.key !== undefined) attributes[attr.kafkaKey] = message.key;
+    return attributes;
+  }
+
+  #end(spans: readonly Span[], error: unknown): void {
+    for (const span of spans) {
+      if (error !== undefined) {
+        span.recordException(error instanceof Error ? error : String(error));
+        span.setAttribute(attr.errorType, errorType(error));
+        span.setStatus({ code: this.#api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      }
+      span.end();
+    }
+  }
+}
+
+/**
+ * The producer half of an instance's telemetry.
+ *
+ * @example
+ * const send = createSendSpans(api, { system: 'redis', url: 'redis://localhost:6379' });
+ */
+export function createSendSpans(api: OtelApi, target: TelemetryTarget): SendSpans {
+  return new SendSpans(api, target);
+}
