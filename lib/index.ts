@@ -60,6 +60,7 @@ export {
   MessagingClosedError,
   MessagingNotConfiguredError,
   MissingDependencyError,
+  NoTransactionError,
   NotEnoughReplicasError,
   PublishError,
   PublishTimeoutError,

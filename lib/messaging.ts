@@ -140,7 +140,10 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
       for (const listener of listeners) listener(topic, messages);
     },
   });
-  const buffer = createEventBuffer({ limit: resolved.maxBufferedEvents, logger, stats, publish: publisher.publish });
+  // Outbox-only mode: events are staged (stored durably) instead of sent; getProducer() still sends.
+  const { outbox } = resolved;
+  const deliver = outbox === undefined ? publisher.publish : (topic: string, messages: readonly OutgoingMessage[]) => outbox.stageMessages(topic, messages);
+  const buffer = createEventBuffer({ limit: resolved.maxBufferedEvents, logger, stats, publish: deliver });
 
   const runtime: ConsumerRuntime = {
     logger,
@@ -178,6 +181,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
     headers[eventNameHeader] = name;
     headers[eventIdHeader] = event.id;
     const message = publisher.encodeChecked(topic, event, key, headers, event.id);
+    resolved.outbox?.checkMessage(topic, message);
     return { topic, event, message };
   };
 
@@ -197,7 +201,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
     }),
     async publishEvent(name, data, eventOptions) {
       const { topic, event, message } = prepareEvent(name, data, eventOptions);
-      await publisher.publish(topic, [message]);
+      await deliver(topic, [message]);
       return event;
     },
     emitEvent(name, data, eventOptions) {

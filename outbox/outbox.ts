@@ -2,8 +2,13 @@ import type { Event } from '../lib/envelope/event.js';
 import { resolveOutboxOptions, resolveRelayOptions, type OutboxOptions, type RelayOptions } from './options.js';
 import { startRelayLoop, type Relay } from './relay.js';
 import type { Queryable } from './pool.js';
+import type { EventStager } from '../lib/publishing/event-stager.js';
+import { checkStageable, stageMessages } from './stage-messages.js';
+import type { Inbox } from './inbox.js';
+import { createPgInbox, type PgInboxContext } from './inbox-pg.js';
 import { migrationSql } from './schema-sql.js';
-import { stageEvent, type StageOptions } from './stage.js';
+import { expectQueryable, stageEvent, type StageOptions } from './stage.js';
+import { expectTransaction, routeStage, type RouteStageOptions } from './route-stage.js';
 
 /**
  * A transactional outbox on PostgreSQL: events staged in the caller's transaction exist exactly
@@ -13,8 +18,11 @@ import { stageEvent, type StageOptions } from './stage.js';
  * const outbox = createOutbox({ pool });
  * await outbox.migrate();
  * const relay = outbox.startRelay({ messaging });
+ *
+ * Passed as `configureMessaging({ outbox })` (or `createMessaging`), it puts that instance in
+ * outbox-only mode: its `publishEvent`, `emitEvent` and `eventMiddleware` stage instead of sending.
  */
-export interface Outbox {
+export interface Outbox extends EventStager {
   /** The table, as configured (`eventwire_outbox` by default). */
   readonly table: string;
   /** Creates the table, its failed table, index and insert trigger unless they exist. */
@@ -24,6 +32,20 @@ export interface Outbox {
    * any object with `query(text, values)`); resolves with the event as it will be published.
    */
   stage<T>(client: Queryable, name: string, data: T, options: StageOptions): Promise<Event<T>>;
+  /**
+   * Stages a route's result as `eventMiddleware` would publish it (`topic`, `keyField`,
+   * `includeResult`), through `client`, which must be inside the route's open transaction:
+   * otherwise it throws NoTransactionError and stages nothing. Call it before COMMIT; a rollback
+   * then discards the event with the route's writes. Express and Koa alike: pass the result you
+   * are about to send.
+   */
+  stageRouteEvent(client: Queryable, name: string, result: unknown, options: RouteStageOptions): Promise<Event>;
+  /**
+   * An inbox in `<table>_inbox` (created by `migrate()`): its middleware makes a consumer's
+   * handler run once per event id and group, its context gives the handler `db`, the client of
+   * the transaction in which the inbox mark commits.
+   */
+  inbox(): Inbox<PgInboxContext>;
   /** Starts publishing staged events through `messaging`; several relays may run at once. */
   startRelay(options: RelayOptions): Relay;
 }
@@ -49,6 +71,15 @@ export function createOutbox(options: OutboxOptions): Outbox {
       client.release();
     },
     stage: (client, name, data, stageOptions) => stageEvent(names, source, client, name, data, stageOptions),
+    async stageRouteEvent(client, name, result, routeOptions) {
+      const queryable = expectQueryable(client);
+      const staged = routeStage(name, result, routeOptions);
+      await expectTransaction(queryable, name);
+      return stageEvent(names, source, queryable, name, staged.data, staged.options);
+    },
+    checkMessage: (_topic, message) => checkStageable(message),
+    stageMessages: (topic, messages) => stageMessages(pool, names, topic, messages),
+    inbox: () => createPgInbox(pool, names),
     startRelay: (relayOptions) => startRelayLoop(pool, names, resolveRelayOptions(relayOptions)),
   };
 }

@@ -7,7 +7,8 @@ import { quote, type TableNames } from './table-name.js';
  * The table keeps the columns Debezium's outbox event router reads (`id`, `aggregatetype`,
  * `aggregateid`, `type`, `payload`), so that Debezium can replace the relay on the same rows;
  * the rest is the relay's: `seq` orders the rows (per key), `topic`, `key` and `headers` are
- * what it publishes with, `attempts` and `last_error` record failed publishes. A statement-level
+ * what it publishes with, `attempts` and `last_error` record failed publishes. `<table>_inbox`
+ * holds the ids each consumer group handled (the inbox). A statement-level
  * trigger notifies the table's channel on insert, delivered at commit (never on rollback).
  *
  * @example
@@ -49,6 +50,12 @@ CREATE TABLE IF NOT EXISTS ${names.failed} (
   failed_at timestamptz NOT NULL DEFAULT now(),
   reason text NOT NULL,
   error_code text
+);
+CREATE TABLE IF NOT EXISTS ${names.inbox} (
+  group_id text NOT NULL,
+  event_id text NOT NULL,
+  handled_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (group_id, event_id)
 );
 CREATE OR REPLACE FUNCTION ${names.notifyFunction}() RETURNS trigger LANGUAGE plpgsql AS $eventwire$
 BEGIN

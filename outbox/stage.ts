@@ -44,9 +44,8 @@ export async function stageEvent<T>(names: TableNames, source: string, client: u
   headers[eventNameHeader] = name;
   headers[eventIdHeader] = event.id;
   const payload = jsonText(topic, event);
-  if (nulEscape.test(payload)) throw nulError('data', 'the event');
   const headerText = JSON.stringify(headers);
-  if (nulEscape.test(headerText)) throw nulError('headers', 'a header');
+  checkStorable(payload, headerText);
   await queryable.query(
     `INSERT INTO ${names.table} (id, aggregatetype, aggregateid, type, payload, topic, key, headers) ` +
       'VALUES ($1, $2, $3, $4, $5::jsonb, $2, $6, $7::jsonb)',
@@ -55,7 +54,25 @@ export async function stageEvent<T>(names: TableNames, source: string, client: u
   return event;
 }
 
-function expectQueryable(client: unknown): Queryable {
+/**
+ * Throws InvalidArgumentError (naming `data` or `headers`) when the JSON text holds a NUL
+ * character, which PostgreSQL's jsonb cannot store.
+ *
+ * @example
+ * checkStorable(JSON.stringify(event), JSON.stringify(headers));
+ */
+export function checkStorable(payload: string, headerText: string): void {
+  if (nulEscape.test(payload)) throw nulError('data', 'the event');
+  if (nulEscape.test(headerText)) throw nulError('headers', 'a header');
+}
+
+/**
+ * `client` as a {@link Queryable}, or an InvalidArgumentError naming `client`.
+ *
+ * @example
+ * const queryable = expectQueryable(client);
+ */
+export function expectQueryable(client: unknown): Queryable {
   if (typeof client !== 'object' || client === null || typeof (client as Partial<Queryable>).query !== 'function') {
     throw new InvalidArgumentError(
       'client',

@@ -23,6 +23,8 @@ export interface TableNames {
   readonly table: string;
   /** Where rows that can never be published are moved, with the reason. */
   readonly failed: string;
+  /** The PostgreSQL inbox: one row per (consumer group, event id) handled. */
+  readonly inbox: string;
   /** The LISTEN/NOTIFY channel its insert trigger notifies: the name as written. */
   readonly channel: string;
   readonly notifyFunction: string;
@@ -55,6 +57,7 @@ export function tableNames(value: unknown): TableNames {
     schema,
     table: qualify(name),
     failed: qualify(`${name}_failed`),
+    inbox: qualify(`${name}_inbox`),
     channel: value,
     notifyFunction: qualify(`${name}_notify`),
     trigger: quote(`${name}_notify`),

@@ -1,5 +1,6 @@
 import type { Broker } from '../broker.js';
 import type { EnvelopeFormat } from '../envelope/cloudevent-write.js';
+import { resolveStager, type EventStager } from '../publishing/event-stager.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { redactUrl } from './redact.js';
@@ -60,6 +61,12 @@ export interface MessagingOptions {
   readonly envelope?: 'eventwire' | 'cloudevents';
   /** With `envelope: 'cloudevents'`: `binary` (the default: attributes in headers) or `structured`. */
   readonly cloudEventsMode?: 'binary' | 'structured';
+  /**
+   * Outbox-only mode: `publishEvent`, `emitEvent` and `eventMiddleware` stage each event in this
+   * outbox (`createOutbox` of `eventwire/outbox`, each insert its own transaction) instead of
+   * sending it; a relay on this instance publishes them. `getProducer().send` is unchanged.
+   */
+  readonly outbox?: EventStager;
 }
 
 /** Options after defaults, environment and validation; frozen. */
@@ -76,11 +83,13 @@ export interface ResolvedOptions {
   readonly brokerOptions: Readonly<Record<string, unknown>>;
   readonly telemetry: ResolvedTelemetry;
   readonly envelope: EnvelopeFormat;
+  readonly outbox: EventStager | undefined;
 }
 
 const known = [
   'broker', 'url', 'bootstrapServers', 'source', 'defaultTopic', 'logger', 'publishTimeoutMs',
   'maxMessageBytes', 'maxBufferedEvents', 'clientOptions', 'brokerOptions', 'envelope', 'cloudEventsMode', 'telemetry',
+  'outbox',
 ];
 
 const addressVariable: Record<BrokerName, string | undefined> = {
@@ -119,6 +128,7 @@ export function resolveOptions(options: MessagingOptions, env: Environment): Res
   const broker = resolveBroker(options.broker, nonEmpty(env.MESSAGING_BROKER));
   const logger = options.logger === undefined ? consoleLogger : expectLogger('logger', options.logger);
   const defaultTopic = options.defaultTopic ?? nonEmpty(env.MESSAGING_DEFAULT_TOPIC);
+  const envelope = resolveEnvelope(options, env);
   return Object.freeze({
     broker,
     url: resolveAddress(broker, options, env),
@@ -131,7 +141,8 @@ export function resolveOptions(options: MessagingOptions, env: Environment): Res
     clientOptions: Object.freeze({ ...expectObject('clientOptions', options.clientOptions ?? {}) }),
     brokerOptions: Object.freeze({ ...expectObject('brokerOptions', options.brokerOptions ?? {}) }),
     telemetry: resolveTelemetry(options.telemetry),
-    envelope: resolveEnvelope(options, env),
+    envelope,
+    outbox: resolveStager(options.outbox, envelope),
   });
 }
 

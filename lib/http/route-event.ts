@@ -90,7 +90,13 @@ function checkDefaultTopic(name: string, messaging: Messaging | undefined): void
   }
 }
 
-function keyOf(body: unknown, path: readonly string[]): string | undefined {
+/**
+ * The string or number at `path` in a route's JSON result, as a message key; undefined when absent.
+ *
+ * @example
+ * keyOf({ order: { id: 7 } }, ['order', 'id']); // '7'
+ */
+export function keyOf(body: unknown, path: readonly string[]): string | undefined {
   let value: unknown = body;
   for (const part of path) {
     if (typeof value !== 'object' || value === null || !Object.hasOwn(value, part)) return undefined;
