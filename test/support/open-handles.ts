@@ -60,6 +60,14 @@ export function openHandleGraceMs(env: NodeJS.ProcessEnv = process.env): number 
 /** Mocha's root hooks: see the module's contract. */
 export const mochaHooks = {
   afterAll(): void {
+    // When nothing is left open the event loop ends and Node tears the environment down before it
+    // exits. A CI run once finished every test and then spun at 100 % CPU in that teardown
+    // (node::Environment::CleanupHandles, waiting on a request a library never completed) until
+    // the job's time limit. 'beforeExit' comes only when the loop ended by itself, so exiting from
+    // it skips that teardown and leaves the check below intact: anything still open keeps the
+    // loop alive, and no 'beforeExit' comes. process.exit() emits 'exit' first, where Mocha sets
+    // the exit code to its failure count, and then exits with that code.
+    process.once('beforeExit', () => process.exit());
     const graceMs = openHandleGraceMs();
     // unref: the timer itself must not keep the process alive, nor appear in what it reports.
     setTimeout(() => {
