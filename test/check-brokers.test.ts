@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { createServer, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { brokerProblem } from '../scripts/check-brokers.js';
 import { brokerAddress } from './support/broker-address.js';
 
@@ -39,7 +39,22 @@ describe('broker addresses and the CI broker check', () => {
     const { server, port } = await listening();
     await close(server); // nothing listens on that port any more
     const problem = await brokerProblem('rabbitmq', { RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${port}` });
-    assert.match(problem ?? '', new RegExp(`^rabbitmq is not reachable at 127\\.0\\.0\\.1:${port} \\(RABBITMQ_URL=amqp://guest:guest@127\\.0\\.0\\.1:${port}\\)`));
+    assert.match(problem ?? '', new RegExp(`^rabbitmq is not reachable at 127\\.0\\.0\\.1:${port} \\(RABBITMQ_URL=amqp://guest:\\*\\*\\*@127\\.0\\.0\\.1:${port}\\)`));
+  });
+
+  it('reports a RabbitMQ that accepts TCP but does not answer AMQP within the bound, without the password', async () => {
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => sockets.add(socket)); // accepts, then never answers
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const problem = await brokerProblem('rabbitmq', { RABBITMQ_URL: `amqp://guest:s3cret@127.0.0.1:${port}` }, 300);
+      assert.match(problem ?? '', /^rabbitmq accepts TCP \(RABBITMQ_URL=amqp:\/\/guest:\*\*\*@.*\) but did not declare and delete a quorum queue: no AMQP answer within 300 ms/);
+      assert.ok(!(problem ?? '').includes('s3cret'), 'the password stays out of the message');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await close(server);
+    }
   });
 
   it('reports an address that cannot be parsed', async () => {

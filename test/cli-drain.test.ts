@@ -37,6 +37,7 @@ const ackChecks: Record<RealBrokerName, AckCheck> = {
       // The CLI closed its channel before exiting: an unacknowledged message would be back in the queue.
       assert.equal(await settledDepth(channel, `${group}.${topic}`), 0, 'a message went back to the queue (unacknowledged)');
       await channel.deleteQueue(`${group}.${topic}`);
+      await channel.deleteQueue(`${topic}.dlq`);
     } finally {
       await connection.close();
     }

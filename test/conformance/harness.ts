@@ -16,6 +16,8 @@ export interface ConformanceTarget {
   readonly deliveryTimeoutMs: number;
   /** Upper bound for a crashed member's message to reach another member. */
   readonly crashRedeliveryTimeoutMs: number;
+  /** Runs once the suite ended: deletes what the suite left on the broker. */
+  cleanup?(): Promise<void>;
 }
 
 /** Opens "processes" (instances on their own connections) and closes them after each test. */

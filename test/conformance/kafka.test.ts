@@ -25,8 +25,9 @@ runConformanceSuite({
   prepare: (context) => requireBroker(context, 'kafka'),
   deliveryTimeoutMs: 10_000,
   crashRedeliveryTimeoutMs: 15_000,
+  // messaging.close() closes only a broker it used; the suite also subscribes on some directly,
+  // and their open Kafka connections would keep mocha from exiting.
+  async cleanup() {
+    await Promise.all(opened.splice(0).map((broker) => broker.close()));
+  },
 });
-
-// messaging.close() closes only a broker it used; the suite also subscribes on some directly,
-// and their open Kafka connections would keep mocha from exiting.
-after(() => Promise.all(opened.splice(0).map((broker) => broker.close())));

@@ -7,7 +7,8 @@ import { brokers, requireBroker } from '../support/require-broker.js';
 import { runConformanceSuite } from './suite.js';
 
 // An exchange of its own keeps the suite apart from other runs; the queues it leaves behind
-// (`<group>.<topic>` and kept topics) are recorded as they appear and deleted afterwards.
+// (`<group>.<topic>`, kept topics and the dead letters' `<topic>.dlq`) are recorded as they
+// appear and deleted when the suite ends.
 const exchange = `ew-conformance-${randomBytes(4).toString('hex')}`;
 const queues = new Set<string>();
 
@@ -17,7 +18,7 @@ function recorded(broker: Broker & TopicKeeper): Broker & TopicKeeper {
     capabilities: broker.capabilities,
     publish: (topic, messages, signal) => broker.publish(topic, messages, signal),
     subscribe: (request, deliver) => {
-      for (const topic of request.topics) queues.add(`${request.groupId}.${topic}`);
+      for (const topic of request.topics) queues.add(`${request.groupId}.${topic}`).add(`${topic}.dlq`);
       return broker.subscribe(request, deliver);
     },
     keepTopic: (topic) => {
@@ -35,13 +36,12 @@ runConformanceSuite({
   deliveryTimeoutMs: 10_000,
   // A closed connection returns its unacknowledged messages at once.
   crashRedeliveryTimeoutMs: 10_000,
-});
-
-after(async () => {
-  if (queues.size === 0) return;
-  const admin = await connect(brokers.rabbitmq.url);
-  const channel = await admin.createChannel();
-  for (const queue of queues) await channel.deleteQueue(queue);
-  await channel.deleteExchange(exchange);
-  await admin.close();
+  async cleanup() {
+    if (queues.size === 0) return;
+    const admin = await connect(brokers.rabbitmq.url);
+    const channel = await admin.createChannel();
+    for (const queue of queues) await channel.deleteQueue(queue);
+    await channel.deleteExchange(exchange);
+    await admin.close();
+  },
 });

@@ -22,6 +22,9 @@ export function runConformanceSuite(target: ConformanceTarget): void {
       if (target.prepare !== undefined) await target.prepare(this);
     });
     afterEach(() => h.closeAll());
+    after(async () => {
+      if (target.cleanup !== undefined) await target.cleanup();
+    });
 
     deliveryTests(h);
     failureTests(h);

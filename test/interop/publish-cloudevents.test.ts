@@ -5,6 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createMessaging, silentLogger, type Event, type MessagingOptions } from '../../entry/index.js';
 import { recordPublished } from '../../entry/testing.js';
 import { brokerUrl } from '../support/broker-address.js';
+import { deleteQueues } from '../support/leftover-queues.js';
 import { requireBroker, type RealBrokerName } from '../support/require-broker.js';
 import { withTimeout } from '../support/wait.js';
 
@@ -75,6 +76,7 @@ describe("envelope: 'cloudevents'", function () {
         } finally {
           await producer.close();
           await consumer.close();
+          if (broker === 'rabbitmq') await deleteQueues([`g-${id}.${topic}`, `${topic}.dlq`]);
         }
       });
     }

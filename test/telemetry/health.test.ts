@@ -10,6 +10,7 @@ import { healthHandler as expressHealth } from '../../adapters/express.js';
 import { healthHandler as koaHealth } from '../../adapters/koa.js';
 import { createMessaging, InvalidArgumentError, silentLogger, type Messaging, type MessagingHealth } from '../../entry/index.js';
 import { brokerAddress } from '../support/broker-address.js';
+import { consumerQueues } from '../support/leftover-queues.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
 import { deferred, withTimeout } from '../support/wait.js';
 
@@ -73,11 +74,15 @@ describe('health', () => {
     describe(`on ${name} behind a proxy`, function () {
       this.timeout(40_000);
       let proxy: TcpProxy | undefined;
+      const queues = consumerQueues();
       before(async function () {
         await requireBroker(this, name);
         proxy = await createProxy(brokerAddress(name).port);
       });
-      after(() => proxy?.close());
+      after(async () => {
+        await proxy?.close();
+        if (name === 'rabbitmq') await queues.delete();
+      });
 
       it('turns the Express and Koa health routes to 503 while the broker is unreachable and back to 200 after', async () => {
         const url = new URL(brokers[name].url);
@@ -86,6 +91,7 @@ describe('health', () => {
         const messaging = createMessaging({ broker: name, url: url.toString(), logger: silentLogger, brokerOptions: name === 'rabbitmq' ? { reconnectDelayMs: 200 } : {} });
         open.push(messaging);
         const topic = `health-${randomBytes(4).toString('hex')}`;
+        queues.add(topic, [topic]);
         await messaging.createConsumer({ groupId: topic, topics: [topic], handlers: {} }).start();
         const router = new Router().get('/readyz', koaHealth({ messaging }));
         const koa = new Koa().use(router.routes()).callback();

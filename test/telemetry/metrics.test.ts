@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { createMessaging, silentLogger, type Event, type Messaging } from '../../entry/index.js';
 import { installMetrics, type MetricsSdk, type Point } from '../support/otel.js';
+import { consumerQueues } from '../support/leftover-queues.js';
 import { requireBroker } from '../support/require-broker.js';
 import { collector, withTimeout } from '../support/wait.js';
 import { traceTargets } from './trace-targets.js';
@@ -17,6 +18,7 @@ for (const target of traceTargets) {
     this.timeout(target.hopMs * 3);
     let sdk: MetricsSdk | undefined;
     let messaging: Messaging | undefined;
+    const queues = consumerQueues();
 
     before(async function () {
       if (target.name !== 'memory') await requireBroker(this, target.name);
@@ -25,12 +27,14 @@ for (const target of traceTargets) {
     after(async () => {
       await messaging?.close({ timeoutMs: 2_000 });
       await sdk?.uninstall();
+      if (target.name === 'rabbitmq') await queues.delete();
     });
 
     it('counts what was sent and handled, retries, the dead letter by reason, and times each step', async () => {
       const topic = `otel-metrics-${randomBytes(4).toString('hex')}`;
       messaging = createMessaging({ ...target.options(), source: 'metrics', logger: silentLogger });
       const done = collector<string>(3);
+      queues.add(`metrics-${topic}`, [topic]);
       const consumer = messaging.createConsumer({
         groupId: `metrics-${topic}`,
         topics: [topic],

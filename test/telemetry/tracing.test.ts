@@ -11,6 +11,7 @@ import { eventMiddleware as expressEvent } from '../../adapters/express.js';
 import { eventMiddleware as koaEvent } from '../../adapters/koa.js';
 import { createMessaging, silentLogger, type Event, type Messaging, type MessagingOptions, type OutgoingMessage } from '../../entry/index.js';
 import { installOtel, named, type OtelSdk } from '../support/otel.js';
+import { consumerQueues } from '../support/leftover-queues.js';
 import { requireBroker } from '../support/require-broker.js';
 import { deferred, withTimeout } from '../support/wait.js';
 import { traceTargets } from './trace-targets.js';
@@ -41,6 +42,7 @@ for (const target of traceTargets) {
     const open: Messaging[] = [];
     const suffix = randomBytes(4).toString('hex');
     const topic = (label: string): string => `otel-${label}-${suffix}`;
+    const queues = consumerQueues();
     const instance = (source: string, extra: Omit<MessagingOptions, 'broker'> = {}): Messaging => {
       const messaging = createMessaging({ ...target.options(), source, logger: silentLogger, ...extra });
       open.push(messaging);
@@ -57,11 +59,14 @@ for (const target of traceTargets) {
     });
     after(async () => {
       await sdk?.uninstall();
+      if (target.name === 'rabbitmq') await queues.delete();
     });
 
     /** A worker: `user.created` on `users` publishes `order.created` on `orders`, whose handler opens a span of its own. */
     async function startWorker(users: string, orders: string): Promise<void> {
       const worker = instance('worker');
+      queues.add(`orders-${users}`, [users]);
+      queues.add(`mail-${orders}`, [orders]);
       await worker.createConsumer({
         groupId: `orders-${users}`,
         topics: [users],
@@ -154,6 +159,7 @@ for (const target of traceTargets) {
       worker.onPublished((to, messages) => {
         if (to === `${jobs}.dlq`) deadLetter.resolve(messages[0]!);
       });
+      queues.add(`jobs-${suffix}`, [jobs]);
       await worker.createConsumer({
         groupId: `jobs-${suffix}`,
         topics: [jobs],
