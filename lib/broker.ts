@@ -162,8 +162,8 @@ export type BrokerFactory = (config: BrokerConfig) => Broker;
  * const config: BrokerConfig = { url: 'redis://127.0.0.1:6379', clientOptions: {}, brokerOptions: {}, logger };
  */
 export interface BrokerConfig {
-  /** Validated address: a URL, or for Kafka a comma-separated `host:port` list. */
-  readonly url: string;
+  /** Validated address: a URL, for Kafka a comma-separated `host:port` list, for RabbitMQ maybe a list of node URLs. */
+  readonly url: string | readonly string[];
   /** Passed to the client library untouched (TLS, SASL, credentials); never logged. */
   readonly clientOptions: Readonly<Record<string, unknown>>;
   /** The adapter's own settings (claim idle time, partitions, prefetch); it validates them. */

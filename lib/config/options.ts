@@ -3,7 +3,7 @@ import type { EnvelopeFormat } from '../envelope/cloudevent-write.js';
 import { resolveStager, type EventStager } from '../publishing/event-stager.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { consoleLogger, type Logger } from './logger.js';
-import { redactUrl } from './redact.js';
+import { given, nonEmpty, resolveAddress, type Environment } from './broker-address.js';
 import { resolveTelemetry, type ResolvedTelemetry, type TelemetryOptions } from '../telemetry/telemetry-options.js';
 import {
   describe,
@@ -30,8 +30,11 @@ export type BrokerName = (typeof brokerNames)[number];
 export interface MessagingOptions {
   /** A broker name, or a {@link Broker} you built yourself (e.g. `createRedisBroker({...})`). */
   readonly broker?: BrokerName | Broker;
-  /** Address for RabbitMQ (`amqp://…`) or Redis (`redis://…`). Env: `RABBITMQ_URL`, `REDIS_URL`. */
-  readonly url?: string;
+  /**
+   * Address for RabbitMQ (`amqp://…`) or Redis (`redis://…`). Env: `RABBITMQ_URL`, `REDIS_URL`.
+   * RabbitMQ also takes a list of its cluster's nodes (in the variable, separated by commas).
+   */
+  readonly url?: string | readonly string[];
   /** Kafka brokers, `host:port` list or comma-separated string. Env: `KAFKA_BOOTSTRAP_SERVERS`. */
   readonly bootstrapServers?: string | readonly string[];
   /** Written into every event's `source`. Env: `MESSAGING_SOURCE`; then `npm_package_name`. */
@@ -72,7 +75,8 @@ export interface MessagingOptions {
 /** Options after defaults, environment and validation; frozen. */
 export interface ResolvedOptions {
   readonly broker: BrokerName | Broker;
-  readonly url: string;
+  /** One address; a list only for RabbitMQ given two or more nodes. */
+  readonly url: string | readonly string[];
   readonly source: string;
   readonly defaultTopic: string | undefined;
   readonly logger: Logger;
@@ -91,20 +95,6 @@ const known = [
   'maxMessageBytes', 'maxBufferedEvents', 'clientOptions', 'brokerOptions', 'envelope', 'cloudEventsMode', 'telemetry',
   'outbox',
 ];
-
-const addressVariable: Record<BrokerName, string | undefined> = {
-  kafka: 'KAFKA_BOOTSTRAP_SERVERS',
-  rabbitmq: 'RABBITMQ_URL',
-  redis: 'REDIS_URL',
-  memory: undefined,
-};
-
-const protocols: Partial<Record<BrokerName, readonly string[]>> = {
-  rabbitmq: ['amqp:', 'amqps:'],
-  redis: ['redis:', 'rediss:'],
-};
-
-type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
  * Whether the environment alone names a broker, so the module-level API can configure itself.
@@ -162,22 +152,6 @@ function resolveEnvelope(options: MessagingOptions, env: Environment): EnvelopeF
   return name === 'eventwire' ? 'eventwire' : mode === 'binary' ? 'cloudevents-binary' : 'cloudevents-structured';
 }
 
-/**
- * An option's value from code, else from its environment variable, with the label messages use
- * for it: the option's name, and the variable's when the value came from there, so that a
- * mistake in the environment is found where it was made.
- */
-interface Given {
-  readonly value: unknown;
-  readonly label: string;
-}
-
-function given(option: string, fromCode: unknown, variable: string, env: Environment): Given {
-  if (fromCode !== undefined) return { value: fromCode, label: `\`${option}\`` };
-  const value = nonEmpty(env[variable]);
-  return { value, label: value === undefined ? `\`${option}\`` : `\`${option}\` (from ${variable})` };
-}
-
 function resolveBroker(fromCode: unknown, fromEnv: string | undefined): BrokerName | Broker {
   const value = fromCode ?? fromEnv;
   if (value === undefined) {
@@ -200,55 +174,3 @@ function resolveBroker(fromCode: unknown, fromEnv: string | undefined): BrokerNa
   );
 }
 
-function resolveAddress(broker: BrokerName | Broker, options: MessagingOptions, env: Environment): string {
-  if (typeof broker !== 'string' || broker === 'memory') return 'memory://';
-  const variable = addressVariable[broker] as string;
-  if (broker === 'kafka') {
-    if (options.url !== undefined) {
-      throw new InvalidArgumentError('url', 'Kafka takes `bootstrapServers` ("host:port,host:port"), not `url`.');
-    }
-    const servers = given('bootstrapServers', options.bootstrapServers, variable, env);
-    const value = servers.value ?? 'localhost:9092';
-    const list: unknown = typeof value === 'string' ? value.split(',') : value;
-    if (!Array.isArray(list) || list.length === 0) {
-      throw new InvalidArgumentError('bootstrapServers', `Expected ${servers.label} to be "host:port" or a non-empty list of them, got ${describe(value)}.`);
-    }
-    return list.map((entry: unknown) => checkHostPort(servers.label, entry)).join(',');
-  }
-  if (options.bootstrapServers !== undefined) {
-    throw new InvalidArgumentError('bootstrapServers', `\`bootstrapServers\` is for Kafka; ${broker} takes \`url\`.`);
-  }
-  const url = given('url', options.url, variable, env);
-  const fallback = broker === 'rabbitmq' ? 'amqp://localhost:5672' : 'redis://localhost:6379';
-  return checkUrl(broker, url.label, url.value ?? fallback);
-}
-
-function checkUrl(broker: BrokerName, label: string, url: unknown): string {
-  const expected = (protocols[broker] ?? []).join(' or ');
-  if (typeof url !== 'string') throw new InvalidArgumentError('url', `Expected ${label} to be a ${expected} URL, got ${describe(url)}.`);
-  if (!URL.canParse(url)) {
-    const example = broker === 'redis' ? 'redis://localhost:6379' : 'amqp://localhost:5672';
-    throw new InvalidArgumentError('url', `Expected ${label} to be a ${expected} URL such as ${example}, got ${JSON.stringify(redactUrl(url))}.`);
-  }
-  if (!(protocols[broker] ?? []).includes(new URL(url).protocol)) {
-    throw new InvalidArgumentError('url', `Expected ${label} for ${broker} to start with ${expected}, got ${JSON.stringify(redactUrl(url))}.`);
-  }
-  return url;
-}
-
-/** The same rule as the Kafka adapter's, so that no mistake reaches it under its own option name. */
-function checkHostPort(label: string, entry: unknown): string {
-  const value = typeof entry === 'string' ? entry.trim() : entry;
-  const port = typeof value === 'string' ? Number(/^[^\s:/,@]+:(\d{1,5})$/.exec(value)?.[1]) : Number.NaN;
-  if (!(port >= 1 && port <= 65535)) {
-    throw new InvalidArgumentError(
-      'bootstrapServers',
-      `Expected ${label} entries to look like "host:port" with a port from 1 to 65535, got ${typeof value === 'string' ? JSON.stringify(redactUrl(value)) : describe(value)}.`,
-    );
-  }
-  return value as string;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}

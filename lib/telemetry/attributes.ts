@@ -34,7 +34,8 @@ export const spanEvent = {
 } as const;
 
 /** The host of the configured address, never its credentials; `undefined` for the in-process broker. */
-export function serverAddress(url: string): string | undefined {
+export function serverAddress(address: string | readonly string[]): string | undefined {
+  const url = typeof address === 'string' ? address : (address[0] ?? '');
   if (url.startsWith('memory:')) return undefined;
   if (!url.includes('://')) return url.split(',')[0]?.split(':')[0];
   return URL.canParse(url) ? new URL(url).hostname : undefined;

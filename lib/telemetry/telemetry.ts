@@ -60,8 +60,8 @@ export const noTelemetry: Telemetry = Object.freeze({
 export interface TelemetryTarget {
   /** `messaging.system`: `kafka`, `rabbitmq`, `redis`, `memory`, or a custom broker's name. */
   readonly system: string;
-  /** The configured address, of which only the host is reported. */
-  readonly url: string;
+  /** The configured address, of which only the (first node's) host is reported. */
+  readonly url: string | readonly string[];
 }
 
 /**

@@ -431,6 +431,19 @@ describe('RabbitMQ adapter', function () {
     assert.equal(got.fields.exchange, names.exchange);
   });
 
+  it('takes the node list of configureMessaging and RABBITMQ_URL, and connects to a node that answers', async () => {
+    registerBundledBrokers();
+    // Nothing listens on port 1: the first node is down, the second is the test broker.
+    const rabbit = createBroker(resolveOptions({ broker: 'rabbitmq', brokerOptions: { exchange: names.exchange }, logger: silentLogger }, { RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:1,${url}` }));
+    opened.push(rabbit);
+    const kept = `${names.topic}.nodes`;
+    queues.push(kept);
+    await (rabbit as Broker & TopicKeeper).keepTopic(kept);
+    await rabbit.publish(kept, [message('via the second node')]);
+    const got = await withChannel((channel) => channel.get(kept, { noAck: true }));
+    assert.equal(got && got.content.toString(), JSON.stringify('via the second node'));
+  });
+
   it('rejects quickly when the broker is unreachable', async () => {
     const rabbit = broker({ url: 'amqp://guest:guest@127.0.0.1:1' });
     await assert.rejects(

@@ -74,6 +74,20 @@ describe('configuration', () => {
     assert.equal(redactUrl('k1:9092,k2:9092'), 'k1:9092,k2:9092');
   });
 
+  it('takes a list of RabbitMQ nodes from code or from RABBITMQ_URL, split only where a URL starts', () => {
+    const nodes = ['amqp://guest:guest@mq1:5672', 'amqp://guest:guest@mq2:5672'];
+    assert.deepEqual(resolveOptions({ broker: 'rabbitmq', url: nodes }, {}).url, nodes);
+    assert.deepEqual(resolveOptions({ broker: 'rabbitmq' }, { RABBITMQ_URL: `${nodes[0]}, ${nodes[1]}` }).url, nodes);
+    assert.equal(resolveOptions({ broker: 'rabbitmq' }, { RABBITMQ_URL: 'amqp://app:pa,ss@mq:5672' }).url, 'amqp://app:pa,ss@mq:5672', 'a comma in the password does not split');
+    assert.equal(resolveOptions({ broker: 'rabbitmq', url: [nodes[0]!] }, {}).url, nodes[0], 'a list of one is that URL');
+    assert.throws(() => resolveOptions({ broker: 'rabbitmq', url: [] }, {}), invalid('url', /non-empty list/));
+    assert.throws(
+      () => resolveOptions({ broker: 'rabbitmq' }, { RABBITMQ_URL: `${nodes[0]},amqps://app:hunter2@` }),
+      (error: unknown) => invalid('url', /^Expected `url` \(from RABBITMQ_URL\) entries to be/)(error) && !(error as Error).message.includes('hunter2'),
+    );
+    assert.throws(() => resolveOptions({ broker: 'redis', url: ['redis://a:6379'] as never }, {}), invalid('url', /redis: or rediss: URL, got/));
+  });
+
   it('names the environment variable a bad value came from', () => {
     assert.throws(() => resolveOptions({}, { MESSAGING_BROKER: 'redsi' }), invalid('broker', /^Expected `broker` \(from MESSAGING_BROKER\) to be one of kafka, rabbitmq, redis, memory, got "redsi"\.$/));
     assert.throws(() => resolveOptions({ broker: 'redis' }, { REDIS_URL: 'redis//cache:6379' }), invalid('url', /^Expected `url` \(from REDIS_URL\) to be/));
