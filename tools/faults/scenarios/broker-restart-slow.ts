@@ -4,7 +4,10 @@ import { createMessaging } from '../../../entry/index.js';
 import { deferred } from '../../../lib/waiting.js';
 import { createLedger } from '../ledger.js';
 import type { Scenario } from '../types.js';
-import { createTimeline, recordingLogger, startGroup, startPublishers, unhandledNote, watchRestart, within, type Restart, type TestMessage } from './broker-restart.js';
+import { startGroup, startPublishers } from '../load.js';
+import { recordingLogger } from '../recording-logger.js';
+import { watchRestart, within, type Restart } from '../restart-watch.js';
+import { createTimeline, unhandledNote, type TestMessage } from '../timeline.js';
 
 /** Every this many messages, one whose handler is slow (at 200 a second: one a second). */
 const SLOW_EVERY = 200;

@@ -7,7 +7,8 @@ import { loadPeer } from '../../../lib/config/load-peer.js';
 import { createLedger, type Ledger } from '../ledger.js';
 import { createProxy, type TcpProxy } from '../../../test/support/proxy.js';
 import type { FaultTarget, Scenario } from '../types.js';
-import { createTimeline, recordingLogger, type RecordingLogger, type Timeline } from './broker-restart.js';
+import { recordingLogger, type RecordingLogger } from '../recording-logger.js';
+import { createTimeline, type Timeline } from '../timeline.js';
 
 const publishTimeoutMs = 2_000;
 /** Every buffered event must be handled within this after the broker is back. */

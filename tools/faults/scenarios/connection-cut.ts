@@ -4,7 +4,10 @@ import { createMessaging } from '../../../entry/index.js';
 import { createLedger } from '../ledger.js';
 import { createProxy } from '../../../test/support/proxy.js';
 import type { Scenario } from '../types.js';
-import { createTimeline, recordingLogger, startGroup, startPublishers, unhandledNote, within } from './broker-restart.js';
+import { startGroup, startPublishers } from '../load.js';
+import { recordingLogger } from '../recording-logger.js';
+import { within } from '../restart-watch.js';
+import { createTimeline, unhandledNote } from '../timeline.js';
 
 /** `send()` must settle within this; the scenario configures it and checks it. */
 const publishTimeoutMs = 2_000;

@@ -3,7 +3,7 @@ import { createMessaging, MessageTooLargeError, PublishError, PublishTimeoutErro
 import { deferred } from '../../../lib/waiting.js';
 import { createLedger, type Ledger } from '../ledger.js';
 import type { FaultBroker, Scenario } from '../types.js';
-import { createTimeline } from './broker-restart.js';
+import { createTimeline } from '../timeline.js';
 
 /**
  * Scenario 7: oversized messages.

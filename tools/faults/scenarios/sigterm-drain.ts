@@ -4,7 +4,7 @@ import { awaitingRedelivery } from '../awaiting-redelivery.js';
 import { createLedger } from '../ledger.js';
 import type { Scenario } from '../types.js';
 import { spawnLines, workerEnvironment, type WorkerConfig } from '../worker.js';
-import { within } from './broker-restart.js';
+import { within } from '../restart-watch.js';
 import { fastFailover, realBroker, sendRecorded } from './worker-killed.js';
 
 /**

@@ -4,7 +4,7 @@ import type { Messaging } from '../../../entry/index.js';
 import { awaitingRedelivery } from '../awaiting-redelivery.js';
 import { createLedger } from '../ledger.js';
 import type { FaultBroker, Scenario } from '../types.js';
-import { within } from './broker-restart.js';
+import { within } from '../restart-watch.js';
 import { consumerInstance } from './poison.js';
 import { realBroker } from './worker-killed.js';
 
