@@ -13,6 +13,17 @@ import type { Logger } from './config/logger.js';
 export type Headers = Readonly<Record<string, string>>;
 
 /**
+ * A delivery as its transport read it (key and header bytes, repeated headers, a null value, the
+ * transport's own properties), so that the adapter which read it can write it again unchanged:
+ * how dead letters stay byte-exact. Opaque to the core, which only hands it from an
+ * {@link IncomingMessage} to the {@link OutgoingMessage} made from it. `transport` names the
+ * adapter that wrote it; every other adapter ignores it.
+ */
+export interface TransportRecord {
+  readonly transport: string;
+}
+
+/**
  * A message on its way to the broker. `value` is the exact byte payload; the core writes JSON.
  *
  * @example
@@ -28,6 +39,12 @@ export interface OutgoingMessage {
   readonly key?: string | undefined;
   readonly headers: Headers;
   readonly value: Buffer;
+  /**
+   * The delivery this message writes again (a dead letter). The adapter that read it writes its
+   * key, value and headers as they arrived, then sets each of `headers` that the record lacks or
+   * holds with another text; `key` and `value` are then the record's decoded view.
+   */
+  readonly record?: TransportRecord | undefined;
 }
 
 /**
@@ -71,6 +88,8 @@ export interface IncomingMessage {
    * `stats().unreadableParts`.
    */
   readonly warnings?: readonly string[] | undefined;
+  /** The delivery as the transport read it, for writing it again unchanged: see {@link TransportRecord}. */
+  readonly record?: TransportRecord | undefined;
 }
 
 /**

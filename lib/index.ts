@@ -46,6 +46,7 @@ export type {
   SubscribeRequest,
   Subscription,
   TopicKeeper,
+  TransportRecord,
 } from './broker.js';
 export {
   BrokerConnectionError,

@@ -93,6 +93,8 @@ function deadLetter(message: IncomingMessage, groupId: string, failure: Failure)
     id: message.headers[eventIdHeader],
     key: message.key,
     value: message.value,
+    // The adapter that read the message writes its own bytes again from this (see TransportRecord).
+    record: message.record,
     headers: {
       ...message.headers,
       [deadLetterHeaders.error]: text.slice(0, 1_000),
