@@ -215,7 +215,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
       const { topic, event, message } = prepared;
       // The span starts here, in the caller's (the request's) context, and ends once sent.
       const traced = telemetry.begin(topic, message);
-      if (!buffer.push(topic, traced)) telemetry.dropped(traced);
+      if (!buffer.push(topic, traced)) telemetry.dropped(traced, 'buffer_full');
       return event;
     },
     createConsumer: (consumerOptions) => register(bindConsumer(consumerDefinition(consumerOptions), () => runtime)),
@@ -240,7 +240,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
       await Promise.all([...running].map((consumer) => consumer.stop()));
       const deadline = Date.now() + timeoutMs;
       const left = await buffer.flush(timeoutMs);
-      if (left > 0) buffer.abandon();
+      if (left > 0) for (const message of buffer.abandon()) telemetry.dropped(message, 'closed');
       closed = true;
       telemetry.close();
       if (!used) return;

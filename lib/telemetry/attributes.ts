@@ -25,12 +25,14 @@ export const attr = {
   deadLetterReason: 'eventwire.dead_letter.reason',
   deadLetterTopic: 'eventwire.dead_letter.topic',
   outcome: 'eventwire.outcome',
+  dropReason: 'eventwire.dropped.reason',
 } as const;
 
 /** The span events eventwire adds to a `process` span. */
 export const spanEvent = {
   retry: 'eventwire.retry',
   deadLetter: 'eventwire.dead_letter',
+  dropped: 'eventwire.dropped',
 } as const;
 
 /** The host of the configured address, never its credentials; `undefined` for the in-process broker. */

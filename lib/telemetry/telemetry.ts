@@ -11,6 +11,12 @@ import { MessagingMetrics } from './messaging-metrics.js';
 export type SendTrace = (error?: unknown) => void;
 
 /**
+ * Why a buffered event was given up: the full buffer refused it (`buffer_full`), or `close()`
+ * dropped it unacknowledged (`closed`).
+ */
+export type DropReason = 'buffer_full' | 'closed';
+
+/**
  * The one interface the core calls to report telemetry. The implementation over
  * `@opentelemetry/api` lives in this folder; without that package (or with `telemetry: false`)
  * every member is a no-op that allocates nothing.
@@ -21,8 +27,11 @@ export interface Telemetry {
    * caller's context, and returns the message with that span's context in its headers.
    */
   begin(topic: string, message: OutgoingMessage): OutgoingMessage;
-  /** The buffer refused a message {@link begin} started: its span ends with an error. */
-  dropped(message: OutgoingMessage): void;
+  /**
+   * A message {@link begin} started was given up (refused by the full buffer, or dropped at
+   * close, even while its batch was in flight): its span ends with an error, once.
+   */
+  dropped(message: OutgoingMessage, reason: DropReason): void;
   /**
    * Called as a publish starts: spans for the messages {@link begin} did not start, in the
    * current context. Returns the messages to send (with trace headers) and the function that
