@@ -176,11 +176,11 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
     if (resolved.envelope !== 'eventwire') {
       const written = writeCloudEvent(event, key, resolved.envelope, cloudEventsPrefix(instance.name));
       Object.assign(headers, written.headers);
-      return { topic, event, message: publisher.encodeChecked(topic, written.body, key, headers, event.id) };
+      return { topic, event, message: publisher.encodeChecked(topic, written.body, key, headers, event) };
     }
     headers[eventNameHeader] = name;
     headers[eventIdHeader] = event.id;
-    const message = publisher.encodeChecked(topic, event, key, headers, event.id);
+    const message = publisher.encodeChecked(topic, event, key, headers, event);
     resolved.outbox?.checkMessage(topic, message);
     return { topic, event, message };
   };

@@ -121,6 +121,9 @@ export class SendSpans implements Pick<Telemetry, 'begin' | 'dropped' | 'send'> 
       [attr.operationName]: 'send',
     };
     eventAttributes(message.headers, attributes);
+    // The event the message carries, whatever its envelope (a structured CloudEvent's headers say nothing).
+    if (message.id !== undefined) attributes[attr.messageId] = message.id;
+    if (message.name !== undefined) attributes[attr.eventName] = message.name;
     if (this.#host !== undefined) attributes[attr.serverAddress] = this.#host;
     if (this.#system === 'kafka' && message.key !== undefined) attributes[attr.kafkaKey] = message.key;
     return attributes;

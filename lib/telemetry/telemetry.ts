@@ -1,4 +1,5 @@
 import type { OutgoingMessage } from '../broker.js';
+import type { EventIdentity } from '../envelope/event.js';
 import type { Middleware } from '../handling/chain.js';
 import { otelApi } from './otel-api.js';
 import { createProcessSpans } from './process-spans.js';
@@ -48,6 +49,11 @@ export interface Telemetry {
   handlingLink(): Middleware | undefined;
   /** An event's handler succeeded; `timestamp` is the event's own, for the end-to-end latency. */
   eventHandled(topic: string, groupId: string, timestamp: string): void;
+  /**
+   * The delivery's event was decoded from an envelope whose headers do not name it (a
+   * CloudEvent, the Python original's): its name and id go on the `process` span.
+   */
+  eventRead(event: EventIdentity): void;
   /** The instance closed: stop observing its counters. */
   close(): void;
 }
@@ -62,6 +68,7 @@ export const noTelemetry: Telemetry = Object.freeze({
   retrying: () => {},
   deadLettered: () => {},
   eventHandled: () => {},
+  eventRead: () => {},
   close: () => {},
 });
 
@@ -106,6 +113,7 @@ export function createTelemetry(options: ResolvedTelemetry, target: TelemetryTar
       metrics?.deadLettered(reason, topic);
     },
     eventHandled: metrics === undefined ? noTelemetry.eventHandled : metrics.eventHandled,
+    eventRead: spans === undefined ? noTelemetry.eventRead : spans.process.eventRead,
     close: () => metrics?.close(),
   };
 }
