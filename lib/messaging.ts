@@ -213,8 +213,9 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
         throw error;
       }
       const { topic, event, message } = prepared;
-      // The span starts here, in the caller's (the request's) context, and ends once sent.
-      const traced = telemetry.begin(topic, message);
+      // The span starts here, in the caller's (the request's) context, and ends once sent. In
+      // outbox-only mode nothing is sent here (the relay's publish has the span), as for publishEvent.
+      const traced = outbox === undefined ? telemetry.begin(topic, message) : message;
       if (!buffer.push(topic, traced)) telemetry.dropped(traced, 'buffer_full');
       return event;
     },

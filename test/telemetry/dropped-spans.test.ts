@@ -100,6 +100,21 @@ describe('send spans of events dropped at close', () => {
     assert.deepEqual(warnings, []);
   });
 
+  it('starts no send span in outbox-only mode, where the relay publishes (and traces) the event', async () => {
+    const staged: string[] = [];
+    const outbox = { checkMessage: () => {}, stageMessages: async (topic: string) => void staged.push(topic) };
+    const messaging = createMessaging({ broker: createMemoryBroker(), source: 'tests', logger: silentLogger, defaultTopic: 'jobs', outbox });
+    open.push(messaging);
+    trace.getTracer('test').startActiveSpan('request', (span) => {
+      messaging.emitEvent('job.run', {});
+      span.end();
+    });
+    await messaging.close({ timeoutMs: 2_000 });
+    assert.deepEqual(staged, ['jobs']);
+    assert.deepEqual([...sdk.started].sort(), sdk.spans.map((span) => span.name).sort(), 'no span is left un-ended');
+    assert.deepEqual(named(sdk.spans, 'send jobs'), []);
+  });
+
   it('ends an acknowledged event\'s span once, without an error', async () => {
     const messaging = instance(createMemoryBroker());
     messaging.emitEvent('job.run', {});
