@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createMemoryBroker } from '../../adapters/memory/index.js';
 import { createMessaging, silentLogger, type Messaging, type MessagingOptions } from '../../entry/index.js';
@@ -61,5 +62,24 @@ describe('span attributes in every envelope', () => {
       sdk.reset();
       assert.deepEqual(await spansOf(name), plain, `${name} against eventwire`);
     }
+  });
+
+  it('names a structured CloudEvent on its process span, not on a span the middleware made active', async () => {
+    const messaging = createMessaging({ broker: createMemoryBroker(), source: 'tests', logger: silentLogger, defaultTopic: 'jobs', ...envelopes['cloudevents structured'] });
+    open.push(messaging);
+    const handled = collector<string>(1);
+    await messaging.createConsumer({
+      groupId: 'g',
+      topics: ['jobs'],
+      middleware: [(next) => (message, ctx) => trace.getTracer('test').startActiveSpan('middleware', (span) => next(message, ctx).finally(() => span.end()))],
+      handlers: { 'job.run': async (event) => handled.push(event.id) },
+    }).start();
+    const event = await messaging.publishEvent('job.run', {});
+    await withTimeout(handled.done, 2_000, 'the handler');
+    await sdk.waitFor((spans) => named(spans, 'process jobs').length === 1, 2_000, 'the process span');
+    const process = named(sdk.spans, 'process jobs')[0]!;
+    assert.equal(process.attributes['eventwire.event.name'], 'job.run');
+    assert.equal(process.attributes['messaging.message.id'], event.id);
+    assert.equal(named(sdk.spans, 'middleware')[0]?.attributes['eventwire.event.name'], undefined);
   });
 });
