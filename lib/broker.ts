@@ -36,6 +36,12 @@ export interface OutgoingMessage {
    * own (RabbitMQ's `messageId`) sets it from here, so that no adapter reads the core's headers.
    */
   readonly id?: string | undefined;
+  /**
+   * The event's name when the message carries an event; `undefined` for a plain `send()`. The
+   * core reports it in telemetry whichever envelope carries the event (CloudEvents modes write
+   * no `eventwire-event` header); adapters need not read it.
+   */
+  readonly name?: string | undefined;
   readonly key?: string | undefined;
   readonly headers: Headers;
   readonly value: Buffer;

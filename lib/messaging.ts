@@ -176,11 +176,11 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
     if (resolved.envelope !== 'eventwire') {
       const written = writeCloudEvent(event, key, resolved.envelope, cloudEventsPrefix(instance.name));
       Object.assign(headers, written.headers);
-      return { topic, event, message: publisher.encodeChecked(topic, written.body, key, headers, event.id) };
+      return { topic, event, message: publisher.encodeChecked(topic, written.body, key, headers, event) };
     }
     headers[eventNameHeader] = name;
     headers[eventIdHeader] = event.id;
-    const message = publisher.encodeChecked(topic, event, key, headers, event.id);
+    const message = publisher.encodeChecked(topic, event, key, headers, event);
     resolved.outbox?.checkMessage(topic, message);
     return { topic, event, message };
   };
@@ -213,9 +213,10 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
         throw error;
       }
       const { topic, event, message } = prepared;
-      // The span starts here, in the caller's (the request's) context, and ends once sent.
-      const traced = telemetry.begin(topic, message);
-      if (!buffer.push(topic, traced)) telemetry.dropped(traced);
+      // The span starts here, in the caller's (the request's) context, and ends once sent. In
+      // outbox-only mode nothing is sent here (the relay's publish has the span), as for publishEvent.
+      const traced = outbox === undefined ? telemetry.begin(topic, message) : message;
+      if (!buffer.push(topic, traced)) telemetry.dropped(traced, 'buffer_full');
       return event;
     },
     createConsumer: (consumerOptions) => register(bindConsumer(consumerDefinition(consumerOptions), () => runtime)),
@@ -240,7 +241,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
       await Promise.all([...running].map((consumer) => consumer.stop()));
       const deadline = Date.now() + timeoutMs;
       const left = await buffer.flush(timeoutMs);
-      if (left > 0) buffer.abandon();
+      if (left > 0) for (const message of buffer.abandon()) telemetry.dropped(message, 'closed');
       closed = true;
       telemetry.close();
       if (!used) return;

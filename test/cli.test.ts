@@ -39,7 +39,7 @@ describe('eventwire CLI', function () {
     it('prints the consumer options for consumer --help', async function () {
       const result = await finish(cli(['consumer', '--help']));
       assert.equal(result.code, 0);
-      for (const part of ['--topic <topic>', '--grace-ms <ms>', 'Exit codes:', 'MESSAGING_BROKER']) {
+      for (const part of ['--topic <topic>', '--grace-ms <ms>', '--health-port <port>', 'GET /readyz', 'Exit codes:', 'MESSAGING_BROKER']) {
         assert.ok(result.stdout.includes(part), `consumer --help lacks ${part}:\n${result.stdout}`);
       }
     });
@@ -60,7 +60,7 @@ describe('eventwire CLI', function () {
     it('exits 2 on an unknown option, naming it', async function () {
       const result = await finish(cli(['consumer', fixture('echo.ts'), '--bogus']));
       assert.equal(result.code, 2);
-      assert.match(result.stderr, /^eventwire: unknown option --bogus\. The options are --topic, --grace-ms, --help/);
+      assert.match(result.stderr, /^eventwire: unknown option --bogus\. The options are --topic, --grace-ms, --health-port, --help/);
     });
 
     it('exits 2 on a --grace-ms that is not a whole number', async function () {

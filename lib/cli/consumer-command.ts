@@ -5,6 +5,7 @@ import type { RunningConsumers } from '../consuming/run-consumers.js';
 import { drain, type DrainResult } from './drain.js';
 import { configuredMessaging } from './configured-messaging.js';
 import { CliExit, exitCodes, type ExitCode } from './exit.js';
+import { startHealthServer } from './health-server.js';
 import { importModules } from './import-modules.js';
 import { describeError, say, sentence, type CliIo } from './io.js';
 import { watchSignals, type WatchedSignals } from './signals.js';
@@ -21,12 +22,16 @@ export interface ConsumerCommand {
   /** Empty: every registered consumer. */
   readonly topics: readonly string[];
   readonly graceMs: number;
+  /** Serve `/healthz` and `/readyz` on this port while running; `undefined`: no server. */
+  readonly healthPort?: number | undefined;
 }
 
 /**
  * Runs `eventwire consumer`: imports the modules, starts what they registered on the default
  * instance, and stops on the first SIGTERM/SIGINT, draining in-flight handlers for up to
- * `graceMs`. Resolves with the exit code; expected failures throw {@link CliExit}.
+ * `graceMs`. With `healthPort`, serves the health probes from before the consumers start until
+ * the command ends (draining: live, not ready). Resolves with the exit code; expected failures
+ * throw {@link CliExit}.
  *
  * @example
  * const code = await runConsumerCommand({ modules: ['./consumers.js'], topics: [], graceMs: 30_000 }, defaultIo());
@@ -34,11 +39,16 @@ export interface ConsumerCommand {
 export async function runConsumerCommand(command: ConsumerCommand, io: CliIo): Promise<ExitCode> {
   await importModules(command.modules, io.cwd);
   const messaging = configuredMessaging();
+  const health = command.healthPort === undefined ? undefined : await startHealthServer(messaging, command.healthPort);
+  if (health !== undefined) say(io, `serving /healthz and /readyz on port ${health.port}`);
   const signals = watchSignals(io.signals);
+  // Not ready from the first stop signal on: messaging.close() comes only once the consumers drained.
+  if (health !== undefined) void signals.first.then(health.stopping);
   try {
     return await supervise(messaging, command, io, signals);
   } finally {
     signals.dispose();
+    await health?.close();
   }
 }
 

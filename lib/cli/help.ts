@@ -2,22 +2,30 @@ import { readFileSync } from 'node:fs';
 
 // The texts are plain constants so that `--help` works without configuration or a broker.
 
-const consumerUsage = 'Usage: eventwire consumer <module>... [--topic <topic>]... [--grace-ms <ms>]';
+const consumerUsage = 'Usage: eventwire consumer <module>... [--topic <topic>]... [--grace-ms <ms>] [--health-port <port>]';
 
 const consumerOptions = `Options:
   --topic <topic>    Run only the consumers of this topic; repeat for several.
                      Default: every consumer the modules registered.
   --grace-ms <ms>    After SIGTERM or SIGINT, how long in-flight messages may take to
                      finish before the process exits with code 1. Default: 30000.
+  --health-port <port>
+                     Serve health probes over HTTP on this port (1-65535, every
+                     interface) until the process exits: GET /healthz answers 200
+                     while the worker is live, GET /readyz 200 while it is ready
+                     (connected, not stopping), else 503; the body is the JSON of
+                     messaging.health(). Default: no server.
   -h, --help         Show this help.`;
 
 const exitCodesText = `Exit codes:
   0  Stopped cleanly after SIGTERM or SIGINT.
-  1  Runtime failure: broker unreachable, a subscription failed, the grace period
-     passed, or a second signal arrived while draining (the same signal again
-     within 1 s, as a launcher forwarding Ctrl-C sends it, counts once).
+  1  Runtime failure: broker unreachable, a subscription failed, the --health-port
+     port cannot be listened on, the grace period passed, or a second signal
+     arrived while draining (the same signal again within 1 s, as a launcher
+     forwarding Ctrl-C sends it, counts once).
   2  Usage error: no module given, unknown option, bad --grace-ms, no consumers
-     registered, unknown --topic, messaging not configured.
+     registered, unknown --topic, bad --health-port, messaging not
+     configured.
   3  A module failed to import.`;
 
 const environmentText = `Environment (used unless a module calls configureMessaging()):
@@ -42,7 +50,7 @@ const exampleText = `Examples:
  * io.stdout.write(generalHelp());
  */
 export function generalHelp(): string {
-  return `Usage: eventwire consumer <module>... [--topic <topic>]... [--grace-ms <ms>]
+  return `Usage: eventwire consumer <module>... [--topic <topic>]... [--grace-ms <ms>] [--health-port <port>]
        eventwire --help | --version
 
 Commands:

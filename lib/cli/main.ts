@@ -14,7 +14,7 @@ import { defaultIo, say, sentence, type CliIo } from './io.js';
 export type CliCommand = (argv: readonly string[], io: CliIo) => Promise<number>;
 
 /**
- * The `eventwire` command line: `eventwire consumer <module>... [--topic X]... [--grace-ms N]`,
+ * The `eventwire` command line: `eventwire consumer <module>... [--topic X]... [--grace-ms N] [--health-port P]`,
  * `eventwire --help`, `eventwire consumer --help`, `eventwire --version`. Resolves with the
  * exit code (0 clean stop, 1 runtime failure, 2 usage error, 3 a module failed to import) and
  * never throws; expected failures are one `eventwire: ` line on stderr, without a stack trace.
@@ -66,6 +66,7 @@ async function consumer(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(argv, {
     topic: { type: 'string', multiple: true },
     'grace-ms': { type: 'string' },
+    'health-port': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) {
@@ -82,6 +83,7 @@ async function consumer(argv: readonly string[], io: CliIo): Promise<number> {
     modules: positionals,
     topics: (values.topic as string[] | undefined) ?? [],
     graceMs: graceMs(values['grace-ms'] as string | undefined),
+    healthPort: healthPort(values['health-port'] as string | undefined),
   };
   return runConsumerCommand(command, io);
 }
@@ -120,4 +122,13 @@ function graceMs(value: string | undefined): number {
     throw new CliExit(exitCodes.usage, `--grace-ms must be a whole number of milliseconds such as 30000, got ${JSON.stringify(value)}.`);
   }
   return ms;
+}
+
+function healthPort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(port >= 1 && port <= 65_535)) {
+    throw new CliExit(exitCodes.usage, `--health-port must be a port number from 1 to 65535 such as 8081, got ${JSON.stringify(value)}.`);
+  }
+  return port;
 }

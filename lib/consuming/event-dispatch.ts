@@ -1,5 +1,5 @@
 import { decodeEvent } from '../envelope/decode-event.js';
-import type { Event } from '../envelope/event.js';
+import { eventNameHeader, type Event } from '../envelope/event.js';
 import type { ContextFactory, Link, MessageContext } from '../handling/chain.js';
 import { parseWithSchema, type SchemaOutput, type StandardSchema } from '../envelope/schema.js';
 import type { MessagingStats } from '../stats.js';
@@ -52,11 +52,12 @@ export function eventDispatch<C extends object>(options: {
   readonly handlers: Readonly<Record<string, EventHandlerEntry<C>>>;
   readonly context?: ContextFactory<C> | undefined;
   readonly stats: MessagingStats;
-  /** Told of each handled event, for the end-to-end latency. */
-  readonly telemetry?: Pick<Telemetry, 'eventHandled'>;
+  /** Told of each decoded event its headers did not name, and of each handled one (end-to-end latency). */
+  readonly telemetry?: Pick<Telemetry, 'eventHandled' | 'eventRead'>;
 }): Link {
   return async (message, ctx) => {
     const event = decodeEvent(message);
+    if (message.headers[eventNameHeader] === undefined) options.telemetry?.eventRead(event);
     const entry = Object.hasOwn(options.handlers, event.name) ? options.handlers[event.name] : undefined;
     if (entry === undefined) {
       options.stats.skipped += 1;

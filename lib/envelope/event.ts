@@ -27,6 +27,9 @@ export interface Event<T = unknown> {
   readonly cloudEvent?: CloudEventAttributes;
 }
 
+/** What names an event: its id and name (telemetry reports them, whatever the envelope). */
+export type EventIdentity = Pick<Event, 'id' | 'name'>;
+
 /**
  * A consumed CloudEvent's attributes beyond `id`, `source`, `type` (→ `name`) and `time`
  * (→ `timestamp`), as the producer wrote them.

@@ -13,8 +13,11 @@ export interface EventBuffer {
   push(topic: string, message: OutgoingMessage): boolean;
   /** Waits until everything queued was acknowledged, or `timeoutMs` passed; returns what is left. */
   flush(timeoutMs: number): Promise<number>;
-  /** Stops retrying, counts what is left as dropped, and returns that count. */
-  abandon(): number;
+  /**
+   * Stops retrying, counts what is left as dropped, and returns those messages (the batch in
+   * flight included), so that the caller can end what it started for them.
+   */
+  abandon(): readonly OutgoingMessage[];
 }
 
 interface Pending {
@@ -137,12 +140,11 @@ export function createEventBuffer(deps: EventBufferDeps): EventBuffer {
     abandon() {
       abandoned = true;
       wake?.();
-      const lost = queue.length;
-      if (lost > 0) {
-        deps.stats.eventsDropped += lost;
-        deps.logger.error('events lost at close: the broker did not acknowledge them in time (it may still have stored some of them)', { lost });
+      const lost = queue.splice(0).map((item) => item.message);
+      if (lost.length > 0) {
+        deps.stats.eventsDropped += lost.length;
+        deps.logger.error('events lost at close: the broker did not acknowledge them in time (it may still have stored some of them)', { lost: lost.length });
       }
-      queue.length = 0;
       sync();
       return lost;
     },

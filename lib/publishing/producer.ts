@@ -1,4 +1,5 @@
 import type { Broker, Headers, OutgoingMessage } from '../broker.js';
+import type { EventIdentity } from '../envelope/event.js';
 import { encodeJson } from '../envelope/json-codec.js';
 import { createDeadlines } from './deadlines.js';
 import { InvalidArgumentError, PublishTimeoutError } from '../errors/index.js';
@@ -53,8 +54,8 @@ export interface Publisher extends Producer {
   encode(topic: string, message: unknown, options?: SendOptions): OutgoingMessage;
   /** Checks a topic name (remembering the last one that passed). */
   checkTopic(topic: string): void;
-  /** Encodes a message whose topic, key and headers the caller checked already (the event path); `id` is the event's. */
-  encodeChecked(topic: string, message: unknown, key: string | undefined, headers: Headers, id?: string): OutgoingMessage;
+  /** Encodes a message whose topic, key and headers the caller checked already (the event path); `event` is the one it carries. */
+  encodeChecked(topic: string, message: unknown, key: string | undefined, headers: Headers, event?: EventIdentity): OutgoingMessage;
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
 }
 
@@ -134,8 +135,9 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     checkedTopic = topic;
   };
 
-  const encodeChecked = (topic: string, message: unknown, key: string | undefined, headers: Headers, id?: string): OutgoingMessage => ({
-    id,
+  const encodeChecked = (topic: string, message: unknown, key: string | undefined, headers: Headers, event?: EventIdentity): OutgoingMessage => ({
+    id: event?.id,
+    name: event?.name,
     key,
     headers,
     value: encodeJson(topic, message, options.maxMessageBytes),

@@ -1,4 +1,5 @@
 import type { Headers } from '../broker.js';
+import { binaryPrefix } from '../envelope/cloudevent-binary.js';
 import { eventIdHeader, eventNameHeader } from '../envelope/event.js';
 
 /**
@@ -25,12 +26,14 @@ export const attr = {
   deadLetterReason: 'eventwire.dead_letter.reason',
   deadLetterTopic: 'eventwire.dead_letter.topic',
   outcome: 'eventwire.outcome',
+  dropReason: 'eventwire.dropped.reason',
 } as const;
 
 /** The span events eventwire adds to a `process` span. */
 export const spanEvent = {
   retry: 'eventwire.retry',
   deadLetter: 'eventwire.dead_letter',
+  dropped: 'eventwire.dropped',
 } as const;
 
 /** The host of the configured address, never its credentials; `undefined` for the in-process broker. */
@@ -41,11 +44,23 @@ export function serverAddress(address: string | readonly string[]): string | und
   return URL.canParse(url) ? new URL(url).hostname : undefined;
 }
 
-/** The event name and id eventwire writes into headers, as span attributes. */
+/**
+ * The event name and id the headers carry, as span attributes: eventwire's headers, else a
+ * binary-mode CloudEvent's `type` and `id`. A structured CloudEvent carries them in the body,
+ * which telemetry does not parse: the send span reads the message's `name` and `id`, the
+ * process span gets them once the event is decoded.
+ */
 export function eventAttributes(headers: Headers, into: Record<string, string | number>): void {
-  const name = headers[eventNameHeader];
+  let name = headers[eventNameHeader];
+  let id = headers[eventIdHeader];
+  if (name === undefined && id === undefined) {
+    const prefix = binaryPrefix(headers);
+    if (prefix !== undefined) {
+      name = headers[`${prefix}type`];
+      id = headers[`${prefix}id`];
+    }
+  }
   if (name !== undefined) into[attr.eventName] = name;
-  const id = headers[eventIdHeader];
   if (id !== undefined) into[attr.messageId] = id;
 }
 

@@ -1,4 +1,5 @@
 import type { Attributes, Span, Tracer } from '@opentelemetry/api';
+import type { EventIdentity } from '../envelope/event.js';
 import type { IncomingMessage } from '../broker.js';
 import { attempt, type DeliveryContext, type Middleware } from '../handling/chain.js';
 import { attr, errorType, eventAttributes, headerGetter, serverAddress, spanEvent } from './attributes.js';
@@ -10,13 +11,15 @@ import type { Telemetry, TelemetryTarget } from './telemetry.js';
  * attempt runs inside it (so the handler's own spans and logs join the trace), each retry is a
  * span event, and a dead letter is an event plus the span's error status.
  */
-export class ProcessSpans implements Pick<Telemetry, 'retrying' | 'deadLettered'> {
+export class ProcessSpans implements Pick<Telemetry, 'retrying' | 'deadLettered' | 'eventRead'> {
   readonly #api: OtelApi;
   /** A proxy: it reaches the SDK registered later, so one per instance is enough. */
   readonly #tracer: Tracer;
   readonly #system: string;
   readonly #host: string | undefined;
   readonly #asLink: boolean;
+  /** Where the delivery's context keeps its `process` span, which a handler's own span may hide as the active one. */
+  readonly #spanKey: symbol;
 
   constructor(api: OtelApi, target: TelemetryTarget, parent: 'parent' | 'link') {
     this.#api = api;
@@ -24,6 +27,7 @@ export class ProcessSpans implements Pick<Telemetry, 'retrying' | 'deadLettered'
     this.#system = target.system;
     this.#host = serverAddress(target.url);
     this.#asLink = parent === 'link';
+    this.#spanKey = api.createContextKey('eventwire process span');
   }
 
   readonly link = (): Middleware => (next) => (message, ctx) => {
@@ -40,7 +44,7 @@ export class ProcessSpans implements Pick<Telemetry, 'retrying' | 'deadLettered'
     // delivery runs as if this link were not there.
     if (span.isRecording()) span.setAttributes(this.#attributes(message, ctx));
     else if (!this.#api.isSpanContextValid(span.spanContext())) return attempt(next, message, ctx);
-    return context.with(trace.setSpan(parent, span), () => attempt(next, message, ctx)).then(
+    return context.with(trace.setSpan(parent, span).setValue(this.#spanKey, span), () => attempt(next, message, ctx)).then(
       () => span.end(),
       (error: unknown) => {
         this.#fail(span, error);
@@ -48,6 +52,12 @@ export class ProcessSpans implements Pick<Telemetry, 'retrying' | 'deadLettered'
         throw error;
       },
     );
+  };
+
+  readonly eventRead = (event: EventIdentity): void => {
+    const span = this.#api.context.active().getValue(this.#spanKey) as Span | undefined;
+    if (span === undefined || !span.isRecording()) return;
+    span.setAttributes({ [attr.eventName]: event.name, [attr.messageId]: event.id });
   };
 
   readonly retrying = (failed: number, delayMs: number, error: unknown): void => {

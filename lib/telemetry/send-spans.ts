@@ -1,8 +1,8 @@
 import type { Context, Span, Tracer } from '@opentelemetry/api';
 import type { OutgoingMessage } from '../broker.js';
-import { attr, errorType, eventAttributes, headerSetter, serverAddress } from './attributes.js';
+import { attr, errorType, eventAttributes, headerSetter, serverAddress, spanEvent } from './attributes.js';
 import { tracerRegistered, type OtelApi } from './otel-api.js';
-import type { SendTrace, Telemetry, TelemetryTarget } from './telemetry.js';
+import type { DropReason, SendTrace, Telemetry, TelemetryTarget } from './telemetry.js';
 
 /** The header W3C trace context travels in; a message that has one keeps it (dead letters keep the original's). */
 const traceparent = 'traceparent';
@@ -12,6 +12,15 @@ interface Started {
   readonly span: Span;
   readonly message: OutgoingMessage;
 }
+
+/** What the span of a dropped event says, by reason. */
+const dropStatus: Readonly<Record<DropReason, string>> = {
+  buffer_full: 'dropped: the fire-and-forget buffer is full (maxBufferedEvents)',
+  closed: 'dropped at close: the broker did not acknowledge the event before close() gave up on it (timeoutMs)',
+};
+
+/** `error.type` of a dropped event's span, by reason. */
+const dropErrorType: Readonly<Record<DropReason, string>> = { buffer_full: 'buffer_full', closed: 'dropped_at_close' };
 
 /**
  * PRODUCER `send <topic>` spans, one per message. A buffered event's span starts when it is
@@ -24,8 +33,15 @@ export class SendSpans implements Pick<Telemetry, 'begin' | 'dropped' | 'send'> 
   readonly #tracer: Tracer;
   readonly #system: string;
   readonly #host: string | undefined;
-  /** Spans started by {@link begin}, by the message (with headers) that carries them. */
-  readonly #pending = new WeakMap<OutgoingMessage, Span>();
+  /**
+   * The spans of buffered messages not ended yet, by the message (with headers) the buffer
+   * holds: started by {@link begin}, or by {@link send} for a buffered message sent again. Whoever
+   * takes a span out of here ends it, so a span ends once although a drop at close and the
+   * settling of its publish may both come.
+   */
+  readonly #open = new WeakMap<OutgoingMessage, Span>();
+  /** The messages {@link begin} returned: the buffer's. */
+  readonly #buffered = new WeakSet<OutgoingMessage>();
 
   constructor(api: OtelApi, target: TelemetryTarget) {
     this.#api = api;
@@ -37,16 +53,18 @@ export class SendSpans implements Pick<Telemetry, 'begin' | 'dropped' | 'send'> 
   readonly begin = (topic: string, message: OutgoingMessage): OutgoingMessage => {
     if (!tracerRegistered(this.#api)) return message;
     const started = this.#start(topic, message, this.#api.context.active());
-    this.#pending.set(started.message, started.span);
+    this.#open.set(started.message, started.span);
+    this.#buffered.add(started.message);
     return started.message;
   };
 
-  readonly dropped = (message: OutgoingMessage): void => {
-    const span = this.#pending.get(message);
+  readonly dropped = (message: OutgoingMessage, reason: DropReason): void => {
+    const span = this.#open.get(message);
     if (span === undefined) return;
-    this.#pending.delete(message);
-    span.setAttribute(attr.errorType, 'buffer_full');
-    span.setStatus({ code: this.#api.SpanStatusCode.ERROR, message: 'dropped: the fire-and-forget buffer is full (maxBufferedEvents)' });
+    this.#open.delete(message);
+    span.setAttribute(attr.errorType, dropErrorType[reason]);
+    span.addEvent(spanEvent.dropped, { [attr.dropReason]: reason });
+    span.setStatus({ code: this.#api.SpanStatusCode.ERROR, message: dropStatus[reason] });
     span.end();
   };
 
@@ -54,23 +72,30 @@ export class SendSpans implements Pick<Telemetry, 'begin' | 'dropped' | 'send'> 
     if (!tracerRegistered(this.#api)) return undefined;
     const parent = this.#api.context.active();
     const spans: Span[] = [];
+    /** Per span, the buffered message it is open for; `undefined` for a direct publish's. */
+    const owners: (OutgoingMessage | undefined)[] = [];
     let copy: OutgoingMessage[] | undefined;
     for (let index = 0; index < messages.length; index += 1) {
       const message = messages[index] as OutgoingMessage;
-      const begun = this.#pending.get(message);
+      const begun = this.#open.get(message);
       if (begun !== undefined) {
-        this.#pending.delete(message);
         spans.push(begun);
+        owners.push(message);
         continue;
       }
       const started = this.#start(topic, message, parent);
       spans.push(started.span);
+      // A buffered message sent again after a refused batch: its new span is open until this
+      // publish settles or close() drops the message.
+      const buffered = this.#buffered.has(message);
+      if (buffered) this.#open.set(message, started.span);
+      owners.push(buffered ? message : undefined);
       if (started.message !== message) {
         copy ??= messages.slice();
         copy[index] = started.message;
       }
     }
-    return { messages: copy ?? messages, end: (error) => this.#end(spans, error) };
+    return { messages: copy ?? messages, end: (error) => this.#end(spans, owners, error) };
   };
 
   #start(topic: string, message: OutgoingMessage, parent: Context): Started {
@@ -96,13 +121,23 @@ export class SendSpans implements Pick<Telemetry, 'begin' | 'dropped' | 'send'> 
       [attr.operationName]: 'send',
     };
     eventAttributes(message.headers, attributes);
+    // The event the message carries, whatever its envelope (a structured CloudEvent's headers say nothing).
+    if (message.id !== undefined) attributes[attr.messageId] = message.id;
+    if (message.name !== undefined) attributes[attr.eventName] = message.name;
     if (this.#host !== undefined) attributes[attr.serverAddress] = this.#host;
     if (this.#system === 'kafka' && message.key !== undefined) attributes[attr.kafkaKey] = message.key;
     return attributes;
   }
 
-  #end(spans: readonly Span[], error: unknown): void {
-    for (const span of spans) {
+  #end(spans: readonly Span[], owners: readonly (OutgoingMessage | undefined)[], error: unknown): void {
+    for (let index = 0; index < spans.length; index += 1) {
+      const span = spans[index] as Span;
+      const owner = owners[index];
+      if (owner !== undefined) {
+        // Dropped at close while this publish was in flight: that drop ended the span.
+        if (this.#open.get(owner) !== span) continue;
+        this.#open.delete(owner);
+      }
       if (error !== undefined) {
         span.recordException(error instanceof Error ? error : String(error));
         span.setAttribute(attr.errorType, errorType(error));

@@ -1,4 +1,5 @@
 import type { OutgoingMessage } from '../broker.js';
+import type { EventIdentity } from '../envelope/event.js';
 import type { Middleware } from '../handling/chain.js';
 import { otelApi } from './otel-api.js';
 import { createProcessSpans } from './process-spans.js';
@@ -11,6 +12,12 @@ import { MessagingMetrics } from './messaging-metrics.js';
 export type SendTrace = (error?: unknown) => void;
 
 /**
+ * Why a buffered event was given up: the full buffer refused it (`buffer_full`), or `close()`
+ * dropped it unacknowledged (`closed`).
+ */
+export type DropReason = 'buffer_full' | 'closed';
+
+/**
  * The one interface the core calls to report telemetry. The implementation over
  * `@opentelemetry/api` lives in this folder; without that package (or with `telemetry: false`)
  * every member is a no-op that allocates nothing.
@@ -21,8 +28,11 @@ export interface Telemetry {
    * caller's context, and returns the message with that span's context in its headers.
    */
   begin(topic: string, message: OutgoingMessage): OutgoingMessage;
-  /** The buffer refused a message {@link begin} started: its span ends with an error. */
-  dropped(message: OutgoingMessage): void;
+  /**
+   * A message {@link begin} started was given up (refused by the full buffer, or dropped at
+   * close, even while its batch was in flight): its span ends with an error, once.
+   */
+  dropped(message: OutgoingMessage, reason: DropReason): void;
   /**
    * Called as a publish starts: spans for the messages {@link begin} did not start, in the
    * current context. Returns the messages to send (with trace headers) and the function that
@@ -39,6 +49,11 @@ export interface Telemetry {
   handlingLink(): Middleware | undefined;
   /** An event's handler succeeded; `timestamp` is the event's own, for the end-to-end latency. */
   eventHandled(topic: string, groupId: string, timestamp: string): void;
+  /**
+   * The delivery's event was decoded from an envelope whose headers do not name it (a
+   * CloudEvent, the Python original's): its name and id go on the `process` span.
+   */
+  eventRead(event: EventIdentity): void;
   /** The instance closed: stop observing its counters. */
   close(): void;
 }
@@ -53,6 +68,7 @@ export const noTelemetry: Telemetry = Object.freeze({
   retrying: () => {},
   deadLettered: () => {},
   eventHandled: () => {},
+  eventRead: () => {},
   close: () => {},
 });
 
@@ -97,6 +113,7 @@ export function createTelemetry(options: ResolvedTelemetry, target: TelemetryTar
       metrics?.deadLettered(reason, topic);
     },
     eventHandled: metrics === undefined ? noTelemetry.eventHandled : metrics.eventHandled,
+    eventRead: spans === undefined ? noTelemetry.eventRead : spans.process.eventRead,
     close: () => metrics?.close(),
   };
 }

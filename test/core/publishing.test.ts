@@ -172,7 +172,7 @@ describe('event buffer (fire-and-forget)', () => {
     });
     for (const n of [1, 2, 3]) buffer.push('t', { headers: {}, value: Buffer.from(String(n)) });
     assert.equal(await buffer.flush(10), 3);
-    assert.equal(buffer.abandon(), 3);
+    assert.equal(buffer.abandon().length, 3);
     attempt.reject(new Error('connection closed'));
     // The rejection reaches the buffer within the microtasks of this turn: one turn later it is handled.
     await new Promise<void>((resolve) => setImmediate(resolve));

@@ -15,8 +15,12 @@ interface Waiter {
 class RecordingProcessor implements SpanProcessor {
   readonly spans: ReadableSpan[] = [];
   readonly waiters = new Set<Waiter>();
+  /** Spans started, ended or not: the exporter sees only the ended ones. */
+  readonly started: string[] = [];
 
-  onStart(): void {}
+  onStart(span: { readonly name: string }): void {
+    this.started.push(span.name);
+  }
 
   onEnd(span: ReadableSpan): void {
     this.spans.push(span);
@@ -39,6 +43,8 @@ class RecordingProcessor implements SpanProcessor {
 /** The real OpenTelemetry SDK, registered globally for one suite. */
 export interface OtelSdk {
   readonly spans: readonly ReadableSpan[];
+  /** The names of the spans started since the last {@link reset}, ended or not. */
+  readonly started: readonly string[];
   /** Waits until the finished spans satisfy `predicate`, failing after `ms` with `what`. */
   waitFor(predicate: (spans: readonly ReadableSpan[]) => boolean, ms: number, what: string): Promise<void>;
   reset(): void;
@@ -63,6 +69,9 @@ export function installOtel(): OtelSdk {
     get spans() {
       return processor.spans;
     },
+    get started() {
+      return processor.started;
+    },
     waitFor(predicate, ms, what) {
       if (predicate(processor.spans)) return Promise.resolve();
       let waiter: Waiter | undefined;
@@ -76,6 +85,7 @@ export function installOtel(): OtelSdk {
     },
     reset() {
       processor.spans.length = 0;
+      processor.started.length = 0;
     },
     async uninstall() {
       await provider.shutdown();

@@ -1,0 +1,88 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { MessagingHealth } from '../health.js';
+import type { Messaging } from '../messaging.js';
+import { CliExit, exitCodes } from './exit.js';
+
+/**
+ * The probe routes `--health-port` serves: liveness (restart the process when it fails) and
+ * readiness (send traffic only when it passes), as Kubernetes probes ask them.
+ */
+const probes: Readonly<Record<string, 'live' | 'ready'>> = { '/healthz': 'live', '/readyz': 'ready' };
+
+/**
+ * The CLI's health endpoint: a bare `node:http` server, listening on every interface so that a
+ * probe from outside the container reaches it.
+ *
+ * @example
+ * const server = await startHealthServer(messaging, 8081); … await server.close();
+ */
+export interface HealthServer {
+  /** The port it listens on. */
+  readonly port: number;
+  /**
+   * The worker is stopping (a stop signal came): `/readyz` answers 503, and its report says
+   * `ready: false, closing: true`, although `close()` waits until the consumers drained.
+   */
+  stopping(): void;
+  /** Stops listening and ends open connections (keep-alive ones included). */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `GET /healthz` (200 while `health().live`, else 503) and `GET /readyz` (200 while
+ * `health().ready`, else 503), each with the health report as JSON (it holds no credentials);
+ * any other path is 404, any other method 405. The server never holds the process alive by
+ * itself. Rejects with a {@link CliExit} naming `--health-port` when it cannot listen.
+ *
+ * @example
+ * const server = await startHealthServer(messaging, 8081);
+ */
+export async function startHealthServer(messaging: Pick<Messaging, 'health'>, port: number): Promise<HealthServer> {
+  let stopping = false;
+  const report = (): MessagingHealth => {
+    const health = messaging.health();
+    return stopping ? { ...health, ready: false, closing: true } : health;
+  };
+  const server = createServer((request, response) => answer(report, request, response));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((error: unknown) => {
+    const code = (error as { code?: unknown }).code;
+    const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'not allowed to use that port' : String((error as Error).message);
+    throw new CliExit(exitCodes.failure, `cannot serve health checks on --health-port ${port}: ${why}. Choose another port.`);
+  });
+  server.unref();
+  return {
+    port,
+    stopping: () => {
+      stopping = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function answer(health: () => MessagingHealth, request: IncomingMessage, response: ServerResponse): void {
+  const path = (request.url ?? '/').split('?')[0] ?? '/';
+  const probe = Object.hasOwn(probes, path) ? probes[path] : undefined;
+  if (probe === undefined) return reply(response, 404, { error: `no route ${path}: the routes are /healthz and /readyz` });
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.setHeader('allow', 'GET, HEAD');
+    return reply(response, 405, { error: `${path} answers GET and HEAD only` });
+  }
+  const report = health();
+  reply(response, report[probe] ? 200 : 503, report);
+}
+
+function reply(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { finish, runCli, type RunningCli } from './support/cli-process.js';
+import { reachable } from './support/probe.js';
+
+// `--health-port`: the CLI, as a real child process on the memory broker, serves /healthz and
+// /readyz until it exits. Waits poll with a bound; none is a fixed sleep.
+
+const fixture = (name: string): string => `test/fixtures/cli/${name}`;
+const consuming = /^eventwire: consuming /;
+const pollMs = 15_000;
+
+/** A port nothing listens on right now: the system's pick for port 0, released at once. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  assert.ok(address !== null && typeof address === 'object');
+  return address.port;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+async function get(port: number, path: string): Promise<Answer> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** Asks `path` until it answers `status` (connection refused counts as not yet), for at most {@link pollMs}. */
+async function until(port: number, path: string, status: number): Promise<Answer> {
+  const deadline = Date.now() + pollMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const answer = await get(port, path);
+      if (answer.status === status) return answer;
+      last = answer;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) assert.fail(`${path} did not answer ${status} within ${pollMs} ms; last: ${String(last instanceof Error ? last.message : JSON.stringify(last))}`);
+    await new Promise<void>((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('eventwire consumer --health-port', function () {
+  const started: RunningCli[] = [];
+  const cli = (args: readonly string[]): RunningCli => {
+    const running = runCli(args);
+    started.push(running);
+    return running;
+  };
+
+  afterEach(function () {
+    for (const running of started.splice(0)) {
+      if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGKILL');
+    }
+  });
+
+  it('serves /readyz and /healthz with the health report, 404 elsewhere, and closes the port on exit 0 after SIGTERM', async function () {
+    const port = await freePort();
+    const running = cli(['consumer', fixture('echo.ts'), '--health-port', String(port)]);
+    await running.waitForLine('stderr', new RegExp(`^eventwire: serving /healthz and /readyz on port ${port}$`));
+    const ready = await until(port, '/readyz', 200);
+    assert.equal(ready.body.ready, true);
+    assert.equal((ready.body.broker as { name?: unknown }).name, 'memory');
+    const live = await get(port, '/healthz');
+    assert.equal(live.status, 200);
+    assert.equal(live.body.live, true);
+    assert.equal((await get(port, '/metrics')).status, 404);
+
+    running.child.kill('SIGTERM');
+    const result = await finish(running);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(await reachable(port), false, 'the health port still accepts connections after the exit');
+  });
+
+  it('answers /readyz 503 and /healthz 200 while draining after SIGTERM', async function () {
+    const port = await freePort();
+    const running = cli(['consumer', fixture('stuck.ts'), '--grace-ms', '60000', '--health-port', String(port)]);
+    await running.waitForLine('stderr', consuming);
+    await until(port, '/readyz', 200);
+    running.send('publish cli.stuck 1');
+    await running.waitForLine('stdout', /^started 1$/);
+    running.child.kill('SIGTERM');
+    await running.waitForLine('stderr', /^eventwire: received SIGTERM; stopping/);
+    const draining = await until(port, '/readyz', 503);
+    assert.equal(draining.body.closing, true);
+    assert.equal((await get(port, '/healthz')).status, 200);
+    running.child.kill('SIGINT'); // a second signal (another one: a repeat within 1 s counts once) exits at once
+    const result = await finish(running);
+    assert.equal(result.code, 1, result.stderr);
+  });
+
+  for (const bad of ['0', '65536', '80a', '-1', '1.5', '']) {
+    it(`exits 2 on --health-port=${bad}, naming the flag`, async function () {
+      const result = await finish(cli(['consumer', fixture('echo.ts'), `--health-port=${bad}`]));
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /^eventwire: --health-port must be a port number from 1 to 65535/);
+    });
+  }
+
+  it('exits 1 when the port is in use, naming the flag', async function () {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, resolve));
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const result = await finish(cli(['consumer', fixture('echo.ts'), '--health-port', String(port)]));
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, new RegExp(`^eventwire: cannot serve health checks on --health-port ${port}: the port is in use`));
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+  });
+});
