@@ -61,6 +61,7 @@ export {
   MessagingNotConfiguredError,
   MissingDependencyError,
   NoTransactionError,
+  OutboxNotMigratedError,
   NotEnoughReplicasError,
   PublishError,
   PublishTimeoutError,

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../lib/errors/index.js';
 import type { DeliveryContext, Link, Middleware } from '../lib/handling/chain.js';
 import type { IncomingMessage } from '../lib/broker.js';
 import type { Inbox, InboxStats } from './inbox.js';
+import { migratedOr } from './not-migrated.js';
 import { inboxEventId } from './inbox-id.js';
 import type { OutboxPool, OutboxPoolClient, Queryable } from './pool.js';
 import type { TableNames } from './table-name.js';
@@ -23,6 +24,7 @@ interface Running {
  * `<table>_inbox`, runs the handler with that transaction's client as `ctx.db`, and commits. An
  * id already there (or being handled: the insert waits for the other transaction) is a
  * duplicate: rolled back, acknowledged, counted. A failed handler rolls back mark and effects.
+ * A missing inbox table rejects the delivery with OutboxNotMigratedError.
  *
  * @example
  * const inbox = createPgInbox(pool, names);
@@ -36,10 +38,11 @@ export function createPgInbox(pool: OutboxPool, names: TableNames): Inbox<PgInbo
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const marked = await client.query(
+      // Only the mark's own statement is mapped: a handler's missing table is the handler's error.
+      const marked = await migratedOr(`${names.given}_inbox`, () => client.query(
         `INSERT INTO ${names.inbox} (group_id, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1 AS marked`,
         [ctx.groupId, id],
-      );
+      ));
       if (marked.rows.length === 0) {
         await client.query('ROLLBACK');
         stats.duplicates += 1;

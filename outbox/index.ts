@@ -6,7 +6,7 @@ export type { OutboxOptions, RelayOptions } from './options.js';
 export type { Relay, RelayStats } from './relay.js';
 export type { StageOptions } from './stage.js';
 export type { RouteStageOptions } from './route-stage.js';
-export { NoTransactionError } from '../lib/errors/index.js';
+export { NoTransactionError, OutboxNotMigratedError } from '../lib/errors/index.js';
 export type { OutboxNotification, OutboxPool, OutboxPoolClient, Queryable, QueryResult } from './pool.js';
 export { defaultTable } from './table-name.js';
 export type { Inbox, InboxStats } from './inbox.js';
