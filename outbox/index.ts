@@ -10,6 +10,7 @@ export { NoTransactionError, OutboxNotMigratedError } from '../lib/errors/index.
 export type { OutboxNotification, OutboxPool, OutboxPoolClient, Queryable, QueryResult } from './pool.js';
 export { defaultTable } from './table-name.js';
 export type { Inbox, InboxStats } from './inbox.js';
-export type { PgInboxContext } from './inbox-pg.js';
+export type { PgInbox, PgInboxContext } from './inbox-pg.js';
+export type { PgInboxOptions } from './inbox-options.js';
 export { createRedisInbox } from './inbox-redis.js';
 export type { RedisInboxClient, RedisInboxOptions } from './inbox-redis.js';
