@@ -62,6 +62,7 @@ export {
   MessagingNotConfiguredError,
   MissingDependencyError,
   NoTransactionError,
+  OutboxNotMigratedError,
   NotEnoughReplicasError,
   PublishError,
   PublishTimeoutError,

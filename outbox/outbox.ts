@@ -4,8 +4,8 @@ import { startRelayLoop, type Relay } from './relay.js';
 import type { Queryable } from './pool.js';
 import type { EventStager } from '../lib/publishing/event-stager.js';
 import { checkStageable, stageMessages } from './stage-messages.js';
-import type { Inbox } from './inbox.js';
-import { createPgInbox, type PgInboxContext } from './inbox-pg.js';
+import { createPgInbox, type PgInbox } from './inbox-pg.js';
+import { resolvePgInboxOptions, type PgInboxOptions } from './inbox-options.js';
 import { migrationSql } from './schema-sql.js';
 import { expectQueryable, stageEvent, type StageOptions } from './stage.js';
 import { expectTransaction, routeStage, type RouteStageOptions } from './route-stage.js';
@@ -43,9 +43,10 @@ export interface Outbox extends EventStager {
   /**
    * An inbox in `<table>_inbox` (created by `migrate()`): its middleware makes a consumer's
    * handler run once per event id and group, its context gives the handler `db`, the client of
-   * the transaction in which the inbox mark commits.
+   * the transaction in which the inbox mark commits. Marks older than `retentionMs` (default 7
+   * days) are deleted by the deliveries themselves, or by `prune()`.
    */
-  inbox(): Inbox<PgInboxContext>;
+  inbox(options?: PgInboxOptions): PgInbox;
   /** Starts publishing staged events through `messaging`; several relays may run at once. */
   startRelay(options: RelayOptions): Relay;
 }
@@ -79,7 +80,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     },
     checkMessage: (_topic, message) => checkStageable(message),
     stageMessages: (topic, messages) => stageMessages(pool, names, topic, messages),
-    inbox: () => createPgInbox(pool, names),
+    inbox: (inboxOptions) => createPgInbox(pool, names, resolvePgInboxOptions(inboxOptions)),
     startRelay: (relayOptions) => startRelayLoop(pool, names, resolveRelayOptions(relayOptions)),
   };
 }

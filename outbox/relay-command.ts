@@ -10,6 +10,7 @@ import { redactUrl } from '../lib/config/redact.js';
 import { createOutboxOrExit, endPool } from './cli-outbox.js';
 import { createPgPool } from './pg-pool.js';
 import { tableNames } from './table-name.js';
+import { undefinedTable } from './not-migrated.js';
 
 /**
  * A parsed `eventwire outbox relay` invocation.
@@ -27,8 +28,6 @@ export interface RelayCommand {
   readonly graceMs: number;
 }
 
-/** PostgreSQL's `undefined_table`. */
-const undefinedTable = '42P01';
 
 /**
  * Runs a relay until the first SIGTERM/SIGINT, then stops it (the batch in flight finishes

@@ -8,6 +8,8 @@ import { firstBackoffMs, type ResolvedRelayOptions } from './options.js';
 import type { OutboxPool } from './pool.js';
 import type { TableNames } from './table-name.js';
 import { Wakeup } from './wakeup.js';
+import { notMigrated } from './not-migrated.js';
+import { OutboxNotMigratedError } from '../lib/errors/index.js';
 
 /**
  * A running relay's counters since it started.
@@ -60,6 +62,8 @@ class RelayLoop implements Relay {
   readonly #stats: RelayStats = { published: 0, movedAside: 0, publishFailures: 0, databaseFailures: 0 };
   /** Failed turns in a row; the backoff grows with it. */
   #failures = 0;
+  /** Whether the last batch found no table, so that this is logged once until it is migrated. */
+  #notMigrated = false;
   readonly #loop: Promise<void>;
   #stopping: Promise<void> | undefined;
 
@@ -113,11 +117,12 @@ class RelayLoop implements Relay {
     let result: BatchResult;
     try {
       result = await runBatch(this.#deps, this.#controller.signal);
-    } catch (error) {
+    } catch (caught) {
       this.#stats.databaseFailures += 1;
-      this.#logger.warn('outbox relay: a batch failed on the database; the rows stay and are tried again', { table: this.#deps.names.given, error });
+      this.#reportDatabaseFailure(notMigrated(caught, this.#deps.names.given));
       return undefined;
     }
+    this.#notMigrated = false;
     const { published, poisoned, failed } = result.outcome;
     this.#stats.published += published.length;
     this.#stats.movedAside += poisoned.length;
@@ -130,6 +135,21 @@ class RelayLoop implements Relay {
       this.#logger.warn('outbox relay: publishing failed; the rows stay and are tried again after a backoff', { table: this.#deps.names.given, rows: failed.length, reason: first?.reason });
     }
     return result;
+  }
+
+  /**
+   * A missing table is an error of deployment, logged once at error level with the typed error;
+   * the relay keeps trying after the backoff, so that a migration running at the same time (a
+   * deploy job) is picked up without a restart. Other database failures are transient warnings.
+   */
+  #reportDatabaseFailure(error: unknown): void {
+    const table = this.#deps.names.given;
+    if (!(error instanceof OutboxNotMigratedError)) {
+      this.#logger.warn('outbox relay: a batch failed on the database; the rows stay and are tried again', { table, error });
+      return;
+    }
+    if (!this.#notMigrated) this.#logger.error('outbox relay: the outbox table does not exist; run migrate. Trying again after a backoff', { table, error });
+    this.#notMigrated = true;
   }
 }
 

@@ -8,7 +8,7 @@ import { quote, type TableNames } from './table-name.js';
  * `aggregateid`, `type`, `payload`), so that Debezium can replace the relay on the same rows;
  * the rest is the relay's: `seq` orders the rows (per key), `topic`, `key` and `headers` are
  * what it publishes with, `attempts` and `last_error` record failed publishes. `<table>_inbox`
- * holds the ids each consumer group handled (the inbox). A statement-level
+ * holds the ids each consumer group handled (the inbox), indexed by time for pruning. A statement-level
  * trigger notifies the table's channel on insert, delivered at commit (never on rollback).
  *
  * @example
@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS ${names.inbox} (
   handled_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (group_id, event_id)
 );
+CREATE INDEX IF NOT EXISTS ${names.inboxIndex} ON ${names.inbox} (handled_at);
 CREATE OR REPLACE FUNCTION ${names.notifyFunction}() RETURNS trigger LANGUAGE plpgsql AS $eventwire$
 BEGIN
   PERFORM pg_notify('${channel}', '');

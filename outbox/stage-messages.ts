@@ -4,6 +4,7 @@ import { eventNameHeader } from '../lib/messaging.js';
 import type { OutboxPool } from './pool.js';
 import { checkStorable } from './stage.js';
 import type { TableNames } from './table-name.js';
+import { notMigrated } from './not-migrated.js';
 
 /** Parameters per staged row in the multi-row insert. */
 const perRow = 7;
@@ -44,7 +45,7 @@ export async function stageMessages(pool: OutboxPool, names: TableNames, topic: 
     await client.query(`INSERT INTO ${names.table} (id, aggregatetype, aggregateid, type, payload, topic, key, headers) VALUES ${rows.join(', ')}`, values);
   } catch (error) {
     client.release(error instanceof Error ? error : true);
-    throw error;
+    throw notMigrated(error, names.given);
   }
   client.release();
 }

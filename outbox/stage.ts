@@ -5,6 +5,7 @@ import { checkHeaders, checkKey } from '../lib/publishing/producer.js';
 import { describe, expectKnownKeys, expectObject, expectString, expectTopic } from '../lib/config/validate.js';
 import type { Queryable } from './pool.js';
 import type { TableNames } from './table-name.js';
+import { migratedOr } from './not-migrated.js';
 
 /**
  * Options of `outbox.stage`: where and how the relay will publish the event.
@@ -25,7 +26,8 @@ const nulEscape = /(?:^|[^\\])(?:\\\\)*\\u0000/;
 /**
  * Inserts one event into the outbox table through `client`, inside whatever transaction the
  * caller opened on it: the event exists once that transaction commits, and never if it rolls
- * back. The stored envelope and headers are the ones `publishEvent` would send.
+ * back. The stored envelope and headers are the ones `publishEvent` would send. A missing table
+ * rejects with OutboxNotMigratedError (the caller's transaction is then aborted).
  *
  * @example
  * const event = await stageEvent(names, 'billing', client, 'order.placed', { id: 1 }, { topic: 'orders' });
@@ -46,11 +48,11 @@ export async function stageEvent<T>(names: TableNames, source: string, client: u
   const payload = jsonText(topic, event);
   const headerText = JSON.stringify(headers);
   checkStorable(payload, headerText);
-  await queryable.query(
+  await migratedOr(names.given, () => queryable.query(
     `INSERT INTO ${names.table} (id, aggregatetype, aggregateid, type, payload, topic, key, headers) ` +
       'VALUES ($1, $2, $3, $4, $5::jsonb, $2, $6, $7::jsonb)',
     [event.id, topic, key ?? event.id, name, payload, key ?? null, headerText],
-  );
+  ));
   return event;
 }
 

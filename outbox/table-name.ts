@@ -25,6 +25,8 @@ export interface TableNames {
   readonly failed: string;
   /** The PostgreSQL inbox: one row per (consumer group, event id) handled. */
   readonly inbox: string;
+  /** Unqualified: the inbox's index on `handled_at`, which pruning reads. */
+  readonly inboxIndex: string;
   /** The LISTEN/NOTIFY channel its insert trigger notifies: the name as written. */
   readonly channel: string;
   readonly notifyFunction: string;
@@ -58,6 +60,7 @@ export function tableNames(value: unknown): TableNames {
     table: qualify(name),
     failed: qualify(`${name}_failed`),
     inbox: qualify(`${name}_inbox`),
+    inboxIndex: quote(`${name}_handled`),
     channel: value,
     notifyFunction: qualify(`${name}_notify`),
     trigger: quote(`${name}_notify`),

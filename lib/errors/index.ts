@@ -9,4 +9,4 @@ export { PublishError, PublishTimeoutError, MessageTooLargeError, SerializationE
 export { BrokerConnectionError, BrokerUnreachableError, BrokerLoginRefusedError, QueueMismatchError } from './connection.js';
 export { ValidationError, MalformedMessageError, UnrecoverableError, DeliveryAbandonedError, RetriesExhaustedError, RetryDeclinedError } from './handling.js';
 export { WaitTimeoutError } from './testing.js';
-export { NoTransactionError } from './outbox.js';
+export { NoTransactionError, OutboxNotMigratedError } from './outbox.js';

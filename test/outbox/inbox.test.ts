@@ -109,7 +109,7 @@ describe('inbox: idempotent consumers', () => {
     });
 
     it('SET NX: the same event delivered twice runs the handler once; a failed attempt clears the mark for its retry', async () => {
-      const inbox = createRedisInbox({ redis, prefix, ttlSeconds: 60 });
+      const inbox = createRedisInbox({ redis, prefix, retentionMs: 60_000 });
       const calls: number[] = [];
       const consumer = messaging.messageHandler({ topic: 'orders', groupId: 'mailer', middleware: [inbox.middleware], retryDelayMs: 1 }, async (_order, ctx) => {
         calls.push(ctx.attempt);
@@ -121,13 +121,14 @@ describe('inbox: idempotent consumers', () => {
       await settled(inbox, 2);
       assert.deepEqual(calls, [1, 2], 'the retry ran after the failure, the duplicate never');
       assert.deepEqual(inbox.stats(), { handled: 1, duplicates: 1 });
-      const ttl = await redis.ttl(`${prefix}mailer:${id}`);
-      assert.ok(ttl > 0 && ttl <= 60, `the mark expires (ttl ${ttl})`);
+      const ttl = await redis.pttl(`${prefix}mailer:${id}`);
+      assert.ok(ttl > 0 && ttl <= 60_000, `the mark expires after retentionMs (pttl ${ttl})`);
     });
 
     it('refuses bad options by name', () => {
       assert.throws(() => createRedisInbox({ redis: {} as never }), (error: unknown) => error instanceof InvalidArgumentError && error.argument === 'redis');
-      assert.throws(() => createRedisInbox({ redis, ttlSeconds: 0 }), (error: unknown) => error instanceof InvalidArgumentError && error.argument === 'ttlSeconds');
+      assert.throws(() => createRedisInbox({ redis, retentionMs: 0 }), (error: unknown) => error instanceof InvalidArgumentError && error.argument === 'retentionMs');
+      assert.throws(() => createRedisInbox({ redis, ttlSeconds: 60 } as never), (error: unknown) => error instanceof InvalidArgumentError && error.argument === 'ttlSeconds' && error.message.includes('retentionMs'));
     });
   });
 });
