@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { type Redis } from 'ioredis';
 import { createTestMessaging } from '../../entry/testing.js';
 import { createEvent, type Event } from '../../lib/envelope/event.js';
 import { InvalidArgumentError, type Consumer, type Messaging } from '../../entry/index.js';
 import { createOutbox, createRedisInbox, type Inbox, type Outbox } from '../../outbox/index.js';
 import { createTestSchema, type TestSchema } from '../support/postgres.js';
-import { brokers, requireBroker } from '../support/require-broker.js';
+import { requireBroker } from '../support/require-broker.js';
+import { redisScratch } from '../support/redis-scratch.js';
 import { withTimeout } from '../support/wait.js';
 
 const WAIT = 10_000;
@@ -138,18 +138,11 @@ describe('inbox retention', () => {
   });
 
   describe('Redis', () => {
+    const scratch = redisScratch('retention');
+    const { prefix } = scratch;
     let redis: Redis;
-    const prefix = `eventwire:test-retention:${randomBytes(4).toString('hex')}:`;
-
-    before(async function () {
-      await requireBroker(this, 'redis');
-      redis = new Redis(brokers.redis.url);
-    });
-
-    after(async () => {
-      const keys = await redis?.keys(`${prefix}*`);
-      if (keys !== undefined && keys.length > 0) await redis.del(...keys);
-      redis?.disconnect();
+    beforeEach(() => {
+      redis = scratch.redis();
     });
 
     it('a mark expires after retentionMs: a duplicate within it is skipped, one after it is handled again', async () => {

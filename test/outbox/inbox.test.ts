@@ -1,11 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { Redis } from 'ioredis';
+import { type Redis } from 'ioredis';
 import { createTestMessaging } from '../../entry/testing.js';
 import { createEvent } from '../../lib/envelope/event.js';
 import { InvalidArgumentError, type Consumer, type Messaging } from '../../entry/index.js';
 import { createOutbox, createRedisInbox, type Inbox, type Outbox } from '../../outbox/index.js';
 import { createTestSchema, type TestSchema } from '../support/postgres.js';
-import { brokers, requireBroker } from '../support/require-broker.js';
+import { requireBroker } from '../support/require-broker.js';
+import { redisScratch } from '../support/redis-scratch.js';
 import { withTimeout } from '../support/wait.js';
 
 const WAIT = 10_000;
@@ -94,18 +95,11 @@ describe('inbox: idempotent consumers', () => {
   });
 
   describe('Redis', () => {
+    const scratch = redisScratch('inbox');
+    const { prefix } = scratch;
     let redis: Redis;
-    const prefix = `eventwire:test-inbox:${process.pid}:${Date.now()}:`;
-
-    before(async function () {
-      await requireBroker(this, 'redis');
-      redis = new Redis(brokers.redis.url);
-    });
-
-    after(async () => {
-      const keys = await redis?.keys(`${prefix}*`);
-      if (keys !== undefined && keys.length > 0) await redis.del(...keys);
-      redis?.disconnect();
+    beforeEach(() => {
+      redis = scratch.redis();
     });
 
     it('SET NX: the same event delivered twice runs the handler once; a failed attempt clears the mark for its retry', async () => {
