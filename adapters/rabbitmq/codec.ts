@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { ConsumeMessage, Options } from 'amqplib';
-import type { IncomingMessage, OutgoingMessage } from '../../lib/broker.js';
+import type { ConsumeMessage, MessageProperties, Options } from 'amqplib';
+import type { Headers, IncomingMessage, OutgoingMessage, TransportRecord } from '../../lib/broker.js';
 
 /** The key travels in this header; RabbitMQ's routing key carries the topic. */
 export const KEY_HEADER = 'eventwire-key';
@@ -9,27 +9,82 @@ export const KEY_HEADER = 'eventwire-key';
 const DELIVERY_COUNT_HEADER = 'x-delivery-count';
 
 /**
+ * The AMQP properties a dead letter keeps from the delivery it writes again. Not kept:
+ * `expiration` (a dead letter that expires is lost), `user_id` (RabbitMQ refuses a `user_id` other
+ * than the publishing connection's user, and the dead letter could then never be written),
+ * `delivery_mode` (a dead letter is always persistent) and the reserved `cluster_id`.
+ */
+const keptProperties = ['contentType', 'contentEncoding', 'priority', 'correlationId', 'replyTo', 'messageId', 'timestamp', 'type', 'appId'] as const;
+
+/** The kept AMQP properties of a delivery, as amqplib decoded them. */
+type RecordProperties = Pick<Options.Publish, (typeof keptProperties)[number]>;
+
+/**
+ * A delivery as it arrived: its content bytes, the AMQP properties a dead letter keeps and its
+ * headers with their AMQP types (numbers, booleans, tables, arrays, byte arrays) as amqplib
+ * decoded them, less the quorum queue's `x-delivery-count`.
+ */
+interface RabbitMqRecord extends TransportRecord {
+  readonly transport: 'rabbitmq';
+  readonly content: Buffer;
+  readonly properties: RecordProperties;
+  readonly headers: Readonly<Record<string, unknown>>;
+}
+
+function isRabbitMqRecord(record: TransportRecord | undefined): record is RabbitMqRecord {
+  return record?.transport === 'rabbitmq';
+}
+
+/**
  * The AMQP properties of an outgoing message: persistent, `application/json` unless a
  * `content-type` header says otherwise, the caller's
  * headers with the key in `eventwire-key`, and as `messageId` the message's event id or a fresh UUID.
+ * A message that writes a delivery again (a dead letter) takes that delivery's kept properties
+ * and typed headers instead, and sets over them only the headers it adds or changes.
  *
  * @example
- * channel.publish(exchange, topic, message.value, publishProperties(message), confirmed);
+ * channel.publish(exchange, topic, publishBody(message), publishProperties(message), confirmed);
  */
 export function publishProperties(message: OutgoingMessage): Options.Publish {
+  // amqplib only reads the headers: the caller's object goes as it is unless the key joins it.
+  const headers = message.key === undefined ? message.headers : { ...message.headers, [KEY_HEADER]: message.key };
+  const { record } = message;
+  if (isRabbitMqRecord(record)) return { ...record.properties, persistent: true, headers: overRecord(record.headers, headers) };
   return {
     persistent: true,
     // A CloudEvent names its content type in a `content-type` header; AMQP has a property for it.
     contentType: message.headers['content-type'] ?? 'application/json',
-    // amqplib only reads the headers: the caller's object goes as it is unless the key joins it.
-    headers: message.key === undefined ? message.headers : { ...message.headers, [KEY_HEADER]: message.key },
+    headers,
     messageId: message.id ?? randomUUID(),
   };
 }
 
 /**
+ * The bytes to publish: those of the delivery a message writes again (a dead letter), else its value.
+ *
+ * @example
+ * channel.publish(exchange, topic, publishBody(message), publishProperties(message), confirmed);
+ */
+export function publishBody(message: OutgoingMessage): Buffer {
+  return isRabbitMqRecord(message.record) ? message.record.content : message.value;
+}
+
+/**
+ * The record's typed headers with each of `headers` set over them where the record lacks it or
+ * holds a value whose text (as the consumer read it) differs: an unchanged header keeps its type.
+ */
+function overRecord(raw: Readonly<Record<string, unknown>>, headers: Headers): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...raw };
+  for (const [name, text] of Object.entries(headers)) {
+    if (headerText(raw[name]) !== text) merged[name] = text;
+  }
+  return merged;
+}
+
+/**
  * The port's view of a delivery from `topic`'s queue: the key taken out of the headers, the
- * delivery tag as id, the publisher's `message_id` as transport id and its `content_type`.
+ * delivery tag as id, the publisher's `message_id` as transport id and its `content_type`, and
+ * the delivery as it arrived, to write it again unchanged.
  *
  * @example
  * await deliver(decodeDelivery('orders', message));
@@ -48,7 +103,27 @@ export function decodeDelivery(topic: string, message: ConsumeMessage): Incoming
     // Left out rather than undefined when the publisher set none.
     ...(transportId === undefined ? {} : { transportId }),
     ...(contentType === undefined ? {} : { contentType }),
+    record: recordOf(message),
   };
+}
+
+/** The delivery as a {@link RabbitMqRecord}, for a dead letter to write it again unchanged. */
+function recordOf(message: ConsumeMessage): RabbitMqRecord {
+  // The count is the source queue's bookkeeping: copied, it would read as earlier deliveries
+  // of the dead letter (its first delivery counted as a redelivery).
+  const headers = Object.fromEntries(Object.entries(message.properties.headers ?? {}).filter(([name]) => name !== DELIVERY_COUNT_HEADER));
+  return { transport: 'rabbitmq', content: message.content, properties: keptOf(message.properties), headers };
+}
+
+/** The kept properties that the delivery carries; absent ones stay absent. */
+function keptOf(properties: MessageProperties): RecordProperties {
+  const kept: Record<string, unknown> = {};
+  for (const name of keptProperties) {
+    const value: unknown = properties[name];
+    if (value !== undefined && value !== null) kept[name] = value;
+  }
+  // amqplib types the properties `any`; its decoder gives each the type Options.Publish names.
+  return kept as RecordProperties;
 }
 
 /**
@@ -71,8 +146,15 @@ function stringHeaders(raw: Record<string, unknown> | undefined): Record<string,
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw ?? {})) {
     // A quorum queue's `x-delivery-count` is bookkeeping, handed over as `deliveryCount`.
-    if (value === undefined || value === null || name === DELIVERY_COUNT_HEADER) continue;
-    headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'string' ? value : JSON.stringify(value);
+    if (name === DELIVERY_COUNT_HEADER) continue;
+    const text = headerText(value);
+    if (text !== undefined) headers[name] = text;
   }
   return headers;
+}
+
+/** The text the consumer sees of a header value: none for a void one, UTF-8 for bytes, JSON for other types. */
+function headerText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'string' ? value : JSON.stringify(value);
 }

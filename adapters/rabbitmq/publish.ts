@@ -2,7 +2,7 @@ import type { ConfirmChannel } from 'amqplib';
 import type { OutgoingMessage } from '../../lib/broker.js';
 import { BrokerRefusedError } from '../../lib/errors/index.js';
 import { listen, unlisten } from '../../lib/waiting.js';
-import { publishProperties } from './codec.js';
+import { publishBody, publishProperties } from './codec.js';
 
 /** The part of amqplib's confirm channel that publishing uses (a fake one in unit tests). */
 export type ConfirmTarget = Pick<ConfirmChannel, 'publish' | 'once' | 'off'>;
@@ -64,7 +64,7 @@ export class ConfirmLane {
           const message = messages[index] as OutgoingMessage;
           let writable: boolean;
           try {
-            writable = channel.publish(this.#exchange, topic, message.value, publishProperties(message), confirmed);
+            writable = channel.publish(this.#exchange, topic, publishBody(message), publishProperties(message), confirmed);
           } catch (error) {
             // amqplib throws at once on a channel that closed already.
             return finish(error);

@@ -1,0 +1,46 @@
+import { strict as assert } from 'node:assert';
+import type { ConsumeMessage, MessageProperties } from 'amqplib';
+import { decodeDelivery, publishBody, publishProperties } from '../../adapters/rabbitmq/codec.js';
+import type { IncomingMessage, OutgoingMessage } from '../../lib/broker.js';
+
+/** A delivery as amqplib hands it over: every property present, unset ones undefined. */
+function delivery(content: Buffer, properties: Partial<MessageProperties>): ConsumeMessage {
+  const none: MessageProperties = {
+    contentType: undefined, contentEncoding: undefined, headers: undefined, deliveryMode: undefined, priority: undefined, correlationId: undefined,
+    replyTo: undefined, expiration: undefined, messageId: undefined, timestamp: undefined, type: undefined, userId: undefined, appId: undefined, clusterId: undefined,
+  };
+  return { content, fields: { deliveryTag: 7, redelivered: false, exchange: 'eventwire', routingKey: 'orders', consumerTag: 'c' }, properties: { ...none, ...properties } };
+}
+
+/** The dead letter the core makes of `message`: its record, value and key, its headers plus `added`. */
+function deadLetterOf(message: IncomingMessage, added: Record<string, string>): OutgoingMessage {
+  return { id: undefined, key: message.key, value: message.value, record: message.record, headers: { ...message.headers, ...added } };
+}
+
+describe('RabbitMQ codec: writing a delivery again', () => {
+  it('keeps typed headers whose text is unchanged and sets the ones the core added or changed', () => {
+    const raw = { count: 5, table: { a: [1, 'b'] }, text: 'same', changed: 7, 'eventwire-key': Buffer.from('k1') };
+    const message = decodeDelivery('orders', delivery(Buffer.from('body'), { headers: raw, messageId: 'm-1' }));
+    assert.equal(message.headers.count, '5', 'the consumer reads a typed header as text');
+    const properties = publishProperties(deadLetterOf(message, { changed: '8', 'eventwire-reason': 'malformed' }));
+    assert.deepEqual(properties.headers, { ...raw, changed: '8', 'eventwire-reason': 'malformed' });
+    assert.equal(properties.persistent, true);
+    assert.equal(properties.messageId, 'm-1', 'the delivery keeps its own message id');
+  });
+
+  it('leaves out the quorum queue\'s delivery count, the expiration and the user id, and writes the delivery\'s bytes', () => {
+    const content = Buffer.from([0xff, 0x00]);
+    const message = decodeDelivery('orders', delivery(content, { headers: { 'x-delivery-count': 2, kept: 'yes' }, expiration: '1000', userId: 'someone', deliveryMode: 1, priority: 3 }));
+    assert.equal(message.deliveryCount, 3);
+    const outgoing = { ...deadLetterOf(message, {}), value: Buffer.from('the decoded view') };
+    const properties = publishProperties(outgoing);
+    assert.deepEqual(properties, { priority: 3, persistent: true, headers: { kept: 'yes' } }, 'no expiration, user id or message id the delivery lacked');
+    assert.equal(publishBody(outgoing), content);
+  });
+
+  it('writes a message without a RabbitMQ record as before', () => {
+    const outgoing: OutgoingMessage = { id: 'evt-1', headers: { a: 'b' }, value: Buffer.from('v'), record: { transport: 'kafka' } };
+    assert.deepEqual(publishProperties(outgoing), { persistent: true, contentType: 'application/json', headers: { a: 'b' }, messageId: 'evt-1' });
+    assert.equal(publishBody(outgoing), outgoing.value);
+  });
+});
