@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { register } from 'prom-client';
+import { startHealthServer } from '../lib/cli/health-server.js';
+import { metricsHint, metricsRoute } from '../lib/cli/metrics-route.js';
+import { MissingDependencyError } from '../lib/errors/index.js';
+import { createTestMessaging } from '../entry/testing.js';
+import { registerPrometheusMetrics } from '../entry/prometheus.js';
 import { finish, runCli, type RunningCli } from './support/cli-process.js';
 import { reachable } from './support/probe.js';
 
@@ -64,19 +70,43 @@ describe('eventwire consumer --health-port', function () {
   it('serves /readyz and /healthz with the health report, 404 elsewhere, and closes the port on exit 0 after SIGTERM', async function () {
     const port = await freePort();
     const running = cli(['consumer', fixture('echo.ts'), '--health-port', String(port)]);
-    await running.waitForLine('stderr', new RegExp(`^eventwire: serving /healthz and /readyz on port ${port}$`));
+    await running.waitForLine('stderr', new RegExp(`^eventwire: serving /healthz, /readyz and /metrics on port ${port}$`));
     const ready = await until(port, '/readyz', 200);
     assert.equal(ready.body.ready, true);
     assert.equal((ready.body.broker as { name?: unknown }).name, 'memory');
     const live = await get(port, '/healthz');
     assert.equal(live.status, 200);
     assert.equal(live.body.live, true);
-    assert.equal((await get(port, '/metrics')).status, 404);
+    assert.equal((await get(port, '/nowhere')).status, 404);
 
     running.child.kill('SIGTERM');
     const result = await finish(running);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(await reachable(port), false, 'the health port still accepts connections after the exit');
+  });
+
+  it('serves eventwire\'s metrics on /metrics in Prometheus text format, read at each scrape', async function () {
+    const port = await freePort();
+    const running = cli(['consumer', fixture('echo.ts'), '--health-port', String(port)]);
+    await running.waitForLine('stderr', consuming);
+    await until(port, '/readyz', 200);
+    assert.match(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), /^eventwire_messages_handled_total 0$/m);
+    running.send('publish cli.echo 1');
+    await running.waitForLine('stdout', /^handled 1$/);
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    assert.match(text, /^# TYPE eventwire_messages_handled_total counter$/m);
+    assert.match(text, /^eventwire_messages_handled_total 1$/m);
+    assert.match(text, /^eventwire_messages_published_total 1$/m);
+    assert.match(text, /^eventwire_consumers_running 2$/m);
+    assert.match(text, /^eventwire_ready 1$/m);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`, { method: 'POST' })).status, 405);
+
+    running.child.kill('SIGTERM');
+    const result = await finish(running);
+    assert.equal(result.code, 0, result.stderr);
   });
 
   it('answers /readyz 503 and /healthz 200 while draining after SIGTERM', async function () {
@@ -115,5 +145,46 @@ describe('eventwire consumer --health-port', function () {
     } finally {
       await new Promise<void>((resolve) => taken.close(() => resolve()));
     }
+  });
+});
+
+describe('the health port\'s /metrics route, in process', function () {
+  const messaging = createTestMessaging();
+  after(() => messaging.close({ timeoutMs: 2_000 }));
+
+  it('answers 404 with a one-line hint naming prom-client when the package is missing', async function () {
+    const missing = metricsRoute(messaging, () => {
+      throw new MissingDependencyError('prom-client', 'metrics route of --health-port');
+    });
+    const server = await startHealthServer(messaging, await freePort(), missing);
+    try {
+      const response = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+      assert.equal(response.status, 404);
+      assert.equal(await response.text(), `${metricsHint}\n`);
+      assert.match(metricsHint, /npm install prom-client$/);
+      assert.equal((await get(server.port, '/readyz')).status, 200, 'the probes work without prom-client');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('serves metrics the application registered itself on the global registry, and leaves them there on close', async function () {
+    const unregister = registerPrometheusMetrics(messaging);
+    try {
+      const server = await startHealthServer(messaging, await freePort());
+      const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+      await server.close();
+      assert.match(text, /^eventwire_ready 1$/m);
+      assert.notEqual(register.getSingleMetric('eventwire_ready'), undefined);
+    } finally {
+      unregister();
+    }
+  });
+
+  it('removes the metrics it registered from the global registry on close', async function () {
+    const server = await startHealthServer(messaging, await freePort());
+    assert.notEqual(register.getSingleMetric('eventwire_ready'), undefined);
+    await server.close();
+    assert.equal(register.getSingleMetric('eventwire_ready'), undefined);
   });
 });

@@ -39,7 +39,7 @@ describe('eventwire CLI', function () {
     it('prints the consumer options for consumer --help', async function () {
       const result = await finish(cli(['consumer', '--help']));
       assert.equal(result.code, 0);
-      for (const part of ['--topic <topic>', '--grace-ms <ms>', '--health-port <port>', 'GET /readyz', 'Exit codes:', 'MESSAGING_BROKER']) {
+      for (const part of ['--topic <topic>', '--grace-ms <ms>', '--health-port <port>', 'GET /readyz', 'GET /metrics', 'Exit codes:', 'MESSAGING_BROKER']) {
         assert.ok(result.stdout.includes(part), `consumer --help lacks ${part}:\n${result.stdout}`);
       }
     });

@@ -22,7 +22,7 @@ export interface ConsumerCommand {
   /** Empty: every registered consumer. */
   readonly topics: readonly string[];
   readonly graceMs: number;
-  /** Serve `/healthz` and `/readyz` on this port while running; `undefined`: no server. */
+  /** Serve `/healthz`, `/readyz` and `/metrics` on this port while running; `undefined`: no server. */
   readonly healthPort?: number | undefined;
 }
 
@@ -40,7 +40,7 @@ export async function runConsumerCommand(command: ConsumerCommand, io: CliIo): P
   await importModules(command.modules, io.cwd);
   const messaging = configuredMessaging();
   const health = command.healthPort === undefined ? undefined : await startHealthServer(messaging, command.healthPort);
-  if (health !== undefined) say(io, `serving /healthz and /readyz on port ${health.port}`);
+  if (health !== undefined) say(io, `serving /healthz, /readyz and /metrics on port ${health.port}`);
   const signals = watchSignals(io.signals);
   // Not ready from the first stop signal on: messaging.close() comes only once the consumers drained.
   if (health !== undefined) void signals.first.then(health.stopping);

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { MessagingHealth } from '../health.js';
 import type { Messaging } from '../messaging.js';
 import { CliExit, exitCodes } from './exit.js';
+import { metricsRoute, type MetricsRoute } from './metrics-route.js';
 
 /**
  * The probe routes `--health-port` serves: liveness (restart the process when it fails) and
@@ -30,20 +31,26 @@ export interface HealthServer {
 
 /**
  * Serves `GET /healthz` (200 while `health().live`, else 503) and `GET /readyz` (200 while
- * `health().ready`, else 503), each with the health report as JSON (it holds no credentials);
- * any other path is 404, any other method 405. The server never holds the process alive by
- * itself. Rejects with a {@link CliExit} naming `--health-port` when it cannot listen.
+ * `health().ready`, else 503), each with the health report as JSON (it holds no credentials),
+ * and `GET /metrics` from `metrics` (by default prom-client's global registry with eventwire's
+ * metrics, see {@link metricsRoute}); any other path is 404, any other method 405. The server
+ * never holds the process alive by itself. Rejects with a {@link CliExit} naming `--health-port`
+ * when it cannot listen.
  *
  * @example
  * const server = await startHealthServer(messaging, 8081);
  */
-export async function startHealthServer(messaging: Pick<Messaging, 'health'>, port: number): Promise<HealthServer> {
+export async function startHealthServer(
+  messaging: Pick<Messaging, 'health' | 'stats'>,
+  port: number,
+  metrics: MetricsRoute = metricsRoute(messaging),
+): Promise<HealthServer> {
   let stopping = false;
   const report = (): MessagingHealth => {
     const health = messaging.health();
     return stopping ? { ...health, ready: false, closing: true } : health;
   };
-  const server = createServer((request, response) => answer(report, request, response));
+  const server = createServer((request, response) => answer(report, metrics, request, response));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, () => {
@@ -51,6 +58,7 @@ export async function startHealthServer(messaging: Pick<Messaging, 'health'>, po
       resolve();
     });
   }).catch((error: unknown) => {
+    metrics.close();
     const code = (error as { code?: unknown }).code;
     const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'not allowed to use that port' : String((error as Error).message);
     throw new CliExit(exitCodes.failure, `cannot serve health checks on --health-port ${port}: ${why}. Choose another port.`);
@@ -63,20 +71,22 @@ export async function startHealthServer(messaging: Pick<Messaging, 'health'>, po
     },
     close: () =>
       new Promise<void>((resolve) => {
+        metrics.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
 }
 
-function answer(health: () => MessagingHealth, request: IncomingMessage, response: ServerResponse): void {
+function answer(health: () => MessagingHealth, metrics: MetricsRoute, request: IncomingMessage, response: ServerResponse): void {
   const path = (request.url ?? '/').split('?')[0] ?? '/';
   const probe = Object.hasOwn(probes, path) ? probes[path] : undefined;
-  if (probe === undefined) return reply(response, 404, { error: `no route ${path}: the routes are /healthz and /readyz` });
+  if (probe === undefined && path !== '/metrics') return reply(response, 404, { error: `no route ${path}: the routes are /healthz, /readyz and /metrics` });
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.setHeader('allow', 'GET, HEAD');
     return reply(response, 405, { error: `${path} answers GET and HEAD only` });
   }
+  if (probe === undefined) return void metrics.answer(response);
   const report = health();
   reply(response, report[probe] ? 200 : 503, report);
 }

@@ -14,7 +14,10 @@ const consumerOptions = `Options:
                      interface) until the process exits: GET /healthz answers 200
                      while the worker is live, GET /readyz 200 while it is ready
                      (connected, not stopping), else 503; the body is the JSON of
-                     messaging.health(). Default: no server.
+                     messaging.health(). GET /metrics answers eventwire's metrics
+                     (and any others on prom-client's global registry) in
+                     Prometheus text format when the package prom-client is
+                     installed, else 404. Default: no server.
   -h, --help         Show this help.`;
 
 const exitCodesText = `Exit codes:

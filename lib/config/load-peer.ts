@@ -19,6 +19,23 @@ export async function loadPeer<T>(packageName: string, purpose: string): Promise
 }
 
 /**
+ * Loads an optional peer dependency synchronously (a CommonJS package, or one `require` can load),
+ * for entry points that must return at once; "not installed" becomes a
+ * {@link MissingDependencyError} naming the package.
+ *
+ * @example
+ * const client = requirePeer<typeof import('prom-client')>('prom-client', 'Prometheus metrics');
+ */
+export function requirePeer<T>(packageName: string, purpose: string): T {
+  try {
+    return createRequire(import.meta.url)(packageName) as T;
+  } catch (error) {
+    if (isAbsent(packageName)) throw new MissingDependencyError(packageName, purpose);
+    throw error;
+  }
+}
+
+/**
  * Fails at once, with a {@link MissingDependencyError} naming the package, when an optional peer
  * is not installed; so that configuring a broker whose client is missing is refused up front
  * instead of at the first publish (where fire-and-forget would only log it).
