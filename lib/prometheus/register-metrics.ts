@@ -36,10 +36,11 @@ const known = ['registry', 'prefix'] as const;
  * Registers eventwire's metrics for one instance on a prom-client registry: counters read from
  * `messaging.stats()`, gauges read from `messaging.health()` and the consumer lag gauge read from
  * `messaging.lag()` when the registry is scraped (no timer, nothing kept between scrapes). A lag
- * that cannot be read is logged on `messaging.logger` and left out of that scrape. Loads the optional peer `prom-client` on first use
- * (a `MissingDependencyError` naming it when absent). Throws an `InvalidArgumentError` naming
- * the option for bad options, and naming `prefix` when the registry already holds one of the
- * names (a second instance on the same registry needs a prefix of its own).
+ * that cannot be read is logged on `messaging.logger` and left out of that scrape. Loads the
+ * optional peer `prom-client` on first use (a `MissingDependencyError` naming it when absent).
+ * Throws an `InvalidArgumentError` naming the option for bad options, and naming `prefix` when
+ * the registry already holds one of the names (a second instance on the same registry needs a
+ * prefix of its own).
  *
  * @example
  * const unregister = registerPrometheusMetrics(getMessaging());

@@ -6,7 +6,7 @@ import { createMessaging, silentLogger, type Consumer, type Messaging, type Topi
 import { traceTargets, type TraceTarget } from '../telemetry/trace-targets.js';
 import { consumerQueues } from '../support/leftover-queues.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
-import { collector, withTimeout } from '../support/wait.js';
+import { collector, deferred, withTimeout } from '../support/wait.js';
 
 // messaging.lag() on every broker, against the real server: a group that stopped consuming lags
 // by exactly what was published since, and catches up to 0 once it runs again.
@@ -38,7 +38,7 @@ async function lagReaches(messaging: Messaging, topic: string, expected: number,
 async function cleanUp(target: TraceTarget, topic: string, groupId: string): Promise<void> {
   if (target.name === 'redis') {
     const redis = new Redis(brokers.redis.url);
-    await redis.del(topic).finally(() => redis.disconnect());
+    await redis.del(topic, `${topic}-busy`).finally(() => redis.disconnect());
   }
   if (target.name === 'kafka') {
     const { Kafka, logLevel } = (await import('kafkajs')).default;
@@ -87,5 +87,34 @@ for (const target of traceTargets) {
       await withTimeout(seen.done, target.hopMs, `the ${published} waiting events to be handled`);
       await lagReaches(messaging, topic, 0, target.hopMs);
     });
+
+    // Only where the broker tells how many were delivered and not acknowledged.
+    if (target.name === 'memory' || target.name === 'redis') {
+      it('reports what a busy member holds as pending, apart from what waits', async () => {
+        messaging ??= createMessaging({ ...target.options(), source: 'lag', logger: silentLogger });
+        const busy = `${topic}-busy`;
+        const release = deferred<true>();
+        const started = collector<number>(1);
+        const done = collector<number>(3);
+        const handler = async (event: { readonly data: unknown }): Promise<void> => {
+          started.push(0);
+          await release.promise;
+          done.push(event.data as number);
+        };
+        const consumer = messaging.createConsumer({ groupId: `${groupId}-busy`, topics: [busy], concurrency: 1, handlers: { 'job.run': handler } });
+        await consumer.start();
+        for (const n of [1, 2, 3]) await messaging.publishEvent('job.run', n, { topic: busy });
+        try {
+          await withTimeout(started.done, target.hopMs, 'the first event to reach the handler');
+          const lags = (await messaging.lag()).filter((lag) => lag.topic === busy);
+          assert.deepEqual(lags, [{ topic: busy, groupId: `${groupId}-busy`, messages: 2, pending: 1 }]);
+        } finally {
+          release.resolve(true);
+        }
+        await withTimeout(done.done, target.hopMs, 'the three events to be handled');
+        await lagReaches(messaging, busy, 0, target.hopMs);
+        await consumer.stop();
+      });
+    }
   });
 }
