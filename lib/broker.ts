@@ -257,3 +257,51 @@ export interface HealthReporter {
 export function reportsHealth(broker: Broker): broker is Broker & HealthReporter {
   return typeof (broker as Partial<HealthReporter>).health === 'function';
 }
+
+/**
+ * How far one consumer group is behind on one topic (on Kafka, on one partition of it), as the
+ * broker counts it at the moment it was asked; docs/observability.md, "Consumer lag".
+ *
+ * @example
+ * const lag: TopicLag = { topic: 'orders', groupId: 'billing', partition: 0, messages: 12 };
+ */
+export interface TopicLag {
+  readonly topic: string;
+  readonly groupId: string;
+  /** Kafka's partition; absent on brokers without partitions. */
+  readonly partition?: number | undefined;
+  /**
+   * Messages the group has still to handle. Kafka: the log end offset minus the group's committed
+   * offset, so messages in flight count until their offset is committed. Redis: entries not yet
+   * delivered to the group (`XINFO GROUPS` lag). RabbitMQ: the group queue's ready messages.
+   * Memory: the group's ready messages.
+   */
+  readonly messages: number;
+  /**
+   * Messages delivered to the group and not yet acknowledged (in flight, or waiting for a
+   * redelivery), where the broker tells it cheaply: Redis (the pending entries list) and memory.
+   */
+  readonly pending?: number | undefined;
+}
+
+/**
+ * Optional ability: tell a group's lag on its topics (a round trip to the broker). A topic or
+ * partition whose lag the broker cannot tell (the group does not exist there yet, Kafka without
+ * a committed offset, Redis without a lag figure) is left out rather than guessed.
+ *
+ * @example
+ * if (reportsLag(broker)) await broker.lag('billing', ['orders']); // [{ topic: 'orders', groupId: 'billing', messages: 3 }]
+ */
+export interface LagReporter {
+  lag(groupId: string, topics: readonly string[]): Promise<readonly TopicLag[]>;
+}
+
+/**
+ * Whether a broker implements {@link LagReporter}.
+ *
+ * @example
+ * reportsLag(createMemoryBroker()); // true
+ */
+export function reportsLag(broker: Broker): broker is Broker & LagReporter {
+  return typeof (broker as Partial<LagReporter>).lag === 'function';
+}

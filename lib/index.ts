@@ -30,7 +30,7 @@ export type { StandardSchema, SchemaOutput } from './envelope/schema.js';
 export { consoleLogger, silentLogger } from './config/logger.js';
 export type { Logger } from './config/logger.js';
 export { deadLetterHeaders } from './handling/with-dead-letter.js';
-export { keepsTopics, reportsHealth } from './broker.js';
+export { keepsTopics, reportsHealth, reportsLag } from './broker.js';
 export type {
   Broker,
   BrokerCapabilities,
@@ -39,6 +39,7 @@ export type {
   BrokerHealth,
   ConnectionState,
   HealthReporter,
+  LagReporter,
   DeliveryCallback,
   Headers,
   IncomingMessage,
@@ -46,6 +47,7 @@ export type {
   SubscribeRequest,
   Subscription,
   TopicKeeper,
+  TopicLag,
   TransportRecord,
 } from './broker.js';
 export {

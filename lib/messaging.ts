@@ -1,4 +1,4 @@
-import type { Broker, OutgoingMessage } from './broker.js';
+import type { Broker, OutgoingMessage, TopicLag } from './broker.js';
 import { bindConsumer, type Consumer, type ConsumerRuntime } from './consuming/consumer.js';
 import { consumerDefinition, messageHandlerDefinition, type ConsumerOptions, type MessageHandlerOptions } from './consuming/consumer-options.js';
 import { createBroker } from './config/broker-registry.js';
@@ -16,6 +16,7 @@ import type { SchemaOutput, StandardSchema } from './envelope/schema.js';
 import { createStats, type MessagingStats } from './stats.js';
 import { createTelemetry } from './telemetry/telemetry.js';
 import { healthOf, type MessagingHealth } from './health.js';
+import { lagOf, quietLag } from './lag.js';
 import { expectInteger, expectObject, expectString } from './config/validate.js';
 
 /**
@@ -74,6 +75,12 @@ export interface Messaging {
   /** The connection's and consumers' state, and whether the instance is ready and live (docs/observability.md). */
   health(): MessagingHealth;
   /**
+   * The lag of each registered consumer's group on its topics, asked of the broker now (one round
+   * trip per group); empty without consumers or with a broker that cannot tell
+   * (docs/observability.md, "Consumer lag"). Rejects when the broker cannot be asked.
+   */
+  lag(): Promise<readonly TopicLag[]>;
+  /**
    * Stops consumers (draining their in-flight handlers), flushes buffered events for up to
    * `timeoutMs` (default 5000), and closes the broker connection. Events still unacknowledged at
    * the deadline are counted in `eventsDropped` and logged; close() then returns by the deadline
@@ -115,7 +122,6 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
   // Created (not connected) at once: a misspelt brokerOptions name or a missing client library
   // throws here, not at the first publish.
   const instance = createBroker(resolved);
-  const telemetry = createTelemetry(resolved.telemetry, { system: instance.name, url: resolved.url }, stats);
   let used = false;
   let closed = false;
   /** From the moment close() is called: consumers and the buffer drain, health() says not ready. */
@@ -126,6 +132,10 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
     used = true;
     return instance;
   };
+  // Through broker(): an instance whose gauges connected it closes that connection too. Without
+  // consumers nothing is asked, so that a scrape never connects an instance that only publishes.
+  const lag = async (): Promise<readonly TopicLag[]> => (registry.length === 0 ? [] : lagOf(broker(), registry));
+  const telemetry = createTelemetry(resolved.telemetry, { system: instance.name, url: resolved.url }, stats, quietLag(lag, logger, 'OpenTelemetry'));
 
   const publisher = createPublisher({
     options: resolved,
@@ -234,6 +244,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
     },
     stats: () => ({ ...stats }),
     health: () => healthOf({ broker: instance, consumers: registry, stats, closing: draining }),
+    lag,
     async close(closeOptions = {}) {
       if (closed) return;
       draining = true;

@@ -1,8 +1,9 @@
-import type { Broker, BrokerCapabilities, HealthReporter } from '../../lib/broker.js';
+import type { Broker, BrokerCapabilities, HealthReporter, LagReporter } from '../../lib/broker.js';
 import { MessagingClosedError } from '../../lib/errors/index.js';
 import { abortable } from '../../lib/waiting.js';
 import { mayPublish } from '../publish-guard.js';
 import { KafkaConnection } from './connection.js';
+import { kafkaLag } from './lag.js';
 import { KafkaMember } from './member.js';
 import { validateKafkaOptions, type KafkaBrokerOptions } from './options.js';
 import { createPublishLane } from './publish-lane.js';
@@ -30,12 +31,13 @@ const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: fals
  *   it sends what is pending at once. A commit that fails (say, the generation ended first) is
  *   logged, and its messages are delivered again to the partition's next owner.
  * - close() leaves callbacks in flight uncommitted, so that another member receives them again.
+ * - lag: per partition, the log end offset minus the group's committed offset (lag.ts).
  *
  * @example
  * const broker = createKafkaBroker({ bootstrapServers: '127.0.0.1:9092' });
  * await broker.publish('orders', [{ key: '42', headers: {}, value: Buffer.from('{}') }]);
  */
-export function createKafkaBroker(options: KafkaBrokerOptions): Broker & HealthReporter {
+export function createKafkaBroker(options: KafkaBrokerOptions): Broker & HealthReporter & LagReporter {
   const settings = validateKafkaOptions(options);
   const { logger } = settings;
   const connection = new KafkaConnection(settings);
@@ -48,6 +50,14 @@ export function createKafkaBroker(options: KafkaBrokerOptions): Broker & HealthR
     name: 'kafka',
     capabilities,
     health: () => connection.sockets.health(),
+    async lag(groupId, topics) {
+      if (connection.closed) throw new MessagingClosedError();
+      try {
+        return await kafkaLag(await connection.admin(), groupId, topics);
+      } catch (error) {
+        throw (await connection.unreachable(error)) ?? error;
+      }
+    },
     async publish(topic, messages, signal) {
       if (!mayPublish(connection.closed, messages, signal)) return;
       try {

@@ -1,6 +1,7 @@
-import type { Broker, BrokerCapabilities, BrokerConfig, DeliveryCallback, HealthReporter, SubscribeRequest, Subscription, TopicKeeper } from '../../lib/broker.js';
+import type { Broker, BrokerCapabilities, BrokerConfig, DeliveryCallback, HealthReporter, LagReporter, SubscribeRequest, Subscription, TopicKeeper } from '../../lib/broker.js';
 import { MessagingClosedError } from '../../lib/errors/index.js';
 import { expectKnownKeys } from '../../lib/config/validate.js';
+import { memoryLag } from './lag.js';
 import { MemoryMember, type MemoryConnection } from './member.js';
 import { memoryTunables, validateMemoryOptions, type MemoryBrokerOptions } from './options.js';
 
@@ -32,7 +33,7 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
   const { server, redeliveryDelayMs } = validateMemoryOptions(options, 'createMemoryBroker options');
   const connection: MemoryConnection = { closed: false, server, members: new Set(), redeliveryDelayMs };
 
-  const broker: Broker & TopicKeeper & HealthReporter = {
+  const broker: Broker & TopicKeeper & HealthReporter & LagReporter = {
     name: 'memory',
     capabilities,
     async publish(topic, messages) {
@@ -53,6 +54,10 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): Broker {
     },
     // In-process: connected from the start, until closed.
     health: () => ({ state: connection.closed ? 'closed' : 'connected' }),
+    async lag(groupId, topics) {
+      if (connection.closed) throw new MessagingClosedError();
+      return memoryLag(server, groupId, topics);
+    },
   };
   return broker;
 }

@@ -1,7 +1,8 @@
-import type { Broker, BrokerCapabilities, HealthReporter, Subscription, TopicKeeper } from '../../lib/broker.js';
+import type { Broker, BrokerCapabilities, HealthReporter, LagReporter, Subscription, TopicKeeper } from '../../lib/broker.js';
 import { abortable } from '../../lib/waiting.js';
 import { mayPublish } from '../publish-guard.js';
 import { RabbitMqConnection } from './connection.js';
+import { rabbitMqLag } from './lag.js';
 import { RabbitMqMember } from './member.js';
 import { validateRabbitMqOptions, type RabbitMqBrokerOptions } from './options.js';
 import type { QueueType } from './queues.js';
@@ -19,12 +20,13 @@ const capabilitiesOf = (queueType: QueueType): BrokerCapabilities => ({ persiste
  * (connection.ts); while the connection is down, publishing rejects at once with a
  * `BrokerUnreachableError` (through eventwire, a `PublishError` caused by it).
  * Deliveries are at least once: a message whose ack was lost with the connection comes again.
+ * Lag is each group queue's ready message count (lag.ts).
  *
  * @example
  * const broker = createRabbitMqBroker({ url: 'amqp://guest:guest@127.0.0.1:5672' });
  * await broker.publish('orders', [{ headers: {}, value: Buffer.from('{}') }]);
  */
-export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & TopicKeeper & HealthReporter {
+export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & TopicKeeper & HealthReporter & LagReporter {
   const settings = validateRabbitMqOptions(options);
   const members = new Set<RabbitMqMember>();
   const connection = new RabbitMqConnection(settings, {
@@ -74,6 +76,12 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
       if (request.signal.aborted) stop();
       else request.signal.addEventListener('abort', stop, { once: true });
       return { closed: member.closed };
+    },
+    async lag(groupId, topics) {
+      const outage = connection.outage;
+      if (outage !== undefined) throw outage;
+      const { model } = connection.ready ?? (await connection.session());
+      return rabbitMqLag(model, groupId, topics);
     },
     keepTopic(topic) {
       return connection.keepTopic(topic);

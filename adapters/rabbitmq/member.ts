@@ -5,7 +5,7 @@ import type { Logger } from '../../lib/config/logger.js';
 import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
 import { bounded } from '../../lib/waiting.js';
 import { decodeDelivery } from './codec.js';
-import { declareQueue, type QueueType } from './queues.js';
+import { declareQueue, groupQueueName, type QueueType } from './queues.js';
 import { CLOSE_WAIT_MS, shut } from './shut.js';
 
 /** What a member needs from its broker. */
@@ -127,12 +127,12 @@ export class RabbitMqMember {
     try {
       // Per-consumer prefetch (not RabbitMQ's deprecated global QoS); `waiting` caps the total.
       await channel.prefetch(prefetch ?? concurrency);
-      for (const topic of topics) await declareQueue(channel, { name: `${groupId}.${topic}`, type: queueType, exchange, topic });
+      for (const topic of topics) await declareQueue(channel, { name: groupQueueName(groupId, topic), type: queueType, exchange, topic });
       this.#channel = channel;
       this.#tags = [];
       for (const topic of topics) {
         const onMessage = (message: ConsumeMessage | null): void => this.#received(channel, topic, message);
-        const { consumerTag } = await channel.consume(`${groupId}.${topic}`, onMessage, { noAck: false });
+        const { consumerTag } = await channel.consume(groupQueueName(groupId, topic), onMessage, { noAck: false });
         this.#tags.push(consumerTag);
       }
     } catch (error) {

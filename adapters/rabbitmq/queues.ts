@@ -8,6 +8,16 @@ export type QueueType = 'quorum' | 'classic';
 const PRECONDITION_FAILED = 406;
 
 /**
+ * The queue of consumer group `groupId` on `topic`: `<group>.<topic>` (docs/wire-format.md).
+ *
+ * @example
+ * groupQueueName('billing', 'orders'); // 'billing.orders'
+ */
+export function groupQueueName(groupId: string, topic: string): string {
+  return `${groupId}.${topic}`;
+}
+
+/**
  * The arguments of every queue eventwire declares. A classic queue is declared without
  * `x-queue-type`, exactly as before the option existed, so that queues declared by older
  * versions are redeclared unchanged. No `x-delivery-limit`: eventwire counts attempts and

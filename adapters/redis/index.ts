@@ -1,7 +1,8 @@
-import type { Broker, BrokerCapabilities, HealthReporter } from '../../lib/broker.js';
+import type { Broker, BrokerCapabilities, HealthReporter, LagReporter } from '../../lib/broker.js';
 import { MessagingClosedError } from '../../lib/errors/index.js';
 import { mayPublish } from '../publish-guard.js';
 import { ensureGroups, RedisConnection } from './connection.js';
+import { redisLag } from './lag.js';
 import { RedisMember } from './member.js';
 import { validateRedisOptions, type RedisBrokerOptions } from './options.js';
 import { appendBatch } from './publish.js';
@@ -27,12 +28,13 @@ const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: true
  * - A rejected entry stays with its member, which takes it again with XCLAIM after
  *   `redeliveryDelayMs` (options.ts). One left pending by a member that died or stopped is taken
  *   over with XAUTOCLAIM once idle for `claimIdleMs`, checked every `claimIdleMs / 2` (claim-loop.ts).
+ * - lag: `XINFO GROUPS` per stream, Redis's own count of entries not yet delivered to the group (lag.ts).
  * - `persistent` holds for a server with AOF (`appendonly yes`); without it a restart loses entries.
  *
  * @example
  * const broker = createRedisBroker({ url: 'redis://127.0.0.1:6379', maxLen: 1_000_000 });
  */
-export function createRedisBroker(options: RedisBrokerOptions): Broker & HealthReporter {
+export function createRedisBroker(options: RedisBrokerOptions): Broker & HealthReporter & LagReporter {
   const settings = validateRedisOptions(options);
   const connection = new RedisConnection(settings.url, settings.clientOptions, settings.logger);
   const members = new Set<RedisMember>();
@@ -41,6 +43,13 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker & HealthR
     name: 'redis',
     capabilities,
     health: () => connection.health(),
+    async lag(groupId, topics) {
+      if (connection.closed) throw new MessagingClosedError();
+      const redis = await connection.shared();
+      return redisLag(redis, groupId, topics).catch((error: unknown) => {
+        throw connection.unreachable(redis, error) ?? error;
+      });
+    },
     async publish(topic, messages, signal) {
       if (!mayPublish(connection.closed, messages, signal)) return;
       const redis = await connection.shared();

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { MessagingHealth } from '../health.js';
-import type { Messaging } from '../messaging.js';
+import type { MetricSourcesOf } from '../prometheus/register-metrics.js';
 import { CliExit, exitCodes } from './exit.js';
 import { metricsRoute, type MetricsRoute } from './metrics-route.js';
 
@@ -41,7 +41,7 @@ export interface HealthServer {
  * const server = await startHealthServer(messaging, 8081);
  */
 export async function startHealthServer(
-  messaging: Pick<Messaging, 'health' | 'stats'>,
+  messaging: MetricSourcesOf,
   port: number,
   metrics: MetricsRoute = metricsRoute(messaging),
 ): Promise<HealthServer> {

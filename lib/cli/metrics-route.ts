@@ -1,8 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { requirePeer } from '../config/load-peer.js';
 import { MissingDependencyError } from '../errors/index.js';
-import type { Messaging } from '../messaging.js';
-import { registerPrometheusMetrics, type UnregisterPrometheusMetrics } from '../prometheus/register-metrics.js';
+import { registerPrometheusMetrics, type MetricSourcesOf, type UnregisterPrometheusMetrics } from '../prometheus/register-metrics.js';
 import { prometheusMetrics } from '../prometheus/metric-table.js';
 
 type PromClient = typeof import('prom-client');
@@ -34,7 +33,7 @@ export const metricsHint = 'GET /metrics needs the package "prom-client" next to
  * const route = metricsRoute(messaging);
  */
 export function metricsRoute(
-  messaging: Pick<Messaging, 'stats' | 'health'>,
+  messaging: MetricSourcesOf,
   load: () => PromClient = () => requirePeer<PromClient>('prom-client', 'metrics route of --health-port'),
 ): MetricsRoute {
   let client: PromClient;

@@ -1,10 +1,15 @@
+import type { Logger } from '../config/logger.js';
 import type { MessagingHealth } from '../health.js';
+import type { LagRead } from '../lag.js';
 import type { MessagingStats } from '../stats.js';
 
-/** What a metric reads at scrape time: the instance's counters and its health report. */
+/** What a metric reads at scrape time: the instance's counters, its health report and its consumers' lag. */
 export interface MetricSources {
   readonly stats: () => Readonly<MessagingStats>;
   readonly health: () => MessagingHealth;
+  readonly lag: LagRead;
+  /** Where a lag that cannot be read is reported. */
+  readonly logger: Logger;
 }
 
 /**
@@ -41,7 +46,8 @@ const flag = (value: boolean): number => (value ? 1 : 0);
 /**
  * Every metric of `registerPrometheusMetrics`, in the order docs/observability.md lists them. The
  * counters are `messaging.stats()`'s, the gauges come from `messaging.health()`; none has labels,
- * so none can grow in cardinality.
+ * so none can grow in cardinality. The labelled consumer lag gauge is registered beside them
+ * (lag-gauge.ts).
  */
 export const prometheusMetrics: readonly PrometheusMetric[] = [
   counter('messages_published_total', 'published', 'Messages the broker acknowledged: sends, events and dead letters'),

@@ -3,6 +3,9 @@ import { requirePeer } from '../config/load-peer.js';
 import { describe, expectFunction, expectKnownKeys, expectMatch, expectObject } from '../config/validate.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import type { Messaging } from '../messaging.js';
+import type { Logger } from '../config/logger.js';
+import { quietLag } from '../lag.js';
+import { lagGauge, lagMetricName } from './lag-gauge.js';
 import { prometheusMetrics, type MetricSources, type PrometheusMetric } from './metric-table.js';
 
 type PromClient = typeof import('prom-client');
@@ -31,11 +34,13 @@ const known = ['registry', 'prefix'] as const;
 
 /**
  * Registers eventwire's metrics for one instance on a prom-client registry: counters read from
- * `messaging.stats()` and gauges read from `messaging.health()` when the registry is scraped (no
- * timer, nothing kept between scrapes). Loads the optional peer `prom-client` on first use
- * (a `MissingDependencyError` naming it when absent). Throws an `InvalidArgumentError` naming
- * the option for bad options, and naming `prefix` when the registry already holds one of the
- * names (a second instance on the same registry needs a prefix of its own).
+ * `messaging.stats()`, gauges read from `messaging.health()` and the consumer lag gauge read from
+ * `messaging.lag()` when the registry is scraped (no timer, nothing kept between scrapes). A lag
+ * that cannot be read is logged on `messaging.logger` and left out of that scrape. Loads the
+ * optional peer `prom-client` on first use (a `MissingDependencyError` naming it when absent).
+ * Throws an `InvalidArgumentError` naming the option for bad options, and naming `prefix` when
+ * the registry already holds one of the names (a second instance on the same registry needs a
+ * prefix of its own).
  *
  * @example
  * const unregister = registerPrometheusMetrics(getMessaging());
@@ -51,7 +56,7 @@ export function registerPrometheusMetrics(
   const prefix = expectMatch('prefix', options.prefix ?? 'eventwire', PREFIX, 'a metric name prefix of letters, digits, "_" or ":", not starting with a digit');
   const client = requirePeer<PromClient>('prom-client', 'Prometheus metrics helper (eventwire/prometheus)');
   const registry = options.registry === undefined ? client.register : expectRegistry(options.registry);
-  const names = prometheusMetrics.map((metric) => `${prefix}_${metric.name}`);
+  const names = [...prometheusMetrics.map((metric) => metric.name), lagMetricName].map((name) => `${prefix}_${name}`);
   const taken = names.find((name) => registry.getSingleMetric(name) !== undefined);
   if (taken !== undefined) {
     throw new InvalidArgumentError(
@@ -61,6 +66,7 @@ export function registerPrometheusMetrics(
     );
   }
   prometheusMetrics.forEach((metric, index) => registry.registerMetric(create(client, metric, names[index] ?? metric.name, sources)));
+  registry.registerMetric(lagGauge(client, `${prefix}_${lagMetricName}`, quietLag(sources.lag, sources.logger, 'Prometheus')));
   let registered = true;
   return () => {
     if (!registered) return;
@@ -70,7 +76,7 @@ export function registerPrometheusMetrics(
 }
 
 /** What {@link registerPrometheusMetrics} reads from an instance: a `Messaging` fits. */
-export type MetricSourcesOf = Pick<Messaging, 'stats' | 'health'>;
+export type MetricSourcesOf = Pick<Messaging, 'stats' | 'health' | 'lag' | 'logger'>;
 
 function expectSources(messaging: unknown): MetricSources {
   if (typeof messaging !== 'object' || messaging === null) {
@@ -79,9 +85,13 @@ function expectSources(messaging: unknown): MetricSources {
   const instance = messaging as Record<string, unknown>;
   expectFunction('messaging.stats', instance.stats);
   expectFunction('messaging.health', instance.health);
+  expectFunction('messaging.lag', instance.lag);
   const target = messaging as MetricSourcesOf;
-  return { stats: () => target.stats(), health: () => target.health() };
+  const logger = typeof target.logger === 'object' && target.logger !== null ? target.logger : silent;
+  return { stats: () => target.stats(), health: () => target.health(), lag: () => target.lag(), logger };
 }
+
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 function expectRegistry(registry: unknown): Registry {
   const object = expectObject('registry', registry);

@@ -1,4 +1,5 @@
-import type { Attributes, Meter, MeterProvider } from '@opentelemetry/api';
+import type { Attributes, Meter, MeterProvider, ObservableResult } from '@opentelemetry/api';
+import type { LagRead } from '../lag.js';
 import { attempt, type Middleware } from '../handling/chain.js';
 import type { MessagingStats } from '../stats.js';
 import { attr, errorType } from './attributes.js';
@@ -18,18 +19,21 @@ interface Bound {
  * instruments follow the global provider: made when one is registered (also after this
  * instance was created, at its next message), dropped when it changes. The counters
  * `messaging.stats()` already keeps (buffered, dropped, retries) are observed from it, not
- * counted twice.
+ * counted twice. Consumer lag is asked of the broker at each collection (`lag`, which never
+ * rejects).
  */
 export class MessagingMetrics implements Pick<Telemetry, 'retrying' | 'deadLettered' | 'eventHandled'> {
   readonly #api: OtelApi;
   readonly #system: string;
   readonly #stats: MessagingStats;
+  readonly #lag: LagRead;
   #bound: Bound | undefined;
 
-  constructor(api: OtelApi, target: TelemetryTarget, stats: MessagingStats) {
+  constructor(api: OtelApi, target: TelemetryTarget, stats: MessagingStats, lag: LagRead) {
     this.#api = api;
     this.#system = target.system;
     this.#stats = stats;
+    this.#lag = lag;
     this.#current();
   }
 
@@ -109,6 +113,21 @@ export class MessagingMetrics implements Pick<Telemetry, 'retrying' | 'deadLette
       result.observe(instruments.retries, this.#stats.retried, attributes);
     };
     meter.addBatchObservableCallback(observe, observed);
-    return { provider, instruments, unobserve: () => meter.removeBatchObservableCallback(observe, observed) };
+    const observeLag = async (result: ObservableResult): Promise<void> => {
+      for (const lag of await this.#lag()) {
+        const point: Attributes = { [attr.system]: this.#system, [attr.destination]: lag.topic, [attr.group]: lag.groupId };
+        if (lag.partition !== undefined) point[attr.partition] = String(lag.partition);
+        result.observe(lag.messages, point);
+      }
+    };
+    instruments.lag.addCallback(observeLag);
+    return {
+      provider,
+      instruments,
+      unobserve: () => {
+        meter.removeBatchObservableCallback(observe, observed);
+        instruments.lag.removeCallback(observeLag);
+      },
+    };
   }
 }

@@ -15,6 +15,8 @@ export const metricNames = {
   deadLetters: 'eventwire.dead_letters',
   outcomes: 'eventwire.handler.outcomes',
   latency: 'eventwire.event.latency',
+  // The messaging semantic conventions define no consumer lag metric: this one is eventwire's.
+  lag: 'eventwire.consumer.lag',
 } as const;
 
 /** The instruments of one instance on one meter. */
@@ -29,6 +31,7 @@ export interface MetricInstruments {
   readonly deadLetters: Counter;
   readonly outcomes: Counter;
   readonly latency: Histogram;
+  readonly lag: ObservableGauge;
 }
 
 /**
@@ -50,5 +53,6 @@ export function createInstruments(meter: Meter): MetricInstruments {
     deadLetters: meter.createCounter(metricNames.deadLetters, { unit: '{message}', description: 'Messages given up on, by reason (dead-lettered or discarded).' }),
     outcomes: meter.createCounter(metricNames.outcomes, { unit: '{outcome}', description: 'Handler outcomes: ack, retry, dead-letter, invalid, discarded.' }),
     latency: meter.createHistogram(metricNames.latency, { ...seconds, description: "From the event's timestamp to its handler's success." }),
+    lag: meter.createObservableGauge(metricNames.lag, { unit: '{message}', description: "Messages a consumer group has still to handle, per topic (and Kafka partition), read from the broker at collection time." }),
   };
 }

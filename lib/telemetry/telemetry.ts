@@ -7,6 +7,7 @@ import { createSendSpans } from './send-spans.js';
 import type { ResolvedTelemetry } from './telemetry-options.js';
 import type { MessagingStats } from '../stats.js';
 import { MessagingMetrics } from './messaging-metrics.js';
+import type { LagRead } from '../lag.js';
 
 /** Ends the spans of one publish: with nothing once acknowledged, with the error once refused. */
 export type SendTrace = (error?: unknown) => void;
@@ -85,13 +86,13 @@ export interface TelemetryTarget {
  * installed and they are enabled, else {@link noTelemetry}.
  *
  * @example
- * const telemetry = createTelemetry(resolved.telemetry, { system: 'kafka', url: 'localhost:9092' }, stats);
+ * const telemetry = createTelemetry(resolved.telemetry, { system: 'kafka', url: 'localhost:9092' }, stats, async () => []);
  */
-export function createTelemetry(options: ResolvedTelemetry, target: TelemetryTarget, stats: MessagingStats): Telemetry {
+export function createTelemetry(options: ResolvedTelemetry, target: TelemetryTarget, stats: MessagingStats, lag: LagRead): Telemetry {
   const api = options.tracing || options.metrics ? otelApi() : undefined;
   if (api === undefined) return noTelemetry;
   const spans = options.tracing ? { send: createSendSpans(api, target), process: createProcessSpans(api, target, options.processSpanParent) } : undefined;
-  const metrics = options.metrics ? new MessagingMetrics(api, target, stats) : undefined;
+  const metrics = options.metrics ? new MessagingMetrics(api, target, stats, lag) : undefined;
   return {
     begin: spans === undefined ? noTelemetry.begin : spans.send.begin,
     dropped: spans === undefined ? noTelemetry.dropped : spans.send.dropped,
