@@ -47,6 +47,7 @@ export type {
   Subscription,
   TopicKeeper,
   TransportRecord,
+  TransportFields,
 } from './broker.js';
 export {
   BrokerConnectionError,

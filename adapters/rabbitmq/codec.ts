@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage, MessageProperties, Options } from 'amqplib';
 import type { Headers, IncomingMessage, OutgoingMessage, TransportRecord } from '../../lib/broker.js';
+import { contentId } from '../../lib/envelope/content-id.js';
 
 /** The key travels in this header; RabbitMQ's routing key carries the topic. */
 export const KEY_HEADER = 'eventwire-key';
@@ -83,8 +84,10 @@ function overRecord(raw: Readonly<Record<string, unknown>>, headers: Headers): R
 
 /**
  * The port's view of a delivery from `topic`'s queue: the key taken out of the headers, the
- * delivery tag as id, the publisher's `message_id` as transport id and its `content_type`, and
- * the delivery as it arrived, to write it again unchanged.
+ * publisher's `message_id` as id and transport id (without one, the id is the content id of
+ * topic and body, which a redelivery keeps too; the transport id is then left out), its
+ * `content_type`, the delivery tag and redelivered flag as transport fields, and the delivery as
+ * it arrived, to write it again unchanged.
  *
  * @example
  * await deliver(decodeDelivery('orders', message));
@@ -98,7 +101,9 @@ export function decodeDelivery(topic: string, message: ConsumeMessage): Incoming
     key,
     headers,
     value: message.content,
-    id: String(message.fields.deliveryTag),
+    // The delivery tag numbers deliveries on one channel: a redelivery gets another one.
+    id: transportId ?? contentId(topic, message.content),
+    transportFields: { deliveryTag: message.fields.deliveryTag, redelivered: message.fields.redelivered },
     deliveryCount: deliveryCountOf(message),
     // Left out rather than undefined when the publisher set none.
     ...(transportId === undefined ? {} : { transportId }),
