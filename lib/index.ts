@@ -31,6 +31,7 @@ export { consoleLogger, silentLogger } from './config/logger.js';
 export type { Logger } from './config/logger.js';
 export { deadLetterHeaders } from './handling/with-dead-letter.js';
 export { keepsTopics, reportsHealth } from './broker.js';
+export { reportsUnroutable, type UnroutableReporter } from './unroutable-reporter.js';
 export type {
   Broker,
   BrokerCapabilities,
@@ -46,8 +47,8 @@ export type {
   SubscribeRequest,
   Subscription,
   TopicKeeper,
-  TransportRecord,
   TransportFields,
+  TransportRecord,
 } from './broker.js';
 export {
   BrokerConnectionError,

@@ -37,9 +37,10 @@ function isRabbitMqRecord(record: TransportRecord | undefined): record is Rabbit
 }
 
 /**
- * The AMQP properties of an outgoing message: persistent, `application/json` unless a
- * `content-type` header says otherwise, the caller's
- * headers with the key in `eventwire-key`, and as `messageId` the message's event id or a fresh UUID.
+ * The AMQP properties of an outgoing message: persistent, `mandatory` (RabbitMQ returns a
+ * message it can route to no queue, and the adapter reports it), `application/json` unless a
+ * `content-type` header says otherwise, the caller's headers with the key in `eventwire-key`, and
+ * as `messageId` the message's event id or a fresh UUID.
  * A message that writes a delivery again (a dead letter) takes that delivery's kept properties
  * and typed headers instead, and sets over them only the headers it adds or changes.
  *
@@ -50,9 +51,10 @@ export function publishProperties(message: OutgoingMessage): Options.Publish {
   // amqplib only reads the headers: the caller's object goes as it is unless the key joins it.
   const headers = message.key === undefined ? message.headers : { ...message.headers, [KEY_HEADER]: message.key };
   const { record } = message;
-  if (isRabbitMqRecord(record)) return { ...record.properties, persistent: true, headers: overRecord(record.headers, headers) };
+  if (isRabbitMqRecord(record)) return { ...record.properties, persistent: true, mandatory: true, headers: overRecord(record.headers, headers) };
   return {
     persistent: true,
+    mandatory: true,
     // A CloudEvent names its content type in a `content-type` header; AMQP has a property for it.
     contentType: message.headers['content-type'] ?? 'application/json',
     headers,

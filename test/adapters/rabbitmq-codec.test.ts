@@ -34,13 +34,13 @@ describe('RabbitMQ codec: writing a delivery again', () => {
     assert.equal(message.deliveryCount, 3);
     const outgoing = { ...deadLetterOf(message, {}), value: Buffer.from('the decoded view') };
     const properties = publishProperties(outgoing);
-    assert.deepEqual(properties, { priority: 3, persistent: true, headers: { kept: 'yes' } }, 'no expiration, user id or message id the delivery lacked');
+    assert.deepEqual(properties, { priority: 3, persistent: true, mandatory: true, headers: { kept: 'yes' } }, 'no expiration, user id or message id the delivery lacked');
     assert.equal(publishBody(outgoing), content);
   });
 
   it('writes a message without a RabbitMQ record as before', () => {
     const outgoing: OutgoingMessage = { id: 'evt-1', headers: { a: 'b' }, value: Buffer.from('v'), record: { transport: 'kafka' } };
-    assert.deepEqual(publishProperties(outgoing), { persistent: true, contentType: 'application/json', headers: { a: 'b' }, messageId: 'evt-1' });
+    assert.deepEqual(publishProperties(outgoing), { persistent: true, mandatory: true, contentType: 'application/json', headers: { a: 'b' }, messageId: 'evt-1' });
     assert.equal(publishBody(outgoing), outgoing.value);
   });
 });
