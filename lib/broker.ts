@@ -24,6 +24,14 @@ export interface TransportRecord {
 }
 
 /**
+ * A transport's own facts about one delivery, by name (RabbitMQ's `deliveryTag`).
+ *
+ * @example
+ * const fields: TransportFields = { deliveryTag: 7, redelivered: false };
+ */
+export type TransportFields = Readonly<Record<string, string | number | boolean>>;
+
+/**
  * A message on its way to the broker. `value` is the exact byte payload; the core writes JSON.
  *
  * @example
@@ -64,7 +72,11 @@ export interface IncomingMessage {
   readonly key: string | undefined;
   readonly headers: Headers;
   readonly value: Buffer;
-  /** Broker-specific position (Kafka `partition:offset`, Redis entry id, RabbitMQ delivery tag). */
+  /**
+   * The broker's id for this message, the same on every delivery of it (the handler's
+   * `ctx.messageId`): Kafka `partition:offset`, the Redis entry id, the AMQP `message_id` on
+   * RabbitMQ (without one, the `contentId` of topic and body), the memory broker's entry id.
+   */
   readonly id: string;
   /**
    * A stable id for this message that survives redelivery, for an envelope that carries none (the
@@ -73,6 +85,12 @@ export interface IncomingMessage {
    * the bytes (docs/wire-format.md, "The event id").
    */
   readonly transportId?: string | undefined;
+  /**
+   * Facts the transport keeps about this one delivery, under the transport's own names (RabbitMQ:
+   * `deliveryTag`, `redelivered`); handed to the handler as `ctx.transportFields`. Left out by
+   * transports with nothing to add.
+   */
+  readonly transportFields?: TransportFields | undefined;
   /**
    * The content type the transport carries beside the headers (AMQP `content_type`); brokers
    * without such a property leave it out and a producer sets the `content-type` header instead.

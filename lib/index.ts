@@ -31,6 +31,7 @@ export { consoleLogger, silentLogger } from './config/logger.js';
 export type { Logger } from './config/logger.js';
 export { deadLetterHeaders } from './handling/with-dead-letter.js';
 export { keepsTopics, reportsHealth, reportsLag } from './broker.js';
+export { reportsUnroutable, type UnroutableReporter } from './unroutable-reporter.js';
 export type {
   Broker,
   BrokerCapabilities,
@@ -48,6 +49,7 @@ export type {
   Subscription,
   TopicKeeper,
   TopicLag,
+  TransportFields,
   TransportRecord,
 } from './broker.js';
 export {

@@ -6,6 +6,7 @@ import { cloudEventsPrefix, writeCloudEvent } from './envelope/cloudevent-write.
 import { createEvent, eventIdHeader, eventNameHeader, type Event } from './envelope/event.js';
 import { InvalidArgumentError, MessagingClosedError } from './errors/index.js';
 import { createEventBuffer } from './publishing/event-buffer.js';
+import { watchUnroutable } from './publishing/unroutable-watch.js';
 import type { Logger } from './config/logger.js';
 import type { MessageFunction } from './consuming/message-handler.js';
 import { resolveOptions, type MessagingOptions } from './config/options.js';
@@ -122,6 +123,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
   // Created (not connected) at once: a misspelt brokerOptions name or a missing client library
   // throws here, not at the first publish.
   const instance = createBroker(resolved);
+  watchUnroutable(instance, stats, logger);
   let used = false;
   let closed = false;
   /** From the moment close() is called: consumers and the buffer drain, health() says not ready. */

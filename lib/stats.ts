@@ -26,6 +26,11 @@ export interface MessagingStats {
   skipped: number;
   /** Parts of delivered messages the transport could not read and left out (logged). */
   unreadableParts: number;
+  /**
+   * Messages the broker confirmed but routed to no queue, so that no group receives them
+   * (RabbitMQ, a topic no group has subscribed to yet); logged once per topic. Also in `published`.
+   */
+  unroutable: number;
 }
 
 /**
@@ -46,5 +51,6 @@ export function createStats(): MessagingStats {
     discarded: 0,
     skipped: 0,
     unreadableParts: 0,
+    unroutable: 0,
   };
 }

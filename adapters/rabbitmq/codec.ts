@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage, MessageProperties, Options } from 'amqplib';
 import type { Headers, IncomingMessage, OutgoingMessage, TransportRecord } from '../../lib/broker.js';
+import { contentId } from '../../lib/envelope/content-id.js';
 
 /** The key travels in this header; RabbitMQ's routing key carries the topic. */
 export const KEY_HEADER = 'eventwire-key';
@@ -36,9 +37,10 @@ function isRabbitMqRecord(record: TransportRecord | undefined): record is Rabbit
 }
 
 /**
- * The AMQP properties of an outgoing message: persistent, `application/json` unless a
- * `content-type` header says otherwise, the caller's
- * headers with the key in `eventwire-key`, and as `messageId` the message's event id or a fresh UUID.
+ * The AMQP properties of an outgoing message: persistent, `mandatory` (RabbitMQ returns a
+ * message it can route to no queue, and the adapter reports it), `application/json` unless a
+ * `content-type` header says otherwise, the caller's headers with the key in `eventwire-key`, and
+ * as `messageId` the message's event id or a fresh UUID.
  * A message that writes a delivery again (a dead letter) takes that delivery's kept properties
  * and typed headers instead, and sets over them only the headers it adds or changes.
  *
@@ -49,9 +51,10 @@ export function publishProperties(message: OutgoingMessage): Options.Publish {
   // amqplib only reads the headers: the caller's object goes as it is unless the key joins it.
   const headers = message.key === undefined ? message.headers : { ...message.headers, [KEY_HEADER]: message.key };
   const { record } = message;
-  if (isRabbitMqRecord(record)) return { ...record.properties, persistent: true, headers: overRecord(record.headers, headers) };
+  if (isRabbitMqRecord(record)) return { ...record.properties, persistent: true, mandatory: true, headers: overRecord(record.headers, headers) };
   return {
     persistent: true,
+    mandatory: true,
     // A CloudEvent names its content type in a `content-type` header; AMQP has a property for it.
     contentType: message.headers['content-type'] ?? 'application/json',
     headers,
@@ -83,8 +86,10 @@ function overRecord(raw: Readonly<Record<string, unknown>>, headers: Headers): R
 
 /**
  * The port's view of a delivery from `topic`'s queue: the key taken out of the headers, the
- * delivery tag as id, the publisher's `message_id` as transport id and its `content_type`, and
- * the delivery as it arrived, to write it again unchanged.
+ * publisher's `message_id` as id and transport id (without one, the id is the content id of
+ * topic and body, which a redelivery keeps too; the transport id is then left out), its
+ * `content_type`, the delivery tag and redelivered flag as transport fields, and the delivery as
+ * it arrived, to write it again unchanged.
  *
  * @example
  * await deliver(decodeDelivery('orders', message));
@@ -98,7 +103,9 @@ export function decodeDelivery(topic: string, message: ConsumeMessage): Incoming
     key,
     headers,
     value: message.content,
-    id: String(message.fields.deliveryTag),
+    // The delivery tag numbers deliveries on one channel: a redelivery gets another one.
+    id: transportId ?? contentId(topic, message.content),
+    transportFields: { deliveryTag: message.fields.deliveryTag, redelivered: message.fields.redelivered },
     deliveryCount: deliveryCountOf(message),
     // Left out rather than undefined when the publisher set none.
     ...(transportId === undefined ? {} : { transportId }),

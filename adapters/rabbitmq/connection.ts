@@ -1,4 +1,4 @@
-import type { ChannelModel, SocketOptions } from 'amqplib';
+import type { ChannelModel, Message, SocketOptions } from 'amqplib';
 import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/index.js';
 import { loadPeer } from '../../lib/config/load-peer.js';
 import { connectionFailure } from './failures.js';
@@ -15,8 +15,10 @@ export interface RabbitMqSession {
   readonly lane: ConfirmLane;
 }
 
-/** What the connection asks of its owner when it recovers from a drop. */
+/** What the connection asks of its owner when it recovers from a drop, and what it tells it. */
 export interface RecoveryHooks {
+  /** RabbitMQ returned a message to `topic` (`basic.return`): no queue is bound to it. Its publish still resolves. */
+  readonly returned?: (topic: string) => void;
   /** True while something (a subscribed member) needs the connection back after a drop. */
   readonly needed: () => boolean;
   /** Re-opens on `session` what the dropped connection carried (consumer channels, queues). */
@@ -227,6 +229,7 @@ export class RabbitMqConnection {
     channel.on('close', () => {
       if (this.#live === model && !this.#closed) this.#replaceLane(model);
     });
+    channel.on('return', (message: Message) => this.#hooks.returned?.(message.fields.routingKey));
     await channel.assertExchange(exchange, 'topic', { durable: true });
     return lane;
   }

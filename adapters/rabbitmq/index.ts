@@ -1,4 +1,5 @@
 import type { Broker, BrokerCapabilities, HealthReporter, LagReporter, Subscription, TopicKeeper } from '../../lib/broker.js';
+import type { UnroutableReporter } from '../../lib/unroutable-reporter.js';
 import { abortable } from '../../lib/waiting.js';
 import { mayPublish } from '../publish-guard.js';
 import { RabbitMqConnection } from './connection.js';
@@ -16,8 +17,10 @@ const capabilitiesOf = (queueType: QueueType): BrokerCapabilities => ({ persiste
  * A broker over RabbitMQ: one durable topic exchange (routing key = topic), one durable queue
  * `<group>.<topic>` per group and topic, publisher confirms, manual acks. Messages are persistent
  * `application/json` with the caller's headers, the key in `eventwire-key` and as `messageId` the
- * message's event id or a fresh UUID (codec.ts). Connects on first use and reconnects by itself
- * (connection.ts); while the connection is down, publishing rejects at once with a
+ * message's event id or a fresh UUID (codec.ts); published `mandatory`, so that a message no queue
+ * is bound for comes back and is reported to `onUnroutable` (its publish still resolves). Connects
+ * on first use and reconnects by itself (connection.ts); while the connection is down, publishing
+ * rejects at once with a
  * `BrokerUnreachableError` (through eventwire, a `PublishError` caused by it).
  * Deliveries are at least once: a message whose ack was lost with the connection comes again.
  * Lag is each group queue's ready message count (lag.ts).
@@ -26,10 +29,14 @@ const capabilitiesOf = (queueType: QueueType): BrokerCapabilities => ({ persiste
  * const broker = createRabbitMqBroker({ url: 'amqp://guest:guest@127.0.0.1:5672' });
  * await broker.publish('orders', [{ headers: {}, value: Buffer.from('{}') }]);
  */
-export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & TopicKeeper & HealthReporter & LagReporter {
+export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & TopicKeeper & HealthReporter & LagReporter & UnroutableReporter {
   const settings = validateRabbitMqOptions(options);
   const members = new Set<RabbitMqMember>();
+  const unroutable: ((topic: string) => void)[] = [];
   const connection = new RabbitMqConnection(settings, {
+    returned: (topic) => {
+      for (const listener of unroutable) listener(topic);
+    },
     needed: () => members.size > 0,
     recovered: async (session) => {
       for (const member of members) if (member.detached) await member.attach(session.model);
@@ -82,6 +89,9 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
       if (outage !== undefined) throw outage;
       const { model } = connection.ready ?? (await connection.session());
       return rabbitMqLag(model, groupId, topics);
+    },
+    onUnroutable(listener) {
+      unroutable.push(listener);
     },
     keepTopic(topic) {
       return connection.keepTopic(topic);

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from '../broker.js';
+import { contentId } from './content-id.js';
 import { binaryPrefix, decodeBinaryCloudEvent } from './cloudevent-binary.js';
 import { decodeStructuredCloudEvent, structuredKind } from './cloudevent-structured.js';
 import { decodeJson } from './json-codec.js';
@@ -40,13 +40,13 @@ export function decodeEvent(message: IncomingMessage): Event {
 
 /**
  * The id of an event whose envelope has none: the transport's ({@link IncomingMessage.transportId}),
- * else `sha256:` and the first 32 hex digits of the SHA-256 of the topic and the body, so that a
- * redelivery of the same bytes gets the same id.
+ * else the {@link contentId} of its topic and body, so that a redelivery of the same bytes gets the
+ * same id.
  *
  * @example
  * transportIdOf(message); // 'orders/0/42' on Kafka
  */
 export function transportIdOf(message: IncomingMessage): string {
   if (message.transportId !== undefined) return message.transportId;
-  return `sha256:${createHash('sha256').update(message.topic).update('\0').update(message.value).digest('hex').slice(0, 32)}`;
+  return contentId(message.topic, message.value);
 }

@@ -1,4 +1,4 @@
-import type { Headers, IncomingMessage } from '../broker.js';
+import type { Headers, IncomingMessage, TransportFields } from '../broker.js';
 import type { Logger } from '../config/logger.js';
 
 /**
@@ -47,8 +47,13 @@ export interface MessageInfo {
   readonly topic: string;
   readonly key: string | undefined;
   readonly headers: Headers;
-  /** The broker's id for this delivery (Kafka partition:offset, Redis entry id, …). */
+  /**
+   * The broker's id for this message, the same on every delivery of it: Kafka
+   * `partition:offset`, the Redis entry id, RabbitMQ's AMQP `message_id` (docs/wire-format.md).
+   */
   readonly messageId: string;
+  /** The transport's own facts about this delivery (RabbitMQ: `deliveryTag`, `redelivered`); empty on the other brokers. */
+  readonly transportFields: TransportFields;
   readonly groupId: string;
   readonly attempt: number;
   /** Deliveries of this message to the group so far, when the broker can tell. */

@@ -1,6 +1,9 @@
-import type { IncomingMessage } from '../broker.js';
+import type { IncomingMessage, TransportFields } from '../broker.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import type { ContextFactory, DeliveryContext, MessageContext, MessageInfo } from './chain.js';
+
+/** Shared by every delivery whose transport adds no fields of its own. */
+const noTransportFields: TransportFields = Object.freeze({});
 
 /**
  * Runs a user handler with its {@link MessageContext}: the delivery's details merged with the
@@ -22,6 +25,7 @@ export function runWithContext<C extends object>(
     key: message.key,
     headers: message.headers,
     messageId: message.id,
+    transportFields: message.transportFields ?? noTransportFields,
     groupId: ctx.groupId,
     attempt: ctx.attempt,
     deliveryCount: message.deliveryCount,

@@ -59,6 +59,7 @@ export const prometheusMetrics: readonly PrometheusMetric[] = [
   counter('messages_discarded_total', 'discarded', 'Messages given up on with deadLetterTopic: false, logged and dropped'),
   counter('events_skipped_total', 'skipped', 'Events with no handler in a consumer, acknowledged and skipped'),
   counter('unreadable_parts_total', 'unreadableParts', 'Parts of delivered messages the transport could not read'),
+  counter('unroutable_messages_total', 'unroutable', 'Messages the broker confirmed but routed to no queue (RabbitMQ, no group subscribed yet)'),
   gauge('events_buffered', 'Fire-and-forget events waiting in the buffer', (health) => health.eventsBuffered),
   gauge('consumers_running', 'Consumers running now', (health) => health.consumers.filter((consumer) => consumer.running).length),
   gauge('messages_in_flight', 'Messages whose handling started and has not ended', (health) =>

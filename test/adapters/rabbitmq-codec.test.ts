@@ -34,13 +34,32 @@ describe('RabbitMQ codec: writing a delivery again', () => {
     assert.equal(message.deliveryCount, 3);
     const outgoing = { ...deadLetterOf(message, {}), value: Buffer.from('the decoded view') };
     const properties = publishProperties(outgoing);
-    assert.deepEqual(properties, { priority: 3, persistent: true, headers: { kept: 'yes' } }, 'no expiration, user id or message id the delivery lacked');
+    assert.deepEqual(properties, { priority: 3, persistent: true, mandatory: true, headers: { kept: 'yes' } }, 'no expiration, user id or message id the delivery lacked');
     assert.equal(publishBody(outgoing), content);
   });
 
   it('writes a message without a RabbitMQ record as before', () => {
     const outgoing: OutgoingMessage = { id: 'evt-1', headers: { a: 'b' }, value: Buffer.from('v'), record: { transport: 'kafka' } };
-    assert.deepEqual(publishProperties(outgoing), { persistent: true, contentType: 'application/json', headers: { a: 'b' }, messageId: 'evt-1' });
+    assert.deepEqual(publishProperties(outgoing), { persistent: true, mandatory: true, contentType: 'application/json', headers: { a: 'b' }, messageId: 'evt-1' });
     assert.equal(publishBody(outgoing), outgoing.value);
+  });
+});
+
+describe('RabbitMQ codec: the id of a delivery', () => {
+  it('is the publisher\'s message_id, with the delivery tag and redelivered flag as transport fields', () => {
+    const message = decodeDelivery('orders', delivery(Buffer.from('{}'), { messageId: 'm-1' }));
+    assert.equal(message.id, 'm-1');
+    assert.equal(message.transportId, 'm-1');
+    assert.deepEqual(message.transportFields, { deliveryTag: 7, redelivered: false });
+  });
+
+  it('is the content id of topic and body without a message_id, the same for the same bytes', () => {
+    const first = decodeDelivery('orders', delivery(Buffer.from('{"a":1}'), {}));
+    const again = decodeDelivery('orders', { ...delivery(Buffer.from('{"a":1}'), {}), fields: { deliveryTag: 9, redelivered: true, exchange: 'eventwire', routingKey: 'orders', consumerTag: 'c' } });
+    const other = decodeDelivery('orders', delivery(Buffer.from('{"a":2}'), {}));
+    assert.match(first.id, /^sha256:[0-9a-f]{32}$/);
+    assert.equal(again.id, first.id, 'a redelivery, under another delivery tag, keeps the id');
+    assert.notEqual(other.id, first.id);
+    assert.equal(first.transportId, undefined, 'no transport id: the publisher set none');
   });
 });

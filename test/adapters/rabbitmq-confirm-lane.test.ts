@@ -15,7 +15,7 @@ describe('RabbitMQ confirm lane', () => {
     void sending.then(() => (done = true));
     assert.deepEqual(channel.published.map((p) => p.content.toString()), ['a', 'b']);
     const [first, second] = channel.published;
-    assert.deepEqual(first?.properties, { persistent: true, contentType: 'application/json', headers: { tenant: 'acme', 'eventwire-key': 'k' }, messageId: 'evt-1' });
+    assert.deepEqual(first?.properties, { persistent: true, mandatory: true, contentType: 'application/json', headers: { tenant: 'acme', 'eventwire-key': 'k' }, messageId: 'evt-1' });
     // Without an id the message gets a fresh UUID: the adapter never reads the core's headers.
     assert.match(String(second?.properties.messageId), /^[0-9a-f-]{36}$/);
     first?.confirmed(null);

@@ -39,8 +39,14 @@ describe('RabbitMQ member', () => {
     const { channel, handled } = await attached(2);
     for (const tag of [1, 2, 3]) channel.deliver('g.t', tag, `m${tag}`, { 'eventwire-key': 'k', n: 7 });
     assert.equal(handled.length, 2);
-    const { record, ...seen } = handled[0]!.message;
-    assert.deepEqual({ ...seen, value: seen.value.toString() }, { topic: 't', key: 'k', headers: { n: '7' }, value: 'm1', id: '1', deliveryCount: 1 });
+    const first = handled[0]?.message;
+    assert.ok(first !== undefined);
+    const { topic, key, headers, value, id, transportFields, deliveryCount, record } = first;
+    assert.deepEqual(
+      { topic, key, headers, value: value.toString(), transportFields, deliveryCount },
+      { topic: 't', key: 'k', headers: { n: '7' }, value: 'm1', transportFields: { deliveryTag: 1, redelivered: false }, deliveryCount: 1 },
+    );
+    assert.match(id, /^sha256:/, 'no message_id: the id is derived from topic and body, not the delivery tag');
     assert.equal(record?.transport, 'rabbitmq', 'the delivery as read, for a byte-exact dead letter');
     handled[0]?.answer.resolve();
     await turn();
