@@ -2,15 +2,15 @@ import type { Broker, OutgoingMessage, TopicLag } from './broker.js';
 import { bindConsumer, type Consumer, type ConsumerRuntime } from './consuming/consumer.js';
 import { consumerDefinition, messageHandlerDefinition, type ConsumerOptions, type MessageHandlerOptions } from './consuming/consumer-options.js';
 import { createBroker } from './config/broker-registry.js';
-import { cloudEventsPrefix, writeCloudEvent } from './envelope/cloudevent-write.js';
-import { createEvent, eventIdHeader, eventNameHeader, type Event } from './envelope/event.js';
-import { InvalidArgumentError, MessagingClosedError } from './errors/index.js';
+import type { Event } from './envelope/event.js';
+import { MessagingClosedError } from './errors/index.js';
 import { createEventBuffer } from './publishing/event-buffer.js';
 import { watchUnroutable } from './publishing/unroutable-watch.js';
+import { prepareEventMessage, type PreparedEvent, type PublishEventOptions } from './publishing/prepare-event.js';
 import type { Logger } from './config/logger.js';
 import type { MessageFunction } from './consuming/message-handler.js';
 import { resolveOptions, type MessagingOptions } from './config/options.js';
-import { checkHeaders, checkKey, createPublisher, type Producer } from './publishing/producer.js';
+import { createPublisher, type Producer } from './publishing/producer.js';
 import { bounded } from './waiting.js';
 import { startConsumers, type RunConsumersOptions, type RunningConsumers } from './consuming/run-consumers.js';
 import type { SchemaOutput, StandardSchema } from './envelope/schema.js';
@@ -18,20 +18,9 @@ import { createStats, type MessagingStats } from './stats.js';
 import { createTelemetry } from './telemetry/telemetry.js';
 import { healthOf, type MessagingHealth } from './health.js';
 import { lagOf, quietLag } from './lag.js';
-import { expectInteger, expectObject, expectString } from './config/validate.js';
+import { expectInteger } from './config/validate.js';
 
-/**
- * Options of `publishEvent` and `emitEvent`.
- *
- * @example
- * await publishEvent('user.updated', { id: 1 }, { topic: 'user-events', key: 1 });
- */
-export interface PublishEventOptions {
-  /** Default: the configured `defaultTopic`. */
-  readonly topic?: string | undefined;
-  readonly key?: string | number | undefined;
-  readonly headers?: Readonly<Record<string, string>>;
-}
+export type { PublishEventOptions } from './publishing/prepare-event.js';
 
 export { eventIdHeader, eventNameHeader } from './envelope/event.js';
 
@@ -170,31 +159,9 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
     },
   };
 
-  // Checks everything a caller can get wrong, then encodes once: the event headers are built in
-  // the copy that validates the caller's, and the topic check is remembered (see createPublisher).
-  const prepareEvent = <T>(name: string, data: T, eventOptions: PublishEventOptions = {}) => {
+  const prepareEvent = <T>(name: string, data: T, eventOptions?: PublishEventOptions): PreparedEvent<T> => {
     if (closed) throw new MessagingClosedError();
-    expectString('name', name);
-    expectObject('publishEvent options', eventOptions);
-    const topic = eventOptions.topic ?? resolved.defaultTopic;
-    if (topic === undefined) {
-      throw new InvalidArgumentError('topic', `Event "${name}" has no topic: pass { topic } or configure defaultTopic.`);
-    }
-    publisher.checkTopic(topic);
-    const key = checkKey(eventOptions.key);
-    const given: unknown = eventOptions.headers;
-    const headers = given === undefined || given === null ? {} : checkHeaders(given);
-    const event = createEvent(name, data, resolved.source);
-    if (resolved.envelope !== 'eventwire') {
-      const written = writeCloudEvent(event, key, resolved.envelope, cloudEventsPrefix(instance.name));
-      Object.assign(headers, written.headers);
-      return { topic, event, message: publisher.encodeChecked(topic, written.body, key, headers, event) };
-    }
-    headers[eventNameHeader] = name;
-    headers[eventIdHeader] = event.id;
-    const message = publisher.encodeChecked(topic, event, key, headers, event);
-    resolved.outbox?.checkMessage(topic, message);
-    return { topic, event, message };
+    return prepareEventMessage({ options: resolved, publisher, brokerName: instance.name }, name, data, eventOptions);
   };
 
   const register = (consumer: Consumer): Consumer => {
