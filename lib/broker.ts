@@ -214,5 +214,5 @@ export interface BrokerConfig {
   readonly logger: Logger;
 }
 
-// The optional abilities (keeping topics, health, lag) live beside the port, one small interface each.
+// The optional abilities (keeping topics, health, lag, unroutable reports) live beside the port, one small interface each.
 export * from './broker-abilities.js';

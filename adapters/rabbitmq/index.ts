@@ -1,5 +1,4 @@
-import type { Broker, BrokerCapabilities, HealthReporter, LagReporter, Subscription, TopicKeeper } from '../../lib/broker.js';
-import type { UnroutableReporter } from '../../lib/unroutable-reporter.js';
+import type { Broker, BrokerCapabilities, HealthReporter, LagReporter, Subscription, TopicKeeper, UnroutableReporter } from '../../lib/broker.js';
 import { abortable } from '../../lib/waiting.js';
 import { mayPublish } from '../publish-guard.js';
 import { RabbitMqConnection } from './connection.js';

@@ -1,5 +1,4 @@
-import type { Broker } from '../broker.js';
-import { reportsUnroutable } from '../unroutable-reporter.js';
+import { reportsUnroutable, type Broker } from '../broker.js';
 import type { Logger } from '../config/logger.js';
 import type { MessagingStats } from '../stats.js';
 
