@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { createMessaging, silentLogger, type Event, type Messaging } from '../../entry/index.js';
+import { createMessaging, silentLogger, type Messaging } from '../../entry/index.js';
 import { installMetrics, type MetricsSdk, type Point } from '../support/otel.js';
 import { consumerQueues } from '../support/leftover-queues.js';
+import { startJobRun } from '../support/job-run.js';
 import { requireBroker } from '../support/require-broker.js';
-import { collector, withTimeout } from '../support/wait.js';
 import { traceTargets } from './trace-targets.js';
 
 /** The sum of the points of `name` whose attributes include `match`. */
@@ -33,26 +33,9 @@ for (const target of traceTargets) {
     it('counts what was sent and handled, retries, the dead letter by reason, and times each step', async () => {
       const topic = `otel-metrics-${randomBytes(4).toString('hex')}`;
       messaging = createMessaging({ ...target.options(), source: 'metrics', logger: silentLogger });
-      const done = collector<string>(3);
       queues.add(`metrics-${topic}`, [topic]);
-      const consumer = messaging.createConsumer({
-        groupId: `metrics-${topic}`,
-        topics: [topic],
-        maxRetries: 1,
-        retryDelayMs: 1,
-        handlers: {
-          'job.run': async (event: Event<{ fail: boolean }>) => {
-            if (event.data.fail) throw new Error('job failed');
-            done.push('ok');
-          },
-        },
-      });
-      await consumer.start();
-      messaging.onPublished((to) => {
-        if (to === `${topic}.dlq`) done.push('dead');
-      });
-      for (const fail of [false, false, true]) await messaging.publishEvent('job.run', { fail }, { topic });
-      await withTimeout(done.done, target.hopMs * 2, 'two handled events and one dead letter');
+      const { consumer, run } = await startJobRun(messaging, `metrics-${topic}`, topic);
+      await run(target.hopMs * 2);
       // Stopping waits for the in-flight delivery to finish: the dead letter is counted by then.
       await consumer.stop();
       const points = await sdk!.collect();

@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { register as globalRegister, Registry } from 'prom-client';
 import { createMemoryBroker, createMemoryServer } from '../../adapters/memory/index.js';
-import { createMessaging, silentLogger, type Event, type Messaging } from '../../entry/index.js';
+import { createMessaging, silentLogger, type Messaging } from '../../entry/index.js';
 import { prometheusMetrics, registerPrometheusMetrics } from '../../entry/prometheus.js';
 import { requirePeer } from '../../lib/config/load-peer.js';
 import { MissingDependencyError } from '../../lib/errors/index.js';
 import { invalidOption } from '../support/invalid-option.js';
-import { collector, withTimeout } from '../support/wait.js';
+import { startJobRun } from '../support/job-run.js';
 
 // eventwire/prometheus on the memory broker: the registry's text reads stats() and health() at
 // scrape time, unregistering removes every metric, and bad options are refused up front.
@@ -34,29 +34,12 @@ describe('registerPrometheusMetrics', function () {
     const messaging = memory();
     const registry = new Registry();
     const unregister = registerPrometheusMetrics(messaging, { registry });
-    const done = collector<string>(3);
-    const consumer = messaging.createConsumer({
-      groupId: 'prom-metrics',
-      topics: ['prom-jobs'],
-      maxRetries: 1,
-      retryDelayMs: 1,
-      handlers: {
-        'job.run': async (event: Event<{ fail: boolean }>) => {
-          if (event.data.fail) throw new Error('job failed');
-          done.push('ok');
-        },
-      },
-    });
-    await consumer.start();
-    messaging.onPublished((topic) => {
-      if (topic === 'prom-jobs.dlq') done.push('dead');
-    });
+    const { consumer, run } = await startJobRun(messaging, 'prom-metrics', 'prom-jobs');
     const idle = await registry.metrics();
     assert.equal(sample(idle, 'eventwire_messages_handled_total'), 0);
     assert.equal(sample(idle, 'eventwire_consumers_running'), 1);
 
-    for (const fail of [false, false, true]) await messaging.publishEvent('job.run', { fail }, { topic: 'prom-jobs' });
-    await withTimeout(done.done, 5_000, 'two handled events and one dead letter');
+    await run(5_000);
     await consumer.stop();
 
     const text = await registry.metrics();
