@@ -1,7 +1,6 @@
 import type { ChannelModel, Message, SocketOptions } from 'amqplib';
 import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/index.js';
 import { loadPeer } from '../../lib/config/load-peer.js';
-import { connectionFailure } from './failures.js';
 import { NodeRotation } from './nodes.js';
 import type { RabbitMqSettings } from './options.js';
 import { ConfirmLane } from './publish.js';
@@ -48,8 +47,6 @@ export class RabbitMqConnection {
   readonly #client: () => Promise<AmqpClient>;
   readonly #where: Record<string, string>;
   readonly #nodes: NodeRotation;
-  /** The URL of the node the current or last connection went to. */
-  #nodeUrl: string;
   #session: Promise<RabbitMqSession> | undefined;
   /** What `#session` resolved to, while it is still the current one: publishes take it without a wait. */
   #ready: RabbitMqSession | undefined;
@@ -65,7 +62,6 @@ export class RabbitMqConnection {
     this.#hooks = hooks;
     this.#client = client;
     this.#nodes = new NodeRotation(settings.url);
-    this.#nodeUrl = settings.url[0] ?? '';
     this.#where = { broker: 'rabbitmq', url: this.#nodes.shown(), exchange: settings.exchange };
   }
 
@@ -87,7 +83,7 @@ export class RabbitMqConnection {
   /** A `BrokerUnreachableError` while the connection dropped and a reconnection is pending. */
   get outage(): BrokerUnreachableError | undefined {
     if (!this.#outage || this.#recoveryTimer === undefined) return undefined;
-    return new BrokerUnreachableError('RabbitMQ', this.#nodeUrl, 'the connection dropped; reconnecting.');
+    return new BrokerUnreachableError('RabbitMQ', this.#nodes.current, 'the connection dropped; reconnecting.');
   }
 
   /**
@@ -201,18 +197,7 @@ export class RabbitMqConnection {
   /** Connects to the first node that answers, in the rotation's order. */
   async #connect(): Promise<ChannelModel> {
     const amqp = await this.#client();
-    const failures: ReturnType<typeof connectionFailure>[] = [];
-    for (const url of this.#nodes.order()) {
-      try {
-        const model = await amqp.connect(url, this.#settings.clientOptions as SocketOptions);
-        this.#nodes.connected(url);
-        this.#nodeUrl = url;
-        return model;
-      } catch (error) {
-        failures.push(connectionFailure(url, error));
-      }
-    }
-    throw this.#nodes.failure(failures);
+    return this.#nodes.connect((url) => amqp.connect(url, this.#settings.clientOptions as SocketOptions));
   }
 
   async #openLane(model: ChannelModel): Promise<ConfirmLane> {

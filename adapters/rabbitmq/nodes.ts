@@ -1,5 +1,6 @@
 import { BrokerLoginRefusedError, BrokerUnreachableError } from '../../lib/errors/index.js';
 import { redactUrl } from '../../lib/config/redact.js';
+import { connectionFailure } from './failures.js';
 
 /**
  * The URLs of a cluster's nodes, in the order to try them: from the node after the last one that
@@ -8,15 +9,40 @@ import { redactUrl } from '../../lib/config/redact.js';
  *
  * @example
  * const nodes = new NodeRotation(['amqp://mq1', 'amqp://mq2']);
- * for (const url of nodes.order()) { … nodes.connected(url); break; }
+ * const model = await nodes.connect((url) => amqp.connect(url));
  */
 export class NodeRotation {
   readonly #urls: readonly string[];
   /** Index of the URL the next attempt starts with. */
   #start = 0;
+  #current: string;
 
   constructor(urls: readonly string[]) {
     this.#urls = urls;
+    this.#current = urls[0] ?? '';
+  }
+
+  /** The node connected last (the first one before any connection): the one an outage names. */
+  get current(): string {
+    return this.#current;
+  }
+
+  /**
+   * Opens a connection to the first node that answers, in {@link order}'s order, and notes it as
+   * {@link connected}; when none answers, rejects with {@link failure} of every node's failure.
+   */
+  async connect<M>(open: (url: string) => Promise<M>): Promise<M> {
+    const failures: ReturnType<typeof connectionFailure>[] = [];
+    for (const url of this.order()) {
+      try {
+        const model = await open(url);
+        this.connected(url);
+        return model;
+      } catch (error) {
+        failures.push(connectionFailure(url, error));
+      }
+    }
+    throw this.failure(failures);
   }
 
   /** Every URL once, starting where the next attempt should. */
@@ -26,6 +52,7 @@ export class NodeRotation {
 
   /** The connection to `url` is open: after it drops, the next attempt starts with the node after it. */
   connected(url: string): void {
+    this.#current = url;
     this.#start = (this.#urls.indexOf(url) + 1) % this.#urls.length;
   }
 
