@@ -180,7 +180,8 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
     }),
     async publishEvent(name, data, eventOptions) {
       const { topic, event, message } = prepareEvent(name, data, eventOptions);
-      await deliver(topic, [message]);
+      // Outbox-only: the relay sends it later; the trace goes on from here through the stored headers.
+      await deliver(topic, [outbox === undefined ? message : telemetry.create(topic, message)]);
       return event;
     },
     emitEvent(name, data, eventOptions) {
@@ -193,8 +194,8 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
       }
       const { topic, event, message } = prepared;
       // The span starts here, in the caller's (the request's) context, and ends once sent. In
-      // outbox-only mode nothing is sent here (the relay's publish has the span), as for publishEvent.
-      const traced = outbox === undefined ? telemetry.begin(topic, message) : message;
+      // outbox-only mode nothing is sent here: a `create` span carries the context to the relay.
+      const traced = outbox === undefined ? telemetry.begin(topic, message) : telemetry.create(topic, message);
       if (!buffer.push(topic, traced)) telemetry.dropped(traced, 'buffer_full');
       return event;
     },

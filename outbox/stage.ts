@@ -6,6 +6,7 @@ import { describe, expectKnownKeys, expectObject, expectString, expectTopic } fr
 import type { Queryable } from './pool.js';
 import type { TableNames } from './table-name.js';
 import { migratedOr } from './not-migrated.js';
+import { traceCreationGlobally } from '../lib/telemetry/create-spans.js';
 
 /**
  * Options of `outbox.stage`: where and how the relay will publish the event.
@@ -46,7 +47,8 @@ export async function stageEvent<T>(names: TableNames, source: string, client: u
   headers[eventNameHeader] = name;
   headers[eventIdHeader] = event.id;
   const payload = jsonText(topic, event);
-  const headerText = JSON.stringify(headers);
+  // With an OpenTelemetry SDK registered, the row carries the stager's trace context to the relay.
+  const headerText = JSON.stringify(traceCreationGlobally({ topic, name, id: event.id }, headers));
   checkStorable(payload, headerText);
   await migratedOr(names.given, () => queryable.query(
     `INSERT INTO ${names.table} (id, aggregatetype, aggregateid, type, payload, topic, key, headers) ` +

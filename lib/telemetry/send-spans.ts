@@ -1,6 +1,6 @@
-import type { Context, Span, Tracer } from '@opentelemetry/api';
+import type { Context, Span, SpanContext, Tracer } from '@opentelemetry/api';
 import type { OutgoingMessage } from '../broker.js';
-import { attr, errorType, eventAttributes, headerSetter, serverAddress, spanEvent } from './attributes.js';
+import { attr, errorType, eventAttributes, headerGetter, headerSetter, serverAddress, spanEvent } from './attributes.js';
 import { tracerRegistered, type OtelApi } from './otel-api.js';
 import type { DropReason, SendTrace, Telemetry, TelemetryTarget } from './telemetry.js';
 
@@ -100,7 +100,8 @@ export class SendSpans implements Pick<Telemetry, 'begin' | 'dropped' | 'send'> 
 
   #start(topic: string, message: OutgoingMessage, parent: Context): Started {
     const { trace, propagation, SpanKind, isSpanContextValid } = this.#api;
-    const span = this.#tracer.startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER }, parent);
+    const carried = message.headers[traceparent] === undefined ? undefined : this.#carried(message);
+    const span = this.#tracer.startSpan(`send ${topic}`, carried === undefined ? { kind: SpanKind.PRODUCER } : { kind: SpanKind.PRODUCER, links: [{ context: carried }] }, parent);
     // No SDK (or not sampled): attributes would go nowhere. With no SDK and no parent there is
     // no context to carry either, and the message goes as it came: the no-op costs one call.
     if (span.isRecording()) span.setAttributes(this.#attributes(topic, message));
@@ -111,6 +112,16 @@ export class SendSpans implements Pick<Telemetry, 'begin' | 'dropped' | 'send'> 
     // No propagator registered (no SDK): the message goes as it came, without a copy.
     for (const _ in carrier) return { span, message: { ...message, headers: { ...message.headers, ...carrier } } };
     return { span, message };
+  }
+
+  /**
+   * The trace context a message carries already (an outbox row staged under a `create` span, a
+   * dead letter written again): the send span links to it, and the message keeps it.
+   */
+  #carried(message: OutgoingMessage): SpanContext | undefined {
+    const { trace, propagation, ROOT_CONTEXT, isSpanContextValid } = this.#api;
+    const carried = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, message.headers, headerGetter));
+    return carried !== undefined && isSpanContextValid(carried) ? carried : undefined;
   }
 
   #attributes(topic: string, message: OutgoingMessage): Record<string, string | number> {

@@ -1,9 +1,10 @@
 import type { OutgoingMessage } from '../broker.js';
 import type { EventIdentity } from '../envelope/event.js';
 import type { Middleware } from '../handling/chain.js';
-import { otelApi } from './otel-api.js';
+import { otelApi, type OtelApi } from './otel-api.js';
 import { createProcessSpans } from './process-spans.js';
 import { createSendSpans } from './send-spans.js';
+import { traceCreation } from './create-spans.js';
 import type { ResolvedTelemetry } from './telemetry-options.js';
 import type { MessagingStats } from '../stats.js';
 import { MessagingMetrics } from './messaging-metrics.js';
@@ -29,6 +30,11 @@ export interface Telemetry {
    * caller's context, and returns the message with that span's context in its headers.
    */
   begin(topic: string, message: OutgoingMessage): OutgoingMessage;
+  /**
+   * For a message stored now and sent later by someone else (outbox-only mode): ends a
+   * `create <topic>` span in the caller's context and returns the message carrying its context.
+   */
+  create(topic: string, message: OutgoingMessage): OutgoingMessage;
   /**
    * A message {@link begin} started was given up (refused by the full buffer, or dropped at
    * close, even while its batch was in flight): its span ends with an error, once.
@@ -62,6 +68,7 @@ export interface Telemetry {
 /** The telemetry of an instance that reports nothing. */
 export const noTelemetry: Telemetry = Object.freeze({
   begin: (_topic: string, message: OutgoingMessage) => message,
+  create: (_topic: string, message: OutgoingMessage) => message,
   dropped: () => {},
   send: () => undefined,
   processLink: () => undefined,
@@ -96,6 +103,7 @@ export function createTelemetry(options: ResolvedTelemetry, target: TelemetryTar
   return {
     begin: spans === undefined ? noTelemetry.begin : spans.send.begin,
     dropped: spans === undefined ? noTelemetry.dropped : spans.send.dropped,
+    create: spans === undefined ? noTelemetry.create : (topic, message) => createdMessage(api, target.system, topic, message),
     send(topic, messages) {
       const traced = spans?.send.send(topic, messages);
       const counted = metrics?.send(topic, messages.length);
@@ -117,4 +125,11 @@ export function createTelemetry(options: ResolvedTelemetry, target: TelemetryTar
     eventRead: spans === undefined ? noTelemetry.eventRead : spans.process.eventRead,
     close: () => metrics?.close(),
   };
+}
+
+/** `message` with the context of its creation span in its headers (see {@link traceCreation}). */
+function createdMessage(api: OtelApi, system: string, topic: string, message: OutgoingMessage): OutgoingMessage {
+  const created = { topic, name: message.name ?? '', id: message.id ?? '', system };
+  const headers = traceCreation(api, created, message.headers);
+  return headers === message.headers ? message : { ...message, headers };
 }

@@ -1,0 +1,60 @@
+import type { Headers } from '../broker.js';
+import { attr, headerSetter } from './attributes.js';
+import { otelApi, tracerRegistered, type OtelApi } from './otel-api.js';
+
+/** The header W3C trace context travels in: a message that has one already keeps it. */
+const traceparent = 'traceparent';
+
+/** What a creation span says of the event it creates. */
+export interface CreatedEvent {
+  readonly topic: string;
+  readonly name: string;
+  readonly id: string;
+  /** `messaging.system` when the caller knows which broker will carry the event. */
+  readonly system?: string;
+}
+
+/**
+ * Starts and ends a PRODUCER `create <topic>` span (operation type `create`) in the active
+ * context, and returns `headers` with that span's context added, for an event that is stored now
+ * and sent later by someone else (the outbox: staged in the request's transaction, published by
+ * a relay). The relay's `send` span then links to this context while the message keeps it, so
+ * the consumer's `process` span continues the trace of the request that staged the event.
+ * Returns `headers` unchanged when no SDK is registered or they carry a trace context already.
+ *
+ * @example
+ * const traced = traceCreation(api, { topic: 'orders', name: 'order.placed', id }, headers);
+ */
+export function traceCreation(api: OtelApi, event: CreatedEvent, headers: Headers): Headers {
+  if (headers[traceparent] !== undefined || !tracerRegistered(api)) return headers;
+  const { context, propagation, trace, SpanKind } = api;
+  const parent = context.active();
+  const span = api.trace.getTracer('eventwire').startSpan(`create ${event.topic}`, { kind: SpanKind.PRODUCER }, parent);
+  if (span.isRecording()) {
+    span.setAttributes({
+      [attr.destination]: event.topic,
+      [attr.operationType]: 'create',
+      [attr.operationName]: 'create',
+      [attr.messageId]: event.id,
+      [attr.eventName]: event.name,
+      ...(event.system === undefined ? {} : { [attr.system]: event.system }),
+    });
+  }
+  span.end();
+  const carrier: Record<string, string> = {};
+  propagation.inject(trace.setSpan(parent, span), carrier, headerSetter);
+  for (const _ in carrier) return { ...headers, ...carrier };
+  return headers;
+}
+
+/**
+ * {@link traceCreation} through the `@opentelemetry/api` copy this package loads, for callers
+ * outside a messaging instance (the outbox's `stage`); `headers` unchanged without the package.
+ *
+ * @example
+ * headers = traceCreationGlobally({ topic, name, id: event.id }, headers);
+ */
+export function traceCreationGlobally(event: CreatedEvent, headers: Headers): Headers {
+  const api = otelApi();
+  return api === undefined ? headers : traceCreation(api, event, headers);
+}
