@@ -5,18 +5,32 @@ import { bounded } from '../lib/waiting.js';
 import { createOutbox, type Outbox } from './outbox.js';
 
 /**
- * `createOutbox`, a bad `--table` turned into a usage error.
+ * `createOutbox`, a bad table name turned into a usage error naming `flag`.
  *
  * @example
  * const outbox = createOutboxOrExit(pool, 'app.outbox');
  */
-export function createOutboxOrExit(pool: Pool, table: string): Outbox {
+export function createOutboxOrExit(pool: Pool, table: string, flag = '--table'): Outbox {
   try {
     return createOutbox({ pool, table });
   } catch (error) {
-    if (error instanceof InvalidArgumentError) throw new CliExit(exitCodes.usage, `--table: ${error.message}`);
+    if (error instanceof InvalidArgumentError) throw new CliExit(exitCodes.usage, `${flag}: ${error.message}`);
     throw error;
   }
+}
+
+/**
+ * `DATABASE_URL`, or a usage error saying to set it.
+ *
+ * @example
+ * const url = databaseUrl();
+ */
+export function databaseUrl(): string {
+  const url = process.env.DATABASE_URL?.trim();
+  if (url === undefined || url === '') {
+    throw new CliExit(exitCodes.usage, 'DATABASE_URL is not set: set it to the database of the outbox, e.g. postgres://app@db:5432/app.');
+  }
+  return url;
 }
 
 /**

@@ -3,7 +3,7 @@ import { CliExit, exitCodes } from '../lib/cli/exit.js';
 import { say, sentence, type CliIo } from '../lib/cli/io.js';
 import { consoleLogger } from '../lib/config/logger.js';
 import { redactUrl } from '../lib/config/redact.js';
-import { createOutboxOrExit, endPool } from './cli-outbox.js';
+import { createOutboxOrExit, databaseUrl, endPool } from './cli-outbox.js';
 import { createPgPool } from './pg-pool.js';
 import { runRelayCommand } from './relay-command.js';
 import { defaultTable } from './table-name.js';
@@ -59,10 +59,7 @@ export async function runOutboxCommand(argv: readonly string[], io: CliIo): Prom
     throw new CliExit(exitCodes.usage, `${what}. The commands are "migrate" and "relay"; see eventwire outbox --help.`);
   }
   if (action === 'migrate' && modules.length > 0) throw new CliExit(exitCodes.usage, 'eventwire outbox migrate takes no module; see eventwire outbox --help.');
-  const url = process.env.DATABASE_URL?.trim();
-  if (url === undefined || url === '') {
-    throw new CliExit(exitCodes.usage, 'DATABASE_URL is not set: set it to the database of the outbox, e.g. postgres://app@db:5432/app.');
-  }
+  const url = databaseUrl();
   const table = typeof values.table === 'string' ? values.table : defaultTable;
   if (action === 'migrate') return migrate(url, table, io);
   return runRelayCommand({

@@ -9,7 +9,7 @@ import { EventwireError } from '../lib/errors/index.js';
 import { redactUrl } from '../lib/config/redact.js';
 import { createOutboxOrExit, endPool } from './cli-outbox.js';
 import { createPgPool } from './pg-pool.js';
-import { tableNames } from './table-name.js';
+import { defaultTable, tableNames } from './table-name.js';
 import { undefinedTable } from './not-migrated.js';
 
 /**
@@ -43,7 +43,7 @@ export async function runRelayCommand(command: RelayCommand, io: CliIo): Promise
   const signals = watchSignals(io.signals);
   try {
     const outbox = createOutboxOrExit(pool, command.table);
-    await checkTable(pool, command);
+    await checkTable(pool, command.url, command.table);
     const relay = outbox.startRelay({ messaging, batchSize: command.batchSize, pollIntervalMs: command.pollIntervalMs });
     say(io, `relaying ${command.table} to ${messaging.brokerName}`);
     const signal = await signals.first;
@@ -61,15 +61,21 @@ export async function runRelayCommand(command: RelayCommand, io: CliIo): Promise
   }
 }
 
-/** Fails early, and clearly, when the database is unreachable or the table was never created. */
-async function checkTable(pool: Pool, command: RelayCommand): Promise<void> {
+/**
+ * Fails early, and clearly, when the database is unreachable (exit 1) or the table was never
+ * created (exit 2).
+ *
+ * @example
+ * await checkTable(pool, process.env.DATABASE_URL, 'eventwire_outbox');
+ */
+export async function checkTable(pool: Pool, url: string, table: string): Promise<void> {
   try {
-    await pool.query(`SELECT 1 FROM ${tableNames(command.table).table} LIMIT 0`);
+    await pool.query(`SELECT 1 FROM ${tableNames(table).table} LIMIT 0`);
   } catch (error) {
     if ((error as { code?: unknown }).code === undefinedTable) {
-      throw new CliExit(exitCodes.usage, `the outbox table ${command.table} does not exist: run eventwire outbox migrate${command.table === 'eventwire_outbox' ? '' : ` --table ${command.table}`} first.`);
+      throw new CliExit(exitCodes.usage, `the outbox table ${table} does not exist: run eventwire outbox migrate${table === defaultTable ? '' : ` --table ${table}`} first.`);
     }
-    throw new CliExit(exitCodes.failure, `could not reach PostgreSQL at ${redactUrl(command.url)}: ${sentence(describeError(error))}`);
+    throw new CliExit(exitCodes.failure, `could not reach PostgreSQL at ${redactUrl(url)}: ${sentence(describeError(error))}`);
   }
 }
 

@@ -10,6 +10,7 @@ import { importModules } from './import-modules.js';
 import { describeError, say, sentence, type CliIo } from './io.js';
 import { watchSignals, type WatchedSignals } from './signals.js';
 import { startWarnings } from './warnings.js';
+import type { BesideTask, CliExtensions, OutboxRelayBeside } from './beside.js';
 
 /**
  * A parsed `eventwire consumer` invocation.
@@ -24,6 +25,8 @@ export interface ConsumerCommand {
   readonly graceMs: number;
   /** Serve `/healthz`, `/readyz` and `/metrics` on this port while running; `undefined`: no server. */
   readonly healthPort?: number | undefined;
+  /** Run the outbox relay beside the consumers (`--outbox-relay`); `undefined`: no relay. */
+  readonly outboxRelay?: OutboxRelayBeside | undefined;
 }
 
 /**
@@ -36,7 +39,11 @@ export interface ConsumerCommand {
  * @example
  * const code = await runConsumerCommand({ modules: ['./consumers.js'], topics: [], graceMs: 30_000 }, defaultIo());
  */
-export async function runConsumerCommand(command: ConsumerCommand, io: CliIo): Promise<ExitCode> {
+export async function runConsumerCommand(command: ConsumerCommand, io: CliIo, extensions: CliExtensions = {}): Promise<ExitCode> {
+  const { startOutboxRelay } = extensions;
+  if (command.outboxRelay !== undefined && startOutboxRelay === undefined) {
+    throw new CliExit(exitCodes.usage, '--outbox-relay needs eventwire/outbox: run the eventwire command of the installed package (npx eventwire).');
+  }
   await importModules(command.modules, io.cwd);
   const messaging = configuredMessaging();
   const health = command.healthPort === undefined ? undefined : await startHealthServer(messaging, command.healthPort);
@@ -45,14 +52,16 @@ export async function runConsumerCommand(command: ConsumerCommand, io: CliIo): P
   // Not ready from the first stop signal on: messaging.close() comes only once the consumers drained.
   if (health !== undefined) void signals.first.then(health.stopping);
   try {
-    return await supervise(messaging, command, io, signals);
+    const relay = command.outboxRelay;
+    const beside = relay === undefined || startOutboxRelay === undefined ? undefined : (m: Messaging) => startOutboxRelay(m, io, relay);
+    return await supervise(messaging, command, io, signals, beside);
   } finally {
     signals.dispose();
     await health?.close();
   }
 }
 
-async function supervise(messaging: Messaging, command: ConsumerCommand, io: CliIo, signals: WatchedSignals): Promise<ExitCode> {
+async function supervise(messaging: Messaging, command: ConsumerCommand, io: CliIo, signals: WatchedSignals, startBeside?: (messaging: Messaging) => Promise<BesideTask>): Promise<ExitCode> {
   const starting = messaging.runConsumers(command.topics.length === 0 ? {} : { topics: command.topics });
   const started = await Promise.race([
     starting.then((running) => ({ running }), (error: unknown) => ({ error })),
@@ -75,6 +84,12 @@ async function supervise(messaging: Messaging, command: ConsumerCommand, io: Cli
   for (const consumer of running.consumers) {
     say(io, `consuming ${topicsOf(consumer, command.topics).join(', ')} as group ${consumer.groupId}`);
   }
+  // Once the consumers are subscribed, so that a relayed event is never published before its group exists.
+  const beside = startBeside === undefined ? undefined : await startBeside(messaging).catch(async (error: unknown) => {
+    await drain(running.stop().then(() => closeBy(messaging, deadline())), command.graceMs, signals.first);
+    throw error;
+  });
+  const stopAll = (): Promise<void> => Promise.all([beside?.stop(command.graceMs), running.stop()]).then(() => {});
   for (const warning of startWarnings(messaging.brokerName, io.execArgv)) say(io, warning);
   let failure: { consumer: Consumer; error: unknown } | undefined;
   const failed = new Promise<'failed'>((resolve) => {
@@ -94,7 +109,7 @@ async function supervise(messaging: Messaging, command: ConsumerCommand, io: Cli
   if (typeof next === 'object') {
     say(io, `received ${next.signal}; stopping: in-flight messages have ${command.graceMs} ms to finish (send it again to exit at once)`);
     const end = deadline();
-    const result = await drain(running.stop().then(() => closeBy(messaging, end)), command.graceMs, signals.second);
+    const result = await drain(stopAll().then(() => closeBy(messaging, end)), command.graceMs, signals.second);
     if (result.kind === 'done' && failure !== undefined) return reportFailure(io, failure);
     return report(io, result, command, running);
   }
@@ -102,7 +117,8 @@ async function supervise(messaging: Messaging, command: ConsumerCommand, io: Cli
   if (next === 'failed' && failure !== undefined) reportFailure(io, failure);
   else say(io, 'every consumer stopped although no signal was received (the broker closed the subscriptions); exiting so that the process can be restarted');
   const end = deadline();
-  report(io, await drain(closeBy(messaging, end), command.graceMs, signals.first), command, running, true);
+  const closing = (beside === undefined ? Promise.resolve() : beside.stop(command.graceMs)).then(() => closeBy(messaging, end));
+  report(io, await drain(closing, command.graceMs, signals.first), command, running, true);
   return exitCodes.failure;
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 // The texts are plain constants so that `--help` works without configuration or a broker.
 
-const consumerUsage = 'Usage: eventwire consumer <module>... [--topic <topic>]... [--grace-ms <ms>] [--health-port <port>]';
+const consumerUsage = 'Usage: eventwire consumer <module>... [--topic <topic>]... [--grace-ms <ms>] [--health-port <port>]\n                          [--outbox-relay [--outbox-table <name>]]';
 
 const consumerOptions = `Options:
   --topic <topic>    Run only the consumers of this topic; repeat for several.
@@ -18,6 +18,12 @@ const consumerOptions = `Options:
                      (and any others on prom-client's global registry) in
                      Prometheus text format when the package prom-client is
                      installed, else 404. Default: no server.
+  --outbox-relay     Also run the outbox relay (eventwire outbox relay) in this
+                     process, on the database DATABASE_URL names (pg must be
+                     installed): started once the consumers are subscribed,
+                     stopped with them. Default: no relay.
+  --outbox-table <name>
+                     The relay's outbox table. Default: eventwire_outbox.
   -h, --help         Show this help.`;
 
 const exitCodesText = `Exit codes:
@@ -28,7 +34,7 @@ const exitCodesText = `Exit codes:
      forwarding Ctrl-C sends it, counts once).
   2  Usage error: no module given, unknown option, bad --grace-ms, no consumers
      registered, unknown --topic, bad --health-port, messaging not
-     configured.
+     configured; with --outbox-relay, no DATABASE_URL or no outbox table.
   3  A module failed to import.`;
 
 const environmentText = `Environment (used unless a module calls configureMessaging()):
@@ -37,7 +43,8 @@ const environmentText = `Environment (used unless a module calls configureMessag
   RABBITMQ_URL             amqp:// or amqps:// URL. Default: amqp://localhost:5672.
   REDIS_URL                redis:// or rediss:// URL. Default: redis://localhost:6379.
   MESSAGING_SOURCE         Service name written into events; default group ids start with it.
-  MESSAGING_DEFAULT_TOPIC  Topic of events published without one.`;
+  MESSAGING_DEFAULT_TOPIC  Topic of events published without one.
+  DATABASE_URL             The outbox's database, with --outbox-relay.`;
 
 const exampleText = `Examples:
   MESSAGING_BROKER=kafka KAFKA_BOOTSTRAP_SERVERS=kafka:9092 \\

@@ -3,6 +3,7 @@ import { runConsumerCommand, type ConsumerCommand } from './consumer-command.js'
 import { CliExit, exitCodes } from './exit.js';
 import { consumerHelp, generalHelp, packageVersion } from './help.js';
 import { defaultIo, say, sentence, type CliIo } from './io.js';
+import type { CliExtensions, OutboxRelayBeside } from './beside.js';
 
 /**
  * A command the core does not define, handed to {@link main} by the entry point (`outbox`,
@@ -14,7 +15,7 @@ import { defaultIo, say, sentence, type CliIo } from './io.js';
 export type CliCommand = (argv: readonly string[], io: CliIo) => Promise<number>;
 
 /**
- * The `eventwire` command line: `eventwire consumer <module>... [--topic X]... [--grace-ms N] [--health-port P]`,
+ * The `eventwire` command line: `eventwire consumer <module>... [--topic X]... [--grace-ms N] [--health-port P] [--outbox-relay [--outbox-table T]]`,
  * `eventwire --help`, `eventwire consumer --help`, `eventwire --version`. Resolves with the
  * exit code (0 clean stop, 1 runtime failure, 2 usage error, 3 a module failed to import) and
  * never throws; expected failures are one `eventwire: ` line on stderr, without a stack trace.
@@ -22,13 +23,13 @@ export type CliCommand = (argv: readonly string[], io: CliIo) => Promise<number>
  * @example
  * process.exitCode = await main(process.argv.slice(2));
  */
-export async function main(argv: readonly string[], io: Partial<CliIo> = {}, commands: Readonly<Record<string, CliCommand>> = {}): Promise<number> {
+export async function main(argv: readonly string[], io: Partial<CliIo> = {}, commands: Readonly<Record<string, CliCommand>> = {}, extensions: CliExtensions = {}): Promise<number> {
   const cli: CliIo = { ...defaultIo(), ...io };
   try {
     const [name] = argv;
     const command = name !== undefined && Object.hasOwn(commands, name) ? commands[name] : undefined;
     if (command !== undefined) return await command(argv.slice(1), cli);
-    return await dispatch(argv, cli, Object.keys(commands));
+    return await dispatch(argv, cli, Object.keys(commands), extensions);
   } catch (error) {
     if (error instanceof CliExit) {
       say(cli, error.message);
@@ -40,8 +41,8 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}, com
   }
 }
 
-async function dispatch(argv: readonly string[], io: CliIo, extra: readonly string[]): Promise<number> {
-  if (argv[0] === 'consumer') return consumer(argv.slice(1), io);
+async function dispatch(argv: readonly string[], io: CliIo, extra: readonly string[], extensions: CliExtensions): Promise<number> {
+  if (argv[0] === 'consumer') return consumer(argv.slice(1), io, extensions);
   const { values, positionals } = parse(argv, {
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
@@ -62,11 +63,13 @@ async function dispatch(argv: readonly string[], io: CliIo, extra: readonly stri
   throw new CliExit(exitCodes.usage, `unknown command "${command}". The commands are ${names}; see eventwire --help.`);
 }
 
-async function consumer(argv: readonly string[], io: CliIo): Promise<number> {
+async function consumer(argv: readonly string[], io: CliIo, extensions: CliExtensions): Promise<number> {
   const { values, positionals } = parse(argv, {
     topic: { type: 'string', multiple: true },
     'grace-ms': { type: 'string' },
     'health-port': { type: 'string' },
+    'outbox-relay': { type: 'boolean' },
+    'outbox-table': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) {
@@ -84,8 +87,9 @@ async function consumer(argv: readonly string[], io: CliIo): Promise<number> {
     topics: (values.topic as string[] | undefined) ?? [],
     graceMs: graceMs(values['grace-ms'] as string | undefined),
     healthPort: healthPort(values['health-port'] as string | undefined),
+    outboxRelay: outboxRelay(values['outbox-relay'] === true, values['outbox-table'] as string | undefined),
   };
-  return runConsumerCommand(command, io);
+  return runConsumerCommand(command, io, extensions);
 }
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
@@ -131,4 +135,11 @@ function healthPort(value: string | undefined): number | undefined {
     throw new CliExit(exitCodes.usage, `--health-port must be a port number from 1 to 65535 such as 8081, got ${JSON.stringify(value)}.`);
   }
   return port;
+}
+
+function outboxRelay(enabled: boolean, table: string | undefined): OutboxRelayBeside | undefined {
+  if (!enabled && table !== undefined) {
+    throw new CliExit(exitCodes.usage, '--outbox-table names the table of the relay that --outbox-relay runs: add --outbox-relay, or drop --outbox-table.');
+  }
+  return enabled ? { table: table ?? 'eventwire_outbox' } : undefined;
 }

@@ -63,6 +63,39 @@ describe('eventwire outbox (CLI)', function () {
     assert.match(result.stderr, /stopped$/);
   });
 
+  it('consumer --outbox-relay relays staged events beside the consumers and stops with them', async () => {
+    const outbox = createOutbox({ pool: db.pool, table });
+    await outbox.migrate();
+    const topic = `outbox-beside-${process.pid}-${Date.now()}`;
+    const stage = (id: number): Promise<Event> => inTransaction(db.pool, (client) => outbox.stage(client, 'order.placed', { id }, { topic }));
+    const before = await stage(1);
+    const worker = cli(['consumer', 'test/fixtures/cli/outbox-worker.ts', '--outbox-relay', '--outbox-table', table], { ...database, MESSAGING_BROKER: 'memory', OUTBOX_TOPIC: topic });
+    await worker.waitForLine('stderr', new RegExp(`relaying ${table} to memory beside the consumers`));
+    // Staged before the worker started: published once its consumer had subscribed.
+    await worker.waitForLine('stdout', new RegExp(`handled ${before.id}`));
+    const after = await stage(2);
+    await worker.waitForLine('stdout', new RegExp(`handled ${after.id}`));
+    worker.child.kill('SIGTERM');
+    const result = await finish(worker);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /stopped$/);
+    const [row] = await db.rows<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE topic = $1`, [topic]);
+    assert.equal(row?.n, '0', 'every relayed row was deleted');
+  });
+
+  it('consumer --outbox-relay exits 2 naming what to fix', async () => {
+    const args = ['consumer', 'test/fixtures/cli/outbox-worker.ts'];
+    const noRelay = await finish(cli([...args, '--outbox-table', table], { ...database, MESSAGING_BROKER: 'memory' }));
+    assert.equal(noRelay.code, 2);
+    assert.match(noRelay.stderr, /--outbox-table names the table of the relay that --outbox-relay runs/);
+    const unset = await finish(cli([...args, '--outbox-relay'], { DATABASE_URL: '', MESSAGING_BROKER: 'memory' }));
+    assert.equal(unset.code, 2);
+    assert.match(unset.stderr, /DATABASE_URL is not set/);
+    const missing = await finish(cli([...args, '--outbox-relay', '--outbox-table', `${db.schema}.nothing`], { ...database, MESSAGING_BROKER: 'memory' }));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, new RegExp(`the outbox table ${db.schema}\\.nothing does not exist`));
+  });
+
   it('exits 2 with what to do when DATABASE_URL is unset or the table is missing', async () => {
     const unset = await finish(cli(['outbox', 'relay'], { DATABASE_URL: '', MESSAGING_BROKER: 'memory' }));
     assert.equal(unset.code, 2);

@@ -1,0 +1,37 @@
+import type { StartOutboxRelay } from '../lib/cli/beside.js';
+import { say } from '../lib/cli/io.js';
+import { createOutboxOrExit, databaseUrl, endPool } from './cli-outbox.js';
+import { createPgPool } from './pg-pool.js';
+import { checkTable } from './relay-command.js';
+
+/**
+ * The relay `eventwire consumer --outbox-relay` runs beside the consumers, on the database
+ * `DATABASE_URL` names and through the consumers' messaging instance. Fails as
+ * `eventwire outbox relay` does (no DATABASE_URL or no table: exit 2; database unreachable: 1).
+ * Its `stop` lets the batch in flight finish within the grace period, then ends the pool.
+ *
+ * @example
+ * await main(argv, {}, { outbox: runOutboxCommand }, { startOutboxRelay: startRelayBeside });
+ */
+export const startRelayBeside: StartOutboxRelay = async (messaging, io, options) => {
+  const url = databaseUrl();
+  const pool = await createPgPool(url, messaging.logger);
+  try {
+    const outbox = createOutboxOrExit(pool, options.table, '--outbox-table');
+    await checkTable(pool, url, options.table);
+    const relay = outbox.startRelay({ messaging });
+    say(io, `relaying ${options.table} to ${messaging.brokerName} beside the consumers`);
+    return {
+      async stop(timeoutMs) {
+        try {
+          await relay.stop({ timeoutMs });
+        } finally {
+          await endPool(pool, 2_000);
+        }
+      },
+    };
+  } catch (error) {
+    await endPool(pool, 2_000);
+    throw error;
+  }
+};
