@@ -9,16 +9,18 @@ import { connectRabbit, rabbitBindTopic, rabbitCleanup, rabbitSend } from './raw
  * RabbitMQ awaited sends, eventwire against raw amqplib, in one process: many short rounds, the
  * two sides interleaved (and their order swapped every round), so that load from elsewhere on
  * the machine hits both alike. Two set-ups: `cheap` (no queue bound to the topic: the broker
- * drops the message and confirms at once, so the figure is client-side cost) and `bound` (a
- * durable queue bound: persistent messages are written to disk).
+ * returns the message and confirms at once, so the figure is mostly client-side cost) and
+ * `bound` (a durable queue bound: persistent messages are written to disk).
  *
- *   npx tsx bench/rabbitmq-send-probe.ts [--rounds 40] [--sends 200] [--setup cheap|bound|both] [--via send|publishEvent] [--raw-properties]
- *   npx tsx bench/rabbitmq-send-probe.ts --profile eventwire|raw|raw-properties [--sends 20000]   (one side only, for --cpu-prof)
+ *   npx tsx tools/bench/rabbitmq-send-probe.ts [--rounds 40] [--sends 200] [--setup cheap|bound|both] [--via send|publishEvent] [--raw-properties] [--adapter]
+ *   npx tsx tools/bench/rabbitmq-send-probe.ts --profile eventwire|adapter|raw|raw-properties [--sends 20000]   (one side only, for --cpu-prof)
+ *
+ * Every side publishes `mandatory`, as eventwire does: in `cheap`, RabbitMQ returns each message.
  *
  * eventwire is imported from its tsc build (as the bench does, see build.ts), unless `--source`.
  */
 
-type Side = 'raw' | 'raw-properties' | 'eventwire';
+type Side = 'raw' | 'raw-properties' | 'eventwire' | 'adapter';
 
 interface ProbeOptions {
   readonly rounds: number;
@@ -28,6 +30,8 @@ interface ProbeOptions {
   readonly profile: Side | undefined;
   /** Adds a raw side that sends the properties eventwire sends (content type, a UUID message id). */
   readonly rawProperties: boolean;
+  /** Adds a side that calls eventwire's RabbitMQ adapter directly, without the core: splits their costs. */
+  readonly adapter: boolean;
 }
 
 type SendOnce = () => Promise<unknown>;
@@ -44,8 +48,9 @@ function parseArgs(argv: readonly string[]): ProbeOptions {
     sends: Number(value('sends') ?? (profile === undefined ? 200 : 20_000)),
     setups: setup === 'both' ? ['cheap', 'bound'] : [setup === 'bound' ? 'bound' : 'cheap'],
     via: value('via') === 'publishEvent' ? 'publishEvent' : 'send',
-    profile: profile === 'eventwire' || profile === 'raw' || profile === 'raw-properties' ? profile : undefined,
+    profile: profile === 'eventwire' || profile === 'raw' || profile === 'raw-properties' || profile === 'adapter' ? profile : undefined,
     rawProperties: argv.includes('--raw-properties'),
+    adapter: argv.includes('--adapter') || profile === 'adapter',
   };
 }
 
@@ -96,6 +101,7 @@ async function probe(options: ProbeOptions): Promise<void> {
   const messaging = createMessaging({ broker: 'rabbitmq', url: process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', source: 'eventwire-probe' });
   const producer = messaging.getProducer();
   const queues: string[] = [];
+  const adapters: { close(): Promise<void> }[] = [];
   try {
     for (const setup of options.setups) {
       const topic = `${run}-${setup}`;
@@ -109,7 +115,13 @@ async function probe(options: ProbeOptions): Promise<void> {
         eventwire: options.via === 'send' ? () => producer.send(topic, payload) : () => messaging.publishEvent('user.created', payload, { topic }),
       };
       // amqplib sends a headers table either way; eventwire adds its content type and a message id.
-      if (options.rawProperties || options.profile === 'raw-properties') sides['raw-properties'] = () => rabbitSend(channel, eventwireExchange, topic, encode(), { persistent: true, contentType: 'application/json', messageId: randomUUID() });
+      if (options.rawProperties || options.profile === 'raw-properties') sides['raw-properties'] = () => rabbitSend(channel, eventwireExchange, topic, encode(), { persistent: true, mandatory: true, contentType: 'application/json', messageId: randomUUID() });
+      if (options.adapter) {
+        const { createRabbitMqBroker } = await import('eventwire/rabbitmq');
+        const broker = createRabbitMqBroker({ url: process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672' });
+        adapters.push(broker);
+        sides.adapter = () => broker.publish(topic, [{ headers: {}, value: encode() }], undefined);
+      }
       const only = options.profile === undefined ? undefined : sides[options.profile];
       if (only !== undefined) {
         await timed(only, 500);
@@ -120,6 +132,7 @@ async function probe(options: ProbeOptions): Promise<void> {
     }
   } finally {
     await messaging.close();
+    for (const broker of adapters) await broker.close();
     await model.close();
     await rabbitCleanup(queues, []);
   }

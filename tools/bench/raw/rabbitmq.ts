@@ -3,11 +3,12 @@ import { addresses, eventwireExchange } from '../config.js';
 
 /**
  * RabbitMQ with amqplib alone, with eventwire's guarantees: a confirm channel, persistent
- * messages routed to a durable queue, each publish awaited until confirmed; consumers ack
- * manually after the handler with prefetch = concurrency.
+ * `mandatory` messages (RabbitMQ returns one it cannot route, as it does to eventwire) routed to
+ * a durable queue, each publish awaited until confirmed; consumers ack manually after the
+ * handler with prefetch = concurrency.
  */
 
-const persistent: Options.Publish = { persistent: true };
+const persistent: Options.Publish = { persistent: true, mandatory: true };
 
 export const connectRabbit = (): Promise<ChannelModel> => amqp.connect(addresses.rabbitmq);
 
@@ -30,7 +31,7 @@ export function rabbitSend(channel: ConfirmChannel, exchange: string, routingKey
 
 /** Publishes a batch and waits for all its confirms. */
 export async function rabbitSendBatch(channel: ConfirmChannel, exchange: string, routingKey: string, values: readonly Buffer[]): Promise<void> {
-  for (const value of values) channel.publish(exchange, routingKey, value, { persistent: true });
+  for (const value of values) channel.publish(exchange, routingKey, value, persistent);
   await channel.waitForConfirms();
 }
 
