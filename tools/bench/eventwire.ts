@@ -4,11 +4,14 @@ import { addresses, payload } from './config.js';
 import { namesOf, type Drainable, type Sender } from './drivers.js';
 import { prefill, type Layout } from './prefill.js';
 import { bindForSend } from './raw/index.js';
-import type { BrokerId, CaseParams } from './types.js';
+import type { BrokerId, CaseParams, CaseSpec } from './types.js';
 
-/** eventwire as a user configures it: defaults everywhere but the address and the source. */
-export function eventwireMessaging(broker: BrokerId, server?: MemoryServer): Messaging {
-  const base = { source: 'eventwire-bench' };
+/** Events pre-filled per round trip: enough to keep the broker busy, few enough to stay under the buffer. */
+const prefillChunk = 500;
+
+/** eventwire as a user configures it: defaults everywhere but the address, the source and, for event cases, the envelope. */
+export function eventwireMessaging(broker: BrokerId, server?: MemoryServer, envelope?: CaseSpec['envelope']): Messaging {
+  const base: Omit<MessagingOptions, 'broker'> = envelope === undefined ? { source: 'eventwire-bench' } : { source: 'eventwire-bench', envelope };
   const options: MessagingOptions =
     broker === 'memory'
       ? { ...base, broker: server === undefined ? 'memory' : createMemoryBroker({ server }) }
@@ -22,27 +25,48 @@ export function eventwireMessaging(broker: BrokerId, server?: MemoryServer): Mes
 export async function eventwireSender(params: CaseParams, server?: MemoryServer): Promise<Sender> {
   const { topic, sendQueue } = namesOf(params);
   await bindForSend(params.spec.broker, topic, sendQueue, params.spec.route);
-  const messaging = eventwireMessaging(params.spec.broker, server);
+  const { envelope } = params.spec;
+  const messaging = eventwireMessaging(params.spec.broker, server, envelope);
   const producer = messaging.getProducer();
   return {
-    send: () => producer.send(topic, payload),
+    send: envelope === undefined ? () => producer.send(topic, payload) : async () => void (await messaging.publishEvent('user.created', payload, { topic })),
     close: () => messaging.close(),
   };
 }
 
-/** A `messageHandler` with the handler under test; everything else at its defaults. */
+/**
+ * A `messageHandler` with the handler under test; everything else at its defaults. An event
+ * case (`envelope` set) consumes through `createConsumer`'s handler map instead, from a topic
+ * eventwire itself filled with `publishEvent` in that envelope.
+ */
 export function eventwireDrainable(params: CaseParams, server: MemoryServer): Drainable {
   const { topic, group } = namesOf(params);
-  const messaging = eventwireMessaging(params.spec.broker, server);
+  const { broker, envelope } = params.spec;
+  const messaging = eventwireMessaging(broker, server, envelope);
   const layout: Layout = { kind: 'standard', topic };
   return {
     async start(concurrency, handle) {
-      const consumer = messaging.messageHandler({ topic, groupId: group, concurrency }, async function benchHandler() {
-        await handle();
-      });
+      const consumer =
+        envelope === undefined
+          ? messaging.messageHandler({ topic, groupId: group, concurrency }, async function benchHandler() {
+              await handle();
+            })
+          : messaging.createConsumer({ groupId: group, topics: [topic], concurrency, handlers: { 'user.created': async () => handle() } });
       await consumer.start();
     },
-    prefill: (count) => prefill(params.spec.broker, layout, count, server),
+    prefill: (count) => (envelope === undefined ? prefill(broker, layout, count, server) : prefillEvents(eventwireMessaging(broker, server, envelope), topic, count)),
     stop: () => messaging.close(),
   };
+}
+
+/** Publishes `count` `user.created` events to `topic` in chunks, then closes `messaging`. */
+async function prefillEvents(messaging: Messaging, topic: string, count: number): Promise<void> {
+  try {
+    for (let done = 0; done < count; done += prefillChunk) {
+      const chunk = Array.from({ length: Math.min(prefillChunk, count - done) }, () => messaging.publishEvent('user.created', payload, { topic }));
+      await Promise.all(chunk);
+    }
+  } finally {
+    await messaging.close();
+  }
 }

@@ -60,6 +60,20 @@ function http(framework: 'express' | 'koa', broker: BrokerId): Scenario {
   };
 }
 
+/**
+ * eventwire publishing (awaited `publishEvent`) or consuming (handler map, concurrency 1) events
+ * as CloudEvents in binary mode, against the same with its own envelope: the cost of the envelope.
+ */
+function cloudEvents(id: string, broker: BrokerId, kind: Kind): Scenario {
+  const spec = (envelope: 'eventwire' | 'cloudevents'): CaseSpec => ({ impl: 'eventwire', kind, broker, envelope, ...(kind === 'consume' ? { concurrency: 1 } : {}) });
+  return {
+    id,
+    broker,
+    cases: { eventwire: spec('cloudevents'), default: spec('eventwire') },
+    comparisons: [{ against: 'default', label: "eventwire's own envelope", metric: 'rate', target: { kind: 'min', ratio: 0.95 } }],
+  };
+}
+
 export function planScenarios(brokers: readonly BrokerId[], only: readonly string[], peers: boolean): Scenario[] {
   const all = brokers.flatMap((broker) => [
     messaging('send-awaited', broker, 'send-awaited', 0.95, peers),
@@ -71,6 +85,8 @@ export function planScenarios(brokers: readonly BrokerId[], only: readonly strin
     messaging('consume-c16', broker, 'consume', 0.9, peers, 16),
     http('express', broker),
     http('koa', broker),
+    cloudEvents('cloudevents-send', broker, 'send-awaited'),
+    cloudEvents('cloudevents-consume', broker, 'consume'),
   ]);
   return only.length === 0 ? all : all.filter((scenario) => only.some((wanted) => scenario.id.startsWith(wanted)));
 }

@@ -41,6 +41,10 @@ const ratioLines: readonly { readonly title: string; readonly parts: readonly { 
     title: 'HTTP rps with `eventMiddleware` vs the route publishing by hand with the raw client, Express / Koa',
     parts: ['http-express', 'http-koa'].map((scenario) => ({ scenario, against: ['same route, raw client publishing by hand'], metric: 'rps' as const })),
   },
+  {
+    title: "CloudEvents binary vs eventwire's envelope, awaited `publishEvent` / consume",
+    parts: ['cloudevents-send', 'cloudevents-consume'].map((scenario) => ({ scenario, against: ["eventwire's own envelope"], metric: 'rate' as const })),
+  },
 ];
 
 const peers = ['NestJS microservices', 'Moleculer Channels'] as const;

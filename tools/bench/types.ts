@@ -30,6 +30,12 @@ export interface CaseSpec {
    * message nowhere and confirms it at once; what is left is each client's own cost per send.
    */
   readonly route?: 'unbound';
+  /**
+   * eventwire only: the messages are events in this envelope, sent with `publishEvent` (send
+   * cases) and consumed through `createConsumer`'s handler map (consume cases), pre-filled by
+   * eventwire itself in that envelope. Unset: `send()` and `messageHandler` of plain JSON.
+   */
+  readonly envelope?: 'eventwire' | 'cloudevents';
 }
 
 /** Sizes and durations of one run; `--quick` picks the small ones. */
