@@ -4,14 +4,22 @@ import { addresses, payload } from './config.js';
 import { namesOf, type Drainable, type Sender } from './drivers.js';
 import { prefill, type Layout } from './prefill.js';
 import { bindForSend } from './raw/index.js';
-import type { BrokerId, CaseParams, CaseSpec } from './types.js';
+import type { CaseParams, CaseSpec } from './types.js';
 
 /** Events pre-filled per round trip: enough to keep the broker busy, few enough to stay under the buffer. */
 const prefillChunk = 500;
 
-/** eventwire as a user configures it: defaults everywhere but the address, the source and, for event cases, the envelope. */
-export function eventwireMessaging(broker: BrokerId, server?: MemoryServer, envelope?: CaseSpec['envelope']): Messaging {
-  const base: Omit<MessagingOptions, 'broker'> = envelope === undefined ? { source: 'eventwire-bench' } : { source: 'eventwire-bench', envelope };
+/**
+ * eventwire as a user configures it: defaults everywhere but the address, the source and what
+ * the case sets (the envelope of event cases, telemetry turned off).
+ */
+export function eventwireMessaging(spec: Pick<CaseSpec, 'broker' | 'envelope' | 'telemetry'>, server?: MemoryServer): Messaging {
+  const { broker, envelope, telemetry } = spec;
+  const base: Omit<MessagingOptions, 'broker'> = {
+    source: 'eventwire-bench',
+    ...(envelope === undefined ? {} : { envelope }),
+    ...(telemetry === undefined ? {} : { telemetry }),
+  };
   const options: MessagingOptions =
     broker === 'memory'
       ? { ...base, broker: server === undefined ? 'memory' : createMemoryBroker({ server }) }
@@ -26,7 +34,7 @@ export async function eventwireSender(params: CaseParams, server?: MemoryServer)
   const { topic, sendQueue } = namesOf(params);
   await bindForSend(params.spec.broker, topic, sendQueue, params.spec.route);
   const { envelope } = params.spec;
-  const messaging = eventwireMessaging(params.spec.broker, server, envelope);
+  const messaging = eventwireMessaging(params.spec, server);
   const producer = messaging.getProducer();
   return {
     send: envelope === undefined ? () => producer.send(topic, payload) : async () => void (await messaging.publishEvent('user.created', payload, { topic })),
@@ -42,7 +50,7 @@ export async function eventwireSender(params: CaseParams, server?: MemoryServer)
 export function eventwireDrainable(params: CaseParams, server: MemoryServer): Drainable {
   const { topic, group } = namesOf(params);
   const { broker, envelope } = params.spec;
-  const messaging = eventwireMessaging(broker, server, envelope);
+  const messaging = eventwireMessaging(params.spec, server);
   const layout: Layout = { kind: 'standard', topic };
   return {
     async start(concurrency, handle) {
@@ -54,7 +62,7 @@ export function eventwireDrainable(params: CaseParams, server: MemoryServer): Dr
           : messaging.createConsumer({ groupId: group, topics: [topic], concurrency, handlers: { 'user.created': async () => handle() } });
       await consumer.start();
     },
-    prefill: (count) => (envelope === undefined ? prefill(broker, layout, count, server) : prefillEvents(eventwireMessaging(broker, server, envelope), topic, count)),
+    prefill: (count) => (envelope === undefined ? prefill(broker, layout, count, server) : prefillEvents(eventwireMessaging(params.spec, server), topic, count)),
     stop: () => messaging.close(),
   };
 }

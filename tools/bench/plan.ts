@@ -74,6 +74,20 @@ function cloudEvents(id: string, broker: BrokerId, kind: Kind): Scenario {
   };
 }
 
+/**
+ * eventwire as configured by default, with `@opentelemetry/api` installed and no SDK, against the
+ * same with `telemetry: false`: what the API's presence costs (issue 13: within 2 %).
+ */
+function otelApiCost(id: string, broker: BrokerId, base: Omit<CaseSpec, 'impl' | 'broker'>, metric: 'rate' | 'rps'): Scenario {
+  const spec = (extra: Pick<CaseSpec, 'telemetry'>): CaseSpec => ({ ...base, ...extra, impl: 'eventwire', broker });
+  return {
+    id,
+    broker,
+    cases: { eventwire: spec({}), off: spec({ telemetry: false }) },
+    comparisons: [{ against: 'off', label: 'telemetry off (`telemetry: false`)', metric, target: { kind: 'min', ratio: 0.98 } }],
+  };
+}
+
 export function planScenarios(brokers: readonly BrokerId[], only: readonly string[], peers: boolean): Scenario[] {
   const all = brokers.flatMap((broker) => [
     messaging('send-awaited', broker, 'send-awaited', 0.95, peers),
@@ -87,6 +101,9 @@ export function planScenarios(brokers: readonly BrokerId[], only: readonly strin
     http('koa', broker),
     cloudEvents('cloudevents-send', broker, 'send-awaited'),
     cloudEvents('cloudevents-consume', broker, 'consume'),
+    otelApiCost('otel-api-send', broker, { kind: 'send-awaited' }, 'rate'),
+    otelApiCost('otel-api-consume', broker, { kind: 'consume', concurrency: 16 }, 'rate'),
+    otelApiCost('otel-api-http', broker, { kind: 'http', framework: 'express', events: 'middleware' }, 'rps'),
   ]);
   return only.length === 0 ? all : all.filter((scenario) => only.some((wanted) => scenario.id.startsWith(wanted)));
 }

@@ -45,6 +45,14 @@ const ratioLines: readonly { readonly title: string; readonly parts: readonly { 
     title: "CloudEvents binary vs eventwire's envelope, awaited `publishEvent` / consume",
     parts: ['cloudevents-send', 'cloudevents-consume'].map((scenario) => ({ scenario, against: ["eventwire's own envelope"], metric: 'rate' as const })),
   },
+  {
+    title: '`@opentelemetry/api` installed, no SDK, vs `telemetry: false`: send / consume / HTTP',
+    parts: [
+      { scenario: 'otel-api-send', against: ['telemetry off (`telemetry: false`)'], metric: 'rate' as const },
+      { scenario: 'otel-api-consume', against: ['telemetry off (`telemetry: false`)'], metric: 'rate' as const },
+      { scenario: 'otel-api-http', against: ['telemetry off (`telemetry: false`)'], metric: 'rps' as const },
+    ],
+  },
 ];
 
 const peers = ['NestJS microservices', 'Moleculer Channels'] as const;

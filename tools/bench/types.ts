@@ -36,6 +36,12 @@ export interface CaseSpec {
    * eventwire itself in that envelope. Unset: `send()` and `messageHandler` of plain JSON.
    */
   readonly envelope?: 'eventwire' | 'cloudevents';
+  /**
+   * eventwire only: `false` configures `telemetry: false`. Unset: the default, which with
+   * `@opentelemetry/api` installed (as in this repository) and no SDK registered checks for an
+   * SDK on every message.
+   */
+  readonly telemetry?: false;
 }
 
 /** Sizes and durations of one run; `--quick` picks the small ones. */

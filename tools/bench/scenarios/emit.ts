@@ -16,7 +16,7 @@ export async function runEmit(params: CaseParams): Promise<CaseResult> {
   const { topic, sendQueue } = namesOf(params);
   const total = params.sizes.emitEvents[params.spec.broker];
   await bindForSend(params.spec.broker, topic, sendQueue);
-  const messaging = eventwireMessaging(params.spec.broker, createMemoryServer());
+  const messaging = eventwireMessaging(params.spec, createMemoryServer());
   // Connects and creates the topic, as a running service would have done long before.
   await messaging.publishEvent('bench.warmup', payload, { topic });
   let acknowledged = 0;

@@ -33,7 +33,7 @@ export async function serveHttp(params: CaseParams, send: (message: ChildMessage
   let events: RouteEvents = { kind: 'none' };
   if (spec.events === 'middleware') {
     await bindForSend(spec.broker, topic, sendQueue);
-    messaging = eventwireMessaging(spec.broker, memoryServer);
+    messaging = eventwireMessaging(spec, memoryServer);
     await messaging.publishEvent('bench.warmup', payload, { topic });
     events = { kind: 'middleware', messaging, topic };
   } else if (spec.events === 'by-hand') {
