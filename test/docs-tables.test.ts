@@ -6,9 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { benchSections, renderSections, resultsHeading, resultsPath, updateResultsDoc, type RunSummary } from '../tools/bench/docs.js';
 import { markdownSection, recoveryLine, redeliveryLine, reportPath, updateFaultsDoc, updateRecoveryDoc } from '../tools/faults/docs.js';
 import type { Report } from '../tools/faults/report.js';
+import { outboxResultsPath, outboxSection, renderOutboxSection, updateOutboxDoc } from '../tools/bench/outbox/docs.js';
+import type { OutboxResults } from '../tools/bench/outbox/types.js';
 import { currentCommit } from '../scripts/git-commit.js';
 import { namedCommit, wellFormed } from './support/generated-sections.js';
-import { fixtureReport, fixtureRun } from './support/results-fixtures.js';
+import { fixtureOutboxResults, fixtureReport, fixtureRun } from './support/results-fixtures.js';
 
 // The figures of README.md and docs/ are written by the scripts that measured them, between
 // markers, from results files that name the commit measured. The results files are outputs of a
@@ -23,6 +25,7 @@ const generated: Readonly<Record<string, readonly string[]>> = {
   'docs/faults.md': ['faults'],
   'docs/delivery-guarantees.md': ['redelivery', 'recovery'],
   'docs/benchmarks.md': [...benchSections],
+  'docs/outbox.md': [outboxSection],
 };
 
 /** The results file at `path`, undefined when this checkout has none (a fresh clone). */
@@ -116,6 +119,26 @@ describe('generated sections in README.md and docs/', () => {
     if (local === undefined) return;
     const compared = await compareWithLocal('docs/benchmarks.md', benchSections, text, resultsPath);
     console.log(`      ${compared} of ${benchSections.length} sections name the run of the local results and match them`);
+  });
+
+  it('outbox bench: the renderer writes a well-formed section from a results file, and reproduces the one of the run a local tools/bench/outbox/results.json holds', async () => {
+    const local = await localResults<OutboxResults>(outboxResultsPath);
+    // A fresh clone has no results file: the renderer is then checked on a made-up one.
+    const run = local ?? fixtureOutboxResults;
+    const text = await renderCopy('docs/outbox.md', (path) => updateOutboxDoc(run, path));
+    const rendered = renderOutboxSection(run);
+    assert.equal(section(text, outboxSection), rendered);
+    assert.equal(wellFormed(outboxSection, rendered), undefined);
+    assert.equal(namedCommit(outboxSection, rendered)?.commit, run.commit);
+    const rows = rendered.match(/^\| (staging|relay|latency|inbox)[^|]* \|/gm) ?? [];
+    assert.equal(rows.length, 1 + run.throughput.length + run.latency.length + run.inbox.length);
+    for (const failed of [...run.throughput, ...run.latency, ...run.inbox].filter((result) => result.error !== undefined)) {
+      assert.ok(rendered.includes(failed.error ?? ''), `the error of ${failed.broker} is listed under the table`);
+    }
+    assert.equal(rendered.includes('A smoke run'), run.mode === 'smoke', 'a smoke run says so in its heading, a full run does not');
+    if (local === undefined) return;
+    const compared = await compareWithLocal('docs/outbox.md', [outboxSection], text, outboxResultsPath);
+    console.log(`      ${compared} of 1 section names the run of the local results and matches it`);
   });
 
   it('benchmarks: the heading names the commit measured, or says it was not recorded', () => {

@@ -31,6 +31,10 @@ const shapes: Readonly<Record<string, Shape>> = {
   redelivery: { heading: new RegExp(`^Measured \\(scenario 3, [^;]+; ${mode} fault run of ${when}, ${commit}\\): .+\\.$`), oneLine: true },
   recovery: { heading: new RegExp(`^Measured \\([^;]+; ${mode} fault run of ${when}, ${commit}\\): .+\\.$`), oneLine: true },
   summary: { heading: new RegExp(`^From \`tools/bench/results\\.json\`, ${mode} run of ${when} UTC, ${commit}, median of \\d+ on .+$`) },
+  'outbox-bench': {
+    heading: new RegExp(`^Latest (?:smoke|full) run: ${when} UTC, ${commit}, PostgreSQL [^,]+, Node [^;]+; .+ at start\\.(?: A smoke run .+)?$`),
+    table: { header: '| measurement | broker | outbox | baseline | ratio | target | result |', row: /^\| (?:staging|relay|latency|inbox)[^|]* \| (?:—|memory|redis|rabbitmq|kafka) \|(?: [^|]+ \|){5}$/ },
+  },
   results: {
     heading: new RegExp(`^Latest run: ${when} UTC, ${commit}, ${mode} mode, median of \\d+, .+$`),
     table: { header: '| scenario | broker | against | eventwire | baseline | ratio | target | result | peak RSS MB (ew / base) |', row: /^\| (?:send|fire|consume|http)[a-z0-9-]* \| (?:memory|redis|rabbitmq|kafka) \|(?: [^|]+ \|){7}$/ },

@@ -1,6 +1,7 @@
 import type { RunSummary } from '../../tools/bench/docs.js';
 import type { Row } from '../../tools/bench/report.js';
 import type { Report, ReportEntry } from '../../tools/faults/report.js';
+import type { OutboxResults } from '../../tools/bench/outbox/types.js';
 import type { FaultBroker } from '../../tools/faults/types.js';
 
 /**
@@ -71,4 +72,21 @@ export const fixtureRun: RunSummary = {
     row('consume-c1', 'kafka', 'NestJS microservices', 0.5),
     row('consume-c16', 'rabbitmq', 'Moleculer Channels', 0.95),
   ],
+};
+
+/** An outbox bench run on a named commit: every measurement, one relay batch size failed. */
+export const fixtureOutboxResults: OutboxResults = {
+  finishedAt: '2026-12-07T12:00:00.000Z',
+  commit: '0123456789ab',
+  mode: 'smoke',
+  sizes: { stagingTransactions: 200, relayRows: 2_000, batchSizes: [100, 500], latencyRate: 200, latencySeconds: 2, inboxMessages: 500, inboxConcurrency: 8 },
+  machine: { cpu: 'Test CPU', cores: 2, memoryGb: 8, os: 'Linux', node: 'v22.0.0', loadAverage: [0.5, 0.5, 0.5], brokers: {} },
+  postgres: '16.4',
+  staging: { transactions: 200, plainMs: 1.2, stagedMs: 1.25, addedMs: 0.05, ratio: 1.25 / 1.2 },
+  throughput: [
+    { broker: 'redis', batchSize: 100, rows: 2_000, relayRate: 12_000, rawRate: 24_000 },
+    { broker: 'kafka', batchSize: 500, rows: 2_000, error: 'the relay publishing 2000 rows (published 12) did not happen within 140 s' },
+  ],
+  latency: [{ broker: 'memory', events: 400, rate: 199, p50Ms: 2.5, p99Ms: 20 }],
+  inbox: [{ broker: 'redis', messages: 500, withInboxUs: 900, withoutInboxUs: 500 }],
 };
