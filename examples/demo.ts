@@ -1,9 +1,13 @@
 // `npm run demo`: the Express example and the worker in one process, an HTTP request, and the
 // event flowing to the handlers. MESSAGING_BROKER=redis|rabbitmq|kafka runs it on a real broker.
+// `npm run demo -- --trace` also prints the OpenTelemetry trace of it all (demo-tracing.ts).
 import type { AddressInfo } from 'node:net';
-import { getMessaging, runConsumers } from 'eventwire';
-import { createApp } from './express-app.js';
-import { db } from './worker.js';
+
+// OpenTelemetry comes first, before the app and eventwire load, as in an application.
+const tracing = process.argv.includes('--trace') ? await import('./demo-tracing.js') : undefined;
+const { getMessaging, runConsumers } = await import('eventwire');
+const { createApp } = await import('./express-app.js');
+const { db } = await import('./worker.js');
 
 const messaging = getMessaging();
 const broker = process.env.MESSAGING_BROKER ?? 'memory';
@@ -29,4 +33,5 @@ console.log(ok ? 'demo: done — user.created → order-service → orders.creat
 server.close();
 await running.stop();
 await messaging.close();
+if (tracing !== undefined) for (const line of await tracing.traceTree()) console.log(`demo: ${line}`);
 process.exit(ok ? 0 : 1);

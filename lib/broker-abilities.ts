@@ -133,3 +133,26 @@ export interface UnroutableReporter {
 export function reportsUnroutable(broker: Broker): broker is Broker & UnroutableReporter {
   return typeof (broker as Partial<UnroutableReporter>).onUnroutable === 'function';
 }
+
+/**
+ * Optional ability: the broker's client library has an OpenTelemetry instrumentation of its own
+ * (kafkajs, amqplib) whose producer and consumer spans would duplicate eventwire's. The core calls
+ * `ownClientSpans()` once, before first use, when eventwire's tracing is on; the adapter then
+ * keeps that instrumentation out of its own publishes and consumers, where it finds it active.
+ *
+ * @example
+ * if (ownsClientSpans(broker)) broker.ownClientSpans();
+ */
+export interface ClientSpanOwner {
+  ownClientSpans(): void;
+}
+
+/**
+ * Whether a broker implements {@link ClientSpanOwner}.
+ *
+ * @example
+ * ownsClientSpans(createMemoryBroker()); // false
+ */
+export function ownsClientSpans(broker: Broker): broker is Broker & ClientSpanOwner {
+  return typeof (broker as Partial<ClientSpanOwner>).ownClientSpans === 'function';
+}

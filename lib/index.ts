@@ -30,7 +30,7 @@ export type { StandardSchema, SchemaOutput } from './envelope/schema.js';
 export { consoleLogger, silentLogger } from './config/logger.js';
 export type { Logger } from './config/logger.js';
 export { deadLetterHeaders } from './handling/with-dead-letter.js';
-export { keepsTopics, reportsHealth, reportsLag, reportsUnroutable, type UnroutableReporter } from './broker.js';
+export { keepsTopics, ownsClientSpans, reportsHealth, reportsLag, reportsUnroutable, type ClientSpanOwner, type UnroutableReporter } from './broker.js';
 export type {
   Broker,
   BrokerCapabilities,

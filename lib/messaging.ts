@@ -1,4 +1,4 @@
-import type { Broker, OutgoingMessage, TopicLag } from './broker.js';
+import { ownsClientSpans, type Broker, type OutgoingMessage, type TopicLag } from './broker.js';
 import { bindConsumer, type Consumer, type ConsumerRuntime } from './consuming/consumer.js';
 import { consumerDefinition, messageHandlerDefinition, type ConsumerOptions, type MessageHandlerOptions } from './consuming/consumer-options.js';
 import { createBroker } from './config/broker-registry.js';
@@ -127,6 +127,8 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
   // consumers nothing is asked, so that a scrape never connects an instance that only publishes.
   const lag = async (): Promise<readonly TopicLag[]> => (registry.length === 0 ? [] : lagOf(broker(), registry));
   const telemetry = createTelemetry(resolved.telemetry, { system: instance.name, url: resolved.url }, stats, quietLag(lag, logger, 'OpenTelemetry'));
+  // The client's own OpenTelemetry instrumentation would trace eventwire's messages a second time.
+  if (telemetry.tracing && ownsClientSpans(instance)) instance.ownClientSpans();
 
   const publisher = createPublisher({
     options: resolved,

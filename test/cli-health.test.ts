@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { register } from 'prom-client';
 import { startHealthServer } from '../lib/cli/health-server.js';
 import { metricsHint, metricsRoute } from '../lib/cli/metrics-route.js';
@@ -134,6 +135,39 @@ describe('eventwire consumer --health-port', function () {
     });
   }
 
+  it('listens on the --health-host address only', async function () {
+    // Another address of this machine, where a server on every interface would answer too.
+    const other = Object.values(networkInterfaces()).flat().find((address) => address !== undefined && !address.internal && address.family === 'IPv4')?.address ?? '::1';
+    const port = await freePort();
+    const running = cli(['consumer', fixture('echo.ts'), '--health-port', String(port), '--health-host', '127.0.0.1']);
+    await running.waitForLine('stderr', new RegExp(`^eventwire: serving /healthz, /readyz and /metrics on 127\\.0\\.0\\.1:${port}$`));
+    assert.equal((await until(port, '/readyz', 200)).body.ready, true);
+    assert.equal(await reachable(port, other), false, `the health port answers on ${other} too`);
+    running.child.kill('SIGTERM');
+    assert.equal((await finish(running)).code, 0);
+  });
+
+  for (const bad of ['', 'not a host', '[::1]', '256.1.1.1', 'http://probe', 'under_score', '-dash.example']) {
+    it(`exits 2 on --health-host=${JSON.stringify(bad)}, naming the flag, before importing the module`, async function () {
+      const result = await finish(cli(['consumer', fixture('throws.ts'), '--health-port', '8081', `--health-host=${bad}`]));
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /^eventwire: --health-host must be an IP address of this machine such as 127\.0\.0\.1, 0\.0\.0\.0 or ::, or a host name/);
+    });
+  }
+
+  it('exits 2 on --health-host without --health-port', async function () {
+    const result = await finish(cli(['consumer', fixture('echo.ts'), '--health-host', '127.0.0.1']));
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /^eventwire: --health-host needs --health-port/);
+  });
+
+  it('exits 1 on a --health-host address that is not this machine\'s, naming the flag', async function () {
+    // 203.0.113.0/24 is reserved for documentation (RFC 5737): no machine has it.
+    const result = await finish(cli(['consumer', fixture('echo.ts'), '--health-port', String(await freePort()), '--health-host', '203.0.113.1']));
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^eventwire: cannot serve health checks on --health-host 203\.0\.113\.1: that address is not one of this machine's/);
+  });
+
   it('exits 1 when the port is in use, naming the flag', async function () {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, resolve));
@@ -156,7 +190,7 @@ describe('the health port\'s /metrics route, in process', function () {
     const missing = metricsRoute(messaging, () => {
       throw new MissingDependencyError('prom-client', 'metrics route of --health-port');
     });
-    const server = await startHealthServer(messaging, await freePort(), missing);
+    const server = await startHealthServer(messaging, { port: await freePort() }, missing);
     try {
       const response = await fetch(`http://127.0.0.1:${server.port}/metrics`);
       assert.equal(response.status, 404);
@@ -171,7 +205,7 @@ describe('the health port\'s /metrics route, in process', function () {
   it('serves metrics the application registered itself on the global registry, and leaves them there on close', async function () {
     const unregister = registerPrometheusMetrics(messaging);
     try {
-      const server = await startHealthServer(messaging, await freePort());
+      const server = await startHealthServer(messaging, { port: await freePort() });
       const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
       await server.close();
       assert.match(text, /^eventwire_ready 1$/m);
@@ -182,7 +216,7 @@ describe('the health port\'s /metrics route, in process', function () {
   });
 
   it('removes the metrics it registered from the global registry on close', async function () {
-    const server = await startHealthServer(messaging, await freePort());
+    const server = await startHealthServer(messaging, { port: await freePort() });
     assert.notEqual(register.getSingleMetric('eventwire_ready'), undefined);
     await server.close();
     assert.equal(register.getSingleMetric('eventwire_ready'), undefined);

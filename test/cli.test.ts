@@ -60,7 +60,7 @@ describe('eventwire CLI', function () {
     it('exits 2 on an unknown option, naming it', async function () {
       const result = await finish(cli(['consumer', fixture('echo.ts'), '--bogus']));
       assert.equal(result.code, 2);
-      assert.match(result.stderr, /^eventwire: unknown option --bogus\. The options are --topic, --grace-ms, --health-port, --outbox-relay, --outbox-table, --help/);
+      assert.match(result.stderr, /^eventwire: unknown option --bogus\. The options are --topic, --grace-ms, --health-port, --health-host, --outbox-relay, --outbox-table, --help/);
     });
 
     it('exits 2 on a --grace-ms that is not a whole number', async function () {

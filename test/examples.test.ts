@@ -7,8 +7,8 @@ import { brokers, requireBroker, type RealBrokerName } from './support/require-b
 
 const run = promisify(execFile);
 
-async function demo(broker: string, env: Record<string, string> = {}): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'examples/demo.ts'], {
+async function demo(broker: string, env: Record<string, string> = {}, args: readonly string[] = []): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'examples/demo.ts', ...args], {
     env: { ...process.env, MESSAGING_BROKER: broker, ...env },
     timeout: 90_000,
   });
@@ -29,6 +29,33 @@ describe('npm run demo', function () {
 
   it('shows an event flowing from an HTTP request to the handlers on the memory broker', async () => {
     assertFlow(await demo('memory'));
+  });
+
+  it('prints nothing of a trace without --trace', async () => {
+    assert.doesNotMatch(await demo('memory'), /^demo: trace /m);
+  });
+
+  it('with --trace prints one trace: request, send, process, follow-up send, process, each the child of the one before', async () => {
+    const stdout = await demo('memory', {}, ['--trace']);
+    assertFlow(stdout);
+    const tree = stdout.slice(stdout.indexOf('demo: done')).split('\n').filter((line) => line.startsWith('demo: ') && !line.startsWith('demo: done'));
+    const traces = tree.filter((line) => /^demo: trace [\da-f]{32}$/.test(line));
+    assert.equal(traces.length, 1, `one trace id expected:\n${tree.join('\n')}`);
+    // Each span one level under the one before it: the indentation is the parent chain.
+    const spans = tree.slice(1).map((line) => /^demo: ( +)(.*)$/.exec(line));
+    const expected = [
+      /^POST \[SERVER\]/,
+      /^send user-events \[PRODUCER\] user\.created,/,
+      /^process user-events \[CONSUMER\] user\.created, group order-service,/,
+      /^send orders\.created \[PRODUCER\]/,
+      /^process orders\.created \[CONSUMER\] group user-service\.sendOrderConfirmation,/,
+    ];
+    assert.equal(spans.length, expected.length, tree.join('\n'));
+    spans.forEach((match, index) => {
+      assert.ok(match !== null, tree.join('\n'));
+      assert.equal(match[1]?.length, 2 * (index + 1), `depth of "${match[2] ?? ''}"`);
+      assert.match(match[2] ?? '', expected[index] as RegExp);
+    });
   });
 
   it('takes its topic and group names from EXAMPLE_PREFIX and EXAMPLE_* variables', async () => {

@@ -5,6 +5,7 @@ import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/i
 import { loadPeer } from '../../lib/config/load-peer.js';
 import type { Logger } from '../../lib/config/logger.js';
 import { bounded } from '../../lib/waiting.js';
+import { ClientSpans } from '../client-spans.js';
 import { forwardLog } from './log-bridge.js';
 import type { KafkaSettings } from './options.js';
 import { SocketHealth } from './socket-health.js';
@@ -43,6 +44,8 @@ export class KafkaConnection {
   readonly #clients: { disconnect(): Promise<void> }[] = [];
   readonly #options: KafkaSettings;
   readonly #logger: Logger;
+  /** Keeps kafkajs's OpenTelemetry instrumentation off eventwire's own sends and consumers when eventwire traces. */
+  readonly clientSpans: ClientSpans;
   /** kafkajs and the base client configuration, loaded once (a failed load is tried again). */
   readonly library = memo(() => this.#load());
   /** The shared admin client, connected once. */
@@ -67,6 +70,7 @@ export class KafkaConnection {
   constructor(settings: KafkaSettings) {
     this.#options = settings;
     this.#logger = settings.logger;
+    this.clientSpans = new ClientSpans('@opentelemetry/instrumentation-kafkajs', settings.logger);
   }
 
   /** True once close() was called. */

@@ -77,7 +77,9 @@ export class ConsumerSession {
     consumer.on(consumer.events.FETCH, () => live() && events.fetched());
     await consumer.connect();
     await consumer.subscribe({ topics: [...group.topics], fromBeginning: false });
-    const running = consumer.run({
+    // kafkajs's OpenTelemetry instrumentation would start a consumer span per message beside eventwire's.
+    const run = connection.clientSpans.consumer(consumer.run);
+    const running = run.call(consumer, {
       autoCommit: false,
       partitionsConsumedConcurrently: Math.max(1, Math.floor(group.concurrency)), // kafkajs hangs with no worker
       // After retirement, fetched messages stay uncommitted for the partition's next owner.

@@ -1,4 +1,4 @@
-import type { Broker, BrokerCapabilities, HealthReporter, LagReporter } from '../../lib/broker.js';
+import type { Broker, BrokerCapabilities, ClientSpanOwner, HealthReporter, LagReporter } from '../../lib/broker.js';
 import { MessagingClosedError } from '../../lib/errors/index.js';
 import { abortable } from '../../lib/waiting.js';
 import { mayPublish } from '../publish-guard.js';
@@ -32,23 +32,26 @@ const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: fals
  *   logged, and its messages are delivered again to the partition's next owner.
  * - close() leaves callbacks in flight uncommitted, so that another member receives them again.
  * - lag: per partition, the log end offset minus the group's committed offset (lag.ts).
+ * - tracing: once eventwire traces, kafkajs's own OpenTelemetry instrumentation, when active, is
+ *   kept off eventwire's sends and consumers, so that no message gets two spans (../client-spans.ts).
  *
  * @example
  * const broker = createKafkaBroker({ bootstrapServers: '127.0.0.1:9092' });
  * await broker.publish('orders', [{ key: '42', headers: {}, value: Buffer.from('{}') }]);
  */
-export function createKafkaBroker(options: KafkaBrokerOptions): Broker & HealthReporter & LagReporter {
+export function createKafkaBroker(options: KafkaBrokerOptions): Broker & HealthReporter & LagReporter & ClientSpanOwner {
   const settings = validateKafkaOptions(options);
   const { logger } = settings;
   const connection = new KafkaConnection(settings);
   const { partitions, replicationFactor, minInSyncReplicas } = settings;
   const topics = new TopicAdmin(() => connection.admin(), { partitions, replicationFactor, minInSyncReplicas });
-  const lane = createPublishLane(() => connection.producer());
+  const lane = createPublishLane(() => connection.producer(), connection.clientSpans);
   const members = new Set<KafkaMember>();
 
   return {
     name: 'kafka',
     capabilities,
+    ownClientSpans: () => connection.clientSpans.own(),
     health: () => connection.sockets.health(),
     async lag(groupId, topics) {
       if (connection.closed) throw new MessagingClosedError();

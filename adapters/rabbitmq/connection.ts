@@ -3,6 +3,7 @@ import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/i
 import { loadPeer } from '../../lib/config/load-peer.js';
 import { NodeRotation } from './nodes.js';
 import type { RabbitMqSettings } from './options.js';
+import { ClientSpans } from '../client-spans.js';
 import { ConfirmLane } from './publish.js';
 import { declareQueue } from './queues.js';
 import { shut } from './shut.js';
@@ -47,6 +48,8 @@ export class RabbitMqConnection {
   readonly #client: () => Promise<AmqpClient>;
   readonly #where: Record<string, string>;
   readonly #nodes: NodeRotation;
+  /** Keeps amqplib's OpenTelemetry instrumentation off eventwire's own publishes and consumers when eventwire traces. */
+  readonly clientSpans: ClientSpans;
   #session: Promise<RabbitMqSession> | undefined;
   /** What `#session` resolved to, while it is still the current one: publishes take it without a wait. */
   #ready: RabbitMqSession | undefined;
@@ -63,6 +66,7 @@ export class RabbitMqConnection {
     this.#client = client;
     this.#nodes = new NodeRotation(settings.url);
     this.#where = { broker: 'rabbitmq', url: this.#nodes.shown(), exchange: settings.exchange };
+    this.clientSpans = new ClientSpans('@opentelemetry/instrumentation-amqplib', settings.logger);
   }
 
   /** Where log lines say they come from: the broker, the masked URLs, the exchange. */
@@ -206,7 +210,7 @@ export class RabbitMqConnection {
     // A channel that published to a quorum queue while its leader changed can go on nacking every
     // later publish to it (seen on RabbitMQ 3.10): a nack retires the channel, and the next
     // publish takes a new one (#replaceLane), whose publishes reach the new leader.
-    const lane = new ConfirmLane(channel, exchange, () => void channel.close().catch(ignore));
+    const lane = new ConfirmLane(channel, exchange, () => void channel.close().catch(ignore), this.clientSpans);
     channel.on('error', (error: Error) => {
       lane.refused(error);
       logger.warn('RabbitMQ publishing channel failed', { ...this.#where, error });

@@ -1,4 +1,4 @@
-import type { Broker, BrokerCapabilities, HealthReporter, LagReporter, Subscription, TopicKeeper, UnroutableReporter } from '../../lib/broker.js';
+import type { Broker, BrokerCapabilities, ClientSpanOwner, HealthReporter, LagReporter, Subscription, TopicKeeper, UnroutableReporter } from '../../lib/broker.js';
 import { abortable } from '../../lib/waiting.js';
 import { mayPublish } from '../publish-guard.js';
 import { RabbitMqConnection } from './connection.js';
@@ -23,12 +23,14 @@ const capabilitiesOf = (queueType: QueueType): BrokerCapabilities => ({ persiste
  * `BrokerUnreachableError` (through eventwire, a `PublishError` caused by it).
  * Deliveries are at least once: a message whose ack was lost with the connection comes again.
  * Lag is each group queue's ready message count (lag.ts).
+ * Once eventwire traces, amqplib's own OpenTelemetry instrumentation, when active, is kept off
+ * eventwire's publishes and consumers, so that no message gets two spans (../client-spans.ts).
  *
  * @example
  * const broker = createRabbitMqBroker({ url: 'amqp://guest:guest@127.0.0.1:5672' });
  * await broker.publish('orders', [{ headers: {}, value: Buffer.from('{}') }]);
  */
-export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & TopicKeeper & HealthReporter & LagReporter & UnroutableReporter {
+export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & TopicKeeper & HealthReporter & LagReporter & UnroutableReporter & ClientSpanOwner {
   const settings = validateRabbitMqOptions(options);
   const members = new Set<RabbitMqMember>();
   const unroutable: ((topic: string) => void)[] = [];
@@ -48,12 +50,14 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
     redeliveryDelayMs: settings.redeliveryDelayMs,
     logger: settings.logger,
     where: connection.where,
+    clientSpans: connection.clientSpans,
     detached: () => connection.scheduleRecovery(),
   };
 
   return {
     name: 'rabbitmq',
     capabilities: capabilitiesOf(settings.queueType),
+    ownClientSpans: () => connection.clientSpans.own(),
     health: () => connection.health(),
     async publish(topic, messages, signal) {
       if (!mayPublish(connection.closed, messages, signal)) return;

@@ -4,6 +4,7 @@ import type { DeliveryCallback, SubscribeRequest } from '../../lib/broker.js';
 import type { Logger } from '../../lib/config/logger.js';
 import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
 import { bounded } from '../../lib/waiting.js';
+import type { ClientSpans } from '../client-spans.js';
 import { decodeDelivery } from './codec.js';
 import { declareQueue, groupQueueName, type QueueType } from './queues.js';
 import { CLOSE_WAIT_MS, shut } from './shut.js';
@@ -19,6 +20,8 @@ export interface MemberContext {
   readonly redeliveryDelayMs: number;
   readonly logger: Logger;
   readonly where: Readonly<Record<string, string>>;
+  /** Keeps amqplib's OpenTelemetry instrumentation from starting consumer spans beside eventwire's. */
+  readonly clientSpans: ClientSpans;
   /** The member's channel closed under it (connection lost, queue deleted): attach it again soon. */
   readonly detached: () => void;
 }
@@ -132,7 +135,8 @@ export class RabbitMqMember {
       this.#tags = [];
       for (const topic of topics) {
         const onMessage = (message: ConsumeMessage | null): void => this.#received(channel, topic, message);
-        const { consumerTag } = await channel.consume(groupQueueName(groupId, topic), onMessage, { noAck: false });
+        const consume = this.#context.clientSpans.consumer(channel.consume);
+        const { consumerTag } = await consume.call(channel, groupQueueName(groupId, topic), onMessage, { noAck: false });
         this.#tags.push(consumerTag);
       }
     } catch (error) {

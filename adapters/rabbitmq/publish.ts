@@ -2,6 +2,7 @@ import type { ConfirmChannel } from 'amqplib';
 import type { OutgoingMessage } from '../../lib/broker.js';
 import { BrokerRefusedError } from '../../lib/errors/index.js';
 import { listen, unlisten } from '../../lib/waiting.js';
+import type { ClientSpans } from '../client-spans.js';
 import { publishBody, publishProperties } from './codec.js';
 
 /** The part of amqplib's confirm channel that publishing uses (a fake one in unit tests). */
@@ -21,13 +22,18 @@ export class ConfirmLane {
   readonly #channel: ConfirmTarget;
   readonly #exchange: string;
   readonly #nacked: () => void;
+  readonly #clientSpans: ClientSpans | undefined;
   #refusal: Error | undefined;
 
-  /** `nacked` is told of every nack, so that the owner can replace a channel the server nacks on. */
-  constructor(channel: ConfirmTarget, exchange: string, nacked: () => void = () => {}) {
+  /**
+   * `nacked` is told of every nack, so that the owner can replace a channel the server nacks on;
+   * `clientSpans` keeps amqplib's OpenTelemetry instrumentation off these publishes when eventwire traces.
+   */
+  constructor(channel: ConfirmTarget, exchange: string, nacked: () => void = () => {}, clientSpans?: ClientSpans) {
     this.#channel = channel;
     this.#exchange = exchange;
     this.#nacked = nacked;
+    this.#clientSpans = clientSpans;
   }
 
   /** The server closed the channel for `error`: publishes that fail from now on report it. */
@@ -64,7 +70,8 @@ export class ConfirmLane {
           const message = messages[index] as OutgoingMessage;
           let writable: boolean;
           try {
-            writable = channel.publish(this.#exchange, topic, publishBody(message), publishProperties(message), confirmed);
+            const publish = (): boolean => channel.publish(this.#exchange, topic, publishBody(message), publishProperties(message), confirmed);
+            writable = this.#clientSpans === undefined ? publish() : this.#clientSpans.publish(channel.publish, publish);
           } catch (error) {
             // amqplib throws at once on a channel that closed already.
             return finish(error);

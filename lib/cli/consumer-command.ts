@@ -5,6 +5,7 @@ import type { RunningConsumers } from '../consuming/run-consumers.js';
 import { drain, type DrainResult } from './drain.js';
 import { configuredMessaging } from './configured-messaging.js';
 import { CliExit, exitCodes, type ExitCode } from './exit.js';
+import type { HealthAddress } from './health-address.js';
 import { startHealthServer } from './health-server.js';
 import { importModules } from './import-modules.js';
 import { describeError, say, sentence, type CliIo } from './io.js';
@@ -23,8 +24,8 @@ export interface ConsumerCommand {
   /** Empty: every registered consumer. */
   readonly topics: readonly string[];
   readonly graceMs: number;
-  /** Serve `/healthz`, `/readyz` and `/metrics` on this port while running; `undefined`: no server. */
-  readonly healthPort?: number | undefined;
+  /** Serve `/healthz`, `/readyz` and `/metrics` there while running; `undefined`: no server. */
+  readonly health?: HealthAddress | undefined;
   /** Run the outbox relay beside the consumers (`--outbox-relay`); `undefined`: no relay. */
   readonly outboxRelay?: OutboxRelayBeside | undefined;
 }
@@ -32,7 +33,7 @@ export interface ConsumerCommand {
 /**
  * Runs `eventwire consumer`: imports the modules, starts what they registered on the default
  * instance, and stops on the first SIGTERM/SIGINT, draining in-flight handlers for up to
- * `graceMs`. With `healthPort`, serves the health probes from before the consumers start until
+ * `graceMs`. With `health`, serves the health probes from before the consumers start until
  * the command ends (draining: live, not ready). Resolves with the exit code; expected failures
  * throw {@link CliExit}.
  *
@@ -46,8 +47,8 @@ export async function runConsumerCommand(command: ConsumerCommand, io: CliIo, ex
   }
   await importModules(command.modules, io.cwd);
   const messaging = configuredMessaging();
-  const health = command.healthPort === undefined ? undefined : await startHealthServer(messaging, command.healthPort);
-  if (health !== undefined) say(io, `serving /healthz, /readyz and /metrics on port ${health.port}`);
+  const health = command.health === undefined ? undefined : await startHealthServer(messaging, command.health);
+  if (health !== undefined) say(io, `serving /healthz, /readyz and /metrics on ${health.where}`);
   const signals = watchSignals(io.signals);
   // Not ready from the first stop signal on: messaging.close() comes only once the consumers drained.
   if (health !== undefined) void signals.first.then(health.stopping);

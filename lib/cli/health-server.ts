@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { MessagingHealth } from '../health.js';
 import type { MetricSourcesOf } from '../prometheus/register-metrics.js';
 import { CliExit, exitCodes } from './exit.js';
+import type { HealthAddress } from './health-address.js';
 import { metricsRoute, type MetricsRoute } from './metrics-route.js';
 
 /**
@@ -11,15 +12,17 @@ import { metricsRoute, type MetricsRoute } from './metrics-route.js';
 const probes: Readonly<Record<string, 'live' | 'ready'>> = { '/healthz': 'live', '/readyz': 'ready' };
 
 /**
- * The CLI's health endpoint: a bare `node:http` server, listening on every interface so that a
+ * The CLI's health endpoint: a bare `node:http` server, by default on every interface so that a
  * probe from outside the container reaches it.
  *
  * @example
- * const server = await startHealthServer(messaging, 8081); … await server.close();
+ * const server = await startHealthServer(messaging, { port: 8081 }); … await server.close();
  */
 export interface HealthServer {
   /** The port it listens on. */
   readonly port: number;
+  /** Where it listens, for the log: `port 8081`, or `127.0.0.1:8081` with a host. */
+  readonly where: string;
   /**
    * The worker is stopping (a stop signal came): `/readyz` answers 503, and its report says
    * `ready: false, closing: true`, although `close()` waits until the consumers drained.
@@ -34,17 +37,18 @@ export interface HealthServer {
  * `health().ready`, else 503), each with the health report as JSON (it holds no credentials),
  * and `GET /metrics` from `metrics` (by default prom-client's global registry with eventwire's
  * metrics, see {@link metricsRoute}); any other path is 404, any other method 405. The server
- * never holds the process alive by itself. Rejects with a {@link CliExit} naming `--health-port`
- * when it cannot listen.
+ * never holds the process alive by itself. Listens on `address.host`, else on every interface.
+ * Rejects with a {@link CliExit} naming `--health-port` (or `--health-host`) when it cannot listen.
  *
  * @example
- * const server = await startHealthServer(messaging, 8081);
+ * const server = await startHealthServer(messaging, { port: 8081, host: '127.0.0.1' });
  */
 export async function startHealthServer(
   messaging: MetricSourcesOf,
-  port: number,
+  address: HealthAddress,
   metrics: MetricsRoute = metricsRoute(messaging),
 ): Promise<HealthServer> {
+  const { port, host } = address;
   let stopping = false;
   const report = (): MessagingHealth => {
     const health = messaging.health();
@@ -53,19 +57,18 @@ export async function startHealthServer(
   const server = createServer((request, response) => answer(report, metrics, request, response));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });
   }).catch((error: unknown) => {
     metrics.close();
-    const code = (error as { code?: unknown }).code;
-    const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'not allowed to use that port' : String((error as Error).message);
-    throw new CliExit(exitCodes.failure, `cannot serve health checks on --health-port ${port}: ${why}. Choose another port.`);
+    throw listenFailure(error, port, host);
   });
   server.unref();
   return {
     port,
+    where: host === undefined ? `port ${port}` : `${host.includes(':') ? `[${host}]` : host}:${port}`,
     stopping: () => {
       stopping = true;
     },
@@ -76,6 +79,17 @@ export async function startHealthServer(
         server.closeAllConnections();
       }),
   };
+}
+
+/** Why the server could not listen, naming the flag to change. */
+function listenFailure(error: unknown, port: number, host: string | undefined): CliExit {
+  const code = (error as { code?: unknown }).code;
+  if (host !== undefined && (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')) {
+    const why = code === 'EADDRNOTAVAIL' ? 'that address is not one of this machine\'s' : 'that host name does not resolve';
+    return new CliExit(exitCodes.failure, `cannot serve health checks on --health-host ${host}: ${why}. Choose an address of this machine, or leave the flag out to listen on every interface.`);
+  }
+  const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'not allowed to use that port' : String((error as Error).message);
+  return new CliExit(exitCodes.failure, `cannot serve health checks on --health-port ${port}: ${why}. Choose another port.`);
 }
 
 function answer(health: () => MessagingHealth, metrics: MetricsRoute, request: IncomingMessage, response: ServerResponse): void {

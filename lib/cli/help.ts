@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 // The texts are plain constants so that `--help` works without configuration or a broker.
 
-const consumerUsage = 'Usage: eventwire consumer <module>... [--topic <topic>]... [--grace-ms <ms>] [--health-port <port>]\n                          [--outbox-relay [--outbox-table <name>]]';
+const consumerUsage = 'Usage: eventwire consumer <module>... [--topic <topic>]... [--grace-ms <ms>] [--health-port <port> [--health-host <host>]]\n                          [--outbox-relay [--outbox-table <name>]]';
 
 const consumerOptions = `Options:
   --topic <topic>    Run only the consumers of this topic; repeat for several.
@@ -10,14 +10,20 @@ const consumerOptions = `Options:
   --grace-ms <ms>    After SIGTERM or SIGINT, how long in-flight messages may take to
                      finish before the process exits with code 1. Default: 30000.
   --health-port <port>
-                     Serve health probes over HTTP on this port (1-65535, every
-                     interface) until the process exits: GET /healthz answers 200
-                     while the worker is live, GET /readyz 200 while it is ready
-                     (connected, not stopping), else 503; the body is the JSON of
-                     messaging.health(). GET /metrics answers eventwire's metrics
-                     (and any others on prom-client's global registry) in
-                     Prometheus text format when the package prom-client is
+                     Serve health probes over HTTP on this port (1-65535, on
+                     every interface unless --health-host says otherwise) until
+                     the process exits: GET /healthz answers 200 while the
+                     worker is live, GET /readyz 200 while it is ready
+                     (connected, not stopping), else 503; the body is the JSON
+                     of messaging.health(). GET /metrics answers eventwire's
+                     metrics (and any others on prom-client's global registry)
+                     in Prometheus text format when the package prom-client is
                      installed, else 404. Default: no server.
+  --health-host <host>
+                     With --health-port: the address to listen on, an IP address
+                     of this machine (127.0.0.1 for probes from the same host or
+                     pod only) or a host name. Default: every interface, which a
+                     Kubernetes probe needs (the kubelet connects to the pod IP).
   --outbox-relay     Also run the outbox relay (eventwire outbox relay) in this
                      process, on the database DATABASE_URL names (pg must be
                      installed): started once the consumers are subscribed,
@@ -29,12 +35,13 @@ const consumerOptions = `Options:
 const exitCodesText = `Exit codes:
   0  Stopped cleanly after SIGTERM or SIGINT.
   1  Runtime failure: broker unreachable, a subscription failed, the --health-port
-     port cannot be listened on, the grace period passed, or a second signal
-     arrived while draining (the same signal again within 1 s, as a launcher
-     forwarding Ctrl-C sends it, counts once).
+     port or --health-host address cannot be listened on, the grace period
+     passed, or a second signal arrived while draining (the same signal again
+     within 1 s, as a launcher forwarding Ctrl-C sends it, counts once).
   2  Usage error: no module given, unknown option, bad --grace-ms, no consumers
-     registered, unknown --topic, bad --health-port, messaging not
-     configured; with --outbox-relay, no DATABASE_URL or no outbox table.
+     registered, unknown --topic, bad --health-port or --health-host,
+     messaging not configured; with --outbox-relay, no DATABASE_URL or no
+     outbox table.
   3  A module failed to import.`;
 
 const environmentText = `Environment (used unless a module calls configureMessaging()):
@@ -60,7 +67,7 @@ const exampleText = `Examples:
  * io.stdout.write(generalHelp());
  */
 export function generalHelp(): string {
-  return `Usage: eventwire consumer <module>... [--topic <topic>]... [--grace-ms <ms>] [--health-port <port>]
+  return `Usage: eventwire consumer <module>... [--topic <topic>]... [--grace-ms <ms>] [--health-port <port> [--health-host <host>]]
        eventwire --help | --version
 
 Commands:

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runConsumerCommand, type ConsumerCommand } from './consumer-command.js';
 import { CliExit, exitCodes } from './exit.js';
+import { healthAddress } from './health-address.js';
 import { consumerHelp, generalHelp, packageVersion } from './help.js';
 import { defaultIo, say, sentence, type CliIo } from './io.js';
 import type { CliExtensions, OutboxRelayBeside } from './beside.js';
@@ -15,7 +16,7 @@ import type { CliExtensions, OutboxRelayBeside } from './beside.js';
 export type CliCommand = (argv: readonly string[], io: CliIo) => Promise<number>;
 
 /**
- * The `eventwire` command line: `eventwire consumer <module>... [--topic X]... [--grace-ms N] [--health-port P] [--outbox-relay [--outbox-table T]]`,
+ * The `eventwire` command line: `eventwire consumer <module>... [--topic X]... [--grace-ms N] [--health-port P [--health-host H]] [--outbox-relay [--outbox-table T]]`,
  * `eventwire --help`, `eventwire consumer --help`, `eventwire --version`. Resolves with the
  * exit code (0 clean stop, 1 runtime failure, 2 usage error, 3 a module failed to import) and
  * never throws; expected failures are one `eventwire: ` line on stderr, without a stack trace.
@@ -68,6 +69,7 @@ async function consumer(argv: readonly string[], io: CliIo, extensions: CliExten
     topic: { type: 'string', multiple: true },
     'grace-ms': { type: 'string' },
     'health-port': { type: 'string' },
+    'health-host': { type: 'string' },
     'outbox-relay': { type: 'boolean' },
     'outbox-table': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -86,7 +88,7 @@ async function consumer(argv: readonly string[], io: CliIo, extensions: CliExten
     modules: positionals,
     topics: (values.topic as string[] | undefined) ?? [],
     graceMs: graceMs(values['grace-ms'] as string | undefined),
-    healthPort: healthPort(values['health-port'] as string | undefined),
+    health: healthAddress(values['health-port'] as string | undefined, values['health-host'] as string | undefined),
     outboxRelay: outboxRelay(values['outbox-relay'] === true, values['outbox-table'] as string | undefined),
   };
   return runConsumerCommand(command, io, extensions);
@@ -126,15 +128,6 @@ function graceMs(value: string | undefined): number {
     throw new CliExit(exitCodes.usage, `--grace-ms must be a whole number of milliseconds such as 30000, got ${JSON.stringify(value)}.`);
   }
   return ms;
-}
-
-function healthPort(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(port >= 1 && port <= 65_535)) {
-    throw new CliExit(exitCodes.usage, `--health-port must be a port number from 1 to 65535 such as 8081, got ${JSON.stringify(value)}.`);
-  }
-  return port;
 }
 
 function outboxRelay(enabled: boolean, table: string | undefined): OutboxRelayBeside | undefined {

@@ -25,6 +25,8 @@ export type DropReason = 'buffer_full' | 'closed';
  * every member is a no-op that allocates nothing.
  */
 export interface Telemetry {
+  /** Whether it creates spans (the API is installed and `tracing` is on). */
+  readonly tracing: boolean;
   /**
    * Starts the PRODUCER span of a message that waits in the buffer before it is sent, in the
    * caller's context, and returns the message with that span's context in its headers.
@@ -67,6 +69,7 @@ export interface Telemetry {
 
 /** The telemetry of an instance that reports nothing. */
 export const noTelemetry: Telemetry = Object.freeze({
+  tracing: false,
   begin: (_topic: string, message: OutgoingMessage) => message,
   create: (_topic: string, message: OutgoingMessage) => message,
   dropped: () => {},
@@ -101,6 +104,7 @@ export function createTelemetry(options: ResolvedTelemetry, target: TelemetryTar
   const spans = options.tracing ? { send: createSendSpans(api, target), process: createProcessSpans(api, target, options.processSpanParent) } : undefined;
   const metrics = options.metrics ? new MessagingMetrics(api, target, stats, lag) : undefined;
   return {
+    tracing: spans !== undefined,
     begin: spans === undefined ? noTelemetry.begin : spans.send.begin,
     dropped: spans === undefined ? noTelemetry.dropped : spans.send.dropped,
     create: spans === undefined ? noTelemetry.create : (topic, message) => createdMessage(api, target.system, topic, message),

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { RabbitMqMember, type MemberContext } from '../../adapters/rabbitmq/member.js';
+import { ClientSpans } from '../../adapters/client-spans.js';
 import type { IncomingMessage } from '../../lib/broker.js';
 import { silentLogger } from '../../lib/config/logger.js';
 import { FakeModel, type FakeChannel } from '../support/fake-amqp.js';
@@ -18,7 +19,7 @@ async function attached(concurrency: number, topics = ['t']) {
   const controller = new AbortController();
   const handled: { message: IncomingMessage; answer: Deferred<void> }[] = [];
   let detachments = 0;
-  const context: MemberContext = { exchange: 'ex', queueType: 'classic', prefetch: undefined, redeliveryDelayMs: 0, logger: silentLogger, where: {}, detached: () => void (detachments += 1) };
+  const context: MemberContext = { exchange: 'ex', queueType: 'classic', prefetch: undefined, redeliveryDelayMs: 0, logger: silentLogger, where: {}, clientSpans: new ClientSpans('instrumentation', silentLogger), detached: () => void (detachments += 1) };
   const member = new RabbitMqMember({ groupId: 'g', topics, concurrency, signal: controller.signal }, (message) => {
     const answer = deferred();
     handled.push({ message, answer });

@@ -1,6 +1,8 @@
 import * as kafkajs from 'kafkajs';
 import type { Admin, Consumer, ConsumerRunConfig, EachMessagePayload, Kafka, TopicPartitionOffsetAndMetadata } from 'kafkajs';
+import { ClientSpans } from '../../adapters/client-spans.js';
 import type { KafkaConnection } from '../../adapters/kafka/connection.js';
+import { silentLogger } from '../../lib/config/logger.js';
 import { deferred } from './wait.js';
 
 type Listener = (event: { payload: Record<string, unknown> }) => void;
@@ -116,7 +118,7 @@ export class FakeConsumer {
  */
 export function fakeKafkaConnection(consumer: FakeConsumer): { readonly connection: KafkaConnection; readonly admin: Admin } {
   const kafka = { consumer: () => consumer as unknown as Consumer } as unknown as Kafka;
-  const connection = { consumerClient: async () => ({ kafka, retry: {}, lib: kafkajs }) } as unknown as KafkaConnection;
+  const connection = { consumerClient: async () => ({ kafka, retry: {}, lib: kafkajs }), clientSpans: new ClientSpans('instrumentation', silentLogger) } as unknown as KafkaConnection;
   const reads = {
     fetchTopicOffsets: async () => [{ partition: 0, offset: '0', high: '0', low: '0' }],
     fetchOffsets: async ({ topics }: { topics: string[] }) => topics.map((topic) => ({ topic, partitions: [{ partition: 0, offset: '0', metadata: null }] })),

@@ -22,6 +22,8 @@ async function run(role: string, input: string): Promise<void> {
     return send({ type: 'result', result: await loadHttp(port, seconds, warmupSeconds, connections) });
   }
   const params = JSON.parse(input) as CaseParams;
+  // Before the scenario imports eventwire or the client, as an application registers its SDK.
+  if (params.spec.otel === true) (await import('./otel.js')).installOtel(params.spec);
   if (role === 'http-server') return (await import('./scenarios/http-app.js')).serveHttp(params, send);
   let result: CaseResult;
   switch (params.spec.kind) {

@@ -19,8 +19,9 @@ export const usage = `npm run bench [-- options]
   --quick             short run (about 3 minutes): 1 repetition, short durations, no peers
   --broker <name>     redis | rabbitmq | kafka | memory (repeatable or comma-separated; default all)
   --only <scenario>   send-awaited | send-awaited-unbound (RabbitMQ) | send-concurrent | fire-and-forget |
-                      consume-c1 | consume-c16 | http-express | http-koa, or a prefix such as send,
-                      consume, http (repeatable)
+                      consume-c1 | consume-c16 | http-express | http-koa | otel-sdk-send |
+                      otel-sdk-consume (Kafka, RabbitMQ), or a prefix such as send, consume, http,
+                      otel-sdk (repeatable)
   --reps <n>          repetitions per case (default: ${defaultReps.full}; --quick: ${defaultReps.quick}); the median is reported
   --peers, --no-peers run or skip NestJS and Moleculer Channels (default: run them, except with --quick)
   --source            measure eventwire's TypeScript source under tsx instead of its tsc build

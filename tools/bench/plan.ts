@@ -88,6 +88,24 @@ function otelApiCost(id: string, broker: BrokerId, base: Omit<CaseSpec, 'impl' |
   };
 }
 
+/**
+ * What spans and metrics cost per message with the OpenTelemetry SDK and no-op exporters:
+ * eventwire's own, against the raw client's own instrumentation (kafkajs, amqplib), each side
+ * set against itself without the SDK. Target: eventwire adds no more than the instrumentation.
+ */
+function telemetry(id: string, broker: BrokerId, kind: Kind, concurrency?: number): Scenario {
+  const spec = (impl: Impl, otel: boolean): CaseSpec => ({ impl, kind, broker, ...(concurrency === undefined ? {} : { concurrency }), ...(otel ? { otel: true } : {}) });
+  return {
+    id,
+    broker,
+    cases: { eventwire: spec('eventwire', true), 'eventwire-plain': spec('eventwire', false), 'raw-otel': spec('raw', true), raw: spec('raw', false) },
+    comparisons: [
+      { against: 'raw-otel', label: 'raw client + its instrumentation', metric: 'rate' },
+      { against: 'raw-otel', label: 'cost of telemetry, instrumentation', metric: 'overhead', target: { kind: 'max', ratio: 1 }, without: { eventwire: 'eventwire-plain', baseline: 'raw' } },
+    ],
+  };
+}
+
 export function planScenarios(brokers: readonly BrokerId[], only: readonly string[], peers: boolean): Scenario[] {
   const all = brokers.flatMap((broker) => [
     messaging('send-awaited', broker, 'send-awaited', 0.95, peers),
@@ -104,6 +122,7 @@ export function planScenarios(brokers: readonly BrokerId[], only: readonly strin
     otelApiCost('otel-api-send', broker, { kind: 'send-awaited' }, 'rate'),
     otelApiCost('otel-api-consume', broker, { kind: 'consume', concurrency: 16 }, 'rate'),
     otelApiCost('otel-api-http', broker, { kind: 'http', framework: 'express', events: 'middleware' }, 'rps'),
+    ...(broker === 'kafka' || broker === 'rabbitmq' ? [telemetry('otel-sdk-send', broker, 'send-awaited'), telemetry('otel-sdk-consume', broker, 'consume', 16)] : []),
   ]);
   return only.length === 0 ? all : all.filter((scenario) => only.some((wanted) => scenario.id.startsWith(wanted)));
 }

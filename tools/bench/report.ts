@@ -60,8 +60,9 @@ export function rowsOf(scenario: Scenario, cases: Readonly<Record<string, CaseSu
   const ours = cases.eventwire;
   return scenario.comparisons.map((comparison) => {
     const theirs = cases[comparison.against];
-    const eventwire = ours?.median[comparison.metric];
-    const baseline = theirs?.median[comparison.metric];
+    const { without } = comparison;
+    const eventwire = without === undefined ? ours?.median[comparison.metric] : addedMicros(ours, cases[without.eventwire]);
+    const baseline = without === undefined ? theirs?.median[comparison.metric] : addedMicros(theirs, cases[without.baseline]);
     const ratio = eventwire !== undefined && baseline !== undefined && baseline > 0 ? eventwire / baseline : undefined;
     const { target } = comparison;
     let verdict: Row['verdict'] = 'info';
@@ -91,11 +92,17 @@ export function rowsOf(scenario: Scenario, cases: Readonly<Record<string, CaseSu
   });
 }
 
-const units: Record<Metric, string> = { rate: 'msg/s', rps: 'req/s', p99: 'ms p99', cpu: 'µs CPU/req' };
+/** µs per message that `traced` takes more than `plain`, from their median rates; undefined without both. */
+function addedMicros(traced: CaseSummary | undefined, plain: CaseSummary | undefined): number | undefined {
+  const [slow, fast] = [traced?.median.rate, plain?.median.rate];
+  return slow === undefined || fast === undefined || slow <= 0 || fast <= 0 ? undefined : 1e6 / slow - 1e6 / fast;
+}
+
+const units: Record<Metric, string> = { rate: 'msg/s', rps: 'req/s', p99: 'ms p99', cpu: 'µs CPU/req', overhead: 'µs/msg added' };
 
 export const formatValue = (value: number | undefined, metric: Metric): string => {
   if (value === undefined) return '—';
-  const digits = metric === 'p99' || metric === 'cpu' || value < 100 ? 1 : 0;
+  const digits = metric === 'p99' || metric === 'cpu' || metric === 'overhead' || Math.abs(value) < 100 ? 1 : 0;
   return `${value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${units[metric]}`;
 };
 

@@ -42,6 +42,11 @@ export interface CaseSpec {
    * SDK on every message.
    */
   readonly telemetry?: false;
+  /**
+   * The OpenTelemetry SDK with no-op exporters is registered first (otel.ts): eventwire's own
+   * spans and metrics, or the raw client's own instrumentation.
+   */
+  readonly otel?: true;
 }
 
 /** Sizes and durations of one run; `--quick` picks the small ones. */
@@ -72,8 +77,11 @@ export interface CaseParams {
   readonly name: string;
 }
 
-/** `cpu`: the HTTP server's CPU time per request, in µs (less sensitive to other load than rps). */
-export type Metric = 'rate' | 'rps' | 'p99' | 'cpu';
+/**
+ * `cpu`: the HTTP server's CPU time per request, in µs (less sensitive to other load than rps).
+ * `overhead`: derived, never measured: µs per message that telemetry adds to a case's `rate`.
+ */
+export type Metric = 'rate' | 'rps' | 'p99' | 'cpu' | 'overhead';
 
 /** One child's answer. */
 export interface CaseResult {
@@ -101,6 +109,11 @@ export interface Comparison {
   readonly label: string;
   readonly metric: Metric;
   readonly target?: Target;
+  /**
+   * With metric `overhead`: the cases without telemetry that eventwire's case and the baseline are
+   * set against; each side's figure is 1/rate − 1/rate of its case without, in µs per message.
+   */
+  readonly without?: { readonly eventwire: string; readonly baseline: string };
 }
 
 export interface Scenario {
