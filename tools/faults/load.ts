@@ -157,6 +157,8 @@ export async function startGroup(options: {
   readonly tuning?: Readonly<Record<string, unknown>>;
   /** What each handling does before it records the message (a slow handler, say). */
   readonly work?: (message: TestMessage) => Promise<void>;
+  /** The test message in a handled payload (default: the payload itself; an outbox event carries it as `data`). */
+  readonly decode?: (payload: unknown) => TestMessage;
 }): Promise<Group> {
   const { target, topic, groupId, ledger, timeline, logger } = options;
   const members: Messaging[] = [];
@@ -171,7 +173,7 @@ export async function startGroup(options: {
     const consumer = messaging.messageHandler(
       { topic, groupId, concurrency: options.concurrency ?? 5, retryDelayMs: 200 },
       async function handle(payload: unknown) {
-        const message = payload as TestMessage;
+        const message = options.decode === undefined ? (payload as TestMessage) : options.decode(payload);
         await options.work?.(message);
         const { id } = message;
         ledger.handled(id);
