@@ -43,7 +43,7 @@ export const outboxRelayKilled: Scenario = {
     try {
       const opened = (db = await openOutboxDb('relay_killed', '', log));
       // One consumer, one message at a time: it handles them in the order the broker delivers.
-      const work = async (message: TestMessage): Promise<void> => order.record(message);
+      const work = async (message: TestMessage, messageId: string | undefined): Promise<void> => order.record(message, messageId);
       group = await startGroup({ target, members: 1, concurrency: 1, topic, groupId: topic, ledger, timeline, logger: log, decode: outboxMessage, work });
       const victim = await spawnRelay('relay-a', target, { ...opened, url: named(opened.url, 'relay_a') }, 50);
       relays.push(victim, await spawnRelay('relay-b', target, { ...opened, url: named(opened.url, 'relay_b') }, 50));
@@ -69,6 +69,7 @@ export const outboxRelayKilled: Scenario = {
           `${handledAtKill} of ${total} handled, ${waiting} rows in the table; relay-b published the rest; rows left at the end: ${left}`,
         ...order.describe(),
         ...publishers.describe(),
+        ...relays.flatMap(relayComplaints),
       );
       recoveryMs = timeline.firstFreshHandledAfter(killedAt) ?? null;
       ok = order.violations.length === 0 && left === 0 && publishers.unacknowledged === 0 && recoveryMs !== null;
@@ -84,6 +85,12 @@ export const outboxRelayKilled: Scenario = {
     return ledger.result(outboxRelayKilled.name, target.broker, { recoveryMs, notes, ok: failure === undefined && ok });
   },
 };
+
+/** What a relay wrote on stderr besides its start and stop lines (warnings, errors), for the notes. */
+function relayComplaints(relay: LineProcess): string[] {
+  const lines = relay.stderr.map((line) => line.text).filter((text) => !/^eventwire: (relaying|received|stopped|the relay)/.test(text));
+  return lines.length === 0 ? [] : [`${relay.name} wrote ${lines.length} other stderr lines, e.g.: ${lines.slice(0, 3).join(' | ')}`];
+}
 
 /** `url` with an `application_name`, by which pg_stat_activity tells the relays apart. */
 function named(url: string, name: string): string {
@@ -116,21 +123,22 @@ async function waitInBatch(db: OutboxDb, name: string, then: () => void): Promis
  */
 function keyOrder() {
   const firstSeen = new Set<string>();
-  const latest = new Map<string, number>();
+  /** Per key: the latest seq handled for the first time, and where it came from (ctx.messageId). */
+  const latest = new Map<string, { readonly seq: number; readonly from: string | undefined }>();
   const violations: string[] = [];
   let duplicates = 0;
   return {
     violations,
-    record(message: TestMessage): void {
+    record(message: TestMessage, from: string | undefined): void {
       if (firstSeen.has(message.id)) {
         duplicates += 1;
         return;
       }
       firstSeen.add(message.id);
       const key = keyOf(message.seq);
-      const before = latest.get(key) ?? -1;
-      if (message.seq < before) violations.push(`${key}: seq ${message.seq} first handled after seq ${before}`);
-      else latest.set(key, message.seq);
+      const before = latest.get(key);
+      if (before !== undefined && message.seq < before.seq) violations.push(`${key}: seq ${message.seq} (message ${from}) first handled after seq ${before.seq} (message ${before.from})`);
+      else latest.set(key, { seq: message.seq, from });
     },
     describe(): string[] {
       const head = `order per key (${keys} keys, one consumer): ${violations.length === 0 ? 'kept' : `${violations.length} events out of order`}; ${duplicates} duplicate deliveries`;
