@@ -16,7 +16,7 @@ const start = '<!-- faults:start -->';
 const end = '<!-- faults:end -->';
 
 /** The order the scenarios are numbered in docs/faults.md; any other comes after them. */
-const scenarioOrder = ['broker-restart', 'broker-restart-slow', 'connection-cut', 'worker-killed', 'sigterm-drain', 'poison', 'malformed', 'oversize', 'buffer-while-down', 'slow-handler'];
+const scenarioOrder = ['broker-restart', 'broker-restart-slow', 'connection-cut', 'worker-killed', 'sigterm-drain', 'poison', 'malformed', 'oversize', 'buffer-while-down', 'slow-handler', 'outbox-app-killed', 'outbox-relay-killed', 'outbox-broker-down', 'outbox-inbox-duplicates', 'outbox-postgres-restart'];
 const brokerOrder = ['memory', 'redis', 'rabbitmq', 'kafka'];
 
 function rank(list: readonly string[], value: string): number {

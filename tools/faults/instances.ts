@@ -1,5 +1,6 @@
 import { kafkaInstance } from './kafka-instance.js';
 import { rabbitMqInstance } from './rabbitmq-instance.js';
+import { postgresInstance } from './postgres-instance.js';
 import { redisInstance } from './redis-instance.js';
 import { clearSlot, takeSlot, type Slot } from './slot.js';
 import type { Instance, RealBroker } from './types.js';
@@ -14,13 +15,14 @@ import type { Instance, RealBroker } from './types.js';
  * | redis    | `redis-server` child on 21000 + slot, AOF with `appendfsync always` (redis-instance.ts) | SIGKILL (a crash), `redisDownMs` down, start on the same data |
  * | rabbitmq | RabbitMQ node child `eventwire-faults-<slot>@localhost` on 22000 + slot, Erlang distribution 23000 + slot, own config, no plugins (rabbitmq-instance.ts) | SIGTERM (graceful stop), start, `rabbitmqctl await_startup` |
  * | kafka    | KRaft node on 24000 + slot, controller 25000 + slot, by `scripts/brokers.sh` in the slot (kafka-instance.ts) | `brokers.sh down kafka`, `up kafka` with KAFKA_KEEP_DATA=1 |
+ * | postgres | `postgres` child on 26000 + slot, a cluster initdb made in the slot (postgres-instance.ts; the outbox scenarios) | SIGQUIT (immediate shutdown, a crash), start on the same data |
  *
  * {@link stopInstances} stops them and removes the slot; should the run exit first, its exit
  * handler kills them and removes the slot; should it be SIGKILLed, the next run does.
  */
 
 let slot: Promise<Slot> | undefined;
-const instances = new Map<RealBroker, Promise<Instance>>();
+const instances = new Map<RealBroker | 'postgres', Promise<Instance>>();
 
 /**
  * The run's instance of `broker`, started on first use (the slot taken first). Throws with the
@@ -35,6 +37,22 @@ export function startInstance(broker: RealBroker): Promise<Instance> {
     pending = ownSlot().then((taken) => (broker === 'kafka' ? kafkaInstance(taken) : broker === 'redis' ? redisInstance(taken) : rabbitMqInstance(taken)));
     pending.catch(() => instances.delete(broker));
     instances.set(broker, pending);
+  }
+  return pending;
+}
+
+/**
+ * The run's own PostgreSQL (never the machine's), started on first use like the brokers.
+ *
+ * @example
+ * const postgres = await startPostgres(); const pool = await createPgPool(postgres.url, logger);
+ */
+export function startPostgres(): Promise<Instance> {
+  let pending = instances.get('postgres');
+  if (pending === undefined) {
+    pending = ownSlot().then(postgresInstance);
+    pending.catch(() => instances.delete('postgres'));
+    instances.set('postgres', pending);
   }
   return pending;
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { runCommand } from './command.js';
 import { host, reachable } from '../../test/support/probe.js';
@@ -13,7 +14,7 @@ import { repositoryRoot } from './worker.js';
  * script keeps in `.cache/kafka/lib`. The project's broker on 9092 is never touched, so a fault
  * run can restart its Kafka while other tests use that one.
  *
- * - `restart()` is `brokers.sh down kafka` (SIGTERM: Kafka's controlled shutdown), then
+ * - `restart()` is `brokers.sh down kafka` (SIGTERM: Kafka's controlled shutdown), then (after `downMs`, when given)
  *   `up kafka` with KAFKA_KEEP_DATA=1, so that topics and offsets survive. Concurrent calls
  *   share one restart. Throws with the tail of the instance's log when Kafka does not come back.
  * - `stop()` is `brokers.sh down kafka`. At a run's exit without it, slot.ts kills the process
@@ -48,10 +49,11 @@ export async function kafkaInstance(slot: Slot): Promise<Instance> {
   return {
     port,
     url: `${host}:${port}`,
-    restart() {
+    restart(options = {}) {
       restarting ??= (async () => {
         await brokers('down');
         if (await reachable(port)) throw new Error(`The run's Kafka on ${host}:${port} still answers after brokers.sh down.`);
+        await sleep(options.downMs ?? 0);
         await brokers('up');
       })().finally(() => (restarting = undefined));
       return restarting;

@@ -155,8 +155,10 @@ export async function startGroup(options: {
   readonly concurrency?: number;
   readonly publishTimeoutMs?: number;
   readonly tuning?: Readonly<Record<string, unknown>>;
-  /** What each handling does before it records the message (a slow handler, say). */
-  readonly work?: (message: TestMessage) => Promise<void>;
+  /** What each handling does before it records the message (a slow handler, say); `messageId` is the transport's (`ctx.messageId`). */
+  readonly work?: (message: TestMessage, messageId: string | undefined) => Promise<void>;
+  /** The test message in a handled payload (default: the payload itself; an outbox event carries it as `data`). */
+  readonly decode?: (payload: unknown) => TestMessage;
 }): Promise<Group> {
   const { target, topic, groupId, ledger, timeline, logger } = options;
   const members: Messaging[] = [];
@@ -170,9 +172,9 @@ export async function startGroup(options: {
     });
     const consumer = messaging.messageHandler(
       { topic, groupId, concurrency: options.concurrency ?? 5, retryDelayMs: 200 },
-      async function handle(payload: unknown) {
-        const message = payload as TestMessage;
-        await options.work?.(message);
+      async function handle(payload: unknown, ctx) {
+        const message = options.decode === undefined ? (payload as TestMessage) : options.decode(payload);
+        await options.work?.(message, ctx.messageId);
         const { id } = message;
         ledger.handled(id);
         timeline.handled(id);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -18,7 +19,7 @@ import type { Instance } from './types.js';
  * - Ready once its AMQP port accepts connections (120 s at most) and `rabbitmqctl await_startup`
  *   confirms (60 s); otherwise it is killed and the start throws with the tail of its log.
  * - `restart()` is RabbitMQ's graceful stop, SIGTERM (SIGKILL after 60 s), then a start that
- *   waits as above. Concurrent calls share one restart.
+ *   waits as above (`downMs` after the stop, when given). Concurrent calls share one restart.
  * - `stop()` sends SIGTERM, then SIGKILL after 30 s, and resolves once it exited.
  */
 
@@ -85,8 +86,9 @@ export async function rabbitMqInstance(slot: Slot): Promise<Instance> {
   return {
     port,
     url: `amqp://guest:guest@${host}:${port}`,
-    restart() {
+    restart(options = {}) {
       restarting ??= (server?.stop('SIGTERM', 60_000) ?? Promise.resolve())
+        .then(() => sleep(options.downMs ?? 0))
         .then(launch)
         .finally(() => (restarting = undefined));
       return restarting;

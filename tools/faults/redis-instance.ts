@@ -13,7 +13,7 @@ import type { Instance } from './types.js';
  *
  * - Ready once it answers PING with PONG, which it does only after loading its AOF (30 s at
  *   most; otherwise it is killed and the start throws with the tail of its log).
- * - `restart()` is a crash: SIGKILL, {@link redisDownMs} down, then a start on the same port and
+ * - `restart()` is a crash: SIGKILL, {@link redisDownMs} (or the `downMs` given) down, then a start on the same port and
  *   data. Every acknowledged XADD and XACK is on disk, so nothing acknowledged is lost.
  *   Concurrent calls share one restart.
  * - `stop()` sends SIGTERM, then SIGKILL after 10 s, and resolves once it exited.
@@ -52,10 +52,10 @@ export async function redisInstance(slot: Slot): Promise<Instance> {
   return {
     port,
     url: `redis://${host}:${port}`,
-    restart() {
+    restart(options = {}) {
       // SIGKILL, a crash: with appendfsync always every acknowledged XADD and XACK is on disk.
       restarting ??= (server?.stop('SIGKILL', 0) ?? Promise.resolve())
-        .then(() => sleep(redisDownMs))
+        .then(() => sleep(options.downMs ?? redisDownMs))
         .then(launch)
         .finally(() => (restarting = undefined));
       return restarting;

@@ -19,7 +19,7 @@ export interface Restart {
  * accepts them again: recovery is measured from there, since restart()'s own readiness check
  * (rabbitmqctl await_startup, Kafka's admin round trip) can end seconds after clients got through.
  */
-export async function watchRestart(target: FaultTarget, restart: () => Promise<void>, onDown: () => void): Promise<Restart> {
+export async function watchRestart(target: Pick<FaultTarget, 'port'>, restart: () => Promise<void>, onDown: () => void): Promise<Restart> {
   const port = target.port;
   const at = Date.now();
   let done = false;

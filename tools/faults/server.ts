@@ -3,6 +3,16 @@ import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** How {@link ServerProcess.start} runs a server. */
+export interface ServerStartOptions {
+  readonly cwd: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly pidFile: string;
+  readonly logFile: string;
+  /** The user to run it as (PostgreSQL refuses to run as root); default: ours. */
+  readonly user?: { readonly uid: number; readonly gid: number };
+}
+
 /**
  * A broker server the fault runner starts as its own child (redis-server, the RabbitMQ node), so
  * that its exit is an event and it is reaped. Its pid goes to a file in the run's slot: should
@@ -32,8 +42,9 @@ export class ServerProcess {
    * @example
    * const redis = await ServerProcess.start('redis-server', args, { cwd: dir, pidFile, logFile });
    */
-  static async start(file: string, args: readonly string[], options: { readonly cwd: string; readonly env?: NodeJS.ProcessEnv; readonly pidFile: string; readonly logFile: string }): Promise<ServerProcess> {
-    const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: 'ignore' });
+  static async start(file: string, args: readonly string[], options: ServerStartOptions): Promise<ServerProcess> {
+    const user = options.user === undefined ? {} : { uid: options.user.uid, gid: options.user.gid };
+    const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: 'ignore', ...user });
     child.unref();
     const server = new ServerProcess(child, options.logFile);
     try {

@@ -14,7 +14,8 @@ import { host } from '../../test/support/probe.js';
  * slot below 1000 by creating `<tmpdir>/eventwire-faults/<slot>`, which holds `runner.json` (the
  * run's pid and start time) and its instances' data, logs and pid files. Its ports, on 127.0.0.1 and
  * below Linux's ephemeral range, are its own: Redis 21000 + slot, AMQP 22000 + slot, Erlang
- * distribution 23000 + slot, Kafka 24000 + slot, its controller 25000 + slot; a slot whose ports
+ * distribution 23000 + slot, Kafka 24000 + slot, its controller 25000 + slot, PostgreSQL 26000 + slot
+ * (the outbox scenarios); a slot whose ports
  * something else holds is given up for another.
  *
  * {@link clearSlot} kills every server whose pid a `*.pid` file of the slot records and whose
@@ -36,6 +37,8 @@ export interface SlotPorts {
   readonly kafka: number;
   /** The Kafka node's KRaft controller listener. */
   readonly kafkaController: number;
+  /** The run's PostgreSQL cluster (the outbox scenarios). */
+  readonly postgres: number;
 }
 
 /** A slot the run holds: its number, its directory and its ports. */
@@ -76,11 +79,11 @@ export async function takeSlot(): Promise<Slot> {
     }
     writeFileSync(join(dir, 'runner.json.tmp'), JSON.stringify(runner));
     renameSync(join(dir, 'runner.json.tmp'), join(dir, 'runner.json'));
-    const ports = { redis: 21_000 + index, rabbitmq: 22_000 + index, dist: 23_000 + index, kafka: 24_000 + index, kafkaController: 25_000 + index };
+    const ports = { redis: 21_000 + index, rabbitmq: 22_000 + index, dist: 23_000 + index, kafka: 24_000 + index, kafkaController: 25_000 + index, postgres: 26_000 + index };
     if ((await Promise.all(Object.values(ports).map(bindable))).every(Boolean)) return { index, dir, ports };
     rmSync(dir, { recursive: true, force: true });
   }
-  throw new Error(`The fault runner found no free slot in ${registry} after 50 tries (each needs ports 21000–25999 + slot free on ${host}).`);
+  throw new Error(`The fault runner found no free slot in ${registry} after 50 tries (each needs ports 21000–26999 + slot free on ${host}).`);
 }
 
 /**

@@ -7,7 +7,7 @@ import { silentLogger, type Broker } from '../../entry/index.js';
 import { createTracker, deleteCreated } from './cleanup.js';
 import { startInstance, stopInstances } from './instances.js';
 import { host } from '../../test/support/probe.js';
-import type { FaultBroker, FaultTarget, RealBroker } from './types.js';
+import type { FaultBroker, FaultTarget, RealBroker, RestartOptions } from './types.js';
 
 /**
  * Where the fault scenarios find their brokers.
@@ -42,7 +42,7 @@ const defaultPorts = { redis: 6379, rabbitmq: 5672, kafka: 9092 } as const;
 export async function startTarget(broker: FaultBroker): Promise<FaultTarget> {
   if (broker === 'memory') return memoryTarget();
   const instance = await startInstance(broker);
-  return brokerTarget(broker, instance.url, instance.port, () => instance.restart());
+  return brokerTarget(broker, instance.url, instance.port, (options) => instance.restart(options));
 }
 
 /**
@@ -74,7 +74,7 @@ function memoryTarget(): FaultTarget {
   return { broker: 'memory', url: 'memory://', port: undefined, connect: () => createMemoryBroker({ server }), track() {}, cleanup: async () => {} };
 }
 
-function brokerTarget(broker: RealBroker, url: string, port: number, restart?: () => Promise<void>): FaultTarget {
+function brokerTarget(broker: RealBroker, url: string, port: number, restart?: (options?: RestartOptions) => Promise<void>): FaultTarget {
   const tracker = createTracker();
   const open = (options: { readonly port?: number; readonly tuning?: Readonly<Record<string, unknown>> }): Broker => {
     const tuning = options.tuning ?? {};

@@ -9,12 +9,18 @@ export type FaultBroker = 'memory' | 'redis' | 'rabbitmq' | 'kafka';
  */
 export type RealBroker = Exclude<FaultBroker, 'memory'>;
 
+/** How a restart goes: `downMs` is how long the server stays stopped (default: the instance's own). */
+export interface RestartOptions {
+  readonly downMs?: number;
+}
+
 /** A broker instance of the run (see tools/faults/instances.ts). */
 export interface Instance {
   readonly port: number;
   /** How clients reach it: a URL, or Kafka's bootstrap list. */
   readonly url: string;
-  restart(): Promise<void>;
+  /** Stops it and starts it again on the same data; `downMs` keeps it stopped that long in between. */
+  restart(options?: RestartOptions): Promise<void>;
   /** Stops it (never the project's Kafka); resolves once it exited. */
   stop(): Promise<void>;
 }
@@ -55,7 +61,7 @@ export interface FaultTarget {
   readonly url: string;
   connect(options?: { readonly port?: number; readonly tuning?: Readonly<Record<string, unknown>> }): Broker;
   /** Restarts the durable instance (stop, start, wait until it answers); undefined when it cannot. */
-  restart?(): Promise<void>;
+  restart?(options?: RestartOptions): Promise<void>;
   /** Port of the broker, for a proxy in front of it. */
   readonly port: number | undefined;
   /**

@@ -29,3 +29,15 @@ import { oversize } from './oversize.js';
 scenarios.push(oversize);
 import { slowHandler } from './slow-handler.js';
 scenarios.push(slowHandler);
+
+// Outbox and inbox faults (scenarios 10–14), on the run's own PostgreSQL.
+import { outboxAppKilled } from './outbox-app-killed.js';
+scenarios.push(outboxAppKilled);
+import { outboxRelayKilled } from './outbox-relay-killed.js';
+scenarios.push(outboxRelayKilled);
+import { outboxBrokerDown } from './outbox-broker-down.js';
+scenarios.push(outboxBrokerDown);
+import { outboxInboxDuplicates } from './outbox-inbox-duplicates.js';
+scenarios.push(outboxInboxDuplicates);
+import { outboxPostgresRestart } from './outbox-postgres-restart.js';
+scenarios.push(outboxPostgresRestart);
