@@ -12,6 +12,11 @@ export interface ThirdPartyMessage {
   readonly key?: Buffer;
   /** Kafka record headers; AMQP application headers (text when valid UTF-8). */
   readonly headers?: readonly (readonly [string, string | Buffer])[];
+  /**
+   * AMQP headers with their own types (pika): JSON, where `{ $bytes: <base64> }` is a byte array
+   * and `{ $timestamp: <seconds> }` a timestamp (clients/produce_rabbitmq.py).
+   */
+  readonly typedHeaders?: Readonly<Record<string, unknown>>;
   /** AMQP `content_type` property. */
   readonly contentType?: string;
   /** AMQP `message_id` property. */
@@ -63,6 +68,7 @@ export async function producePython<R>(script: string, spec: { url: string; topi
     key: message.key === undefined ? null : b64(message.key),
     headers: (message.headers ?? []).map(([name, value]) => [name, b64(value)]),
     fields: (message.fields ?? []).map(([name, value]) => [name, b64(value)]),
+    typed_headers: message.typedHeaders ?? null,
     content_type: message.contentType ?? null,
     message_id: message.messageId ?? null,
   }));
