@@ -5,6 +5,8 @@ import { isCi } from '../support/ci.js';
 /** Debian's interpreter, where `apt-get install python3-pika python3-redis python3-confluent-kafka` puts the clients. */
 export const PYTHON = '/usr/bin/python3';
 const CLIENTS = fileURLToPath(new URL('./clients/', import.meta.url));
+/** Where scripts/brokers.sh keeps Kafka's jars; Kafka's own console tools run from them. */
+export const KAFKA_LIB = fileURLToPath(new URL('../../.cache/kafka/lib/', import.meta.url));
 
 /** A message as a third-party producer is asked to write it; each broker's script uses what applies. */
 export interface ThirdPartyMessage {
@@ -32,6 +34,11 @@ export const clients = {
   'redis-py': { command: PYTHON, args: ['-c', 'import redis'], install: 'apt-get install python3-redis' },
   kcat: { command: 'kcat', args: ['-V'], install: 'apt-get install kcat' },
   'redis-cli': { command: 'redis-cli', args: ['--version'], install: 'apt-get install redis-tools' },
+  'kafka-console-producer': {
+    command: 'java',
+    args: ['-cp', `${KAFKA_LIB}*`, 'org.apache.kafka.tools.ConsoleProducer', '--version'],
+    install: 'bash scripts/brokers.sh clients (Java 17 and Kafka\'s jars in .cache/kafka/lib)',
+  },
 } as const;
 
 /**
