@@ -25,10 +25,8 @@ const listen = (server: NestServer): Promise<void> =>
  * then treats it as an event, not as a request to answer.
  */
 const eventwireDeserializer = {
-  deserialize(value: unknown, properties?: { headers?: Record<string, unknown> }): { pattern: unknown; data: unknown } {
-    const body = (typeof value === 'object' && value !== null ? value : {}) as { name?: unknown; type?: unknown };
-    const headers = properties?.headers ?? {};
-    return { pattern: body.name ?? body.type ?? headers['cloudEvents:type'] ?? headers.cloudEvents_type, data: value };
+  deserialize(value: { name?: string; type?: string } | null, properties?: { headers?: Record<string, unknown> }): { pattern: string; data: unknown } {
+    return { pattern: String(value?.name ?? value?.type ?? properties?.headers?.['cloudEvents:type']), data: value };
   },
 };
 
