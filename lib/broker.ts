@@ -13,6 +13,21 @@ import type { Logger } from './config/logger.js';
 export type Headers = Readonly<Record<string, string>>;
 
 /**
+ * A header value with the type its transport gave it. Only RabbitMQ has typed header values (AMQP
+ * field tables): numbers, booleans, byte arrays, nested tables, arrays, void as `null`, and
+ * amqplib's tagged objects for a timestamp (`{ '!': 'timestamp', value }`) or a decimal.
+ */
+export type HeaderValue = string | number | boolean | Buffer | null | readonly HeaderValue[] | { readonly [name: string]: HeaderValue };
+
+/**
+ * Headers with their transport's types (the handler's `ctx.typedHeaders`).
+ *
+ * @example
+ * const typed: TypedHeaders = { retries: 3, urgent: true, origin: { region: 'eu' } };
+ */
+export type TypedHeaders = Readonly<Record<string, HeaderValue>>;
+
+/**
  * A delivery as its transport read it (key and header bytes, repeated headers, a null value, the
  * transport's own properties), so that the adapter which read it can write it again unchanged:
  * how dead letters stay byte-exact. Opaque to the core, which only hands it from an
@@ -71,6 +86,12 @@ export interface IncomingMessage {
   readonly topic: string;
   readonly key: string | undefined;
   readonly headers: Headers;
+  /**
+   * The same headers with the types the transport decoded (RabbitMQ's AMQP field values), for
+   * the handler's `ctx.typedHeaders`; left out by transports whose headers are text, for which
+   * that view is `headers` itself.
+   */
+  readonly typedHeaders?: TypedHeaders | undefined;
   readonly value: Buffer;
   /**
    * The broker's id for this message, the same on every delivery of it (the handler's

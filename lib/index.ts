@@ -42,6 +42,7 @@ export type {
   LagReporter,
   DeliveryCallback,
   Headers,
+  HeaderValue,
   IncomingMessage,
   OutgoingMessage,
   SubscribeRequest,
@@ -50,6 +51,7 @@ export type {
   TopicLag,
   TransportFields,
   TransportRecord,
+  TypedHeaders,
 } from './broker.js';
 export {
   BrokerConnectionError,

@@ -495,7 +495,8 @@ kafka_down() {
 # ---------------------------------------------------------------- clients ---
 
 # The clients test/interop writes with (Debian packages, for Debian's /usr/bin/python3):
-# pika, redis-py, confluent-kafka, kcat and redis-cli. Installs whichever is missing; fails
+# pika, redis-py, confluent-kafka, kcat and redis-cli, and Kafka's Java console tools (Java 17
+# and the jars in .cache/kafka/lib, as for the broker). Installs whichever is missing; fails
 # when one is missing and cannot be installed, since CI requires every interop client.
 clients_up() {
   local missing=() module package
@@ -507,9 +508,12 @@ clients_up() {
   command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
   if [ ${#missing[@]} -eq 0 ]; then
     log "clients: pika, redis-py, confluent-kafka, kcat and redis-cli are installed"
-    return 0
+  else
+    apt_install "${missing[@]}" || return 1
   fi
-  apt_install "${missing[@]}"
+  # Kafka's own console producer runs from the broker's jars, also when KAFKA_BOOTSTRAP_SERVERS
+  # names a Kafka that this script did not start (no-op when they are fetched already).
+  kafka_ensure_tools && kafka_fetch
 }
 
 # ----------------------------------------------------------------- status ---

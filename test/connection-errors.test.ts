@@ -122,6 +122,7 @@ describe('connection errors a user can act on', function () {
       try {
         const channel = await admin.createChannel();
         await channel.deleteExchange(exchange);
+        await channel.deleteExchange(`${exchange}.dlq`);
       } finally {
         await admin.close();
       }

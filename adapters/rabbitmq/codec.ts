@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage, MessageProperties, Options } from 'amqplib';
-import type { Headers, IncomingMessage, OutgoingMessage, TransportRecord } from '../../lib/broker.js';
+import type { Headers, IncomingMessage, OutgoingMessage, TransportRecord, TypedHeaders } from '../../lib/broker.js';
 import { contentId } from '../../lib/envelope/content-id.js';
 
 /** The key travels in this header; RabbitMQ's routing key carries the topic. */
@@ -85,8 +85,8 @@ function overRecord(raw: Readonly<Record<string, unknown>>, headers: Headers): R
 }
 
 /**
- * The port's view of a delivery from `topic`'s queue: the key taken out of the headers, the
- * publisher's `message_id` as id and transport id (without one, the id is the content id of
+ * The port's view of a delivery from `topic`'s queue: the key taken out of the headers (text
+ * headers, and typed ones as amqplib decoded them), the publisher's `message_id` as id and transport id (without one, the id is the content id of
  * topic and body, which a redelivery keeps too; the transport id is then left out), its
  * `content_type`, the delivery tag and redelivered flag as transport fields, and the delivery as
  * it arrived, to write it again unchanged.
@@ -102,6 +102,7 @@ export function decodeDelivery(topic: string, message: ConsumeMessage): Incoming
     topic,
     key,
     headers,
+    typedHeaders: typedHeadersOf(message.properties.headers),
     value: message.content,
     // The delivery tag numbers deliveries on one channel: a redelivery gets another one.
     id: transportId ?? contentId(topic, message.content),
@@ -146,6 +147,16 @@ function deliveryCountOf(message: ConsumeMessage): number | undefined {
 /** amqplib types its properties `any`; a property is used only when it is a non-empty string. */
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * The headers with their AMQP types, as amqplib decoded them, less the key (`ctx.key` carries
+ * it) and a quorum queue's `x-delivery-count` (`deliveryCount` carries it); a void value is `null`.
+ */
+function typedHeadersOf(raw: Record<string, unknown> | undefined): TypedHeaders {
+  const typed = Object.fromEntries(Object.entries(raw ?? {}).filter(([name]) => name !== KEY_HEADER && name !== DELIVERY_COUNT_HEADER));
+  // amqplib types the table `any`; its decoder yields only the value types HeaderValue names.
+  return typed as TypedHeaders;
 }
 
 /** Other publishers may send numbers or byte arrays; the port promises strings. */

@@ -4,6 +4,7 @@ import { loadPeer } from '../../lib/config/load-peer.js';
 import { NodeRotation } from './nodes.js';
 import type { RabbitMqSettings } from './options.js';
 import { ClientSpans } from '../client-spans.js';
+import { exchangeFor, type Exchanges } from './exchanges.js';
 import { ConfirmLane } from './publish.js';
 import { declareQueue } from './queues.js';
 import { shut } from './shut.js';
@@ -69,6 +70,11 @@ export class RabbitMqConnection {
     this.clientSpans = new ClientSpans('@opentelemetry/instrumentation-amqplib', settings.logger);
   }
 
+  /** The main and the dead-letter exchange. */
+  get exchanges(): Exchanges {
+    return { main: this.#settings.exchange, deadLetters: this.#settings.deadLetterExchange };
+  }
+
   /** Where log lines say they come from: the broker, the masked URLs, the exchange. */
   get where(): Readonly<Record<string, string>> {
     return this.#where;
@@ -129,15 +135,16 @@ export class RabbitMqConnection {
   }
 
   /**
-   * Declares the durable queue `topic` bound to `topic`, so that its messages are kept while no
-   * group consumes them. On a channel of its own: a refused declaration closes it, not the
-   * publishing channel.
+   * Declares the durable queue `topic` bound to `topic` on its exchange (the dead-letter one for
+   * `<topic>.dlq`), so that its messages are kept while no group consumes them. On a channel of
+   * its own: a refused declaration closes it, not the publishing channel.
    */
   async keepTopic(topic: string): Promise<void> {
     const channel = await (await this.session()).model.createChannel();
     channel.on('error', ignore);
     try {
-      await declareQueue(channel, { name: topic, type: this.#settings.queueType, exchange: this.#settings.exchange, topic });
+      const exchange = exchangeFor(this.exchanges, topic);
+      await declareQueue(channel, { name: topic, type: this.#settings.queueType, exchange, topic, declareExchange: exchange !== this.#settings.exchange });
     } finally {
       await shut(channel);
     }
@@ -210,7 +217,7 @@ export class RabbitMqConnection {
     // A channel that published to a quorum queue while its leader changed can go on nacking every
     // later publish to it (seen on RabbitMQ 3.10): a nack retires the channel, and the next
     // publish takes a new one (#replaceLane), whose publishes reach the new leader.
-    const lane = new ConfirmLane(channel, exchange, () => void channel.close().catch(ignore), this.clientSpans);
+    const lane = new ConfirmLane(channel, this.exchanges, () => void channel.close().catch(ignore), this.clientSpans);
     channel.on('error', (error: Error) => {
       lane.refused(error);
       logger.warn('RabbitMQ publishing channel failed', { ...this.#where, error });

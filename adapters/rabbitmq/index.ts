@@ -13,7 +13,8 @@ export type { RabbitMqBrokerOptions } from './options.js';
 const capabilitiesOf = (queueType: QueueType): BrokerCapabilities => ({ persistent: true, deliveryCount: queueType === 'quorum', keyAffinity: false });
 
 /**
- * A broker over RabbitMQ: one durable topic exchange (routing key = topic), one durable queue
+ * A broker over RabbitMQ: one durable topic exchange (routing key = topic) and one for the
+ * dead-letter topics `<topic>.dlq` (exchanges.ts), one durable queue
  * `<group>.<topic>` per group and topic, publisher confirms, manual acks. Messages are persistent
  * `application/json` with the caller's headers, the key in `eventwire-key` and as `messageId` the
  * message's event id or a fresh UUID (codec.ts); published `mandatory`, so that a message no queue
@@ -44,7 +45,7 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
     },
   });
   const context = {
-    exchange: settings.exchange,
+    exchanges: connection.exchanges,
     queueType: settings.queueType,
     prefetch: settings.prefetch,
     redeliveryDelayMs: settings.redeliveryDelayMs,

@@ -6,12 +6,14 @@ import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
 import { bounded } from '../../lib/waiting.js';
 import type { ClientSpans } from '../client-spans.js';
 import { decodeDelivery } from './codec.js';
+import { exchangeFor, type Exchanges } from './exchanges.js';
 import { declareQueue, groupQueueName, type QueueType } from './queues.js';
 import { CLOSE_WAIT_MS, shut } from './shut.js';
 
 /** What a member needs from its broker. */
 export interface MemberContext {
-  readonly exchange: string;
+  /** The main exchange, and the dead-letter one that `<topic>.dlq` topics are bound on. */
+  readonly exchanges: Exchanges;
   /** The type of the queues the member declares. */
   readonly queueType: QueueType;
   /** Unacknowledged messages per consumer; `undefined` for the subscription's concurrency. */
@@ -118,7 +120,7 @@ export class RabbitMqMember {
   async #declareAndConsume(model: ChannelSource): Promise<void> {
     if (!this.#life.running || this.#channel !== undefined) return;
     const { groupId, topics, concurrency } = this.#request;
-    const { exchange, queueType, prefetch, logger, where } = this.#context;
+    const { exchanges, queueType, prefetch, logger, where } = this.#context;
     const channel = await model.createChannel();
     channel.on('error', (error: Error) => logger.warn('RabbitMQ consumer channel failed', { ...where, groupId, error }));
     channel.on('close', () => {
@@ -130,7 +132,10 @@ export class RabbitMqMember {
     try {
       // Per-consumer prefetch (not RabbitMQ's deprecated global QoS); `waiting` caps the total.
       await channel.prefetch(prefetch ?? concurrency);
-      for (const topic of topics) await declareQueue(channel, { name: groupQueueName(groupId, topic), type: queueType, exchange, topic });
+      for (const topic of topics) {
+        const exchange = exchangeFor(exchanges, topic);
+        await declareQueue(channel, { name: groupQueueName(groupId, topic), type: queueType, exchange, topic, declareExchange: exchange !== exchanges.main });
+      }
       this.#channel = channel;
       this.#tags = [];
       for (const topic of topics) {

@@ -1,4 +1,5 @@
 import { consoleLogger, type Logger } from '../../lib/config/logger.js';
+import { InvalidArgumentError } from '../../lib/errors/index.js';
 import { expectInteger, expectKnownKeys, expectLogger, expectMatch, expectObject, expectOneOf, expectUrls, withDefault } from '../../lib/config/validate.js';
 import type { QueueType } from './queues.js';
 
@@ -19,6 +20,12 @@ export interface RabbitMqBrokerOptions {
   readonly clientOptions?: Readonly<Record<string, unknown>>;
   /** The durable topic exchange every topic is routed through. Default `eventwire`. */
   readonly exchange?: string;
+  /**
+   * The durable topic exchange that dead-letter topics (`<topic>.dlq`) are routed through instead,
+   * so that bindings on `exchange` never catch dead letters. Declared on first use. Default
+   * `<exchange>.dlq` (`eventwire.dlq`).
+   */
+  readonly deadLetterExchange?: string;
   /** Unacknowledged messages per consumer. Default: the subscription's concurrency. */
   readonly prefetch?: number;
   /** Wait before each reconnection attempt after the connection dropped. Default 1000 ms. */
@@ -47,7 +54,7 @@ export interface RabbitMqBrokerOptions {
 export type RabbitMqSettings = Required<Omit<RabbitMqBrokerOptions, 'prefetch' | 'url'>> & { readonly url: readonly string[]; readonly prefetch: number | undefined };
 
 /** What `brokerOptions` may hold for RabbitMQ under `configureMessaging`. */
-export const rabbitMqTunables: readonly string[] = ['exchange', 'prefetch', 'reconnectDelayMs', 'redeliveryDelayMs', 'queueType'];
+export const rabbitMqTunables: readonly string[] = ['exchange', 'deadLetterExchange', 'prefetch', 'reconnectDelayMs', 'redeliveryDelayMs', 'queueType'];
 
 const rabbitMqOptionNames: readonly string[] = ['url', 'clientOptions', 'logger', ...rabbitMqTunables];
 
@@ -64,11 +71,17 @@ export function validateRabbitMqOptions(options: RabbitMqBrokerOptions): RabbitM
   const raw = expectObject('options', options);
   expectKnownKeys('createRabbitMqBroker options', raw, rabbitMqOptionNames);
   const exchangeRule = 'a name of letters, digits, ".", "_", "-" and ":" not starting with "amq."';
+  const exchange = expectMatch('exchange', withDefault(raw.exchange, 'eventwire'), EXCHANGE, exchangeRule);
+  const deadLetterExchange = expectMatch('deadLetterExchange', withDefault(raw.deadLetterExchange, `${exchange}.dlq`), EXCHANGE, exchangeRule);
+  if (deadLetterExchange === exchange) {
+    throw new InvalidArgumentError('deadLetterExchange', `Expected \`deadLetterExchange\` to name another exchange than \`exchange\` ("${exchange}"): dead letters go through an exchange of their own. Leave it out for "${exchange}.dlq".`);
+  }
   return {
     url: expectUrls('url', raw.url, ['amqp:', 'amqps:']),
     clientOptions: expectObject('clientOptions', withDefault(raw.clientOptions, {})),
     logger: expectLogger('logger', withDefault(raw.logger, consoleLogger)),
-    exchange: expectMatch('exchange', withDefault(raw.exchange, 'eventwire'), EXCHANGE, exchangeRule),
+    exchange,
+    deadLetterExchange,
     // basic.qos carries the prefetch count in 16 bits.
     prefetch: raw.prefetch === undefined ? undefined : expectInteger('prefetch', raw.prefetch, 1, 65535),
     reconnectDelayMs: expectInteger('reconnectDelayMs', withDefault(raw.reconnectDelayMs, 1000), 0),

@@ -1,12 +1,13 @@
 import type { ConfirmChannel } from 'amqplib';
 import type { OutgoingMessage } from '../../lib/broker.js';
 import { BrokerRefusedError } from '../../lib/errors/index.js';
-import { listen, unlisten } from '../../lib/waiting.js';
+import { abortable, listen, unlisten } from '../../lib/waiting.js';
 import type { ClientSpans } from '../client-spans.js';
 import { publishBody, publishProperties } from './codec.js';
+import { exchangeFor, type Exchanges } from './exchanges.js';
 
 /** The part of amqplib's confirm channel that publishing uses (a fake one in unit tests). */
-export type ConfirmTarget = Pick<ConfirmChannel, 'publish' | 'once' | 'off'>;
+export type ConfirmTarget = Pick<ConfirmChannel, 'publish' | 'once' | 'off' | 'assertExchange'>;
 
 /**
  * One publishing (confirm) channel and why the server closed it, if it did (e.g. 406, a message
@@ -14,24 +15,30 @@ export type ConfirmTarget = Pick<ConfirmChannel, 'publish' | 'once' | 'off'>;
  * closed", and {@link ConfirmLane.send} reports the server's reason instead.
  *
  * @example
- * const lane = new ConfirmLane(await model.createConfirmChannel(), 'eventwire');
+ * const lane = new ConfirmLane(await model.createConfirmChannel(), { main: 'eventwire', deadLetters: 'eventwire.dlq' });
  * channel.on('error', (error) => lane.refused(error));
  * await lane.send('orders', messages, signal);
  */
 export class ConfirmLane {
   readonly #channel: ConfirmTarget;
-  readonly #exchange: string;
+  readonly #exchanges: Exchanges;
   readonly #nacked: () => void;
   readonly #clientSpans: ClientSpans | undefined;
   #refusal: Error | undefined;
+  /** The dead-letter exchange's declaration on this channel: made before its first publish. */
+  #deadLetters: Promise<void> | undefined;
+  #deadLettersReady = false;
 
   /**
-   * `nacked` is told of every nack, so that the owner can replace a channel the server nacks on;
-   * `clientSpans` keeps amqplib's OpenTelemetry instrumentation off these publishes when eventwire traces.
+   * The owner declared `exchanges.main` on `channel`; the lane declares `exchanges.deadLetters`
+   * itself before the first dead letter, so that a broker that never dead-letters has no such
+   * exchange. `nacked` is told of every nack, so that the owner can replace a channel the
+   * server nacks on; `clientSpans` keeps amqplib's OpenTelemetry instrumentation off these
+   * publishes when eventwire traces.
    */
-  constructor(channel: ConfirmTarget, exchange: string, nacked: () => void = () => {}, clientSpans?: ClientSpans) {
+  constructor(channel: ConfirmTarget, exchanges: Exchanges, nacked: () => void = () => {}, clientSpans?: ClientSpans) {
     this.#channel = channel;
-    this.#exchange = exchange;
+    this.#exchanges = exchanges;
     this.#nacked = nacked;
     this.#clientSpans = clientSpans;
   }
@@ -46,8 +53,16 @@ export class ConfirmLane {
    * first nack or refusal, or with the signal's reason as soon as it aborts (messages not written
    * yet are then not written; those written may still be stored). One promise and one confirm
    * callback per batch, not per message: a busy channel spends less on bookkeeping per publish.
+   * A dead-letter topic (`<topic>.dlq`) goes to the dead-letter exchange, the others to the main one.
    */
   send(topic: string, messages: readonly OutgoingMessage[], signal: AbortSignal | undefined): Promise<void> {
+    const exchange = exchangeFor(this.#exchanges, topic);
+    if (exchange === this.#exchanges.main || this.#deadLettersReady) return this.#write(exchange, topic, messages, signal);
+    this.#deadLetters ??= this.#channel.assertExchange(exchange, 'topic', { durable: true }).then(() => void (this.#deadLettersReady = true));
+    return abortable(this.#deadLetters, signal).then(() => this.#write(exchange, topic, messages, signal));
+  }
+
+  #write(exchange: string, topic: string, messages: readonly OutgoingMessage[], signal: AbortSignal | undefined): Promise<void> {
     const channel = this.#channel;
     return new Promise<void>((resolve, reject) => {
       let unconfirmed = messages.length;
@@ -70,7 +85,7 @@ export class ConfirmLane {
           const message = messages[index] as OutgoingMessage;
           let writable: boolean;
           try {
-            const publish = (): boolean => channel.publish(this.#exchange, topic, publishBody(message), publishProperties(message), confirmed);
+            const publish = (): boolean => channel.publish(exchange, topic, publishBody(message), publishProperties(message), confirmed);
             writable = this.#clientSpans === undefined ? publish() : this.#clientSpans.publish(channel.publish, publish);
           } catch (error) {
             // amqplib throws at once on a channel that closed already.

@@ -31,6 +31,15 @@ export function queueOptions(type: QueueType): Options.AssertQueue {
   return type === 'quorum' ? { durable: true, arguments: { 'x-queue-type': 'quorum' } } : { durable: true };
 }
 
+/** A queue to declare and bind; `declareExchange` declares its exchange first (the dead-letter one, declared on first use). */
+export interface QueueDeclaration {
+  readonly name: string;
+  readonly type: QueueType;
+  readonly exchange: string;
+  readonly topic: string;
+  readonly declareExchange?: boolean;
+}
+
 /**
  * Declares the durable queue `name` of type `type` and binds it to `topic` on `exchange`. When
  * RabbitMQ refuses the declaration because a queue of that name exists with other arguments
@@ -40,7 +49,8 @@ export function queueOptions(type: QueueType): Options.AssertQueue {
  * @example
  * await declareQueue(channel, { name: 'billing.orders', type: 'quorum', exchange: 'eventwire', topic: 'orders' });
  */
-export async function declareQueue(channel: Pick<Channel, 'assertQueue' | 'bindQueue'>, queue: { readonly name: string; readonly type: QueueType; readonly exchange: string; readonly topic: string }): Promise<void> {
+export async function declareQueue(channel: Pick<Channel, 'assertQueue' | 'bindQueue' | 'assertExchange'>, queue: QueueDeclaration): Promise<void> {
+  if (queue.declareExchange === true) await channel.assertExchange(queue.exchange, 'topic', { durable: true });
   try {
     await channel.assertQueue(queue.name, queueOptions(queue.type));
   } catch (error) {

@@ -1,4 +1,4 @@
-import type { Headers, IncomingMessage, TransportFields } from '../broker.js';
+import type { Headers, IncomingMessage, TransportFields, TypedHeaders } from '../broker.js';
 import type { Logger } from '../config/logger.js';
 
 /**
@@ -46,7 +46,14 @@ export type Middleware = (next: Link) => Link;
 export interface MessageInfo {
   readonly topic: string;
   readonly key: string | undefined;
+  /** The headers as text, on every broker (a RabbitMQ number `5` reads `'5'`, a table its JSON). */
   readonly headers: Headers;
+  /**
+   * The same headers with the values' own types where the transport has them: on RabbitMQ as
+   * amqplib decoded the AMQP field table (numbers, booleans, `Buffer`s, nested tables, arrays);
+   * on the other brokers the same object as `headers` (docs/wire-format.md, "Header values").
+   */
+  readonly typedHeaders: TypedHeaders;
   /**
    * The broker's id for this message, the same on every delivery of it: Kafka
    * `partition:offset`, the Redis entry id, RabbitMQ's AMQP `message_id` (docs/wire-format.md).

@@ -24,6 +24,7 @@ export function runWithContext<C extends object>(
     topic: message.topic,
     key: message.key,
     headers: message.headers,
+    typedHeaders: message.typedHeaders ?? message.headers,
     messageId: message.id,
     transportFields: message.transportFields ?? noTransportFields,
     groupId: ctx.groupId,

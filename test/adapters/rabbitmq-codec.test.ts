@@ -17,6 +17,16 @@ function deadLetterOf(message: IncomingMessage, added: Record<string, string>): 
   return { id: undefined, key: message.key, value: message.value, record: message.record, headers: { ...message.headers, ...added } };
 }
 
+describe('RabbitMQ codec: reading a delivery', () => {
+  it('hands over the headers as text and, typed, as amqplib decoded them, without the key and the delivery count', () => {
+    const raw = { count: 5, flag: false, table: { a: [1, 'b'] }, bytes: Buffer.from([0xff, 0x00]), none: null, 'eventwire-key': 'k1', 'x-delivery-count': 1 };
+    const message = decodeDelivery('orders', delivery(Buffer.from('body'), { headers: raw }));
+    assert.deepEqual(message.typedHeaders, { count: 5, flag: false, table: { a: [1, 'b'] }, bytes: Buffer.from([0xff, 0x00]), none: null });
+    assert.deepEqual(message.headers, { count: '5', flag: 'false', table: '{"a":[1,"b"]}', bytes: '\ufffd\u0000' });
+    assert.equal(message.key, 'k1');
+  });
+});
+
 describe('RabbitMQ codec: writing a delivery again', () => {
   it('keeps typed headers whose text is unchanged and sets the ones the core added or changed', () => {
     const raw = { count: 5, table: { a: [1, 'b'] }, text: 'same', changed: 7, 'eventwire-key': Buffer.from('k1') };

@@ -19,7 +19,7 @@ async function attached(concurrency: number, topics = ['t']) {
   const controller = new AbortController();
   const handled: { message: IncomingMessage; answer: Deferred<void> }[] = [];
   let detachments = 0;
-  const context: MemberContext = { exchange: 'ex', queueType: 'classic', prefetch: undefined, redeliveryDelayMs: 0, logger: silentLogger, where: {}, clientSpans: new ClientSpans('instrumentation', silentLogger), detached: () => void (detachments += 1) };
+  const context: MemberContext = { exchanges: { main: 'ex', deadLetters: 'ex.dlq' }, queueType: 'classic', prefetch: undefined, redeliveryDelayMs: 0, logger: silentLogger, where: {}, clientSpans: new ClientSpans('instrumentation', silentLogger), detached: () => void (detachments += 1) };
   const member = new RabbitMqMember({ groupId: 'g', topics, concurrency, signal: controller.signal }, (message) => {
     const answer = deferred();
     handled.push({ message, answer });
@@ -34,6 +34,11 @@ describe('RabbitMQ member', () => {
     const { channel, member } = await attached(3, ['t', 'u']);
     assert.deepEqual(channel.calls, ['prefetch 3', 'assertQueue g.t', 'bindQueue g.t ex t', 'assertQueue g.u', 'bindQueue g.u ex u', 'consume g.t', 'consume g.u']);
     assert.equal(member.detached, false);
+  });
+
+  it('binds a dead-letter topic\'s queue on the dead-letter exchange, declared first', async () => {
+    const { channel } = await attached(1, ['t', 't.dlq']);
+    assert.deepEqual(channel.calls, ['prefetch 1', 'assertQueue g.t', 'bindQueue g.t ex t', 'assertExchange ex.dlq', 'assertQueue g.t.dlq', 'bindQueue g.t.dlq ex.dlq t.dlq', 'consume g.t', 'consume g.t.dlq']);
   });
 
   it('runs at most `concurrency` callbacks at once and acks each resolved one', async () => {

@@ -42,6 +42,7 @@ describe('RabbitMQ ctx.messageId', function () {
     if (admin === undefined) return;
     const channel = await admin.createChannel();
     await channel.deleteExchange(exchange);
+    await channel.deleteExchange(`${exchange}.dlq`);
     await admin.close();
   });
 

@@ -44,6 +44,7 @@ describe('RabbitMQ queue types and node lists', function () {
     await withChannel(async (channel) => {
       for (const queue of [names.queue, names.topic]) await channel.deleteQueue(queue);
       await channel.deleteExchange(names.exchange);
+      await channel.deleteExchange(`${names.exchange}.dlq`);
     });
   });
 

@@ -34,6 +34,7 @@ describe('RabbitMQ unroutable sends', function () {
     if (admin === undefined) return;
     const channel = await admin.createChannel();
     await channel.deleteExchange(exchange);
+    await channel.deleteExchange(`${exchange}.dlq`);
     await admin.close();
   });
 

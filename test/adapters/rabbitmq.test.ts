@@ -52,6 +52,7 @@ describe('RabbitMQ adapter', function () {
     const channel = await admin.createChannel();
     for (const queue of queues) await channel.deleteQueue(queue);
     await channel.deleteExchange(names.exchange);
+    await channel.deleteExchange(`${names.exchange}.dlq`);
     await channel.close();
   });
 
@@ -388,12 +389,14 @@ describe('RabbitMQ adapter', function () {
   });
 
   it('refuses bad options with an InvalidArgumentError naming the option as written, built by hand or configured', async () => {
-    const known = 'Known options: url, clientOptions, logger, exchange, prefetch, reconnectDelayMs, redeliveryDelayMs, queueType.';
+    const known = 'Known options: url, clientOptions, logger, exchange, deadLetterExchange, prefetch, reconnectDelayMs, redeliveryDelayMs, queueType.';
     const cases: [options: Record<string, unknown>, argument: string, message: string][] = [
       [{ url: 'redis://user:secret@host' }, 'url', 'Expected `url` to be an amqp:// or amqps:// URL, got "redis://user:***@host".'],
       [{ url: 42 }, 'url', 'Expected `url` to be an amqp:// or amqps:// URL, got 42.'],
       [{ exchange: '' }, 'exchange', 'Expected `exchange` to be a name of letters, digits, ".", "_", "-" and ":" not starting with "amq.", got "".'],
       [{ exchange: 'amq.topic' }, 'exchange', 'Expected `exchange` to be a name of letters, digits, ".", "_", "-" and ":" not starting with "amq.", got "amq.topic".'],
+      [{ deadLetterExchange: 'amq.x' }, 'deadLetterExchange', 'Expected `deadLetterExchange` to be a name of letters, digits, ".", "_", "-" and ":" not starting with "amq.", got "amq.x".'],
+      [{ exchange: 'ev', deadLetterExchange: 'ev' }, 'deadLetterExchange', 'Expected `deadLetterExchange` to name another exchange than `exchange` ("ev"): dead letters go through an exchange of their own. Leave it out for "ev.dlq".'],
       [{ prefetch: 0 }, 'prefetch', 'Expected `prefetch` to be an integer from 1 to 65535, got 0.'],
       [{ prefetch: 70000 }, 'prefetch', 'Expected `prefetch` to be an integer from 1 to 65535, got 70000.'],
       [{ reconnectDelayMs: -1 }, 'reconnectDelayMs', 'Expected `reconnectDelayMs` to be a non-negative integer, got -1.'],
@@ -412,7 +415,7 @@ describe('RabbitMQ adapter', function () {
     }
     // Through configureMessaging, brokerOptions hold only the adapter's own settings.
     const configured = (brokerOptions: Record<string, unknown>) => () => createMessaging({ broker: 'rabbitmq', url, brokerOptions, logger: silentLogger });
-    assert.throws(configured({ prefech: 5 }), invalidOption('prefech', 'Unknown option `prefech` in brokerOptions for RabbitMQ. Did you mean `prefetch`? Known options: exchange, prefetch, reconnectDelayMs, redeliveryDelayMs, queueType.'));
+    assert.throws(configured({ prefech: 5 }), invalidOption('prefech', 'Unknown option `prefech` in brokerOptions for RabbitMQ. Did you mean `prefetch`? Known options: exchange, deadLetterExchange, prefetch, reconnectDelayMs, redeliveryDelayMs, queueType.'));
     assert.throws(configured({ logger: console }), invalidOption('logger', /^Unknown option `logger` in brokerOptions for RabbitMQ\./));
     assert.throws(configured({ prefetch: 0 }), invalidOption('prefetch', 'Expected `prefetch` to be an integer from 1 to 65535, got 0.'));
   });

@@ -114,6 +114,7 @@ describe('redeliveryDelayMs on every broker', function () {
         const channel = await admin.createChannel();
         await channel.deleteQueue(`${groupId}.${topic}`);
         await channel.deleteExchange(exchange);
+        await channel.deleteExchange(`${exchange}.dlq`);
         await channel.close();
         await admin.close();
       }

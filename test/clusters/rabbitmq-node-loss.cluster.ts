@@ -26,6 +26,7 @@ describe('RabbitMQ cluster: a node lost under load', function () {
     const channel = await admin.createChannel();
     await channel.deleteQueue(`${names.group}.${names.topic}`);
     await channel.deleteExchange(names.exchange);
+    await channel.deleteExchange(`${names.exchange}.dlq`);
     await admin.close();
   });
 

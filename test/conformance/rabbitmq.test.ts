@@ -42,6 +42,7 @@ runConformanceSuite({
     const channel = await admin.createChannel();
     for (const queue of queues) await channel.deleteQueue(queue);
     await channel.deleteExchange(exchange);
+    await channel.deleteExchange(`${exchange}.dlq`);
     await admin.close();
   },
 });

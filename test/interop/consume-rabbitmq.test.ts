@@ -68,6 +68,7 @@ describe('interop: third-party producers → eventwire consumer on RabbitMQ', fu
       for (const queue of [`interop.${topic}`, `interop-ops.${topic}.dlq`, `${topic}.dlq`]) await channel.deleteQueue(queue);
     }
     await channel.deleteExchange(exchange);
+    await channel.deleteExchange(`${exchange}.dlq`);
     await connection.close();
   });
 

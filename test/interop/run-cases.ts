@@ -5,7 +5,7 @@ import { producePython } from './third-party.js';
 
 /**
  * Runs consume cases on a fresh topic: eventwire subscribes, the broker's Python script writes
- * the cases without `send` (in order), each other case sends itself; then every message must be
+ * the cases without `send` (in order; not run when there are none), each other case sends itself; then every message must be
  * handled or dead-lettered once, as its case says, and an event eventwire publishes afterwards
  * must still be handled (the bad input did not stop the consumer).
  *
@@ -25,7 +25,7 @@ export async function runCases(options: {
   const scene = await Scene.open(options.connect, topic, NAMES);
   try {
     const viaScript = cases.filter((entry) => entry.send === undefined);
-    const reported = await producePython<unknown>(options.script, { url: options.url, topic, options: options.scriptOptions ?? {}, messages: viaScript.map((entry) => entry.message) });
+    const reported = viaScript.length === 0 ? [] : await producePython<unknown>(options.script, { url: options.url, topic, options: options.scriptOptions ?? {}, messages: viaScript.map((entry) => entry.message) });
     const produced = new Map<ConsumeCase, unknown>(viaScript.map((entry, index) => [entry, reported[index]]));
     for (const entry of cases) if (entry.send !== undefined) produced.set(entry, await entry.send(topic));
     const outcomes = await scene.settled(cases.length, options.timeoutMs);

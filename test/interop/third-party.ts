@@ -5,6 +5,8 @@ import { isCi } from '../support/ci.js';
 /** Debian's interpreter, where `apt-get install python3-pika python3-redis python3-confluent-kafka` puts the clients. */
 export const PYTHON = '/usr/bin/python3';
 const CLIENTS = fileURLToPath(new URL('./clients/', import.meta.url));
+/** Where scripts/brokers.sh keeps Kafka's jars; Kafka's own console tools run from them. */
+export const KAFKA_LIB = fileURLToPath(new URL('../../.cache/kafka/lib/', import.meta.url));
 
 /** A message as a third-party producer is asked to write it; each broker's script uses what applies. */
 export interface ThirdPartyMessage {
@@ -12,6 +14,11 @@ export interface ThirdPartyMessage {
   readonly key?: Buffer;
   /** Kafka record headers; AMQP application headers (text when valid UTF-8). */
   readonly headers?: readonly (readonly [string, string | Buffer])[];
+  /**
+   * AMQP headers with their own types (pika): JSON, where `{ $bytes: <base64> }` is a byte array
+   * and `{ $timestamp: <seconds> }` a timestamp (clients/produce_rabbitmq.py).
+   */
+  readonly typedHeaders?: Readonly<Record<string, unknown>>;
   /** AMQP `content_type` property. */
   readonly contentType?: string;
   /** AMQP `message_id` property. */
@@ -27,6 +34,11 @@ export const clients = {
   'redis-py': { command: PYTHON, args: ['-c', 'import redis'], install: 'apt-get install python3-redis' },
   kcat: { command: 'kcat', args: ['-V'], install: 'apt-get install kcat' },
   'redis-cli': { command: 'redis-cli', args: ['--version'], install: 'apt-get install redis-tools' },
+  'kafka-console-producer': {
+    command: 'java',
+    args: ['-cp', `${KAFKA_LIB}*`, 'org.apache.kafka.tools.ConsoleProducer', '--version'],
+    install: 'bash scripts/brokers.sh clients (Java 17 and Kafka\'s jars in .cache/kafka/lib)',
+  },
 } as const;
 
 /**
@@ -63,6 +75,7 @@ export async function producePython<R>(script: string, spec: { url: string; topi
     key: message.key === undefined ? null : b64(message.key),
     headers: (message.headers ?? []).map(([name, value]) => [name, b64(value)]),
     fields: (message.fields ?? []).map(([name, value]) => [name, b64(value)]),
+    typed_headers: message.typedHeaders ?? null,
     content_type: message.contentType ?? null,
     message_id: message.messageId ?? null,
   }));

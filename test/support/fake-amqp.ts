@@ -15,8 +15,8 @@ type Confirmed = (error: unknown) => void;
 export class FakeChannel extends EventEmitter {
   readonly calls: string[] = [];
   readonly consumers = new Map<string, Consume>();
-  /** What publish() recorded: routing key, content, properties and its confirm callback. */
-  readonly published: { topic: string; content: Buffer; properties: Options.Publish; confirmed: Confirmed }[] = [];
+  /** What publish() recorded: exchange, routing key, content, properties and its confirm callback. */
+  readonly published: { exchange: string; topic: string; content: Buffer; properties: Options.Publish; confirmed: Confirmed }[] = [];
   /** What publish() returns: false asks the writer to wait for 'drain'. */
   writable: (index: number) => boolean = () => true;
   closed = false;
@@ -57,9 +57,9 @@ export class FakeChannel extends EventEmitter {
     this.calls.push(`nack ${message.fields.deliveryTag}${requeue === true ? ' requeue' : ''}`);
   }
 
-  publish(_exchange: string, topic: string, content: Buffer, properties: Options.Publish, confirmed: Confirmed): boolean {
+  publish(exchange: string, topic: string, content: Buffer, properties: Options.Publish, confirmed: Confirmed): boolean {
     if (this.closed) throw new Error('Channel closed');
-    this.published.push({ topic, content, properties, confirmed });
+    this.published.push({ exchange, topic, content, properties, confirmed });
     return this.writable(this.published.length - 1);
   }
 

@@ -57,7 +57,7 @@ function subscribe(db: BenchDb, messaging: Messaging, side: Side, topic: string,
 
 /** One side: µs of wall time per handled message. */
 async function perMessageUs(db: BenchDb, broker: BrokerId, side: Side, topic: string, messages: number, concurrency: number, server: MemoryServer): Promise<number> {
-  const messaging = eventwireMessaging(broker, server);
+  const messaging = eventwireMessaging({ broker }, server);
   const held = gate();
   let handled = 0;
   try {

@@ -59,7 +59,7 @@ async function paced(db: BenchDb, topic: string, total: number, rate: number, cl
 export async function measureLatency(db: BenchDb, broker: BrokerId, name: string, rate: number, seconds: number, server: MemoryServer): Promise<LatencyResult> {
   const total = Math.round(rate * seconds);
   const clocks: Clocks = { committed: new Map(), handled: new Map() };
-  const messaging = eventwireMessaging(broker, server);
+  const messaging = eventwireMessaging({ broker }, server);
   try {
     if (broker === 'kafka') await bindForSend(broker, name, `${name}.q`);
     const consumer = messaging.messageHandler({ topic: name, groupId: `${name}-g`, concurrency: 16 }, async (message) => {

@@ -47,7 +47,7 @@ async function rawRate(broker: BrokerId, topic: string, rows: number, batchSize:
 }
 
 async function relayRate(db: BenchDb, broker: BrokerId, topic: string, rows: number, batchSize: number, server: MemoryServer): Promise<number> {
-  const messaging = eventwireMessaging(broker, server);
+  const messaging = eventwireMessaging({ broker }, server);
   try {
     // Connected before the clock starts, as the raw client is.
     await messaging.getProducer().send(topic, payload);
