@@ -30,9 +30,10 @@ export async function claimRows(client: Queryable, names: TableNames, limit: num
   if (keys.length === 0 || heads.length >= limit) return heads;
   await client.query('SAVEPOINT eventwire_followers');
   try {
+    // Qualified: a bare `seq` in ORDER BY names the output column, which is text (see rowColumns).
     const followers = (await client.query(
-      `SELECT ${rowColumns} FROM ${names.table} WHERE key = ANY($1::text[]) AND seq <> ALL($2::bigint[]) ` +
-        'ORDER BY seq LIMIT $3 FOR UPDATE NOWAIT',
+      `SELECT ${rowColumns} FROM ${names.table} f WHERE f.key = ANY($1::text[]) AND f.seq <> ALL($2::bigint[]) ` +
+        'ORDER BY f.seq LIMIT $3 FOR UPDATE OF f NOWAIT',
       [keys, heads.map((row) => row.seq), limit - heads.length],
     )).rows as OutboxRow[];
     await client.query('RELEASE SAVEPOINT eventwire_followers');

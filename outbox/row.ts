@@ -16,7 +16,11 @@ export interface OutboxRow {
   readonly payload: unknown;
 }
 
-/** The columns the relay selects, in the order {@link OutboxRow} names them. */
+/**
+ * The columns the relay selects, in the order {@link OutboxRow} names them. The output column
+ * `seq` is text: a query that sorts by seq must name the table's column (`alias.seq`), since a
+ * bare `ORDER BY seq` sorts by this text ("10" before "2").
+ */
 export const rowColumns = 'seq::text AS seq, topic, key, headers, payload';
 
 /**
