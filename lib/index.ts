@@ -70,6 +70,7 @@ export {
   PublishError,
   PublishTimeoutError,
   QueueMismatchError,
+  RedisClusterRequiredError,
   RetriesExhaustedError,
   RetryDeclinedError,
   SerializationError,

@@ -26,11 +26,14 @@ redis_cluster_pids() {
   for n in "${REDIS_CLUSTER_NODES[@]}"; do redis_node_pid "$n" && echo || true; done
 }
 
+# The variable eventwire reads: the three nodes created as primaries, as a list of URLs (a list
+# selects ioredis's cluster client; any one node would do to find the rest, three let a client
+# start while one is down).
 redis_cluster_connection() {
   local n seeds=()
-  for n in "${REDIS_CLUSTER_NODES[@]}"; do seeds+=("$HOST:$(redis_node_port "$n")"); done
+  for n in 1 2 3; do seeds+=("redis://$HOST:$(redis_node_port "$n")"); done
   local IFS=,
-  printf 'REDIS_URL=redis://%s:%s (cluster nodes: %s)' "$HOST" "$(redis_node_port 1)" "${seeds[*]}"
+  printf 'REDIS_URL=%s' "${seeds[*]}"
 }
 
 # redis_cluster_info N FIELD -> the value of FIELD in node N's CLUSTER INFO.
