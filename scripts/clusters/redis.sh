@@ -26,12 +26,11 @@ redis_cluster_pids() {
   for n in "${REDIS_CLUSTER_NODES[@]}"; do redis_node_pid "$n" && echo || true; done
 }
 
-# The variable eventwire reads: the three nodes created as primaries, as a list of URLs (a list
-# selects ioredis's cluster client; any one node would do to find the rest, three let a client
-# start while one is down).
+# The variable eventwire reads: every node, as a list of URLs (a list selects ioredis's cluster
+# client; any one node would do to find the rest, more let a client start while some are down).
 redis_cluster_connection() {
   local n seeds=()
-  for n in 1 2 3; do seeds+=("redis://$HOST:$(redis_node_port "$n")"); done
+  for n in "${REDIS_CLUSTER_NODES[@]}"; do seeds+=("redis://$HOST:$(redis_node_port "$n")"); done
   local IFS=,
   printf 'REDIS_URL=%s' "${seeds[*]}"
 }
