@@ -40,7 +40,7 @@ const clientDefaults = { maxRetriesPerRequest: 3, connectTimeout: 5000 };
  * @example
  * const client = newClient(await import('ioredis'), { url: ['redis://127.0.0.1:6379'], cluster: false, clientOptions: {}, clusterOptions: {} });
  */
-export function newClient(ioredis: typeof import('ioredis'), target: ClientTarget): RedisClient {
+export function newClient(ioredis: Pick<typeof import('ioredis'), 'Redis' | 'Cluster'>, target: ClientTarget): RedisClient {
   const [first] = target.url;
   if (!target.cluster) {
     const options = { ...clientDefaults, ...target.clientOptions, replyMapping: 'legacy' } as RedisOptions & { replyMapping: 'legacy' };
