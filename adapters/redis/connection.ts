@@ -6,6 +6,9 @@ import type { BrokerHealth, ConnectionState } from '../../lib/broker.js';
 import { newClient, replyCode, type ClientTarget, type RedisClient } from './client.js';
 import { defineAppendScript } from './publish.js';
 
+/** How long a new cluster client may take to reach a node and load the slot map. */
+export const CLUSTER_READY_MS = 5000;
+
 /** A member's dedicated reading client and the topics its blocking XREADGROUP reads. */
 export interface ReadConnection {
   readonly client: RedisClient;
@@ -30,6 +33,8 @@ export class RedisConnection {
   readonly #clients = new Set<RedisClient>();
   /** Why each client is not connected, while it is not: publish errors name it. */
   readonly #errors = new WeakMap<RedisClient, Error>();
+  /** A cluster client's first failure to reach a node while it is not ready: it names the node. */
+  readonly #nodeErrors = new WeakMap<RedisClient, Error>();
   #ioredis: Promise<typeof import('ioredis')> | undefined;
   #shared: Promise<RedisClient> | undefined;
   #closed = false;
@@ -47,9 +52,13 @@ export class RedisConnection {
     return this.#closed;
   }
 
-  /** The shared client, connected on first use. */
+  /** The shared client, connected on first use (tried again on the next use if that failed). */
   shared(): Promise<RedisClient> {
-    return (this.#shared ??= this.connect('shared'));
+    this.#shared ??= this.connect('shared').catch((error: unknown) => {
+      this.#shared = undefined;
+      throw error;
+    });
+    return this.#shared;
   }
 
   /**
@@ -72,7 +81,36 @@ export class RedisConnection {
     this.#clients.add(client);
     defineAppendScript(client);
     this.#watch(client, role);
+    if (this.#target.cluster) await this.#clusterReady(client);
     return client;
+  }
+
+  /**
+   * A cluster client keeps its commands queued for as long as no node answers (a single-server
+   * client fails them after `maxRetriesPerRequest`), so a new one is first given at most
+   * {@link CLUSTER_READY_MS} to load the slot map; then it is closed and a
+   * `BrokerUnreachableError` says why.
+   */
+  async #clusterReady(client: RedisClient): Promise<void> {
+    if (client.status === 'ready') return;
+    const ready = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), CLUSTER_READY_MS);
+      client.on('ready', () => (clearTimeout(timer), resolve(true)));
+    });
+    if (await ready) return;
+    this.release(client);
+    const cause = (this.#nodeErrors.get(client) ?? this.#errors.get(client))?.message ?? 'no node answered';
+    throw new BrokerUnreachableError('Redis', this.#url, `no node of the cluster gave its slot map within ${CLUSTER_READY_MS} ms (${cause})`);
+  }
+
+  /**
+   * Throws the `BrokerUnreachableError` of a cluster client that lost every node, rather than let
+   * a command wait in its queue until one is back. A client that lost some nodes stays ready: its
+   * commands are retried and follow the slots to the replicas promoted in their place.
+   */
+  assertUsable(client: RedisClient): void {
+    const cause = this.#target.cluster && client.status !== 'ready' ? (this.#nodeErrors.get(client) ?? this.#errors.get(client)) : undefined;
+    if (cause !== undefined) throw new BrokerUnreachableError('Redis', this.#url, cause.message);
   }
 
   #watch(client: RedisClient, role: string): void {
@@ -88,6 +126,7 @@ export class RedisConnection {
       if (failing) this.#logger.info('Redis connection restored', context);
       failing = false;
       this.#errors.delete(client);
+      this.#nodeErrors.delete(client);
     });
     if (!this.#target.cluster) return;
     // A cluster client stays ready while one node is lost: it retries, and finds the replica
@@ -95,6 +134,7 @@ export class RedisConnection {
     const down = new Set<string>();
     client.on('node error', (error: Error, node: string) => {
       this.#lastError = { message: `${node}: ${error.message}`, at: new Date().toISOString() };
+      if (client.status !== 'ready' && !this.#nodeErrors.has(client)) this.#nodeErrors.set(client, new Error(this.#lastError.message));
       if (!down.has(node)) this.#logger.warn('A Redis Cluster node is unreachable; the client retries and follows the slots to the node that takes over', { ...context, node, error });
       down.add(node);
     });

@@ -52,6 +52,7 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker & HealthR
     async lag(groupId, topics) {
       if (connection.closed) throw new MessagingClosedError();
       const redis = await connection.shared();
+      connection.assertUsable(redis);
       return redisLag(redis, groupId, topics).catch((error: unknown) => {
         throw connection.explain(redis, error);
       });
@@ -59,6 +60,7 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker & HealthR
     async publish(topic, messages, signal) {
       if (!mayPublish(connection.closed, messages, signal)) return;
       const redis = await connection.shared();
+      connection.assertUsable(redis);
       // The signal is checked up to the last moment before sending: a batch handed to Redis cannot
       // be recalled, and the client options bound how long its replies can take.
       signal?.throwIfAborted();
@@ -70,6 +72,7 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker & HealthR
     async subscribe(request, deliver) {
       if (connection.closed) throw new MessagingClosedError();
       const redis = await connection.shared();
+      connection.assertUsable(redis);
       await ensureGroups(redis, request.topics, request.groupId).catch((error: unknown) => {
         throw connection.explain(redis, error);
       });
