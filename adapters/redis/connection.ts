@@ -69,7 +69,12 @@ export class RedisConnection {
   async readers(topics: readonly string[]): Promise<ReadConnection[]> {
     const groups = this.#target.cluster ? topics.map((topic) => [topic]) : [topics];
     const readers: ReadConnection[] = [];
-    for (const group of groups) readers.push({ client: await this.connect('reader'), topics: group });
+    try {
+      for (const group of groups) readers.push({ client: await this.connect('reader'), topics: group });
+    } catch (error) {
+      for (const { client } of readers) this.release(client);
+      throw error;
+    }
     return readers;
   }
 
