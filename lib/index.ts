@@ -72,6 +72,7 @@ export {
   PublishError,
   PublishTimeoutError,
   QueueMismatchError,
+  RedisClusterRequiredError,
   RetriesExhaustedError,
   RetryDeclinedError,
   SerializationError,

@@ -10,7 +10,8 @@
 # summary lists the passing and failing counts and the titles of the failing tests. Exits non-zero
 # when any suite failed. Not part of .ci/run: the clusters take minutes and ~1.5 GiB to start.
 #
-# After a broker's conformance suite, its node-loss run (test/clusters/<broker>-node-loss.cluster.ts,
+# After a broker's conformance suite come its own cluster tests (test/clusters/<broker>-*.cluster.ts,
+# where there are any), then its node-loss run (test/clusters/<broker>-node-loss.cluster.ts,
 # where one exists) kills one node with SIGKILL under load and checks that no acknowledged message
 # was lost; the script then starts the killed node again. CLUSTER_CHECK_NODE_LOSS=0 skips it.
 set -euo pipefail
@@ -24,7 +25,7 @@ names=("$@")
 # cluster_env NAME -> the variable that points the suite at the cluster, as VAR=value.
 cluster_env() {
   case $1 in
-    redis) echo "REDIS_URL=redis://127.0.0.1:27001" ;;
+    redis) echo "REDIS_URL=redis://127.0.0.1:27001,redis://127.0.0.1:27002,redis://127.0.0.1:27003" ;;
     rabbitmq) echo "RABBITMQ_URL=amqp://guest:guest@127.0.0.1:27021" ;;
     kafka) echo "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:27041,127.0.0.1:27042,127.0.0.1:27043" ;;
     *)
@@ -80,6 +81,11 @@ for name in "${names[@]}"; do
   fi
   run_suite "$name" "conformance" "test/conformance/$name.test.ts" "$CHECK_DIR/$name.log"
   [ "$name" != kafka ] || summary+=("            the suite's topics: $(kafka_replication)")
+  # The broker's own cluster tests (test/clusters/<broker>-*.cluster.ts), the node-loss run aside.
+  for extra in test/clusters/"$name"-*.cluster.ts; do
+    [ -f "$extra" ] && [ "$extra" != "test/clusters/$name-node-loss.cluster.ts" ] || continue
+    run_suite "$name" "cluster tests" "$extra" "$CHECK_DIR/$(basename "$extra" .cluster.ts).log"
+  done
   loss="test/clusters/$name-node-loss.cluster.ts"
   if [ -f "$loss" ] && [ "${CLUSTER_CHECK_NODE_LOSS:-1}" = 1 ]; then
     run_suite "$name" "node loss" "$loss" "$CHECK_DIR/$name-node-loss.log"

@@ -1,39 +1,49 @@
-import type { Redis, RedisOptions } from 'ioredis';
-import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/index.js';
+import { BrokerUnreachableError, MessagingClosedError, RedisClusterRequiredError } from '../../lib/errors/index.js';
 import { loadPeer } from '../../lib/config/load-peer.js';
 import type { Logger } from '../../lib/config/logger.js';
 import { redactUrl } from '../../lib/config/redact.js';
 import type { BrokerHealth, ConnectionState } from '../../lib/broker.js';
-import { firstError } from './codec.js';
+import { newClient, replyCode, type ClientTarget, type RedisClient } from './client.js';
 import { defineAppendScript } from './publish.js';
 
-const clientDefaults = { maxRetriesPerRequest: 3, connectTimeout: 5000 };
+/** How long a new cluster client may take to reach a node and load the slot map. */
+export const CLUSTER_READY_MS = 5000;
+
+/** A member's dedicated reading client and the topics its blocking XREADGROUP reads. */
+export interface ReadConnection {
+  readonly client: RedisClient;
+  readonly topics: readonly string[];
+}
 
 /**
  * The ioredis clients of one broker: a shared one (publishing, XACK, XCLAIM, group creation)
- * made on first use, and one reader per member for its blocking XREADGROUP. Remembers why each
- * client is not connected, while it is not, so that errors can name the cause.
+ * made on first use, and dedicated readers for the members' blocking XREADGROUPs. Remembers why
+ * each client is not connected, while it is not, so that errors can name the cause. On a Redis
+ * Cluster every client is ioredis's cluster client (client.ts).
  *
  * @example
- * const connection = new RedisConnection(url, {}, logger);
+ * const connection = new RedisConnection(settings, logger);
  * const redis = await connection.shared();
  */
 export class RedisConnection {
+  readonly #target: ClientTarget;
+  /** The address errors and logs name: the first node's URL (redacted when shown). */
   readonly #url: string;
-  readonly #clientOptions: Readonly<Record<string, unknown>>;
   readonly #logger: Logger;
-  readonly #clients = new Set<Redis>();
+  readonly #clients = new Set<RedisClient>();
   /** Why each client is not connected, while it is not: publish errors name it. */
-  readonly #errors = new WeakMap<Redis, Error>();
+  readonly #errors = new WeakMap<RedisClient, Error>();
+  /** A cluster client's first failure to reach a node while it is not ready: it names the node. */
+  readonly #nodeErrors = new WeakMap<RedisClient, Error>();
   #ioredis: Promise<typeof import('ioredis')> | undefined;
-  #shared: Promise<Redis> | undefined;
+  #shared: Promise<RedisClient> | undefined;
   #closed = false;
   /** The last connection error and when it came, for health(). */
   #lastError: { readonly message: string; readonly at: string } | undefined;
 
-  constructor(url: string, clientOptions: Readonly<Record<string, unknown>>, logger: Logger) {
-    this.#url = url;
-    this.#clientOptions = clientOptions;
+  constructor(target: ClientTarget, logger: Logger) {
+    this.#target = target;
+    this.#url = target.url[0] as string;
     this.#logger = logger;
   }
 
@@ -42,25 +52,73 @@ export class RedisConnection {
     return this.#closed;
   }
 
-  /** The shared client, connected on first use. */
-  shared(): Promise<Redis> {
-    return (this.#shared ??= this.connect('shared'));
+  /** The shared client, connected on first use (tried again on the next use if that failed). */
+  shared(): Promise<RedisClient> {
+    this.#shared ??= this.connect('shared').catch((error: unknown) => {
+      this.#shared = undefined;
+      throw error;
+    });
+    return this.#shared;
+  }
+
+  /**
+   * Dedicated clients for a member's blocking reads of `topics`: one for them all on a single
+   * server; on a cluster one per topic, because one XREADGROUP may only name streams of one hash
+   * slot and a blocked connection serves nothing else.
+   */
+  async readers(topics: readonly string[]): Promise<ReadConnection[]> {
+    const groups = this.#target.cluster ? topics.map((topic) => [topic]) : [topics];
+    const readers: ReadConnection[] = [];
+    try {
+      for (const group of groups) readers.push({ client: await this.connect('reader'), topics: group });
+    } catch (error) {
+      for (const { client } of readers) this.release(client);
+      throw error;
+    }
+    return readers;
   }
 
   /** A new client; `role` names it in the logs of its connection failures and recoveries. */
-  async connect(role: string): Promise<Redis> {
-    const { Redis } = await (this.#ioredis ??= loadPeer<typeof import('ioredis')>('ioredis', 'Redis adapter'));
+  async connect(role: string): Promise<RedisClient> {
+    const ioredis = await (this.#ioredis ??= loadPeer<typeof import('ioredis')>('ioredis', 'Redis adapter'));
     if (this.#closed) throw new MessagingClosedError();
-    // Replies are parsed in ioredis' legacy (RESP2-shaped) mapping, whatever the options say.
-    const options = { ...clientDefaults, ...this.#clientOptions, replyMapping: 'legacy' } as RedisOptions & { replyMapping: 'legacy' };
-    const client = new Redis(this.#url, options);
+    const client = newClient(ioredis, this.#target);
     this.#clients.add(client);
     defineAppendScript(client);
     this.#watch(client, role);
+    if (this.#target.cluster) await this.#clusterReady(client);
     return client;
   }
 
-  #watch(client: Redis, role: string): void {
+  /**
+   * A cluster client keeps its commands queued for as long as no node answers (a single-server
+   * client fails them after `maxRetriesPerRequest`), so a new one is first given at most
+   * {@link CLUSTER_READY_MS} to load the slot map; then it is closed and a
+   * `BrokerUnreachableError` says why.
+   */
+  async #clusterReady(client: RedisClient): Promise<void> {
+    if (client.status === 'ready') return;
+    const ready = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), CLUSTER_READY_MS);
+      client.on('ready', () => (clearTimeout(timer), resolve(true)));
+    });
+    if (await ready) return;
+    this.release(client);
+    const cause = (this.#nodeErrors.get(client) ?? this.#errors.get(client))?.message ?? 'no node answered';
+    throw new BrokerUnreachableError('Redis', this.#url, `no node of the cluster gave its slot map within ${CLUSTER_READY_MS} ms (${cause})`);
+  }
+
+  /**
+   * Throws the `BrokerUnreachableError` of a cluster client that lost every node, rather than let
+   * a command wait in its queue until one is back. A client that lost some nodes stays ready: its
+   * commands are retried and follow the slots to the replicas promoted in their place.
+   */
+  assertUsable(client: RedisClient): void {
+    const cause = this.#target.cluster && client.status !== 'ready' ? (this.#nodeErrors.get(client) ?? this.#errors.get(client)) : undefined;
+    if (cause !== undefined) throw new BrokerUnreachableError('Redis', this.#url, cause.message);
+  }
+
+  #watch(client: RedisClient, role: string): void {
     const context = { broker: 'redis', role, url: redactUrl(this.#url) };
     let failing = false;
     client.on('error', (error: Error) => {
@@ -73,7 +131,19 @@ export class RedisConnection {
       if (failing) this.#logger.info('Redis connection restored', context);
       failing = false;
       this.#errors.delete(client);
+      this.#nodeErrors.delete(client);
     });
+    if (!this.#target.cluster) return;
+    // A cluster client stays ready while one node is lost: it retries, and finds the replica
+    // promoted in its place on its next slot refresh. Each node's failure is logged once.
+    const down = new Set<string>();
+    client.on('node error', (error: Error, node: string) => {
+      this.#lastError = { message: `${node}: ${error.message}`, at: new Date().toISOString() };
+      if (client.status !== 'ready' && !this.#nodeErrors.has(client)) this.#nodeErrors.set(client, new Error(this.#lastError.message));
+      if (!down.has(node)) this.#logger.warn('A Redis Cluster node is unreachable; the client retries and follows the slots to the node that takes over', { ...context, node, error });
+      down.add(node);
+    });
+    client.on('+node', () => down.clear());
   }
 
   /**
@@ -93,7 +163,7 @@ export class RedisConnection {
   }
 
   /** Disconnects a client at once (a blocked command ends now) and forgets it. */
-  release(client: Redis): void {
+  release(client: RedisClient): void {
     client.disconnect();
     this.#clients.delete(client);
   }
@@ -103,9 +173,21 @@ export class RedisConnection {
    * points at a client option; the connection's own error says what is wrong. Undefined while
    * the connection is up: `error` is then Redis's answer to the command.
    */
-  unreachable(client: Redis, error: unknown): BrokerUnreachableError | undefined {
+  unreachable(client: RedisClient, error: unknown): BrokerUnreachableError | undefined {
     const cause = this.#errors.get(client);
     return cause === undefined ? undefined : new BrokerUnreachableError('Redis', this.#url, cause.message, { cause: error });
+  }
+
+  /**
+   * What a failed command means for the user: {@link unreachable}'s error, a
+   * `RedisClusterRequiredError` when a single-server client met a node of a Redis Cluster
+   * (`MOVED`: the key's slot is served elsewhere), or Redis's own error.
+   */
+  explain(client: RedisClient, error: unknown): unknown {
+    const unreachable = this.unreachable(client, error);
+    if (unreachable !== undefined) return unreachable;
+    if (!this.#target.cluster && replyCode(error) === 'MOVED') return new RedisClusterRequiredError(this.#url, { cause: error });
+    return error;
   }
 
   /** Refuses new clients at once, waits for `drain()` (the members' last XACKs), then disconnects every client. */
@@ -119,15 +201,18 @@ export class RedisConnection {
 
 /**
  * Creates the consumer group `group` at the end of each stream (and the stream if missing);
- * a group that exists already is left as it is.
+ * a group that exists already is left as it is. Rejects with the first failure.
  *
  * @example
  * await ensureGroups(redis, ['orders'], 'billing');
  */
-export async function ensureGroups(redis: Redis, topics: readonly string[], group: string): Promise<void> {
-  const pipeline = redis.pipeline();
-  for (const topic of topics) pipeline.xgroup('CREATE', topic, group, '$', 'MKSTREAM');
-  // BUSYGROUP is Redis's error code for "this group exists already", which is what we want.
-  const failure = firstError(await pipeline.exec(), (error) => !error.message.startsWith('BUSYGROUP'));
-  if (failure !== undefined) throw failure;
+export async function ensureGroups(redis: RedisClient, topics: readonly string[], group: string): Promise<void> {
+  // One command per stream, sent together (not a pipeline: on a cluster the streams' slots may
+  // be served by different nodes). BUSYGROUP is Redis's code for "this group exists already".
+  const created = topics.map((topic) =>
+    redis.xgroup('CREATE', topic, group, '$', 'MKSTREAM').catch((error: unknown) => {
+      if (replyCode(error) !== 'BUSYGROUP') throw error;
+    }),
+  );
+  await Promise.all(created);
 }

@@ -12,13 +12,19 @@ export type { RedisBrokerOptions } from './options.js';
 const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: true, keyAffinity: false };
 
 /**
- * A broker on Redis Streams (Redis 6.2 or later). Connects on first use.
+ * A broker on Redis Streams (Redis 6.2 or later), on one server or a Redis Cluster (`cluster`,
+ * or `url` listing its nodes: ioredis's cluster client, which follows `MOVED` and `ASK`). Connects
+ * on first use.
  *
  * - One stream per topic, named after it. An entry holds `value` (the payload bytes), `key` (only
  *   when set) and `headers` (a JSON object of strings, only when not empty): see codec.ts.
  * - One consumer group per group id, created at the end of the stream. Each subscription is a
  *   consumer of its own name that reads with a blocking XREADGROUP on a dedicated connection
- *   (member.ts, read-loop.ts).
+ *   (member.ts, read-loop.ts); on a cluster, one connection per topic, since one XREADGROUP may
+ *   only name streams of one hash slot.
+ * - Every command, script and pipeline names one stream, so it stays within one hash slot on a
+ *   cluster. Key names are the same on a cluster as on one server; a dead letter goes to the
+ *   stream `<topic>.dlq` with its own XADD (no command spans both streams).
  * - An entry is acknowledged (XACK) once its callback resolved: the entries of a topic handled
  *   in one event-loop turn share one XACK, sent at the end of that turn (ack-batcher.ts). Its
  *   slot (`concurrency`) is free for the next entry at once; the entry stays held (heartbeat
@@ -36,7 +42,7 @@ const capabilities: BrokerCapabilities = { persistent: true, deliveryCount: true
  */
 export function createRedisBroker(options: RedisBrokerOptions): Broker & HealthReporter & LagReporter {
   const settings = validateRedisOptions(options);
-  const connection = new RedisConnection(settings.url, settings.clientOptions, settings.logger);
+  const connection = new RedisConnection(settings, settings.logger);
   const members = new Set<RedisMember>();
 
   return {
@@ -46,30 +52,33 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker & HealthR
     async lag(groupId, topics) {
       if (connection.closed) throw new MessagingClosedError();
       const redis = await connection.shared();
+      connection.assertUsable(redis);
       return redisLag(redis, groupId, topics).catch((error: unknown) => {
-        throw connection.unreachable(redis, error) ?? error;
+        throw connection.explain(redis, error);
       });
     },
     async publish(topic, messages, signal) {
       if (!mayPublish(connection.closed, messages, signal)) return;
       const redis = await connection.shared();
+      connection.assertUsable(redis);
       // The signal is checked up to the last moment before sending: a batch handed to Redis cannot
       // be recalled, and the client options bound how long its replies can take.
       signal?.throwIfAborted();
       // Redis's own error, or what it means for the user: the core words the PublishError.
       await appendBatch(redis, topic, messages, settings).catch((error: unknown) => {
-        throw connection.unreachable(redis, error) ?? error;
+        throw connection.explain(redis, error);
       });
     },
     async subscribe(request, deliver) {
       if (connection.closed) throw new MessagingClosedError();
       const redis = await connection.shared();
+      connection.assertUsable(redis);
       await ensureGroups(redis, request.topics, request.groupId).catch((error: unknown) => {
-        throw connection.unreachable(redis, error) ?? error;
+        throw connection.explain(redis, error);
       });
       if (request.signal.aborted) return { closed: Promise.resolve() };
-      const reader = await connection.connect('reader');
-      const member = new RedisMember(request, deliver, { connection, redis, reader, settings });
+      const readers = await connection.readers([...new Set(request.topics)]);
+      const member = new RedisMember(request, deliver, { connection, redis, readers, settings });
       members.add(member);
       void member.closed.then(() => members.delete(member));
       return member.start();

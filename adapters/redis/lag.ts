@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
 import type { TopicLag } from '../../lib/broker.js';
-import { firstError } from './codec.js';
+import type { RedisClient } from './client.js';
 
 /**
  * The lag of the consumer group `groupId` on each stream of `topics`, from `XINFO GROUPS` (one
- * pipelined round trip): `messages` is Redis's `lag` (entries added to the stream and not yet
+ * command per stream, sent together; not a pipeline, whose streams a cluster may serve from
+ * different nodes): `messages` is Redis's `lag` (entries added to the stream and not yet
  * delivered to the group), `pending` the group's pending entries list (delivered to a member and
  * not acknowledged: in flight, waiting for a retry, or left by a member that died). Redis leaves
  * `lag` out before 7.0 and answers nil when it cannot count it (entries deleted with XDEL inside
@@ -14,17 +14,21 @@ import { firstError } from './codec.js';
  * @example
  * await redisLag(redis, 'billing', ['orders']); // [{ topic: 'orders', groupId: 'billing', messages: 4, pending: 1 }]
  */
-export async function redisLag(redis: Redis, groupId: string, topics: readonly string[]): Promise<TopicLag[]> {
-  const pipeline = redis.pipeline();
-  for (const topic of topics) pipeline.xinfo('GROUPS', topic);
-  const replies = await pipeline.exec();
-  // A stream that does not exist (no group subscribed yet) is not an error here.
-  const failure = firstError(replies, (error) => !error.message.includes('no such key'));
-  if (failure !== undefined) throw failure;
+export async function redisLag(redis: RedisClient, groupId: string, topics: readonly string[]): Promise<TopicLag[]> {
+  const replies = await Promise.all(
+    topics.map((topic) =>
+      redis.xinfo('GROUPS', topic).catch((error: unknown) => {
+        // A stream that does not exist (no group subscribed yet) is not an error here: Redis
+        // answers it with a generic ERR, whose text is all that tells it apart.
+        if (error instanceof Error && error.message.includes('no such key')) return undefined;
+        throw error;
+      }),
+    ),
+  );
   const lags: TopicLag[] = [];
   topics.forEach((topic, index) => {
-    const [error, groups] = replies?.[index] ?? [null, undefined];
-    const found = error === null && Array.isArray(groups) ? groups.map(fieldsOf).find((group) => group.get('name') === groupId) : undefined;
+    const groups = replies[index];
+    const found = Array.isArray(groups) ? groups.map(fieldsOf).find((group) => group.get('name') === groupId) : undefined;
     const lag = found?.get('lag');
     const pending = found?.get('pending');
     if (typeof lag === 'number') lags.push({ topic, groupId, messages: lag, pending: typeof pending === 'number' ? pending : undefined });

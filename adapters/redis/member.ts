@@ -1,22 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 import type { DeliveryCallback, IncomingMessage, SubscribeRequest, Subscription } from '../../lib/broker.js';
 import type { Logger } from '../../lib/config/logger.js';
 import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
 import { AckBatcher, type AckClient } from './ack-batcher.js';
 import { ClaimLoop } from './claim-loop.js';
+import type { RedisClient } from './client.js';
 import { decode, firstError, type RawEntry } from './codec.js';
-import { ensureGroups, type RedisConnection } from './connection.js';
+import { ensureGroups, type ReadConnection, type RedisConnection } from './connection.js';
 import type { RedisSettings } from './options.js';
 import { ReadLoop } from './read-loop.js';
 import { retireConsumer } from './retire.js';
 
-/** What a member uses of its broker: the connection, its shared client, its own reader and the settings. */
+/** What a member uses of its broker: the connection, its shared client, its own readers and the settings. */
 export interface MemberDeps {
   readonly connection: RedisConnection;
-  readonly redis: Redis;
-  readonly reader: Redis;
+  readonly redis: RedisClient;
+  /** Its dedicated reading clients, each with the topics it reads (connection.ts). */
+  readonly readers: readonly ReadConnection[];
   readonly settings: RedisSettings;
   /** Where the member's XACKs go: the shared client unless given (a test holds their replies here). */
   readonly acks?: AckClient;
@@ -26,13 +27,14 @@ const keyOf = (topic: string, id: string): string => `${topic}\0${id}`;
 
 /**
  * One subscription: a consumer of its own name in the group, reading with a blocking
- * XREADGROUP on its own connection (own pending entries first, then new ones), up to
+ * XREADGROUP on its own connection (own pending entries first, then new ones; on a cluster one
+ * read loop and connection per topic), up to
  * `concurrency` callbacks at a time. A resolved callback's entry is acknowledged by the ack
  * batcher; a rejected one stays held and is taken again with XCLAIM after `redeliveryDelayMs`. The claim loop keeps
  * held entries from being taken over and takes over those of members that died.
  *
  * @example
- * const member = new RedisMember(request, deliver, { connection, redis, reader, settings });
+ * const member = new RedisMember(request, deliver, { connection, redis, readers, settings });
  * member.start(); await member.closed;
  */
 export class RedisMember {
@@ -52,7 +54,7 @@ export class RedisMember {
   readonly #ready: IncomingMessage[] = [];
   readonly #acks: AckBatcher;
   readonly #claims: ClaimLoop;
-  readonly #reads: ReadLoop;
+  readonly #reads: ReadLoop[];
   /** running → draining (stop: no reads) → closed (callbacks ended, XACKs answered); the callbacks in flight. */
   readonly #life = new MemberLifecycle();
   /** Set while the consumer name is being removed from the group, before the member closes. */
@@ -80,11 +82,14 @@ export class RedisMember {
       failed: (error) => void (this.#deps.connection.closed || this.#logger.debug('Heartbeat or XAUTOCLAIM failed', { ...this.#context, error })),
     });
     this.#claims.start(deps.settings.tickMs);
-    const reader = { group: this.#group, consumer: this.#consumer, topics: this.#topics, blockMs: deps.settings.blockMs };
-    this.#reads = new ReadLoop(deps.reader, reader, this.#logger, this.#context, {
+    const hooks = {
       capacity: () => (this.#ready.length > 0 ? 0 : this.#concurrency - this.#life.inFlight),
-      ingest: (topic, entries, fromPending) => this.#ingest(topic, entries, fromPending),
+      ingest: (topic: string, entries: RawEntry[], fromPending: boolean) => this.#ingest(topic, entries, fromPending),
       recreateGroups: () => ensureGroups(this.#deps.redis, this.#topics, this.#group),
+    };
+    this.#reads = deps.readers.map(({ client, topics }) => {
+      const reader = { group: this.#group, consumer: this.#consumer, topics, blockMs: deps.settings.blockMs };
+      return new ReadLoop(client, reader, this.#logger, this.#context, hooks);
     });
   }
 
@@ -96,7 +101,7 @@ export class RedisMember {
   /** Starts reading, and stops on the request's abort signal. */
   start(): Subscription {
     this.#life.stopOn(this.#signal, () => this.stop());
-    this.#reads.run().catch((error: unknown) => this.#logger.error('The Redis reading loop stopped', { ...this.#context, error }));
+    for (const reads of this.#reads) reads.run().catch((error: unknown) => this.#logger.error('The Redis reading loop stopped', { ...this.#context, error }));
     return { closed: this.closed };
   }
 
@@ -109,13 +114,13 @@ export class RedisMember {
     if (this.#life.stop()) {
       this.#acks.stop();
       // Ends a blocked XREADGROUP now rather than after blockMs.
-      this.#deps.connection.release(this.#deps.reader);
+      for (const { client } of this.#deps.readers) this.#deps.connection.release(client);
       for (const [key, timer] of this.#retries) {
         clearTimeout(timer);
         this.#held.delete(key);
       }
       this.#retries.clear();
-      this.#reads.stop();
+      for (const reads of this.#reads) reads.stop();
     }
     this.#settle();
   }
@@ -207,7 +212,7 @@ export class RedisMember {
   /** A callback finished: its slot is free. */
   #done(): void {
     this.#life.end();
-    this.#reads.wake();
+    for (const reads of this.#reads) reads.wake();
     this.#pump();
     this.#settle();
   }

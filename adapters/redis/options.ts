@@ -1,5 +1,6 @@
 import { consoleLogger, type Logger } from '../../lib/config/logger.js';
-import { expectBoolean, expectInteger, expectKnownKeys, expectLogger, expectObject, expectUrl, withDefault } from '../../lib/config/validate.js';
+import { InvalidArgumentError } from '../../lib/errors/index.js';
+import { expectBoolean, expectInteger, expectKnownKeys, expectLogger, expectObject, expectUrls, withDefault } from '../../lib/config/validate.js';
 
 /**
  * Options of `createRedisBroker`.
@@ -8,10 +9,26 @@ import { expectBoolean, expectInteger, expectKnownKeys, expectLogger, expectObje
  * const options: RedisBrokerOptions = { url: 'redis://127.0.0.1:6379', claimIdleMs: 10_000 };
  */
 export interface RedisBrokerOptions {
-  /** A `redis://` or `rediss://` URL. Logs show it with the password redacted. */
-  readonly url: string;
   /**
-   * Passed to ioredis (TLS, password, retry strategy); never logged. Overrides the adapter's
+   * A `redis://` or `rediss://` URL, or a Redis Cluster's nodes as a list of them (two or more
+   * make the adapter use ioredis's cluster client; see `cluster`). Logs show them with the
+   * password redacted.
+   */
+  readonly url: string | readonly string[];
+  /**
+   * True: `url` names nodes of a Redis Cluster (one is enough to find the others, more let the
+   * client start while one is down), and the adapter uses ioredis's cluster client, which follows
+   * `MOVED` and `ASK`. Default: true when `url` lists two or more nodes, else false.
+   */
+  readonly cluster?: boolean;
+  /**
+   * Passed to ioredis's cluster client (`natMap`, `scaleReads`, `slotsRefreshTimeout`…) when
+   * `cluster` is on; never logged. The options of each node's connection go in `clientOptions`.
+   */
+  readonly clusterOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * Passed to ioredis (TLS, password, retry strategy), for each node's connection on a cluster;
+   * never logged. Overrides the adapter's
    * defaults `maxRetriesPerRequest: 3` and `connectTimeout: 5000`, which make a command fail within
    * about a second while Redis is unreachable instead of waiting indefinitely. Only `replyMapping`
    * stays `legacy`: the adapter parses those reply shapes.
@@ -49,7 +66,10 @@ export interface RedisBrokerOptions {
 
 /** The validated options, defaults filled in. */
 export interface RedisSettings {
-  readonly url: string;
+  /** The node URLs: one for a single server, the seed nodes of a Redis Cluster. */
+  readonly url: readonly string[];
+  readonly cluster: boolean;
+  readonly clusterOptions: Readonly<Record<string, unknown>>;
   readonly clientOptions: Readonly<Record<string, unknown>>;
   readonly logger: Logger;
   readonly claimIdleMs: number;
@@ -63,7 +83,7 @@ export interface RedisSettings {
 }
 
 /** What `brokerOptions` may hold for Redis under `configureMessaging`. */
-export const redisTunables: readonly string[] = ['claimIdleMs', 'redeliveryDelayMs', 'blockMs', 'maxLen', 'batchScript'];
+export const redisTunables: readonly string[] = ['claimIdleMs', 'redeliveryDelayMs', 'blockMs', 'maxLen', 'batchScript', 'cluster', 'clusterOptions'];
 
 const redisOptionNames: readonly string[] = ['url', 'clientOptions', 'logger', ...redisTunables];
 
@@ -78,8 +98,22 @@ export function validateRedisOptions(options: RedisBrokerOptions): RedisSettings
   expectKnownKeys('createRedisBroker options', raw, redisOptionNames);
   const claimIdleMs = expectInteger('claimIdleMs', withDefault(raw.claimIdleMs, 30_000), 1);
   const tickMs = Math.max(10, Math.floor(claimIdleMs / 2));
+  const url = expectUrls('url', raw.url, ['redis:', 'rediss:']);
+  const cluster = expectBoolean('cluster', withDefault(raw.cluster, url.length > 1));
+  if (!cluster && url.length > 1) {
+    throw new InvalidArgumentError('cluster', `\`url\` lists ${url.length} nodes, which only a Redis Cluster client can use: remove \`cluster: false\`, or give one URL for a single Redis server.`);
+  }
+  const clusterOptions = expectObject('clusterOptions', withDefault(raw.clusterOptions, {}));
+  if (!cluster && raw.clusterOptions !== undefined) {
+    throw new InvalidArgumentError('clusterOptions', '`clusterOptions` only applies to a Redis Cluster: list its nodes in `url` or set `cluster: true`, or remove `clusterOptions`.');
+  }
+  if ('redisOptions' in clusterOptions) {
+    throw new InvalidArgumentError('clusterOptions', 'Put the options of each node\'s connection in `clientOptions`, not in `clusterOptions.redisOptions`.');
+  }
   return {
-    url: expectUrl('url', raw.url, ['redis:', 'rediss:']),
+    url: Object.freeze(url),
+    cluster,
+    clusterOptions,
     clientOptions: expectObject('clientOptions', withDefault(raw.clientOptions, {})),
     logger: expectLogger('logger', withDefault(raw.logger, consoleLogger)),
     claimIdleMs,

@@ -1,9 +1,10 @@
-import type { Redis } from 'ioredis';
 import type { OutgoingMessage } from '../../lib/broker.js';
+import type { RedisClient } from './client.js';
 import { encode, firstError } from './codec.js';
 
 /**
- * Appends the entries of a batch to one stream, in order. KEYS[1]: the stream. ARGV[1]: the
+ * Appends the entries of a batch to one stream, in order; it touches no other key, so it runs on
+ * a Redis Cluster too. KEYS[1]: the stream. ARGV[1]: the
  * approximate MAXLEN, or '' for none. Then, per entry, the number of field/value pairs followed
  * by the pairs: the same fields a single XADD writes.
  */
@@ -24,9 +25,9 @@ return appended
 `;
 
 /** The client with the append script defined on it (ioredis sends EVALSHA, and EVAL once on NOSCRIPT). */
-interface ScriptedRedis extends Redis {
+type ScriptedRedis = RedisClient & {
   eventwireAppend(stream: string, maxLen: string | number, ...entries: (string | number | Buffer)[]): Promise<number>;
-}
+};
 
 /**
  * Defines the append script on a new client, so that {@link appendBatch} can call it.
@@ -34,7 +35,7 @@ interface ScriptedRedis extends Redis {
  * @example
  * const client = new Redis(url); defineAppendScript(client);
  */
-export function defineAppendScript(client: Redis): void {
+export function defineAppendScript(client: RedisClient): void {
   client.defineCommand('eventwireAppend', { numberOfKeys: 1, lua: APPEND_SCRIPT });
 }
 
@@ -53,7 +54,7 @@ export interface AppendOptions {
  * @example
  * await appendBatch(redis, 'orders', messages, { maxLen: undefined, batchScript: true });
  */
-export async function appendBatch(redis: Redis, topic: string, messages: readonly OutgoingMessage[], options: AppendOptions): Promise<void> {
+export async function appendBatch(redis: RedisClient, topic: string, messages: readonly OutgoingMessage[], options: AppendOptions): Promise<void> {
   const { maxLen, batchScript } = options;
   const trim = maxLen === undefined ? [] : ['MAXLEN', '~', maxLen];
   const [first] = messages;

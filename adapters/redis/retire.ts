@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../../lib/config/logger.js';
 import { bounded } from '../../lib/waiting.js';
 import { STOP_ACK_WAIT_MS } from './ack-batcher.js';
+import type { RedisClient } from './client.js';
 
 /** XGROUP DELCONSUMER, only when the consumer has no pending entry on the stream (atomic: one script). */
 const RETIRE_SCRIPT = `if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) == 0 then
@@ -19,7 +19,7 @@ return -1`;
  * await retireConsumer(redis, { group: 'billing', consumer: 'host-1-ab12', topics: ['orders'] }, logger, {});
  */
 export async function retireConsumer(
-  redis: Pick<Redis, 'eval'>,
+  redis: Pick<RedisClient, 'eval'>,
   name: { readonly group: string; readonly consumer: string; readonly topics: readonly string[] },
   logger: Logger,
   context: Readonly<Record<string, string>>,

@@ -38,7 +38,8 @@ export function given(option: string, fromCode: unknown, variable: string, env: 
 
 /**
  * The broker's address from `url`/`bootstrapServers` or its variable, checked: Kafka's list joined
- * with commas, RabbitMQ's node list as an array when it names two or more nodes, else one URL.
+ * with commas, RabbitMQ's or Redis Cluster's node list as an array when it names two or more
+ * nodes, else one URL.
  *
  * @example
  * resolveAddress('rabbitmq', {}, { RABBITMQ_URL: 'amqp://a:5672,amqp://b:5672' }); // ['amqp://a:5672', 'amqp://b:5672']
@@ -64,20 +65,23 @@ export function resolveAddress(broker: BrokerName | Broker, options: MessagingOp
   const url = given('url', options.url, variable, env);
   const fallback = broker === 'rabbitmq' ? 'amqp://localhost:5672' : 'redis://localhost:6379';
   const value = url.value ?? fallback;
-  if (broker !== 'rabbitmq') return checkUrl(broker, url.label, value);
-  const list = typeof value === 'string' ? splitNodeList(value) : value;
+  const list = typeof value === 'string' ? splitNodeList(broker, value) : value;
   if (!Array.isArray(list)) return checkUrl(broker, url.label, list);
-  if (list.length === 0) throw new InvalidArgumentError('url', `Expected ${url.label} to be an amqp:// URL or a non-empty list of them, got [].`);
+  if (list.length === 0) throw new InvalidArgumentError('url', `Expected ${url.label} to be a ${(protocols[broker] ?? []).join(' or ')} URL or a non-empty list of them, got [].`);
   const urls = list.map((entry: unknown) => checkUrl(broker, `${url.label} entries`, entry));
   return urls.length === 1 ? (urls[0] as string) : Object.freeze(urls);
 }
 
-/**
- * A RabbitMQ variable naming several nodes, split where a new `amqp://`/`amqps://` URL starts,
- * so a comma inside a password does not split it.
- */
-function splitNodeList(value: string): string | string[] {
-  const parts = value.split(/,\s*(?=amqps?:\/\/)/i).map((part) => part.trim());
+/** Where a list of node URLs is split: before each new URL, so a comma inside a password does not split it. */
+const nodeListSeparator: Partial<Record<BrokerName, RegExp>> = {
+  rabbitmq: /,\s*(?=amqps?:\/\/)/i,
+  redis: /,\s*(?=rediss?:\/\/)/i,
+};
+
+/** A variable naming several nodes (a RabbitMQ cluster's, a Redis Cluster's), as a list of URLs. */
+function splitNodeList(broker: BrokerName, value: string): string | string[] {
+  const separator = nodeListSeparator[broker];
+  const parts = separator === undefined ? [value] : value.split(separator).map((part) => part.trim());
   return parts.length === 1 ? value : parts;
 }
 

@@ -32,7 +32,8 @@ export interface MessagingOptions {
   readonly broker?: BrokerName | Broker;
   /**
    * Address for RabbitMQ (`amqp://…`) or Redis (`redis://…`). Env: `RABBITMQ_URL`, `REDIS_URL`.
-   * RabbitMQ also takes a list of its cluster's nodes (in the variable, separated by commas).
+   * RabbitMQ and Redis Cluster also take a list of the cluster's nodes (in the variable,
+   * separated by commas); for Redis, two or more nodes select its cluster client.
    */
   readonly url?: string | readonly string[];
   /** Kafka brokers, `host:port` list or comma-separated string. Env: `KAFKA_BOOTSTRAP_SERVERS`. */

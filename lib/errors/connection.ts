@@ -69,3 +69,24 @@ export class QueueMismatchError extends EventwireError {
     super(message, options);
   }
 }
+
+/**
+ * A client for one Redis server reached a node of a Redis Cluster: the node answered `MOVED`,
+ * because another node serves the key's hash slot. The message says how to configure the
+ * cluster client; `address` is the URL used, password masked.
+ *
+ * @example
+ * error instanceof RedisClusterRequiredError; // "Redis at redis://10.0.0.5:7000 is a node of a Redis Cluster …"
+ */
+export class RedisClusterRequiredError extends BrokerConnectionError {
+  readonly code = 'EVENTWIRE_REDIS_CLUSTER_REQUIRED';
+  constructor(address: string, options?: { cause?: unknown }) {
+    super(
+      'Redis',
+      address,
+      'is a node of a Redis Cluster',
+      'list the cluster\'s nodes in `url` (or REDIS_URL, separated by commas), or set `cluster: true`, so that eventwire uses a cluster client',
+      options,
+    );
+  }
+}

@@ -26,17 +26,23 @@ redis_cluster_pids() {
   for n in "${REDIS_CLUSTER_NODES[@]}"; do redis_node_pid "$n" && echo || true; done
 }
 
+# The variable eventwire reads: every node, as a list of URLs (a list selects ioredis's cluster
+# client; any one node would do to find the rest, more let a client start while some are down).
 redis_cluster_connection() {
   local n seeds=()
-  for n in "${REDIS_CLUSTER_NODES[@]}"; do seeds+=("$HOST:$(redis_node_port "$n")"); done
+  for n in "${REDIS_CLUSTER_NODES[@]}"; do seeds+=("redis://$HOST:$(redis_node_port "$n")"); done
   local IFS=,
-  printf 'REDIS_URL=redis://%s:%s (cluster nodes: %s)' "$HOST" "$(redis_node_port 1)" "${seeds[*]}"
+  printf 'REDIS_URL=%s' "${seeds[*]}"
 }
 
 # redis_cluster_info N FIELD -> the value of FIELD in node N's CLUSTER INFO.
 redis_cluster_info() {
   redis_cli_at "$(redis_node_port "$1")" cluster info | sed -n "s/^$2://p"
 }
+
+# redis_node_pong PORT -> 0 when the node answers PING. A function, so that until_true asks again
+# each time (a "$(…)" argument would be expanded once, before the first try).
+redis_node_pong() { [ "$(redis_cli_at "$1" ping)" = PONG ]; }
 
 redis_cluster_healthy() {
   local n
@@ -90,8 +96,7 @@ redis_cluster_up() {
   done
   for n in "${REDIS_CLUSTER_NODES[@]}"; do
     port=$(redis_node_port "$n")
-    until_true 30 "redis: node $n answering PING on $port" \
-      test "$(redis_cli_at "$port" ping)" = PONG || return 1
+    until_true 30 "redis: node $n answering PING on $port" redis_node_pong "$port" || return 1
   done
   # A node that never joined knows only itself; create the cluster when none has joined yet.
   if [ "$(redis_cluster_info 1 cluster_known_nodes)" = 1 ] && [ "$(redis_cluster_info 1 cluster_slots_assigned)" = 0 ]; then

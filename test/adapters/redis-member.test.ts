@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { AckClient } from '../../adapters/redis/ack-batcher.js';
+import type { RedisClient } from '../../adapters/redis/client.js';
 import { ensureGroups, RedisConnection } from '../../adapters/redis/connection.js';
 import { RedisMember } from '../../adapters/redis/member.js';
 import { validateRedisOptions } from '../../adapters/redis/options.js';
@@ -30,7 +31,7 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
  * The XACKs of a member, sent to Redis at once through the real client, whose replies the member
  * sees only after release(): each XACK is executed by Redis but stays "in flight" for the member.
  */
-function heldAcks(redis: Redis): { readonly client: AckClient; readonly calls: string[][]; release(): void } {
+function heldAcks(redis: RedisClient): { readonly client: AckClient; readonly calls: string[][]; release(): void } {
   const calls: string[][] = [];
   const released = deferred();
   const client: AckClient = {
@@ -77,13 +78,13 @@ describe('Redis member', function () {
   /** Opens a connection and starts a member on it, as the adapter's subscribe() does, with held XACK replies. */
   async function start(deliver: DeliveryCallback, concurrency: number) {
     const settings = validateRedisOptions({ url, logger: silentLogger });
-    const connection = new RedisConnection(settings.url, settings.clientOptions, settings.logger);
+    const connection = new RedisConnection(settings, settings.logger);
     const redis = await connection.shared();
     await ensureGroups(redis, [topic], group);
-    const reader = await connection.connect('reader');
+    const readers = await connection.readers([topic]);
     const acks = heldAcks(redis);
     const controller = new AbortController();
-    const member = new RedisMember({ groupId: group, topics: [topic], concurrency, signal: controller.signal }, deliver, { connection, redis, reader, settings, acks: acks.client });
+    const member = new RedisMember({ groupId: group, topics: [topic], concurrency, signal: controller.signal }, deliver, { connection, redis, readers, settings, acks: acks.client });
     /** The adapter's close(): stop every member, wait for them, then disconnect. */
     const close = (): Promise<void> =>
       connection.close(() => {

@@ -1,18 +1,20 @@
 import { createRedisBroker } from '../../adapters/redis/index.js';
 import type { Broker } from '../../lib/broker.js';
 import { silentLogger } from '../../lib/config/logger.js';
-import { brokers, requireBroker } from '../support/require-broker.js';
+import { deleteKeys, redisAdmin, redisUrl } from '../support/redis-nodes.js';
+import { requireBroker } from '../support/require-broker.js';
 import { runConformanceSuite } from './suite.js';
 
 const opened: Broker[] = [];
 let connected = false;
 
-// A short claim time keeps the crash and abandoned-retry tests quick: a dead member's entries
+// REDIS_URL may list a Redis Cluster's nodes (scripts/cluster-check.sh does): the suite then runs
+// through the cluster client. A short claim time keeps the crash and abandoned-retry tests quick: a dead member's entries
 // are taken over after claimIdleMs plus at most half of it.
 runConformanceSuite({
   name: 'redis',
   connect: () => {
-    const broker = createRedisBroker({ url: brokers.redis.url, claimIdleMs: 1_000, logger: silentLogger });
+    const broker = createRedisBroker({ url: redisUrl(), claimIdleMs: 1_000, logger: silentLogger });
     opened.push(broker);
     connected = true;
     return broker;
@@ -30,13 +32,5 @@ after(() => Promise.all(opened.splice(0).map((broker) => broker.close())));
 after(async () => {
   // Nothing to delete when Redis was unreachable and the suite was skipped (outside CI).
   if (!connected) return;
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(brokers.redis.url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', 'cf-*', 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-  await redis.quit();
+  await deleteKeys(await redisAdmin(), 'cf-*');
 });

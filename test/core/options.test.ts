@@ -85,7 +85,16 @@ describe('configuration', () => {
       () => resolveOptions({ broker: 'rabbitmq' }, { RABBITMQ_URL: `${nodes[0]},amqps://app:hunter2@` }),
       (error: unknown) => invalid('url', /^Expected `url` \(from RABBITMQ_URL\) entries to be/)(error) && !(error as Error).message.includes('hunter2'),
     );
-    assert.throws(() => resolveOptions({ broker: 'redis', url: ['redis://a:6379'] as never }, {}), invalid('url', /redis: or rediss: URL, got/));
+  });
+
+  it('takes a list of Redis Cluster nodes from code or from REDIS_URL, split only where a URL starts', () => {
+    const nodes = ['redis://:pw@cache1:7000', 'rediss://cache2:7001'];
+    assert.deepEqual(resolveOptions({ broker: 'redis', url: nodes }, {}).url, nodes);
+    assert.deepEqual(resolveOptions({ broker: 'redis' }, { REDIS_URL: `${nodes[0]}, ${nodes[1]}` }).url, nodes);
+    assert.equal(resolveOptions({ broker: 'redis' }, { REDIS_URL: 'redis://:pa,ss@cache:6379' }).url, 'redis://:pa,ss@cache:6379', 'a comma in the password does not split');
+    assert.equal(resolveOptions({ broker: 'redis', url: ['redis://a:6379'] }, {}).url, 'redis://a:6379', 'a list of one is that URL');
+    assert.throws(() => resolveOptions({ broker: 'redis', url: [] }, {}), invalid('url', /^Expected `url` to be a redis: or rediss: URL or a non-empty list of them, got \[\]\.$/));
+    assert.throws(() => resolveOptions({ broker: 'redis' }, { REDIS_URL: 'redis://a:7000,amqp://b:7001' }), invalid('url', /^Expected `url` \(from REDIS_URL\) to be/));
   });
 
   it('names the environment variable a bad value came from', () => {

@@ -1,0 +1,78 @@
+import type { Redis, RedisOptions } from 'ioredis';
+
+/**
+ * What the adapter uses of an ioredis client: the commands it sends and the events it watches.
+ * Both a single-server `Redis` and a `Cluster` have them, so every unit works with either. Each
+ * command the adapter sends names keys of one hash slot (one stream), so that a cluster can
+ * route it; pipelines hold commands on one stream only.
+ */
+export type RedisClient = Pick<
+  Redis,
+  'xadd' | 'xack' | 'xclaim' | 'xgroup' | 'xinfo' | 'xpending' | 'xreadgroupBuffer' | 'callBuffer' | 'eval' | 'pipeline' | 'defineCommand' | 'disconnect'
+> & {
+  /** ioredis's connection state: `ready` while commands can go out at once. */
+  readonly status: string;
+  /** A connection failed (a cluster client's own, or the one to its seed nodes). */
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  /** `ready`: commands go out at once again; `+node`: a cluster client connected to a node. */
+  on(event: 'ready' | '+node', listener: () => void): unknown;
+  /** A cluster client's connection to the node `node` (`host:port`) failed. */
+  on(event: 'node error', listener: (error: Error, node: string) => void): unknown;
+};
+
+/** Where and how a client connects: the validated options that concern it. */
+export interface ClientTarget {
+  /** One server's URL, or seed nodes of a Redis Cluster. */
+  readonly url: readonly string[];
+  readonly cluster: boolean;
+  readonly clientOptions: Readonly<Record<string, unknown>>;
+  readonly clusterOptions: Readonly<Record<string, unknown>>;
+}
+
+/** A command fails within about a second while its server is unreachable, instead of waiting indefinitely. */
+const clientDefaults = { maxRetriesPerRequest: 3, connectTimeout: 5000 };
+
+/**
+ * A new ioredis client for `target`: a `Redis` for one server, a `Cluster` (which follows
+ * `MOVED` and `ASK` and refreshes its slot map) for a Redis Cluster. Replies are parsed in
+ * ioredis's legacy (RESP2-shaped) mapping, whatever the options say: the adapter reads those shapes.
+ *
+ * @example
+ * const client = newClient(await import('ioredis'), { url: ['redis://127.0.0.1:6379'], cluster: false, clientOptions: {}, clusterOptions: {} });
+ */
+export function newClient(ioredis: Pick<typeof import('ioredis'), 'Redis' | 'Cluster'>, target: ClientTarget): RedisClient {
+  const [first] = target.url;
+  if (!target.cluster) {
+    const options = { ...clientDefaults, ...target.clientOptions, replyMapping: 'legacy' } as RedisOptions & { replyMapping: 'legacy' };
+    return new ioredis.Redis(first as string, options);
+  }
+  // The cluster client connects to the nodes it discovers with `redisOptions` alone: credentials
+  // and TLS given in the seed URLs would reach only the seeds.
+  const fromUrl = nodeOptionsOf(first as string);
+  const redisOptions = { ...clientDefaults, ...fromUrl, ...target.clientOptions, replyMapping: 'legacy' };
+  const options = { ...target.clusterOptions, redisOptions, replyMapping: 'legacy' } as ConstructorParameters<typeof ioredis.Cluster<'legacy'>>[1];
+  return new ioredis.Cluster<'legacy'>([...target.url], options);
+}
+
+/** The user, password and TLS a node URL asks for, as ioredis connection options. */
+function nodeOptionsOf(url: string): Record<string, unknown> {
+  const parsed = new URL(url);
+  const options: Record<string, unknown> = {};
+  if (parsed.username !== '') options.username = decodeURIComponent(parsed.username);
+  if (parsed.password !== '') options.password = decodeURIComponent(parsed.password);
+  if (parsed.protocol === 'rediss:') options.tls = {};
+  return options;
+}
+
+/**
+ * The error code Redis put at the start of its error reply (`MOVED`, `NOGROUP`, `BUSYGROUP`),
+ * or undefined for an error that is not a reply of Redis's. Redis's protocol has no other code
+ * field: the first word of the reply is its code.
+ *
+ * @example
+ * replyCode(error) === 'BUSYGROUP'; // the group exists already
+ */
+export function replyCode(error: unknown): string | undefined {
+  if (!(error instanceof Error) || error.name !== 'ReplyError') return undefined;
+  return /^[A-Z]+(?=\s|$)/.exec(error.message)?.[0];
+}
