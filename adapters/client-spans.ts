@@ -48,9 +48,14 @@ export class ClientSpans {
    * span and writes no `traceparent`, so the message keeps the one of eventwire's `send` span.
    */
   publish<T>(method: unknown, call: () => T): T {
-    if (!this.#owned || !isWrapper(method)) return call();
+    return this.wraps(method) ? withTracingSuppressed(call) : call();
+  }
+
+  /** Whether {@link publish} suppresses tracing under calls of `method`: eventwire traces and an instrumentation wrapped it. */
+  wraps(method: unknown): boolean {
+    if (!this.#owned || !isWrapper(method)) return false;
     this.#detected();
-    return withTracingSuppressed(call);
+    return true;
   }
 
   /**

@@ -60,15 +60,22 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
     capabilities: capabilitiesOf(settings.queueType),
     ownClientSpans: () => connection.clientSpans.own(),
     health: () => connection.health(),
-    async publish(topic, messages, signal) {
-      if (!mayPublish(connection.closed, messages, signal)) return;
+    publish(topic, messages, signal) {
+      try {
+        if (!mayPublish(connection.closed, messages, signal)) return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(error);
+      }
       // Rejects with amqplib's error, the server's reason or an unreachable broker: the core
       // words the PublishError.
       const outage = connection.outage;
-      if (outage !== undefined) throw outage;
-      // On abort the promise rejects at once; messages already written may still be stored.
-      const { lane } = connection.ready ?? (await abortable(connection.session(), signal));
-      await lane.send(topic, messages, signal);
+      if (outage !== undefined) return Promise.reject(outage);
+      // Not async: on an open connection the message is written in this turn and the confirm
+      // lane's promise is the publish's. On abort it rejects at once; messages already written
+      // may still be stored.
+      const ready = connection.ready;
+      if (ready !== undefined) return ready.lane.send(topic, messages, signal);
+      return abortable(connection.session(), signal).then(({ lane }) => lane.send(topic, messages, signal));
     },
     async subscribe(request, deliver): Promise<Subscription> {
       const current = await connection.session();

@@ -80,13 +80,17 @@ export class ConfirmLane {
         if (error) finish(this.#refusal ?? (error instanceof Error ? error : new BrokerRefusedError(`RabbitMQ nacked a message to "${topic}".`)));
         else if (--unconfirmed === 0) finish();
       };
+      // Checked once per batch: an instrumentation wraps the channel's publish before it is used.
+      const clientSpans = this.#clientSpans?.wraps(channel.publish) === true ? this.#clientSpans : undefined;
       const write = (from: number): void => {
         for (let index = from; index < messages.length && !settled; index += 1) {
           const message = messages[index] as OutgoingMessage;
           let writable: boolean;
           try {
-            const publish = (): boolean => channel.publish(exchange, topic, publishBody(message), publishProperties(message), confirmed);
-            writable = this.#clientSpans === undefined ? publish() : this.#clientSpans.publish(channel.publish, publish);
+            writable =
+              clientSpans === undefined
+                ? channel.publish(exchange, topic, publishBody(message), publishProperties(message), confirmed)
+                : clientSpans.publish(channel.publish, () => channel.publish(exchange, topic, publishBody(message), publishProperties(message), confirmed));
           } catch (error) {
             // amqplib throws at once on a channel that closed already.
             return finish(error);
