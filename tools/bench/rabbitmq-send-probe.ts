@@ -120,7 +120,8 @@ async function probe(options: ProbeOptions): Promise<void> {
         const { createRabbitMqBroker } = await import('eventwire/rabbitmq');
         const broker = createRabbitMqBroker({ url: process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672' });
         adapters.push(broker);
-        sides.adapter = () => broker.publish(topic, [{ headers: {}, value: encode() }], undefined);
+        const noHeaders = Object.freeze({});
+        sides.adapter = () => broker.publish(topic, [{ headers: noHeaders, value: encode() }], undefined);
       }
       const only = options.profile === undefined ? undefined : sides[options.profile];
       if (only !== undefined) {
