@@ -4,7 +4,7 @@ import { addresses, eventwireExchange } from '../config.js';
 /**
  * RabbitMQ with amqplib alone, with eventwire's guarantees: a confirm channel, persistent
  * `mandatory` messages (RabbitMQ returns one it cannot route, as it does to eventwire) routed to
- * a durable queue, each publish awaited until confirmed; consumers ack manually after the
+ * a durable quorum queue (eventwire's default queue type), each publish awaited until confirmed; consumers ack manually after the
  * handler with prefetch = concurrency.
  */
 
@@ -12,12 +12,15 @@ const persistent: Options.Publish = { persistent: true, mandatory: true };
 
 export const connectRabbit = (): Promise<ChannelModel> => amqp.connect(addresses.rabbitmq);
 
-/** The durable exchange and queue a topic's messages are routed to (eventwire's layout); no queue: the exchange alone. */
+/**
+ * The durable exchange and queue a topic's messages are routed to (eventwire's layout: a quorum
+ * queue, the type eventwire declares by default); no queue: the exchange alone.
+ */
 export async function rabbitBindTopic(model: ChannelModel, topic: string, queue: string | undefined, exchange = eventwireExchange): Promise<void> {
   const channel = await model.createChannel();
   await channel.assertExchange(exchange, 'topic', { durable: true });
   if (queue !== undefined) {
-    await channel.assertQueue(queue, { durable: true });
+    await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
     await channel.bindQueue(queue, exchange, topic);
   }
   await channel.close();
