@@ -17,7 +17,10 @@ let loaded: OtelApi | null | undefined;
 export function otelApi(): OtelApi | undefined {
   if (loaded === undefined) {
     try {
-      loaded = createRequire(import.meta.url)('@opentelemetry/api') as OtelApi;
+      // A plain copy: the CommonJS build exports every member through a getter, which the
+      // per-message checks (tracerRegistered, the meter provider) would otherwise call each time.
+      // The members are singletons, classes and functions, so the copy stays current.
+      loaded = { ...(createRequire(import.meta.url)('@opentelemetry/api') as OtelApi) };
     } catch (error) {
       // Only an absent package means "no telemetry"; a broken install is the user's to see.
       if ((error as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw error;
