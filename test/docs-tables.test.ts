@@ -115,7 +115,7 @@ describe('generated sections in README.md and docs/', () => {
       assert.equal(wellFormed(name, sections[name]), undefined, `the ${name} section`);
       assert.equal(namedCommit(name, sections[name])?.commit, run.commit ?? 'not recorded', `the ${name} section names the run's commit`);
     }
-    assert.equal(sections.results.match(/^\| (send|fire|consume|http)[a-z0-9-]* \|/gm)?.length, run.rows.length);
+    assert.equal(sections.results.match(/^\| (send|fire|consume|http|cloudevents|otel)[a-z0-9-]* \|/gm)?.length, run.rows.length);
     if (local === undefined) return;
     const compared = await compareWithLocal('docs/benchmarks.md', benchSections, text, resultsPath);
     console.log(`      ${compared} of ${benchSections.length} sections name the run of the local results and match them`);

@@ -37,7 +37,7 @@ const shapes: Readonly<Record<string, Shape>> = {
   },
   results: {
     heading: new RegExp(`^Latest run: ${when} UTC, ${commit}, ${mode} mode, median of \\d+, .+$`),
-    table: { header: '| scenario | broker | against | eventwire | baseline | ratio | target | result | peak RSS MB (ew / base) |', row: /^\| (?:send|fire|consume|http)[a-z0-9-]* \| (?:memory|redis|rabbitmq|kafka) \|(?: [^|]+ \|){7}$/ },
+    table: { header: '| scenario | broker | against | eventwire | baseline | ratio | target | result | peak RSS MB (ew / base) |', row: /^\| (?:send|fire|consume|http|cloudevents|otel)[a-z0-9-]* \| (?:memory|redis|rabbitmq|kafka) \|(?: [^|]+ \|){7}$/ },
   },
 };
 
