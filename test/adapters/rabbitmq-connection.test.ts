@@ -46,7 +46,7 @@ async function socketOptionsWith(clientOptions: Record<string, unknown>): Promis
       return new FakeModel().asModel;
     }) as unknown as AmqpClient['connect'],
   };
-  const connection = new RabbitMqConnection(validateRabbitMqOptions({ url, exchange: 'ex', logger: silentLogger, clientOptions }), { needed: () => false }, async () => client);
+  const connection = new RabbitMqConnection(validateRabbitMqOptions({ url, exchange: 'ex', logger: silentLogger, clientOptions }), { needed: () => false, recovered: async () => {} }, async () => client);
   await connection.session();
   await connection.close();
   assert.equal(given.length, 1);
