@@ -1,12 +1,12 @@
-import type { ChannelModel, Message, SocketOptions } from 'amqplib';
+import type { ChannelModel, Message } from 'amqplib';
 import { BrokerUnreachableError, MessagingClosedError } from '../../lib/errors/index.js';
 import { loadPeer } from '../../lib/config/load-peer.js';
 import { NodeRotation } from './nodes.js';
-import type { RabbitMqSettings } from './options.js';
+import { socketOptions, type RabbitMqSettings } from './options.js';
 import { ClientSpans } from '../client-spans.js';
-import { exchangeFor, type Exchanges } from './exchanges.js';
+import type { Exchanges } from './exchanges.js';
 import { ConfirmLane } from './publish.js';
-import { declareQueue } from './queues.js';
+import { declareOnOwnChannel } from './queues.js';
 import { shut } from './shut.js';
 import type { BrokerHealth } from '../../lib/broker.js';
 
@@ -136,18 +136,11 @@ export class RabbitMqConnection {
 
   /**
    * Declares the durable queue `topic` bound to `topic` on its exchange (the dead-letter one for
-   * `<topic>.dlq`), so that its messages are kept while no group consumes them. On a channel of
-   * its own: a refused declaration closes it, not the publishing channel.
+   * `<topic>.dlq`), so that its messages are kept while no group consumes them.
    */
   async keepTopic(topic: string): Promise<void> {
-    const channel = await (await this.session()).model.createChannel();
-    channel.on('error', ignore);
-    try {
-      const exchange = exchangeFor(this.exchanges, topic);
-      await declareQueue(channel, { name: topic, type: this.#settings.queueType, exchange, topic, declareExchange: exchange !== this.#settings.exchange });
-    } finally {
-      await shut(channel);
-    }
+    const { model } = await this.session();
+    await declareOnOwnChannel(model, { name: topic, type: this.#settings.queueType, exchanges: this.exchanges, topic });
   }
 
   /** Stops reconnecting and closes the connection (and with it every channel). */
@@ -205,14 +198,10 @@ export class RabbitMqConnection {
     return { model, lane };
   }
 
-  /**
-   * Connects to the first node that answers, in the rotation's order, with TCP_NODELAY unless
-   * `clientOptions.noDelay` is false: with Nagle's algorithm a small frame (an ack, a publish
-   * sent while another awaits its confirm) waited for the broker's delayed ACK, about 40 ms.
-   */
+  /** Connects to the first node that answers, in the rotation's order. */
   async #connect(): Promise<ChannelModel> {
     const amqp = await this.#client();
-    return this.#nodes.connect((url) => amqp.connect(url, { noDelay: true, ...(this.#settings.clientOptions as SocketOptions) }));
+    return this.#nodes.connect((url) => amqp.connect(url, socketOptions(this.#settings)));
   }
 
   async #openLane(model: ChannelModel): Promise<ConfirmLane> {

@@ -6,7 +6,7 @@ import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
 import { bounded } from '../../lib/waiting.js';
 import type { ClientSpans } from '../client-spans.js';
 import { decodeDelivery } from './codec.js';
-import { exchangeFor, type Exchanges } from './exchanges.js';
+import type { Exchanges } from './exchanges.js';
 import { declareQueue, groupQueueName, type QueueType } from './queues.js';
 import { CLOSE_WAIT_MS, shut } from './shut.js';
 
@@ -132,10 +132,7 @@ export class RabbitMqMember {
     try {
       // Per-consumer prefetch (not RabbitMQ's deprecated global QoS); `waiting` caps the total.
       await channel.prefetch(prefetch ?? concurrency);
-      for (const topic of topics) {
-        const exchange = exchangeFor(exchanges, topic);
-        await declareQueue(channel, { name: groupQueueName(groupId, topic), type: queueType, exchange, topic, declareExchange: exchange !== exchanges.main });
-      }
+      for (const topic of topics) await declareQueue(channel, { name: groupQueueName(groupId, topic), type: queueType, exchanges, topic });
       this.#channel = channel;
       this.#tags = [];
       for (const topic of topics) {

@@ -1,5 +1,7 @@
-import type { Channel, Options } from 'amqplib';
+import type { Channel, ChannelModel, Options } from 'amqplib';
 import { QueueMismatchError } from '../../lib/errors/index.js';
+import { exchangeFor, type Exchanges } from './exchanges.js';
+import { shut } from './shut.js';
 
 /** The queue types eventwire declares: replicated `quorum` queues, or single-node `classic` ones. */
 export type QueueType = 'quorum' | 'classic';
@@ -31,32 +33,51 @@ export function queueOptions(type: QueueType): Options.AssertQueue {
   return type === 'quorum' ? { durable: true, arguments: { 'x-queue-type': 'quorum' } } : { durable: true };
 }
 
-/** A queue to declare and bind; `declareExchange` declares its exchange first (the dead-letter one, declared on first use). */
+/** A queue to declare and bind to `topic` on the exchange that `topic` goes through. */
 export interface QueueDeclaration {
   readonly name: string;
   readonly type: QueueType;
-  readonly exchange: string;
+  readonly exchanges: Exchanges;
   readonly topic: string;
-  readonly declareExchange?: boolean;
 }
 
 /**
- * Declares the durable queue `name` of type `type` and binds it to `topic` on `exchange`. When
- * RabbitMQ refuses the declaration because a queue of that name exists with other arguments
- * (its type cannot change in place), rejects with a {@link QueueMismatchError} that says what
- * to do; the refusal also closes `channel`, as every channel error does.
+ * Declares the durable queue `name` of type `type` and binds it to `topic` on `topic`'s exchange
+ * ({@link exchangeFor}); the dead-letter exchange is declared first, since it is made on first
+ * use (the owner of the connection declared the main one). When RabbitMQ refuses the
+ * declaration because a queue of that name exists with other arguments (its type cannot change
+ * in place), rejects with a {@link QueueMismatchError} that says what to do; the refusal also
+ * closes `channel`, as every channel error does.
  *
  * @example
- * await declareQueue(channel, { name: 'billing.orders', type: 'quorum', exchange: 'eventwire', topic: 'orders' });
+ * await declareQueue(channel, { name: 'billing.orders', type: 'quorum', exchanges: { main: 'eventwire', deadLetters: 'eventwire.dlq' }, topic: 'orders' });
  */
 export async function declareQueue(channel: Pick<Channel, 'assertQueue' | 'bindQueue' | 'assertExchange'>, queue: QueueDeclaration): Promise<void> {
-  if (queue.declareExchange === true) await channel.assertExchange(queue.exchange, 'topic', { durable: true });
+  const exchange = exchangeFor(queue.exchanges, queue.topic);
+  if (exchange !== queue.exchanges.main) await channel.assertExchange(exchange, 'topic', { durable: true });
   try {
     await channel.assertQueue(queue.name, queueOptions(queue.type));
   } catch (error) {
     throw (error as { code?: unknown }).code === PRECONDITION_FAILED ? mismatch(queue.name, queue.type, error) : error;
   }
-  await channel.bindQueue(queue.name, queue.exchange, queue.topic);
+  await channel.bindQueue(queue.name, exchange, queue.topic);
+}
+
+/**
+ * {@link declareQueue} on a channel of its own, closed afterwards: a refused declaration closes
+ * that channel, not one in use (the publishing channel, a member's).
+ *
+ * @example
+ * await declareOnOwnChannel(model, { name: 'orders', type: 'quorum', exchanges, topic: 'orders' });
+ */
+export async function declareOnOwnChannel(model: Pick<ChannelModel, 'createChannel'>, queue: QueueDeclaration): Promise<void> {
+  const channel = await model.createChannel();
+  channel.on('error', () => {});
+  try {
+    await declareQueue(channel, queue);
+  } finally {
+    await shut(channel);
+  }
 }
 
 function mismatch(name: string, type: QueueType, cause: unknown): QueueMismatchError {
