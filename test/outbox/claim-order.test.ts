@@ -1,12 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { createTestMessaging } from '../../entry/testing.js';
-import type { Messaging } from '../../entry/index.js';
-import { createOutbox, type Outbox, type Relay } from '../../outbox/index.js';
+import { createOutbox, type Outbox } from '../../outbox/index.js';
 import { claimRows } from '../../outbox/claim.js';
 import { tableNames } from '../../outbox/table-name.js';
 import { recordPublished } from '../../lib/testing.js';
-import { createTestSchema, inTransaction, type TestSchema } from '../support/postgres.js';
-import { requireBroker } from '../support/require-broker.js';
+import { inTransaction, type TestSchema } from '../support/postgres.js';
+import { outboxTestBed } from '../support/outbox-bed.js';
 import { withTimeout } from '../support/wait.js';
 
 const WAIT = 10_000;
@@ -20,16 +19,14 @@ const ROWS = 12;
  * 99 → 100 build up).
  */
 describe('outbox claim order (PostgreSQL)', () => {
+  const bed = outboxTestBed('outbox_order');
+  const { relays, instances } = bed;
   let db: TestSchema;
   let table: string;
   let outbox: Outbox;
-  const relays: Relay[] = [];
-  const instances: Messaging[] = [];
 
-  before(async function () {
-    await requireBroker(this, 'postgres');
-    db = await createTestSchema('outbox_order');
-    table = `${db.schema}.outbox`;
+  before(async () => {
+    ({ db, table } = bed);
     outbox = createOutbox({ pool: db.pool, table, source: 'orders-service' });
     await outbox.migrate();
   });
@@ -42,14 +39,6 @@ describe('outbox claim order (PostgreSQL)', () => {
     }
   });
 
-  afterEach(async () => {
-    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
-    await Promise.all(instances.splice(0).map((messaging) => messaging.close()));
-  });
-
-  after(async () => {
-    await db?.drop();
-  });
 
   it('claims a key\'s head and its next rows in numeric seq order when the batch holds only some', async () => {
     const claimed = await inTransaction(db.pool, (client) => claimRows(client, tableNames(table), 4));

@@ -2,9 +2,9 @@ import { strict as assert } from 'node:assert';
 import { createTestMessaging } from '../../entry/testing.js';
 import { createEvent } from '../../lib/envelope/event.js';
 import type { Event, Logger, Messaging } from '../../entry/index.js';
-import { createOutbox, OutboxNotMigratedError, type Outbox, type Relay } from '../../outbox/index.js';
-import { createTestSchema, inTransaction, type TestSchema } from '../support/postgres.js';
-import { requireBroker } from '../support/require-broker.js';
+import { createOutbox, OutboxNotMigratedError, type Outbox } from '../../outbox/index.js';
+import { inTransaction, type TestSchema } from '../support/postgres.js';
+import { outboxTestBed } from '../support/outbox-bed.js';
 import { collector, deferred, withTimeout, type Deferred } from '../support/wait.js';
 
 const WAIT = 10_000;
@@ -34,16 +34,14 @@ function typedOf(reported: unknown): OutboxNotMigratedError {
 }
 
 describe('outbox: used before migrate()', () => {
+  const bed = outboxTestBed('not_migrated');
+  const { relays, instances } = bed;
   let db: TestSchema;
   let table: string;
   let outbox: Outbox;
-  const relays: Relay[] = [];
-  const instances: Messaging[] = [];
 
-  before(async function () {
-    await requireBroker(this, 'postgres');
-    db = await createTestSchema('not_migrated');
-    table = `${db.schema}.outbox`;
+  before(() => {
+    ({ db, table } = bed);
   });
 
   beforeEach(() => {
@@ -51,13 +49,7 @@ describe('outbox: used before migrate()', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
-    await Promise.all(instances.splice(0).map((messaging) => messaging.close()));
     await db.pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_failed, ${table}_inbox`);
-  });
-
-  after(async () => {
-    await db?.drop();
   });
 
   const messaging = (logger: Logger): Messaging => {

@@ -3,35 +3,27 @@ import { createTestMessaging, createMemoryServer, createMemoryBroker } from '../
 import { createMessaging, silentLogger, type Event, type Messaging } from '../../entry/index.js';
 import { createOutbox, type Outbox, type OutboxPool, type Relay } from '../../outbox/index.js';
 import { recordPublished } from '../../lib/testing.js';
-import { createTestSchema, inTransaction, type TestSchema } from '../support/postgres.js';
-import { requireBroker } from '../support/require-broker.js';
+import { inTransaction, type TestSchema } from '../support/postgres.js';
+import { outboxTestBed } from '../support/outbox-bed.js';
 import { collector, deferred, withTimeout } from '../support/wait.js';
 
 const WAIT = 10_000;
 
 describe('outbox relay (PostgreSQL, memory broker)', () => {
+  const bed = outboxTestBed('outbox');
+  const { relays, instances } = bed;
   let db: TestSchema;
   let table: string;
   let outbox: Outbox;
-  const relays: Relay[] = [];
-  const instances: Messaging[] = [];
 
-  before(async function () {
-    await requireBroker(this, 'postgres');
-    db = await createTestSchema('outbox');
-    table = `${db.schema}.outbox`;
+  before(async () => {
+    ({ db, table } = bed);
     outbox = createOutbox({ pool: db.pool, table, source: 'orders-service' });
     await outbox.migrate();
   });
 
   afterEach(async () => {
-    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
-    await Promise.all(instances.splice(0).map((messaging) => messaging.close()));
     await db?.pool.query(`DELETE FROM ${table}; DELETE FROM ${table}_failed`);
-  });
-
-  after(async () => {
-    await db?.drop();
   });
 
   const messaging = (options: Parameters<typeof createTestMessaging>[0] = {}): Messaging => {
