@@ -1,9 +1,6 @@
 import type { Headers } from '../broker.js';
-import { attr, headerSetter } from './attributes.js';
+import { attr, traceparent, withSpanContext } from './attributes.js';
 import { otelApi, tracerRegistered, type OtelApi } from './otel-api.js';
-
-/** The header W3C trace context travels in: a message that has one already keeps it. */
-const traceparent = 'traceparent';
 
 /** What a creation span says of the event it creates. */
 export interface CreatedEvent {
@@ -27,7 +24,7 @@ export interface CreatedEvent {
  */
 export function traceCreation(api: OtelApi, event: CreatedEvent, headers: Headers): Headers {
   if (headers[traceparent] !== undefined || !tracerRegistered(api)) return headers;
-  const { context, propagation, trace, SpanKind } = api;
+  const { context, SpanKind } = api;
   const parent = context.active();
   const span = api.trace.getTracer('eventwire').startSpan(`create ${event.topic}`, { kind: SpanKind.PRODUCER }, parent);
   if (span.isRecording()) {
@@ -41,10 +38,7 @@ export function traceCreation(api: OtelApi, event: CreatedEvent, headers: Header
     });
   }
   span.end();
-  const carrier: Record<string, string> = {};
-  propagation.inject(trace.setSpan(parent, span), carrier, headerSetter);
-  for (const _ in carrier) return { ...headers, ...carrier };
-  return headers;
+  return withSpanContext(api, parent, span, headers);
 }
 
 /**

@@ -1,11 +1,8 @@
 import type { Context, Span, SpanContext, Tracer } from '@opentelemetry/api';
 import type { OutgoingMessage } from '../broker.js';
-import { attr, errorType, eventAttributes, headerGetter, headerSetter, serverAddress, spanEvent } from './attributes.js';
+import { attr, errorType, eventAttributes, headerGetter, serverAddress, spanEvent, traceparent, withSpanContext } from './attributes.js';
 import { tracerRegistered, type OtelApi } from './otel-api.js';
 import type { DropReason, SendTrace, Telemetry, TelemetryTarget } from './telemetry.js';
-
-/** The header W3C trace context travels in; a message that has one keeps it (dead letters keep the original's). */
-const traceparent = 'traceparent';
 
 /** A PRODUCER span and the message carrying its context. */
 interface Started {
@@ -99,7 +96,7 @@ export class SendSpans implements Pick<Telemetry, 'begin' | 'dropped' | 'send'> 
   };
 
   #start(topic: string, message: OutgoingMessage, parent: Context): Started {
-    const { trace, propagation, SpanKind, isSpanContextValid } = this.#api;
+    const { SpanKind, isSpanContextValid } = this.#api;
     const carried = message.headers[traceparent] === undefined ? undefined : this.#carried(message);
     const span = this.#tracer.startSpan(`send ${topic}`, carried === undefined ? { kind: SpanKind.PRODUCER } : { kind: SpanKind.PRODUCER, links: [{ context: carried }] }, parent);
     // No SDK (or not sampled): attributes would go nowhere. With no SDK and no parent there is
@@ -107,11 +104,8 @@ export class SendSpans implements Pick<Telemetry, 'begin' | 'dropped' | 'send'> 
     if (span.isRecording()) span.setAttributes(this.#attributes(topic, message));
     else if (!isSpanContextValid(span.spanContext())) return { span, message };
     if (message.headers[traceparent] !== undefined) return { span, message };
-    const carrier: Record<string, string> = {};
-    propagation.inject(trace.setSpan(parent, span), carrier, headerSetter);
-    // No propagator registered (no SDK): the message goes as it came, without a copy.
-    for (const _ in carrier) return { span, message: { ...message, headers: { ...message.headers, ...carrier } } };
-    return { span, message };
+    const headers = withSpanContext(this.#api, parent, span, message.headers);
+    return { span, message: headers === message.headers ? message : { ...message, headers } };
   }
 
   /**
