@@ -5,6 +5,7 @@ export type { Outbox } from './outbox.js';
 export type { OutboxOptions, RelayOptions } from './options.js';
 export type { Relay, RelayStats } from './relay.js';
 export type { StageOptions } from './stage.js';
+export type { StagedWith, Statement } from './stage-with.js';
 export type { RouteStageOptions } from './route-stage.js';
 export { NoTransactionError, OutboxNotMigratedError } from '../lib/errors/index.js';
 export type { OutboxNotification, OutboxPool, OutboxPoolClient, Queryable, QueryResult } from './pool.js';

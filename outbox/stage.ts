@@ -35,6 +35,26 @@ const nulEscape = /(?:^|[^\\])(?:\\\\)*\\u0000/;
  */
 export async function stageEvent<T>(names: TableNames, source: string, client: unknown, name: string, data: T, options: StageOptions): Promise<Event<T>> {
   const queryable = expectQueryable(client);
+  const row = stagedRow(source, name, data, options);
+  await migratedOr(names.given, () => queryable.query(insertText(names, 1), [...row.values]));
+  return row.event;
+}
+
+/** An event ready to insert: the envelope and the values of {@link insertText}'s parameters, in order. */
+export interface StagedRow<T> {
+  readonly event: Event<T>;
+  readonly values: readonly unknown[];
+}
+
+/**
+ * Checks `stage()`'s arguments and builds the row that stages the event: its envelope, headers
+ * (with the stager's trace context when an OpenTelemetry SDK is registered) and the values of
+ * the insert's seven parameters. Throws InvalidArgumentError or SerializationError on bad input.
+ *
+ * @example
+ * const { event, values } = stagedRow('billing', 'order.placed', { id: 1 }, { topic: 'orders' });
+ */
+export function stagedRow<T>(source: string, name: string, data: T, options: StageOptions): StagedRow<T> {
   expectString('name', name);
   const given = expectObject('stage options', options);
   expectKnownKeys('stage options', given, ['topic', 'key', 'headers']);
@@ -47,15 +67,23 @@ export async function stageEvent<T>(names: TableNames, source: string, client: u
   headers[eventNameHeader] = name;
   headers[eventIdHeader] = event.id;
   const payload = jsonText(topic, event);
-  // With an OpenTelemetry SDK registered, the row carries the stager's trace context to the relay.
   const headerText = JSON.stringify(traceCreationGlobally({ topic, name, id: event.id }, headers));
   checkStorable(payload, headerText);
-  await migratedOr(names.given, () => queryable.query(
+  return { event, values: [event.id, topic, key ?? event.id, name, payload, key ?? null, headerText] };
+}
+
+/**
+ * The INSERT that stages one row, its seven parameters numbered from `$first`.
+ *
+ * @example
+ * insertText(names, 1); // INSERT INTO "eventwire_outbox" (...) VALUES ($1, $2, ...)
+ */
+export function insertText(names: TableNames, first: number): string {
+  const p = (index: number): string => `$${first + index}`;
+  return (
     `INSERT INTO ${names.table} (id, aggregatetype, aggregateid, type, payload, topic, key, headers) ` +
-      'VALUES ($1, $2, $3, $4, $5::jsonb, $2, $6, $7::jsonb)',
-    [event.id, topic, key ?? event.id, name, payload, key ?? null, headerText],
-  ));
-  return event;
+    `VALUES (${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}::jsonb, ${p(1)}, ${p(5)}, ${p(6)}::jsonb)`
+  );
 }
 
 /**

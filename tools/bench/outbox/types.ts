@@ -21,7 +21,7 @@ export interface OutboxSizes {
   readonly inboxConcurrency: number;
 }
 
-/** Staging: the same transaction with and without `outbox.stage()` of one event. */
+/** Staging: the same transaction without an event, with `outbox.stage()` of one, and with `outbox.stageWith()` of one. */
 export interface StagingResult {
   readonly transactions: number;
   readonly plainMs: number;
@@ -30,6 +30,10 @@ export interface StagingResult {
   readonly addedMs: number;
   /** `stagedMs / plainMs`. */
   readonly ratio: number;
+  /** The transaction staging its event in the insert itself (`stageWith`); absent in results of earlier runs. */
+  readonly withMs?: number;
+  /** `withMs - plainMs`. */
+  readonly withAddedMs?: number;
 }
 
 /** Relay throughput against the raw client publishing the same messages in batches of the same size. */
