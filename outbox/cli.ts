@@ -25,6 +25,7 @@ relay    Publishes the events staged in the table to the broker configured in th
 Options:
   --table <name>           The outbox table, optionally schema-qualified. Default: ${defaultTable}.
   --batch-size <n>         Rows per transaction. Default: 100.
+  --batches-in-flight <n>  Batches at once, each in its own transaction (1 to 16). Default: 1.
   --poll-interval-ms <ms>  Read the table this often when no notification came. Default: 1000.
   --grace-ms <ms>          After SIGTERM or SIGINT, how long the batch in flight may take.
                            Default: 30000.
@@ -67,6 +68,7 @@ export async function runOutboxCommand(argv: readonly string[], io: CliIo): Prom
     table,
     modules,
     batchSize: integer('--batch-size', values['batch-size'], 100, 1),
+    batchesInFlight: integer('--batches-in-flight', values['batches-in-flight'], 1, 1, 16),
     pollIntervalMs: integer('--poll-interval-ms', values['poll-interval-ms'], 1_000, 1),
     graceMs: integer('--grace-ms', values['grace-ms'], 30_000, 0),
   }, io);
@@ -93,6 +95,7 @@ function parse(argv: readonly string[]): { values: Record<string, unknown>; posi
       options: {
         table: { type: 'string' },
         'batch-size': { type: 'string' },
+        'batches-in-flight': { type: 'string' },
         'poll-interval-ms': { type: 'string' },
         'grace-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -107,11 +110,12 @@ function parse(argv: readonly string[]): { values: Record<string, unknown>; posi
   }
 }
 
-function integer(option: string, value: unknown, fallback: number, minimum: number): number {
+function integer(option: string, value: unknown, fallback: number, minimum: number, maximum = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(number) || number < minimum) {
-    throw new CliExit(exitCodes.usage, `${option} must be a whole number of at least ${minimum}, got ${JSON.stringify(value)}.`);
+  if (!Number.isSafeInteger(number) || number < minimum || number > maximum) {
+    const range = maximum === Number.MAX_SAFE_INTEGER ? `of at least ${minimum}` : `from ${minimum} to ${maximum}`;
+    throw new CliExit(exitCodes.usage, `${option} must be a whole number ${range}, got ${JSON.stringify(value)}.`);
   }
   return number;
 }

@@ -20,6 +20,8 @@ export class NotificationListener {
   /** Whether the last attempt failed, so that an outage is logged once, not at every turn. */
   #failing = false;
   #closed = false;
+  /** The LISTEN being opened: lanes that ensure at once share it, so one connection listens. */
+  #opening: Promise<void> | undefined;
 
   constructor(pool: OutboxPool, channel: string, logger: Logger, onNotify: () => void) {
     this.#pool = pool;
@@ -29,8 +31,12 @@ export class NotificationListener {
   }
 
   /** Listens unless it already does; a failure is logged and left for the next call. */
-  async ensure(): Promise<void> {
-    if (this.#client !== undefined || this.#closed) return;
+  ensure(): Promise<void> {
+    if (this.#client !== undefined || this.#closed) return Promise.resolve();
+    return (this.#opening ??= this.#open().finally(() => (this.#opening = undefined)));
+  }
+
+  async #open(): Promise<void> {
     let client: OutboxPoolClient | undefined;
     try {
       client = await this.#pool.connect();

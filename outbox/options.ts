@@ -37,6 +37,12 @@ export interface RelayOptions {
   readonly pollIntervalMs?: number;
   /** The longest wait between attempts while the broker fails (it doubles from 250 ms up to this). Default 30000. */
   readonly maxBackoffMs?: number;
+  /**
+   * Batches this relay runs at once, each in a transaction of its own (one pool connection
+   * each), as that many relays would: one batch's database round trips overlap another's
+   * publishing. Per-key order holds as between relays. Default 1; at most 16.
+   */
+  readonly batchesInFlight?: number;
 }
 
 /** Checked `createOutbox` options. */
@@ -52,6 +58,7 @@ export interface ResolvedRelayOptions {
   readonly batchSize: number;
   readonly pollIntervalMs: number;
   readonly maxBackoffMs: number;
+  readonly batchesInFlight: number;
 }
 
 /** The first wait after a failed batch; it doubles up to `maxBackoffMs`. */
@@ -86,7 +93,7 @@ export function resolveOutboxOptions(options: unknown, env: NodeJS.ProcessEnv): 
  */
 export function resolveRelayOptions(options: unknown): ResolvedRelayOptions {
   const given = expectObject('startRelay options', options);
-  expectKnownKeys('startRelay options', given, ['messaging', 'batchSize', 'pollIntervalMs', 'maxBackoffMs']);
+  expectKnownKeys('startRelay options', given, ['messaging', 'batchSize', 'pollIntervalMs', 'maxBackoffMs', 'batchesInFlight']);
   const messaging = given.messaging;
   if (typeof messaging !== 'object' || messaging === null || typeof (messaging as Partial<Messaging>).getProducer !== 'function') {
     throw new InvalidArgumentError(
@@ -96,11 +103,14 @@ export function resolveRelayOptions(options: unknown): ResolvedRelayOptions {
   }
   const batchSize = expectInteger('batchSize', given.batchSize ?? 100, 1);
   if (batchSize > 10_000) throw new InvalidArgumentError('batchSize', `Expected \`batchSize\` to be at most 10000, got ${batchSize}.`);
+  const batchesInFlight = expectInteger('batchesInFlight', given.batchesInFlight ?? 1, 1);
+  if (batchesInFlight > 16) throw new InvalidArgumentError('batchesInFlight', `Expected \`batchesInFlight\` to be at most 16, got ${batchesInFlight}.`);
   return {
     messaging: messaging as Messaging,
     batchSize,
     pollIntervalMs: expectDelay('pollIntervalMs', given.pollIntervalMs ?? 1_000, 1),
     maxBackoffMs: expectDelay('maxBackoffMs', given.maxBackoffMs ?? 30_000, firstBackoffMs),
+    batchesInFlight,
   };
 }
 

@@ -16,7 +16,7 @@ import { undefinedTable } from './not-migrated.js';
  * A parsed `eventwire outbox relay` invocation.
  *
  * @example
- * const command: RelayCommand = { url, table: 'eventwire_outbox', modules: [], batchSize: 100, pollIntervalMs: 1000, graceMs: 30_000 };
+ * const command: RelayCommand = { url, table: 'eventwire_outbox', modules: [], batchSize: 100, batchesInFlight: 1, pollIntervalMs: 1000, graceMs: 30_000 };
  */
 export interface RelayCommand {
   readonly url: string;
@@ -24,6 +24,7 @@ export interface RelayCommand {
   /** Imported first: they may call configureMessaging(). */
   readonly modules: readonly string[];
   readonly batchSize: number;
+  readonly batchesInFlight: number;
   readonly pollIntervalMs: number;
   readonly graceMs: number;
 }
@@ -44,7 +45,7 @@ export async function runRelayCommand(command: RelayCommand, io: CliIo): Promise
   try {
     const outbox = createOutboxOrExit(pool, command.table);
     await checkTable(pool, command.url, command.table);
-    const relay = outbox.startRelay({ messaging, batchSize: command.batchSize, pollIntervalMs: command.pollIntervalMs });
+    const relay = outbox.startRelay({ messaging, batchSize: command.batchSize, batchesInFlight: command.batchesInFlight, pollIntervalMs: command.pollIntervalMs });
     say(io, `relaying ${command.table} to ${messaging.brokerName}`);
     const signal = await signals.first;
     say(io, `received ${signal}; stopping: the batch in flight has ${command.graceMs} ms to finish (send it again to exit at once)`);

@@ -46,22 +46,21 @@ export interface Relay {
 }
 
 /**
- * The relay loop and its state. Each turn: make sure LISTEN works, run a batch; after progress
- * run the next at once, after a batch that found nothing wait for a notification or the poll
- * interval, after one that published nothing because the broker (or the database) failed wait
- * an exponential, capped backoff that notifications do not cut short.
+ * The relay's lanes and their shared state. Each lane is a loop of turns: make sure LISTEN
+ * works, run a batch; after progress run the next at once, after a batch that found nothing
+ * wait for a notification or the poll interval, after one that published nothing because the
+ * broker (or the database) failed wait an exponential, capped backoff that notifications do not
+ * cut short. Lanes share the LISTEN connection and the counters; each has its own waits.
  */
 class RelayLoop implements Relay {
   readonly #options: ResolvedRelayOptions;
   readonly #deps: BatchDeps;
   readonly #logger: Logger;
-  readonly #wakeup = new Wakeup();
+  readonly #wakeups: readonly Wakeup[];
   readonly #listener: NotificationListener;
   readonly #controller = new AbortController();
   readonly #backoff: BackoffPolicy;
   readonly #stats: RelayStats = { published: 0, movedAside: 0, publishFailures: 0, databaseFailures: 0 };
-  /** Failed turns in a row; the backoff grows with it. */
-  #failures = 0;
   /** Whether the last batch found no table, so that this is logged once until it is migrated. */
   #notMigrated = false;
   readonly #loop: Promise<void>;
@@ -72,9 +71,13 @@ class RelayLoop implements Relay {
     this.#logger = options.messaging.logger;
     this.#deps = { pool, names, producer: options.messaging.getProducer(), logger: this.#logger, batchSize: options.batchSize };
     this.#backoff = backoffPolicy({ backoff: 'exponential', jitter: 'equal', maxRetryDelayMs: options.maxBackoffMs }, firstBackoffMs);
-    this.#listener = new NotificationListener(pool, names.channel, this.#logger, () => this.#wakeup.notify());
+    this.#wakeups = Array.from({ length: options.batchesInFlight }, () => new Wakeup());
+    this.#listener = new NotificationListener(pool, names.channel, this.#logger, () => {
+      for (const wakeup of this.#wakeups) wakeup.notify();
+    });
     // #run catches what it expects; anything else is a bug, logged rather than unhandled.
-    this.#loop = this.#run().catch((error: unknown) => this.#logger.error('outbox relay: stopped by an unexpected error', { error }));
+    const lanes = this.#wakeups.map((wakeup) => this.#run(wakeup).catch((error: unknown) => this.#logger.error('outbox relay: stopped by an unexpected error', { error })));
+    this.#loop = Promise.all(lanes).then(() => undefined);
   }
 
   stats(): Readonly<RelayStats> {
@@ -88,27 +91,29 @@ class RelayLoop implements Relay {
 
   async #finish(timeoutMs: number): Promise<void> {
     this.#controller.abort();
-    this.#wakeup.stop();
+    for (const wakeup of this.#wakeups) wakeup.stop();
     if (!(await bounded(this.#loop, timeoutMs))) {
       this.#logger.warn('outbox relay: the batch in flight did not finish within timeoutMs; it ends in the background', { timeoutMs });
     }
     await this.#listener.close();
   }
 
-  async #run(): Promise<void> {
+  async #run(wakeup: Wakeup): Promise<void> {
     const { signal } = this.#controller;
+    /** Failed turns in a row; the backoff grows with it. */
+    let failures = 0;
     while (!signal.aborted) {
       await this.#listener.ensure();
       if (signal.aborted) return;
       const result = await this.#turn();
       if (signal.aborted) return;
       if (result === undefined || (result.outcome.published.length === 0 && result.outcome.poisoned.length === 0 && result.outcome.failed.length > 0)) {
-        this.#failures += 1;
-        await this.#wakeup.pause(retryDelay(this.#backoff, this.#failures));
+        failures += 1;
+        await wakeup.pause(retryDelay(this.#backoff, failures));
         continue;
       }
-      this.#failures = 0;
-      if (result.claimed === 0) await this.#wakeup.idle(this.#options.pollIntervalMs);
+      failures = 0;
+      if (result.claimed === 0) await wakeup.idle(this.#options.pollIntervalMs);
     }
   }
 

@@ -45,7 +45,7 @@ describe('eventwire outbox (CLI)', function () {
     assert.equal(row?.n, '0');
   });
 
-  it('relay publishes staged events until SIGTERM, then exits 0', async function () {
+  it('relay (two batches in flight) publishes staged events until SIGTERM, then exits 0', async function () {
     await requireBroker(this, 'redis');
     await createOutbox({ pool: db.pool, table }).migrate();
     const topic = `outbox-cli-${process.pid}-${Date.now()}`;
@@ -53,7 +53,7 @@ describe('eventwire outbox (CLI)', function () {
     instances.push(consumerSide);
     const received = deferred<Event>();
     await consumerSide.messageHandler({ topic, groupId: 'cli' }, (event) => received.resolve(event as Event)).start();
-    const relay = cli(['outbox', 'relay', '--table', table, '--poll-interval-ms', '60000'], { ...database, MESSAGING_BROKER: 'redis', REDIS_URL: brokers.redis.url });
+    const relay = cli(['outbox', 'relay', '--table', table, '--poll-interval-ms', '60000', '--batches-in-flight', '2'], { ...database, MESSAGING_BROKER: 'redis', REDIS_URL: brokers.redis.url });
     await relay.waitForLine('stderr', /relaying .* to redis/);
     const staged = await inTransaction(db.pool, (client) => createOutbox({ pool: db.pool, table }).stage(client, 'order.shipped', { id: 9 }, { topic }));
     assert.deepEqual(await withTimeout(received.promise, 15_000, 'the staged event through the CLI relay'), staged);
@@ -103,6 +103,9 @@ describe('eventwire outbox (CLI)', function () {
     const missing = await finish(cli(['outbox', 'relay', '--table', `${db.schema}.nothing`], { ...database, MESSAGING_BROKER: 'memory' }));
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, new RegExp(`run eventwire outbox migrate --table ${db.schema}\\.nothing first`));
+    const tooMany = await finish(cli(['outbox', 'relay', '--table', table, '--batches-in-flight', '17'], { ...database, MESSAGING_BROKER: 'memory' }));
+    assert.equal(tooMany.code, 2);
+    assert.match(tooMany.stderr, /--batches-in-flight must be a whole number from 1 to 16, got "17"/);
     const unknown = await finish(cli(['outbox', 'publish'], database));
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown outbox command "publish"/);

@@ -79,6 +79,8 @@ describe('outbox options and input checks', () => {
     assert.throws(() => outbox.startRelay({ messaging, batchSize: 0 }), invalid('batchSize', /integer of at least 1/));
     assert.throws(() => outbox.startRelay({ messaging, pollIntervalMs: -1 }), invalid('pollIntervalMs', /integer of at least 1/));
     assert.throws(() => outbox.startRelay({ messaging, maxBackoffMs: 10 }), invalid('maxBackoffMs', /integer of at least 250/));
+    assert.throws(() => outbox.startRelay({ messaging, batchesInFlight: 0 }), invalid('batchesInFlight', /integer of at least 1/));
+    assert.throws(() => outbox.startRelay({ messaging, batchesInFlight: 17 }), invalid('batchesInFlight', /at most 16, got 17/));
     assert.throws(() => outbox.startRelay({ messaging, batch: 5 } as never), invalid('batch', /Unknown option `batch`/));
   });
 

@@ -126,55 +126,63 @@ describe('outbox relay (PostgreSQL, memory broker)', () => {
     assert.deepEqual(recorder.events.map((event) => event.name).sort(), ['file.deleted', 'file.renamed']);
   });
 
-  describe('two relays at once', () => {
-    const keys = ['a', 'b', 'c', 'd', 'e'];
-    const total = 200;
+  const setups = [
+    { title: 'two relays at once', relayCount: 2, batchesInFlight: 1 },
+    { title: 'one relay with three batches in flight', relayCount: 1, batchesInFlight: 3 },
+  ];
+  for (const { title, relayCount, batchesInFlight } of setups) {
+    describe(title, () => {
+      const keys = ['a', 'b', 'c', 'd', 'e'];
+      const total = 200;
 
-    /** Two relays on two instances of one broker, a consumer on a third; stages while they run. */
-    async function runTwoRelays(): Promise<{ received: Event<{ key: string; n: number }>[]; relays: Relay[] }> {
-      const server = createMemoryServer();
-      const make = (): Messaging => {
-        const instance = createMessaging({ broker: createMemoryBroker({ server }), logger: silentLogger, source: 'relay' });
-        instances.push(instance);
-        return instance;
-      };
-      const consumerSide = make();
-      const seen = collector<Event<{ key: string; n: number }>>(total);
-      const consumer = consumerSide.messageHandler({ topic: 'ledger', groupId: 'audit', concurrency: 1 }, (event) => {
-        seen.push(event as Event<{ key: string; n: number }>);
-      });
-      await consumer.start();
-      const two = [make(), make()].map((instance) => start(outbox.startRelay({ messaging: instance, batchSize: 7, pollIntervalMs: 50 })));
-      for (let n = 0; n < total; n += 10) {
-        await inTransaction(db.pool, async (client) => {
-          for (let i = n; i < n + 10; i += 1) {
-            const key = keys[i % keys.length] as string;
-            await outbox.stage(client, 'entry.booked', { key, n: i }, { topic: 'ledger', key });
-          }
+      /** The relays on instances of one broker, a consumer on another; stages while they run. */
+      async function runRelays(): Promise<{ received: Event<{ key: string; n: number }>[]; relays: Relay[]; listening: number }> {
+        const server = createMemoryServer();
+        const make = (): Messaging => {
+          const instance = createMessaging({ broker: createMemoryBroker({ server }), logger: silentLogger, source: 'relay' });
+          instances.push(instance);
+          return instance;
+        };
+        const consumerSide = make();
+        const seen = collector<Event<{ key: string; n: number }>>(total);
+        const consumer = consumerSide.messageHandler({ topic: 'ledger', groupId: 'audit', concurrency: 1 }, (event) => {
+          seen.push(event as Event<{ key: string; n: number }>);
         });
+        await consumer.start();
+        const started = Array.from({ length: relayCount }, () => start(outbox.startRelay({ messaging: make(), batchSize: 7, pollIntervalMs: 50, batchesInFlight })));
+        for (let n = 0; n < total; n += 10) {
+          await inTransaction(db.pool, async (client) => {
+            for (let i = n; i < n + 10; i += 1) {
+              const key = keys[i % keys.length] as string;
+              await outbox.stage(client, 'entry.booked', { key, n: i }, { topic: 'ledger', key });
+            }
+          });
+        }
+        const received = await withTimeout(seen.done, 30_000, `${total} events through ${title}`);
+        const listening = (await db.rows<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE query = $1', [`LISTEN "${table}"`])).length;
+        return { received, relays: started, listening };
       }
-      const received = await withTimeout(seen.done, 30_000, `${total} events through two relays`);
-      return { received, relays: two };
-    }
 
-    it('publish each row once', async () => {
-      const { received, relays: two } = await runTwoRelays();
-      const ids = new Set(received.map((event) => event.id));
-      assert.equal(ids.size, total, 'no event twice');
-      assert.deepEqual([...new Set(received.map((event) => event.data.n))].sort((a, b) => a - b), [...Array(total).keys()]);
-      await withTimeout(waitFor(async () => (await pending()) === 0), WAIT, 'the table to empty');
-      assert.equal(two.reduce((sum, relay) => sum + relay.stats().published, 0), total, 'the relays published 200 in all');
-    });
+      it('publish each row once, with one LISTEN connection per relay', async () => {
+        const { received, relays: started, listening } = await runRelays();
+        const ids = new Set(received.map((event) => event.id));
+        assert.equal(ids.size, total, 'no event twice');
+        assert.deepEqual([...new Set(received.map((event) => event.data.n))].sort((a, b) => a - b), [...Array(total).keys()]);
+        await withTimeout(waitFor(async () => (await pending()) === 0), WAIT, 'the table to empty');
+        assert.equal(started.reduce((sum, relay) => sum + relay.stats().published, 0), total, `the relays published ${total} in all`);
+        assert.equal(listening, relayCount);
+      });
 
-    it('keep the order of each key', async () => {
-      const { received } = await runTwoRelays();
-      for (const key of keys) {
-        const order = received.filter((event) => event.data.key === key).map((event) => event.data.n);
-        assert.deepEqual(order, [...order].sort((a, b) => a - b), `key ${key} in staging order`);
-        assert.equal(order.length, total / keys.length);
-      }
+      it('keep the order of each key', async () => {
+        const { received } = await runRelays();
+        for (const key of keys) {
+          const order = received.filter((event) => event.data.key === key).map((event) => event.data.n);
+          assert.deepEqual(order, [...order].sort((a, b) => a - b), `key ${key} in staging order`);
+          assert.equal(order.length, total / keys.length);
+        }
+      });
     });
-  });
+  }
 });
 
 /** Polls `check` until it holds: for database state, which sends no event. */

@@ -42,9 +42,11 @@ function rows(run: OutboxResults): { table: string[]; errors: string[] } {
   const riding = withMs === undefined ? 'not measured' : `${number(withMs, 3)} ms`;
   table.push(line(['staging by stageWith() in the insert, ms per transaction', '—', riding, plain, ratio(withMs, staging?.plainMs), `≤ ${targets.addedMs} ms added (${added(withAdded)})`, met(withAdded === undefined ? undefined : withAdded <= targets.addedMs)]));
   for (const result of run.throughput) {
-    if (result.error !== undefined) errors.push(`relay ${result.broker}, batch ${result.batchSize}: ${result.error}`);
+    const inFlight = result.batchesInFlight ?? 1;
+    const shape = `batch ${result.batchSize}${inFlight === 1 ? '' : `, ${inFlight} in flight`}`;
+    if (result.error !== undefined) errors.push(`relay ${result.broker}, ${shape}: ${result.error}`);
     const rate = result.relayRate;
-    table.push(line([`relay, batch ${result.batchSize}, ${result.rows} rows`, result.broker, rate === undefined ? 'error' : `${number(rate, 0)} events/s`, result.rawRate === undefined ? '—' : `${number(result.rawRate, 0)} msg/s raw client`, ratio(rate, result.rawRate), `≥ ${number(targets.relayRate, 0)} events/s`, met(rate === undefined ? undefined : rate >= targets.relayRate)]));
+    table.push(line([`relay, ${shape}, ${result.rows} rows`, result.broker, rate === undefined ? 'error' : `${number(rate, 0)} events/s`, result.rawRate === undefined ? '—' : `${number(result.rawRate, 0)} msg/s raw client`, ratio(rate, result.rawRate), `≥ ${number(targets.relayRate, 0)} events/s`, met(rate === undefined ? undefined : rate >= targets.relayRate)]));
   }
   for (const result of run.latency) {
     if (result.error !== undefined) errors.push(`latency ${result.broker}: ${result.error}`);

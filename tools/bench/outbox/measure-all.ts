@@ -48,12 +48,13 @@ try {
   }
   const throughput: ThroughputResult[] = [];
   for (const broker of input.brokers) {
-    for (const batchSize of sizes.batchSizes) {
-      const name = `${input.runId}-tp-${broker}-${batchSize}`;
-      const result = await measureThroughput(db, broker, name, sizes.relayRows, batchSize, server);
+    for (const shape of sizes.relays) {
+      const { batchSize, batchesInFlight } = shape;
+      const name = `${input.runId}-tp-${broker}-${batchSize}-${batchesInFlight}`;
+      const result = await measureThroughput(db, broker, name, sizes.relayRows, shape, server);
       await cleanupCase(broker, name);
       throughput.push(result);
-      log(`relay ${broker} batch ${batchSize}: ${result.error ?? `${figure(result.relayRate)} events/s, raw ${figure(result.rawRate)} msg/s`}`);
+      log(`relay ${broker} batch ${batchSize} × ${batchesInFlight}: ${result.error ?? `${figure(result.relayRate)} events/s, raw ${figure(result.rawRate)} msg/s`}`);
     }
   }
   const latency: LatencyResult[] = [];

@@ -6,11 +6,11 @@ import { sendMany } from '../measure.js';
 import { bindForSend, rawClient } from '../raw/index.js';
 import type { BrokerId } from '../types.js';
 import { inTransaction, outboxRows, type BenchDb } from './db.js';
-import type { ThroughputResult } from './types.js';
+import type { RelayShape, ThroughputResult } from './types.js';
 import { reason, until } from './waits.js';
 
 /**
- * Relay throughput: `rows` events staged (untimed), then one relay started with `batchSize`,
+ * Relay throughput: `rows` events staged (untimed), then one relay started with `batchSize` and `batchesInFlight`,
  * timed until it has published them all and the table is empty. The baseline, in the same run
  * and on the same topic: the raw client publishing as many envelopes of the same shape, encoded
  * in the timed loop, in batches of `batchSize`, each batch awaited.
@@ -46,14 +46,14 @@ async function rawRate(broker: BrokerId, topic: string, rows: number, batchSize:
   }
 }
 
-async function relayRate(db: BenchDb, broker: BrokerId, topic: string, rows: number, batchSize: number, server: MemoryServer): Promise<number> {
+async function relayRate(db: BenchDb, broker: BrokerId, topic: string, rows: number, shape: RelayShape, server: MemoryServer): Promise<number> {
   const messaging = eventwireMessaging({ broker }, server);
   try {
     // Connected before the clock starts, as the raw client is.
     await messaging.getProducer().send(topic, payload);
     await stageRows(db, topic, rows);
     const started = performance.now();
-    const relay = db.outbox.startRelay({ messaging, batchSize });
+    const relay = db.outbox.startRelay({ messaging, ...shape });
     try {
       await until(() => relay.stats().published >= rows, 120 + rows / 100, () => `the relay publishing ${rows} rows (published ${relay.stats().published})`);
     } finally {
@@ -69,12 +69,12 @@ async function relayRate(db: BenchDb, broker: BrokerId, topic: string, rows: num
 }
 
 /** Both sides for one broker and batch size; a failure is recorded, never thrown. */
-export async function measureThroughput(db: BenchDb, broker: BrokerId, name: string, rows: number, batchSize: number, server: MemoryServer): Promise<ThroughputResult> {
-  const base = { broker, batchSize, rows };
+export async function measureThroughput(db: BenchDb, broker: BrokerId, name: string, rows: number, shape: RelayShape, server: MemoryServer): Promise<ThroughputResult> {
+  const base = { broker, ...shape, rows };
   try {
     await bindForSend(broker, name, `${name}.q`);
-    const raw = await rawRate(broker, name, rows, batchSize, server);
-    const relay = await relayRate(db, broker, name, rows, batchSize, server);
+    const raw = await rawRate(broker, name, rows, shape.batchSize, server);
+    const relay = await relayRate(db, broker, name, rows, shape, server);
     return { ...base, relayRate: relay, rawRate: raw };
   } catch (error) {
     await db.pool.query(`DELETE FROM ${db.outbox.table}`).catch(() => {});

@@ -12,13 +12,19 @@ export interface OutboxSizes {
   readonly stagingTransactions: number;
   /** Rows staged before each relay is started. */
   readonly relayRows: number;
-  readonly batchSizes: readonly number[];
+  readonly relays: readonly RelayShape[];
   /** Events per second staged during the latency measurement, each in its own transaction. */
   readonly latencyRate: number;
   readonly latencySeconds: number;
   /** Messages handled per side of the inbox measurement. */
   readonly inboxMessages: number;
   readonly inboxConcurrency: number;
+}
+
+/** How a measured relay runs: rows per batch, and batches at once (`startRelay`'s options). */
+export interface RelayShape {
+  readonly batchSize: number;
+  readonly batchesInFlight: number;
 }
 
 /** Staging: the same transaction without an event, with `outbox.stage()` of one, and with `outbox.stageWith()` of one. */
@@ -40,6 +46,8 @@ export interface StagingResult {
 export interface ThroughputResult {
   readonly broker: BrokerId;
   readonly batchSize: number;
+  /** Absent in results of runs before the option existed: 1. */
+  readonly batchesInFlight?: number;
   readonly rows: number;
   readonly relayRate?: number;
   readonly rawRate?: number;
