@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { currentCommit } from '../../scripts/git-commit.js';
 import type { ScenarioResult } from './types.js';
 
 /** One row of the report: a scenario's result on one broker and how long it ran. */
@@ -24,15 +23,15 @@ export interface Report {
  * Builds the report of a run.
  *
  * @example
- * const report = createReport({ startedAt, quick: false, results });
+ * const report = createReport({ startedAt, commit: currentCommit(), quick: false, results });
  */
-export function createReport(run: { readonly startedAt: Date; readonly quick: boolean; readonly results: readonly ReportEntry[] }): Report {
+export function createReport(run: { readonly startedAt: Date; readonly commit: string; readonly quick: boolean; readonly results: readonly ReportEntry[] }): Report {
   return {
     startedAt: run.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     quick: run.quick,
     node: process.version,
-    commit: currentCommit(),
+    commit: run.commit,
     results: run.results,
     ok: passed(run.results),
   };

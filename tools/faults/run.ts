@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { reportPath, updateFaultsDoc, updateRecoveryDoc } from './docs.js';
+import { currentCommit } from '../../scripts/git-commit.js';
 import { createReport, formatTable, passed, writeReport, type ReportEntry } from './report.js';
 import { scenarios } from './scenarios/index.js';
 import { shutdown, startTarget } from './targets.js';
@@ -56,6 +57,8 @@ async function main(): Promise<number> {
 
   const quick = values.quick;
   const startedAt = new Date();
+  // The commit measured is the one checked out when the run began, whatever is committed meanwhile.
+  const commit = currentCommit();
   const results: ReportEntry[] = [];
   const interrupted = (): void => {
     console.error('\ninterrupted: stopping the brokers the runner started');
@@ -106,7 +109,7 @@ async function main(): Promise<number> {
     await shutdown().catch((error: unknown) => console.error(`could not stop a broker the runner started: ${String(error)}`));
   }
 
-  const report = createReport({ startedAt, quick, results });
+  const report = createReport({ startedAt, commit, quick, results });
   // Only a complete full run replaces the published report; a narrowed or quick one goes to .cache.
   const complete = !quick && allBrokers.every((broker) => brokers.includes(broker)) && scenarios.every((scenario) => names.includes(scenario.name));
   const path = fileURLToPath(complete ? reportPath : new URL('../../.cache/faults/report.json', import.meta.url));
