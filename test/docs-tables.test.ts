@@ -4,13 +4,15 @@ import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchSections, renderSections, resultsHeading, resultsPath, updateResultsDoc, type RunSummary } from '../tools/bench/docs.js';
+import { clusterResultsPath } from '../tools/bench/cluster.js';
+import { clusterBenchSection, renderClusterSection, updateClusterDoc, type ClusterRunSummary } from '../tools/bench/cluster-docs.js';
 import { markdownSection, recoveryLine, redeliveryLine, reportPath, updateFaultsDoc, updateRecoveryDoc } from '../tools/faults/docs.js';
 import type { Report } from '../tools/faults/report.js';
 import { outboxResultsPath, outboxSection, renderOutboxSection, updateOutboxDoc } from '../tools/bench/outbox/docs.js';
 import type { OutboxResults } from '../tools/bench/outbox/types.js';
 import { currentCommit } from '../scripts/git-commit.js';
 import { namedCommit, wellFormed } from './support/generated-sections.js';
-import { fixtureOutboxResults, fixtureReport, fixtureRun } from './support/results-fixtures.js';
+import { fixtureClusterRun, fixtureOutboxResults, fixtureReport, fixtureRun } from './support/results-fixtures.js';
 
 // The figures of README.md and docs/ are written by the scripts that measured them, between
 // markers, from results files that name the commit measured. The results files are outputs of a
@@ -26,6 +28,7 @@ const generated: Readonly<Record<string, readonly string[]>> = {
   'docs/delivery-guarantees.md': ['redelivery', 'recovery'],
   'docs/benchmarks.md': [...benchSections],
   'docs/outbox.md': [outboxSection],
+  'docs/clusters.md': [clusterBenchSection],
 };
 
 /** The results file at `path`, undefined when this checkout has none (a fresh clone). */
@@ -53,14 +56,14 @@ async function renderCopy(doc: string, update: (path: URL) => boolean | Promise<
  * With a local results file: each section of `doc` that names the same run (date and commit) as
  * what the renderer makes from it must be exactly that. Returns how many sections were compared.
  */
-async function compareWithLocal(doc: string, names: readonly string[], rendered: string, results: URL): Promise<number> {
+async function compareWithLocal(doc: string, names: readonly string[], rendered: string, results: URL, renderer = 'docs.ts'): Promise<number> {
   const committed = await readFile(join(root, doc), 'utf8');
   let compared = 0;
   for (const name of names) {
     const mine = section(committed, name) ?? '';
     const fromLocal = section(rendered, name) ?? '';
     if (namedCommit(name, mine)?.run !== namedCommit(name, fromLocal)?.run) continue;
-    assert.equal(mine, fromLocal, `${doc} section ${name} disagrees with ${fileURLToPath(results)}, the run it names: re-render it with npx tsx ${fileURLToPath(new URL('docs.ts', results)).slice(root.length)}`);
+    assert.equal(mine, fromLocal, `${doc} section ${name} disagrees with ${fileURLToPath(results)}, the run it names: re-render it with npx tsx ${fileURLToPath(new URL(renderer, results)).slice(root.length)}`);
     compared += 1;
   }
   return compared;
@@ -141,6 +144,23 @@ describe('generated sections in README.md and docs/', () => {
     assert.equal(rendered.includes('A smoke run'), run.mode === 'smoke', 'a smoke run says so in its heading, a full run does not');
     if (local === undefined) return;
     const compared = await compareWithLocal('docs/outbox.md', [outboxSection], text, outboxResultsPath);
+    console.log(`      ${compared} of 1 section names the run of the local results and matches it`);
+  });
+
+  it('cluster bench: the renderer writes a well-formed section from a results file, and reproduces the one of the run a local tools/bench/cluster-results.json holds', async () => {
+    const local = await localResults<ClusterRunSummary>(clusterResultsPath);
+    // A fresh clone has no results file: the renderer is then checked on a made-up one.
+    const run = local ?? fixtureClusterRun;
+    const text = await renderCopy('docs/clusters.md', (path) => updateClusterDoc(run, path));
+    const rendered = renderClusterSection(run);
+    assert.equal(section(text, clusterBenchSection), rendered);
+    assert.equal(wellFormed(clusterBenchSection, rendered), undefined);
+    assert.equal(namedCommit(clusterBenchSection, rendered)?.commit, run.commit ?? 'not recorded');
+    assert.equal(rendered.match(/^\| (send|fire|consume)[a-z0-9-]* \|/gm)?.length, run.rows.length);
+    for (const [, version] of Object.entries(run.machine.brokers)) assert.ok(rendered.split('\n')[0]?.includes(` ${version}`), `the heading names broker version ${version}`);
+    for (const failed of run.rows.filter((row) => row.remark !== '')) assert.ok(rendered.includes(failed.remark), 'a remark is listed under the table');
+    if (local === undefined) return;
+    const compared = await compareWithLocal('docs/clusters.md', [clusterBenchSection], text, clusterResultsPath, 'cluster-docs.ts');
     console.log(`      ${compared} of 1 section names the run of the local results and matches it`);
   });
 

@@ -35,6 +35,10 @@ const shapes: Readonly<Record<string, Shape>> = {
     heading: new RegExp(`^Latest (?:smoke|full) run: ${when} UTC, ${commit}, PostgreSQL [^,]+, Node [^;]+; .+ at start\\.(?: A smoke run .+)?$`),
     table: { header: '| measurement | broker | outbox | baseline | ratio | target | result |', row: /^\| (?:staging|relay|latency|inbox)[^|]* \| (?:—|memory|redis|rabbitmq|kafka) \|(?: [^|]+ \|){5}$/ },
   },
+  'cluster-bench': {
+    heading: new RegExp(`^Latest cluster run: ${when} UTC, ${commit}, ${mode} mode, median of \\d+, eventwire from its [^;]+; [^;]*; .+ at start(?:, [\\d. ]+ at end)?\\.$`),
+    table: { header: '| scenario | broker | against | eventwire | baseline | ratio | target | result | peak RSS MB (ew / base) |', row: /^\| (?:send|fire|consume)[a-z0-9-]* \| (?:redis|rabbitmq|kafka) \|(?: [^|]+ \|){7}$/ },
+  },
   results: {
     heading: new RegExp(`^Latest run: ${when} UTC, ${commit}, ${mode} mode, median of \\d+, .+$`),
     table: { header: '| scenario | broker | against | eventwire | baseline | ratio | target | result | peak RSS MB (ew / base) |', row: /^\| (?:send|fire|consume|http|cloudevents|otel)[a-z0-9-]* \| (?:memory|redis|rabbitmq|kafka) \|(?: [^|]+ \|){7}$/ },

@@ -1,3 +1,4 @@
+import type { ClusterRunSummary } from '../../tools/bench/cluster-docs.js';
 import type { RunSummary } from '../../tools/bench/docs.js';
 import type { Row } from '../../tools/bench/report.js';
 import type { Report, ReportEntry } from '../../tools/faults/report.js';
@@ -71,6 +72,22 @@ export const fixtureRun: RunSummary = {
     row('send-concurrent', 'redis', 'NestJS microservices', 1.05),
     row('consume-c1', 'kafka', 'NestJS microservices', 0.5),
     row('consume-c16', 'rabbitmq', 'Moleculer Channels', 0.95),
+  ],
+};
+
+/** A quick `--cluster` bench run on a named commit, on the three clusters; one case failed. */
+export const fixtureClusterRun: ClusterRunSummary = {
+  finishedAt: '2026-12-07T13:00:00.000Z',
+  commit: '0123456789ab',
+  mode: 'quick',
+  reps: 3,
+  build: 'tsc build',
+  machine: { cpu: 'Test CPU', cores: 2, memoryGb: 8, os: 'Linux', node: 'v22.0.0', loadAverage: [4, 3, 2], brokers: { redis: '7.0.15', rabbitmq: '3.10.8', kafka: '4.1.1' } },
+  loadAverageAtEnd: [5, 4, 3],
+  rows: [
+    row('send-awaited', 'redis', 'raw client', 0.97),
+    row('send-concurrent', 'rabbitmq', 'raw client', 1.1),
+    { ...row('consume-c16', 'kafka', 'raw client', 0.9), eventwire: undefined, ratio: undefined, verdict: 'error', remark: 'eventwire: timed out after 90 s' },
   ],
 };
 

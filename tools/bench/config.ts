@@ -1,13 +1,28 @@
 import type { BrokerId, Sizes } from './types.js';
 
-/** Where the brokers are: the same variables and defaults as the tests. */
+/**
+ * Where the brokers are: the same variables and defaults as the tests. Read on each use, so that
+ * `--cluster` (cluster.ts) can point the run at the clusters after this module was loaded.
+ */
 export const addresses = {
-  redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  rabbitmq: process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-  kafka: process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092',
-} as const;
+  get redis(): string {
+    return process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  },
+  get rabbitmq(): string {
+    return process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+  },
+  get kafka(): string {
+    return process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092';
+  },
+};
 
 export const kafkaBrokers = (): string[] => addresses.kafka.split(',').map((entry) => entry.trim());
+
+/**
+ * The node URLs of a RabbitMQ or Redis address, split as eventwire splits its variables: only
+ * where a new URL starts, so that a comma inside a password stays.
+ */
+export const nodeUrls = (address: string): string[] => address.split(/,\s*(?=(?:amqps?|rediss?):\/\/)/i).map((entry) => entry.trim());
 
 /** Partitions of every Kafka topic of the bench: eventwire's default for the topics it creates. */
 export const kafkaPartitions = 3;

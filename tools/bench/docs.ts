@@ -29,7 +29,8 @@ export interface RunSummary {
   readonly scenarios?: readonly ScenarioRuns[];
 }
 
-const finished = (run: RunSummary): string => new Date(run.finishedAt).toISOString().slice(0, 16).replace('T', ' ');
+/** When the run finished, to the minute, as the generated sections name it (UTC). */
+export const finished = (run: Pick<RunSummary, 'finishedAt'>): string => new Date(run.finishedAt).toISOString().slice(0, 16).replace('T', ' ');
 
 /** The line above the table: when, on which commit, how and on what the run was made. */
 export function resultsHeading(run: RunSummary): string {
@@ -59,14 +60,25 @@ export function renderSections(run: RunSummary): Record<(typeof benchSections)[n
  * if (updateResultsDoc(run)) console.log('docs/benchmarks.md rewritten');
  */
 export function updateResultsDoc(run: RunSummary, path: URL = docPath): boolean {
+  return replaceSections(path, renderSections(run));
+}
+
+/**
+ * Replaces, in the document at `path`, the text between each section's markers
+ * (`<!-- name:start -->`, `<!-- name:end -->`) with the given one; false, and nothing written,
+ * when a section's markers are missing.
+ *
+ * @example
+ * replaceSections(new URL('../../docs/clusters.md', import.meta.url), { 'cluster-bench': table });
+ */
+export function replaceSections(path: URL, sections: Readonly<Record<string, string>>): boolean {
   let text = readFileSync(path, 'utf8');
-  const sections = renderSections(run);
-  for (const name of benchSections) {
+  for (const [name, body] of Object.entries(sections)) {
     const start = `<!-- ${name}:start -->`;
     const from = text.indexOf(start);
     const to = text.indexOf(`<!-- ${name}:end -->`);
     if (from < 0 || to < from) return false;
-    text = `${text.slice(0, from + start.length)}\n${sections[name]}\n${text.slice(to)}`;
+    text = `${text.slice(0, from + start.length)}\n${body}\n${text.slice(to)}`;
   }
   writeFileSync(path, text);
   return true;

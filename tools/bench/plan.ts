@@ -1,3 +1,4 @@
+import { clusterScenarioIds } from './cluster.js';
 import type { BrokerId, CaseSpec, Comparison, Impl, Kind, RouteEventing, Scenario } from './types.js';
 
 /**
@@ -125,4 +126,13 @@ export function planScenarios(brokers: readonly BrokerId[], only: readonly strin
     ...(broker === 'kafka' || broker === 'rabbitmq' ? [telemetry('otel-sdk-send', broker, 'send-awaited'), telemetry('otel-sdk-consume', broker, 'consume', 16)] : []),
   ]);
   return only.length === 0 ? all : all.filter((scenario) => only.some((wanted) => scenario.id.startsWith(wanted)));
+}
+
+/**
+ * `--cluster`: the send and consume scenarios of {@link planScenarios}, as they are, without peers;
+ * cluster.ts points both sides at the cluster.
+ */
+export function planClusterScenarios(brokers: readonly BrokerId[], only: readonly string[]): Scenario[] {
+  const ids: readonly string[] = clusterScenarioIds;
+  return planScenarios(brokers, only, false).filter((scenario) => ids.includes(scenario.id));
 }

@@ -4,11 +4,13 @@ import { buildEventwire } from './build.js';
 import { currentCommit } from '../../scripts/git-commit.js';
 import { cleanupCase, cleanupRun } from './cleanup.js';
 import { parseCli, usage } from './cli.js';
+import { clusterBrokers, clusterResultsPath, clusterStartHint, narrowedClusterResultsPath, pointAtClusters } from './cluster.js';
+import { updateClusterDoc } from './cluster-docs.js';
 import { sizesFor } from './config.js';
 import { resultsPath, updateResultsDoc } from './docs.js';
 import { describeMachine } from './machine.js';
 import { ensureMoleculer } from './peers/moleculer-install.js';
-import { planScenarios } from './plan.js';
+import { planClusterScenarios, planScenarios } from './plan.js';
 import { probeBrokers } from './probe.js';
 import { formatValue, rowsOf, summarize, textTable, type CaseSummary, type Row } from './report.js';
 import { runCase, runHttpCase } from './spawn.js';
@@ -24,19 +26,21 @@ if (cli.help) {
   console.log(usage);
   process.exit(0);
 }
+// Before anything connects: every client of this process and of its children reads the variables.
+if (cli.cluster) pointAtClusters();
 const sizes = sizesFor(cli.mode);
 const runId = `ewb-${Date.now().toString(36)}`;
 const startedAt = new Date();
 // Taken before the build, which is what every case measures.
 const commit = currentCommit();
-const scenarios = planScenarios(cli.brokers, cli.only, cli.peers);
+const scenarios = cli.cluster ? planClusterScenarios(cli.brokers, cli.only) : planScenarios(cli.brokers, cli.only, cli.peers);
 const machine = await describeMachine(cli.brokers);
 const build = cli.source ? 'TypeScript source (tsx)' : 'tsc build';
-console.log(`eventwire bench, ${cli.mode} mode, ${cli.reps} repetition(s), ${scenarios.length} scenarios, eventwire from its ${build}; ${machine.cpu} × ${machine.cores}, load ${machine.loadAverage.join(' ')}`);
+console.log(`eventwire bench${cli.cluster ? ' on the clusters' : ''}, ${cli.mode} mode, ${cli.reps} repetition(s), ${scenarios.length} scenarios, eventwire from its ${build}; ${machine.cpu} × ${machine.cores}, load ${machine.loadAverage.join(' ')}`);
 // Every child inherits it: its imports of `eventwire` resolve to the build.
 if (!cli.source) process.env.TSX_TSCONFIG_PATH = buildEventwire();
 
-const unreachable = await probeBrokers(cli.brokers);
+const unreachable = await probeBrokers(cli.brokers, cli.cluster ? clusterStartHint : undefined);
 const needsMoleculer = scenarios.some((scenario) => Object.values(scenario.cases).some((spec) => spec.impl === 'moleculer'));
 const moleculerProblem = needsMoleculer ? ensureMoleculer() : undefined;
 const total = scenarios.reduce((sum, scenario) => sum + Object.keys(scenario.cases).length * cli.reps, 0);
@@ -95,16 +99,20 @@ const finishedAt = new Date();
 const endMachine = await describeMachine([]);
 // Only a run over every broker and scenario replaces the results the docs are rendered from; a
 // narrowed one goes to .cache, so that the docs and their results file stay one run.
-const complete = cli.only.length === 0 && cli.brokers.length === 4;
-const written = complete ? resultsPath : new URL('../../.cache/bench/results.json', import.meta.url);
+const complete = cli.only.length === 0 && cli.brokers.length === (cli.cluster ? clusterBrokers.length : 4);
+const narrowed = cli.cluster ? narrowedClusterResultsPath : new URL('../../.cache/bench/results.json', import.meta.url);
+const written = complete ? (cli.cluster ? clusterResultsPath : resultsPath) : narrowed;
 mkdirSync(new URL('.', written), { recursive: true });
 writeFileSync(
   written,
-  `${JSON.stringify({ runId, commit, mode: cli.mode, build, reps: cli.reps, brokers: cli.brokers, only: cli.only, peers: cli.peers, startedAt, finishedAt, machine, loadAverageAtEnd: endMachine.loadAverage, sizes, verdicts, rows, scenarios: results }, null, 2)}\n`,
+  `${JSON.stringify({ runId, commit, cluster: cli.cluster, mode: cli.mode, build, reps: cli.reps, brokers: cli.brokers, only: cli.only, peers: cli.peers, startedAt, finishedAt, machine, loadAverageAtEnd: endMachine.loadAverage, sizes, verdicts, rows, scenarios: results }, null, 2)}\n`,
 );
 console.log(`\n${textTable(rows)}\n`);
 console.log(`${verdicts.pass} pass, ${verdicts.FAIL} fail, ${verdicts.error} without a figure, ${verdicts.info} informational; ${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s. Written: ${fileURLToPath(written)}`);
-if (complete) {
+if (complete && cli.cluster) {
+  const updated = updateClusterDoc({ finishedAt, commit, mode: cli.mode, reps: cli.reps, build, machine, loadAverageAtEnd: endMachine.loadAverage, rows });
+  console.log(updated ? 'Updated the cluster section of docs/clusters.md' : 'docs/clusters.md has no cluster-bench markers: not rewritten');
+} else if (complete) {
   if (updateResultsDoc({ finishedAt, commit, mode: cli.mode, reps: cli.reps, build, machine, rows, scenarios: results })) console.log('Updated the summary and the table in docs/benchmarks.md');
 }
 process.exit(0);

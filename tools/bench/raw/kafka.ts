@@ -24,8 +24,18 @@ export async function withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T
   }
 }
 
+/**
+ * Creates `topic` as eventwire creates its topics by default (docs/clusters.md): eventwire's
+ * partition count, 3 replicas or as many as the cluster has brokers when fewer, and
+ * `min.insync.replicas` 2 from 3 replicas up, else 1. With `acks: -1` a send is then acknowledged
+ * once 2 replicas hold it on a 3-node cluster, on either side.
+ */
 export const kafkaCreateTopic = (topic: string): Promise<unknown> =>
-  withAdmin((admin) => admin.createTopics({ topics: [{ topic, numPartitions: kafkaPartitions }], waitForLeaders: true }));
+  withAdmin(async (admin) => {
+    const replicationFactor = Math.max(1, Math.min(3, (await admin.describeCluster()).brokers.length));
+    const configEntries = [{ name: 'min.insync.replicas', value: replicationFactor >= 3 ? '2' : '1' }];
+    return admin.createTopics({ topics: [{ topic, numPartitions: kafkaPartitions, replicationFactor, configEntries }], waitForLeaders: true });
+  });
 
 export async function kafkaProducer(): Promise<Producer> {
   // As adapters/kafka/connection.ts: kafkajs's idempotent producer can lose a batch after a connection drop.

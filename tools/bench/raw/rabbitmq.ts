@@ -1,5 +1,5 @@
 import amqp, { type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
-import { addresses, eventwireExchange } from '../config.js';
+import { addresses, eventwireExchange, nodeUrls } from '../config.js';
 
 /**
  * RabbitMQ with amqplib alone, with eventwire's guarantees: a confirm channel, persistent
@@ -10,7 +10,11 @@ import { addresses, eventwireExchange } from '../config.js';
 
 const persistent: Options.Publish = { persistent: true, mandatory: true };
 
-export const connectRabbit = (): Promise<ChannelModel> => amqp.connect(addresses.rabbitmq);
+/**
+ * Connects to the first node of `RABBITMQ_URL`, the node eventwire's adapter also picks first when
+ * every node answers; any node of a cluster serves every queue.
+ */
+export const connectRabbit = (): Promise<ChannelModel> => amqp.connect(nodeUrls(addresses.rabbitmq)[0] ?? addresses.rabbitmq);
 
 /**
  * The durable exchange and queue a topic's messages are routed to (eventwire's layout: a quorum

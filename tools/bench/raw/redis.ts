@@ -1,5 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import { addresses } from '../config.js';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { addresses, nodeUrls } from '../config.js';
 
 /**
  * Redis Streams with ioredis alone: what a team would write by hand with the same guarantees as
@@ -8,14 +8,27 @@ import { addresses } from '../config.js';
 
 type Entry = [id: Buffer, fields: Buffer[]];
 
-export const connectRedis = (): Redis => new Redis(addresses.redis, { replyMapping: 'legacy', maxRetriesPerRequest: 3 } as RedisOptions & { replyMapping: 'legacy' });
+/** A single server's client or a Redis Cluster's: every command here names one stream, so one slot. */
+export type RedisClient = Redis | Cluster;
 
-export async function redisSend(redis: Redis, stream: string, value: Buffer): Promise<void> {
+const nodeOptions = { replyMapping: 'legacy', maxRetriesPerRequest: 3 } as RedisOptions & { replyMapping: 'legacy' };
+
+/**
+ * A client of `REDIS_URL`: ioredis's cluster client when it lists two or more nodes, as eventwire
+ * picks it (each node's connection with the same options as the single-server client).
+ */
+export function connectRedis(): RedisClient {
+  const nodes = nodeUrls(addresses.redis);
+  if (nodes.length < 2) return new Redis(addresses.redis, nodeOptions);
+  return new Cluster(nodes, { redisOptions: nodeOptions, replyMapping: 'legacy' } as ConstructorParameters<typeof Cluster<'legacy'>>[1]);
+}
+
+export async function redisSend(redis: RedisClient, stream: string, value: Buffer): Promise<void> {
   await redis.xadd(stream, '*', 'value', value);
 }
 
 /** One pipeline of XADDs, awaited as a whole. */
-export async function redisSendBatch(redis: Redis, stream: string, values: readonly Buffer[], field = 'value'): Promise<void> {
+export async function redisSendBatch(redis: RedisClient, stream: string, values: readonly Buffer[], field = 'value'): Promise<void> {
   const pipeline = redis.pipeline();
   for (const value of values) pipeline.xadd(stream, '*', field, value);
   const replies = await pipeline.exec();
@@ -97,19 +110,31 @@ export async function redisConsume(stream: string, group: string, concurrency: n
   };
 }
 
-/** Deletes every key that starts with `prefix`. */
+/**
+ * Deletes every key that starts with `prefix`: on a Redis Cluster, scanned on each primary and
+ * deleted one key at a time (a multi-key DEL must stay within one slot).
+ */
 export async function redisCleanup(prefix: string): Promise<void> {
   const redis = connectRedis();
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    const servers = redis instanceof Cluster ? await primariesOf(redis) : [redis];
+    for (const server of servers) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await server.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        for (const key of keys) await server.del(key);
+      } while (cursor !== '0');
+    }
   } finally {
     redis.disconnect();
   }
+}
+
+/** The cluster's primaries, once the client has its slot map. */
+async function primariesOf(cluster: Cluster): Promise<Redis[]> {
+  if (cluster.status !== 'ready') await new Promise<void>((resolve, reject) => cluster.once('ready', resolve).once('error', reject));
+  return cluster.nodes('master');
 }
 
 export async function redisVersion(): Promise<string> {
