@@ -1,5 +1,5 @@
-import type { Attributes, Span, Tracer } from '@opentelemetry/api';
-import type { EventIdentity } from '../envelope/event.js';
+import type { Attributes, Span, SpanOptions, Tracer } from '@opentelemetry/api';
+import { eventNameHeader, type EventIdentity } from '../envelope/event.js';
 import type { IncomingMessage } from '../broker.js';
 import { attempt, type DeliveryContext, type Middleware } from '../handling/chain.js';
 import { attr, errorType, eventAttributes, headerGetter, serverAddress, spanEvent } from './attributes.js';
@@ -20,6 +20,8 @@ export class ProcessSpans implements Pick<Telemetry, 'retrying' | 'deadLettered'
   readonly #asLink: boolean;
   /** Where the delivery's context keeps its `process` span, which a handler's own span may hide as the active one. */
   readonly #spanKey: symbol;
+  /** The span options of a delivery without a link: the same object for each. */
+  readonly #options: SpanOptions;
 
   constructor(api: OtelApi, target: TelemetryTarget, parent: 'parent' | 'link') {
     this.#api = api;
@@ -28,6 +30,7 @@ export class ProcessSpans implements Pick<Telemetry, 'retrying' | 'deadLettered'
     this.#host = serverAddress(target.url);
     this.#asLink = parent === 'link';
     this.#spanKey = api.createContextKey('eventwire process span');
+    this.#options = Object.freeze({ kind: api.SpanKind.CONSUMER });
   }
 
   readonly link = (): Middleware => (next) => (message, ctx) => {
@@ -36,15 +39,18 @@ export class ProcessSpans implements Pick<Telemetry, 'retrying' | 'deadLettered'
     // From the root: a delivery must not join whatever context the adapter's callback runs in
     // (on the in-process broker, the publisher's).
     const producer = propagation.extract(ROOT_CONTEXT, message.headers, headerGetter);
-    const producerSpan = trace.getSpanContext(producer);
-    const links = this.#asLink && producerSpan !== undefined ? [{ context: producerSpan }] : [];
+    const producerSpan = this.#asLink ? trace.getSpanContext(producer) : undefined;
+    const options = producerSpan === undefined ? this.#options : { kind: SpanKind.CONSUMER, links: [{ context: producerSpan }] };
     const parent = this.#asLink ? ROOT_CONTEXT : producer;
-    const span = this.#tracer.startSpan(`process ${message.topic}`, { kind: SpanKind.CONSUMER, links }, parent);
+    const span = this.#tracer.startSpan(`process ${message.topic}`, options, parent);
     // Without an SDK (or unsampled), attributes go nowhere; with no context either, the
     // delivery runs as if this link were not there.
     if (span.isRecording()) span.setAttributes(this.#attributes(message, ctx));
     else if (!this.#api.isSpanContextValid(span.spanContext())) return attempt(next, message, ctx);
-    return context.with(trace.setSpan(parent, span).setValue(this.#spanKey, span), () => attempt(next, message, ctx)).then(
+    // Each value set copies the context: the span is kept under eventwire's key only for a message
+    // whose headers do not name its event, the one case that calls eventRead.
+    const spanContext = message.headers[eventNameHeader] === undefined ? trace.setSpan(parent, span).setValue(this.#spanKey, span) : trace.setSpan(parent, span);
+    return context.with(spanContext, () => attempt(next, message, ctx)).then(
       () => span.end(),
       (error: unknown) => {
         this.#fail(span, error);

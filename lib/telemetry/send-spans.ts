@@ -1,4 +1,4 @@
-import type { Context, Span, SpanContext, Tracer } from '@opentelemetry/api';
+import type { Context, Span, SpanContext, SpanOptions, Tracer } from '@opentelemetry/api';
 import type { OutgoingMessage } from '../broker.js';
 import { attr, errorType, eventAttributes, headerGetter, serverAddress, spanEvent, traceparent, withSpanContext } from './attributes.js';
 import { tracerRegistered, type OtelApi } from './otel-api.js';
@@ -39,9 +39,12 @@ export class SendSpans implements Pick<Telemetry, 'begin' | 'dropped' | 'send'> 
   readonly #open = new WeakMap<OutgoingMessage, Span>();
   /** The messages {@link begin} returned: the buffer's. */
   readonly #buffered = new WeakSet<OutgoingMessage>();
+  /** The span options of a message that carries no context yet: the same object for each. */
+  readonly #options: SpanOptions;
 
   constructor(api: OtelApi, target: TelemetryTarget) {
     this.#api = api;
+    this.#options = Object.freeze({ kind: api.SpanKind.PRODUCER });
     this.#tracer = api.trace.getTracer('eventwire');
     this.#system = target.system;
     this.#host = serverAddress(target.url);
@@ -97,13 +100,14 @@ export class SendSpans implements Pick<Telemetry, 'begin' | 'dropped' | 'send'> 
 
   #start(topic: string, message: OutgoingMessage, parent: Context): Started {
     const { SpanKind, isSpanContextValid } = this.#api;
-    const carried = message.headers[traceparent] === undefined ? undefined : this.#carried(message);
-    const span = this.#tracer.startSpan(`send ${topic}`, carried === undefined ? { kind: SpanKind.PRODUCER } : { kind: SpanKind.PRODUCER, links: [{ context: carried }] }, parent);
+    const carries = message.headers[traceparent] !== undefined;
+    const carried = carries ? this.#carried(message) : undefined;
+    const span = this.#tracer.startSpan(`send ${topic}`, carried === undefined ? this.#options : { kind: SpanKind.PRODUCER, links: [{ context: carried }] }, parent);
     // No SDK (or not sampled): attributes would go nowhere. With no SDK and no parent there is
     // no context to carry either, and the message goes as it came: the no-op costs one call.
     if (span.isRecording()) span.setAttributes(this.#attributes(topic, message));
     else if (!isSpanContextValid(span.spanContext())) return { span, message };
-    if (message.headers[traceparent] !== undefined) return { span, message };
+    if (carries) return { span, message };
     const headers = withSpanContext(this.#api, parent, span, message.headers);
     return { span, message: headers === message.headers ? message : { ...message, headers } };
   }
