@@ -46,8 +46,9 @@ const SENTINEL_PORT = 26379;
 
 /**
  * A new ioredis client for `target`: a `Redis` for one server or a Sentinel-managed primary, a
- * `Cluster` (which follows `MOVED` and `ASK` and refreshes its slot map) for a Redis Cluster. Replies are parsed in
- * ioredis's legacy (RESP2-shaped) mapping, whatever the options say: the adapter reads those shapes.
+ * `Cluster` (which follows `MOVED` and `ASK` and refreshes its slot map) for a Redis Cluster.
+ * Replies are parsed in ioredis's legacy (RESP2-shaped) mapping, whatever the options say: the
+ * adapter reads those shapes.
  *
  * @example
  * const client = newClient(await import('ioredis'), { url: ['redis://127.0.0.1:6379'], cluster: false, clientOptions: {}, clusterOptions: {} });

@@ -1,17 +1,20 @@
 import { strict as assert } from 'node:assert';
 import * as ioredis from 'ioredis';
 import { newClient } from '../../adapters/redis/client.js';
+import { CLUSTER_READY_MS } from '../../adapters/redis/connection.js';
+import { createRedisBroker } from '../../adapters/redis/index.js';
 import { validateRedisOptions, type RedisBrokerOptions } from '../../adapters/redis/options.js';
 import { silentLogger } from '../../lib/config/logger.js';
 import { resolveOptions } from '../../lib/config/options.js';
+import { BrokerUnreachableError } from '../../lib/errors/index.js';
 import { invalidOption } from '../support/invalid-option.js';
 
-// No Sentinel is needed: these tests check the options and the client made from them (with
-// lazyConnect, so that nothing connects). The Sentinel set itself is exercised by
-// scripts/cluster-check.sh sentinel.
+// No Sentinel is needed: these tests check the options, the client made from them (with
+// lazyConnect, so that nothing connects) and what a publish does when no Sentinel answers. The
+// Sentinel set itself is exercised by scripts/cluster-check.sh sentinel.
 const sentinels = ['redis://127.0.0.1:26379', 'redis://127.0.0.1:26380'];
 
-describe('Redis Sentinel options', () => {
+describe('Redis Sentinel', () => {
   it('takes a list of Sentinels with `sentinel` as one primary, not a Redis Cluster', () => {
     const settings = validateRedisOptions({ url: sentinels, sentinel: 'orders-primary', logger: silentLogger });
     assert.deepEqual([settings.cluster, settings.sentinel, settings.url], [false, 'orders-primary', sentinels]);
@@ -71,5 +74,20 @@ describe('Redis Sentinel options', () => {
     assert.equal(resolveOptions({ broker: 'redis', brokerOptions: { sentinel: 'from-code' } }, env).brokerOptions.sentinel, 'from-code');
     assert.equal(resolveOptions({ broker: 'rabbitmq' }, { REDIS_SENTINEL_NAME: 'x' }).brokerOptions.sentinel, undefined);
     assert.equal(resolveOptions({ broker: 'redis' }, { REDIS_SENTINEL_NAME: '  ' }).brokerOptions.sentinel, undefined);
+  });
+
+  it('fails a publish through Sentinels none of which answers with a BrokerUnreachableError, instead of queueing it', async function () {
+    this.timeout(CLUSTER_READY_MS + 10_000);
+    // Nothing listens on ports 1 and 2.
+    const broker = createRedisBroker({ url: ['redis://127.0.0.1:1', 'redis://127.0.0.1:2'], sentinel: 'orders-primary', logger: silentLogger });
+    try {
+      const started = Date.now();
+      const error: unknown = await broker.publish('orders', [{ headers: {}, value: Buffer.from('x') }]).then(() => undefined, (caught: unknown) => caught);
+      assert.ok(error instanceof BrokerUnreachableError, String(error));
+      assert.match(error.message, /^Redis at redis:\/\/127\.0\.0\.1:1 is unreachable: no Sentinel led to a primary named "orders-primary" within \d+ ms \(All sentinels are unreachable/);
+      assert.ok(Date.now() - started < CLUSTER_READY_MS + 3000, `rejected after ${Date.now() - started} ms`);
+    } finally {
+      await broker.close();
+    }
   });
 });
