@@ -91,6 +91,8 @@ for name in "${names[@]}"; do
   for extra in test/clusters/"$name"-*.cluster.ts; do
     [ -f "$extra" ] && [ "$extra" != "test/clusters/$name-node-loss.cluster.ts" ] || continue
     run_suite "$name" "cluster tests" "$extra" "$CHECK_DIR/$(basename "$extra" .cluster.ts).log"
+    # Measurements such a test prints (sentinel-lagging-replica's loss), as for the node-loss run.
+    while IFS= read -r line; do summary+=("            $line"); done < <(sed -n "s/^ *$name: \(.*\)/\1/p" "$CHECK_DIR/$(basename "$extra" .cluster.ts).log")
   done
   loss="test/clusters/$name-node-loss.cluster.ts"
   if [ -f "$loss" ] && [ "${CLUSTER_CHECK_NODE_LOSS:-1}" = 1 ]; then

@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createRedisBroker } from '../../adapters/redis/index.js';
@@ -8,6 +7,7 @@ import { silentLogger } from '../../lib/config/logger.js';
 import { deleteKeys } from '../support/redis-nodes.js';
 import { deferred, withTimeout } from '../support/wait.js';
 import { duplicates, killNode, ledger, lost, publishThroughLoss, receive } from './node-loss.js';
+import { pidFileOf, primaryOf, restartSet, sentinelName as NAME, sentinelUrls as SENTINELS } from './sentinel-set.js';
 
 // Run by scripts/cluster-check.sh on the local Sentinel set (data nodes 27061-27063, Sentinels
 // 27071-27073); not part of npm test. Redis replicates to the replicas asynchronously: an XADD
@@ -15,26 +15,6 @@ import { duplicates, killNode, ledger, lost, publishThroughLoss, receive } from 
 // promotes, and is lost. The run measures how many, and how long before the kill they were
 // acknowledged, instead of asserting none.
 const TOTAL = Number(process.env.NODE_LOSS_MESSAGES ?? 10_000);
-const SENTINELS = [27071, 27072, 27073].map((port) => `redis://127.0.0.1:${port}`);
-const NAME = 'eventwire';
-
-/** Runs `bash scripts/clusters.sh up sentinel` (stdin closed); resolves with its exit code and output. */
-function restartSet(): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['scripts/clusters.sh', 'up', 'sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
-/** The primary (`host:port`) the first Sentinel names. */
-async function primaryOf(sentinel: Redis): Promise<string> {
-  const [host, port] = (await sentinel.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME)) as [string, string];
-  return `${host}:${port}`;
-}
 
 /** The role (`master`, `slave`) of the data node at `node` (`host:port`). */
 async function roleOf(node: string): Promise<string> {
@@ -70,7 +50,6 @@ describe('Redis Sentinel: the primary lost under load', function () {
   it('keeps publishing and consuming through a failover, and reports what the failover lost', async () => {
     const topic = `loss-${id}`;
     const primary = await primaryOf(sentinel);
-    const number = Number(primary.split(':')[1]) - 27060;
     const open = (): Broker => {
       const created = createRedisBroker({ url: SENTINELS, sentinel: NAME, claimIdleMs: 5_000, logger: silentLogger });
       opened.push(created);
@@ -95,7 +74,7 @@ describe('Redis Sentinel: the primary lost under load', function () {
     try {
       await publishThroughLoss(timed, topic, { total: TOTAL, publishers: 20, killAfter: TOTAL / 4, retryMs: 100, kill: () => {
         killedAt = Date.now();
-        killNode(`.cache/clusters/sentinel-redis-${number}/redis.pid`, `redis-server ${primary}`);
+        killNode(pidFileOf(primary), `redis-server ${primary}`);
       } }, book);
       // Entries the failover lost are never delivered: wait for the rest, then stop waiting.
       await withTimeout(all.promise, 20_000, 'every acknowledged message').catch(() => undefined);
