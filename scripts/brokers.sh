@@ -5,7 +5,7 @@
 #   bash scripts/brokers.sh down   [kafka|redis|rabbitmq ...]
 #   bash scripts/brokers.sh status [kafka|redis|rabbitmq ...]
 #   bash scripts/brokers.sh clients   # the third-party clients of test/interop (see clients_up)
-#   bash scripts/brokers.sh up|down|status --cluster [kafka|redis|rabbitmq ...]
+#   bash scripts/brokers.sh up|down|status --cluster [kafka|redis|rabbitmq|sentinel ...]
 #                                  # the 3-node clusters instead: see scripts/clusters.sh
 #
 # Each broker ends up reachable on its standard port on 127.0.0.1:

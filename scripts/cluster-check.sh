@@ -3,7 +3,7 @@
 # scripts/clusters.sh, one broker after the other, through the same variables a user sets:
 #
 #   npm run brokers -- up --cluster            # start the clusters first
-#   bash scripts/cluster-check.sh [kafka|rabbitmq|redis ...]   # default: all three
+#   bash scripts/cluster-check.sh [kafka|rabbitmq|redis|sentinel ...]   # default: all four
 #
 # Each suite runs with CI=true, so a cluster that does not answer fails its suite instead of
 # skipping it. A suite's full mocha output goes to .cache/clusters/check/<broker>.log; the
@@ -18,18 +18,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CHECK_DIR=.cache/clusters/check
-ALL=(redis rabbitmq kafka)
+ALL=(redis rabbitmq kafka sentinel)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${ALL[@]}")
 
-# cluster_env NAME -> the variable that points the suite at the cluster, as VAR=value.
+# cluster_env NAME -> the variables that point the suite at the cluster, as VAR=value words
+# (sentinel: the Sentinels in REDIS_URL and the primary's name; the suite is the Redis one).
 cluster_env() {
   case $1 in
     redis) echo "REDIS_URL=redis://127.0.0.1:27001,redis://127.0.0.1:27002,redis://127.0.0.1:27003" ;;
     rabbitmq) echo "RABBITMQ_URL=amqp://guest:guest@127.0.0.1:27021" ;;
     kafka) echo "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:27041,127.0.0.1:27042,127.0.0.1:27043" ;;
+    sentinel) echo "REDIS_URL=redis://127.0.0.1:27071,redis://127.0.0.1:27072,redis://127.0.0.1:27073 REDIS_SENTINEL_NAME=eventwire" ;;
     *)
-      echo "cluster-check: unknown broker '$1' (expected kafka, rabbitmq or redis)" >&2
+      echo "cluster-check: unknown broker '$1' (expected kafka, rabbitmq, redis or sentinel)" >&2
       exit 2
       ;;
   esac
@@ -50,7 +52,9 @@ kafka_replication() {
 run_suite() {
   local name=$1 kind=$2 file=$3 log=$4 start=$SECONDS code=0 passing failing
   echo "== $kind: $name cluster ($(cluster_env "$name")), output in $log"
-  env CI=true "$(cluster_env "$name")" npx mocha --no-config --import=tsx \
+  local vars
+  read -r -a vars <<<"$(cluster_env "$name")"
+  env CI=true "${vars[@]}" npx mocha --no-config --import=tsx \
     --require test/support/open-handles.ts --timeout 30000 --reporter spec --no-color \
     "$file" >"$log" 2>&1 || code=$?
   passing=$(sed -n 's/^ *\([0-9]*\) passing.*/\1/p' "$log" | tail -n 1)
@@ -79,12 +83,16 @@ for name in "${names[@]}"; do
     failed=1
     continue
   fi
-  run_suite "$name" "conformance" "test/conformance/$name.test.ts" "$CHECK_DIR/$name.log"
+  suite=$name
+  [ "$name" != sentinel ] || suite=redis
+  run_suite "$name" "conformance" "test/conformance/$suite.test.ts" "$CHECK_DIR/$name.log"
   [ "$name" != kafka ] || summary+=("            the suite's topics: $(kafka_replication)")
   # The broker's own cluster tests (test/clusters/<broker>-*.cluster.ts), the node-loss run aside.
   for extra in test/clusters/"$name"-*.cluster.ts; do
     [ -f "$extra" ] && [ "$extra" != "test/clusters/$name-node-loss.cluster.ts" ] || continue
     run_suite "$name" "cluster tests" "$extra" "$CHECK_DIR/$(basename "$extra" .cluster.ts).log"
+    # Measurements such a test prints (sentinel-lagging-replica's loss), as for the node-loss run.
+    while IFS= read -r line; do summary+=("            $line"); done < <(sed -n "s/^ *$name: \(.*\)/\1/p" "$CHECK_DIR/$(basename "$extra" .cluster.ts).log")
   done
   loss="test/clusters/$name-node-loss.cluster.ts"
   if [ -f "$loss" ] && [ "${CLUSTER_CHECK_NODE_LOSS:-1}" = 1 ]; then

@@ -2,9 +2,9 @@
 # Local 3-node clusters for eventwire's cluster work (issue 16), next to, never instead of, the
 # single brokers of scripts/brokers.sh:
 #
-#   npm run brokers -- up     --cluster [kafka|rabbitmq|redis ...]   # default: all three
-#   npm run brokers -- down   --cluster [kafka|rabbitmq|redis ...]
-#   npm run brokers -- status --cluster [kafka|rabbitmq|redis ...]
+#   npm run brokers -- up     --cluster [kafka|rabbitmq|redis|sentinel ...]   # default: all four
+#   npm run brokers -- down   --cluster [kafka|rabbitmq|redis|sentinel ...]
+#   npm run brokers -- status --cluster [kafka|rabbitmq|redis|sentinel ...]
 #   (the same as: bash scripts/clusters.sh up|down|status [...])
 #
 # From the same sources as the single brokers: Kafka's jars in .cache/kafka/lib (fetched from
@@ -16,6 +16,7 @@
 #   redis     6 nodes (3 primaries, 3 replicas)  clients 27001-27006, cluster bus 27011-27016
 #   rabbitmq  3 nodes                            AMQP    27021-27023, Erlang dist 27031-27033
 #   kafka     3 KRaft nodes (broker+controller)  clients 27041-27043, controller  27051-27053
+#   sentinel  3 Redis nodes (1 primary, 2 repl.)  clients 27061-27063, Sentinels   27071-27073
 #
 # Each node keeps its config, data, log and pid file in .cache/clusters/<broker>-<n>. `up` reuses
 # the nodes that already run (started by this script: pid file and command line both match),
@@ -36,7 +37,7 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/brokers.sh"
 
 CLUSTERS_DIR="$CACHE_DIR/clusters"
 CLUSTER_START_TIMEOUT="${CLUSTER_START_TIMEOUT:-180}"
-ALL_CLUSTERS=(redis rabbitmq kafka)
+ALL_CLUSTERS=(redis rabbitmq kafka sentinel)
 
 # owned_pid PIDFILE PATTERN -> prints the pid when it is alive and its command line contains
 # PATTERN, so that a reused pid never makes `down` stop a stranger.
@@ -100,9 +101,11 @@ source "$ROOT_DIR/scripts/clusters/redis.sh"
 source "$ROOT_DIR/scripts/clusters/rabbitmq.sh"
 # shellcheck source=clusters/kafka.sh
 source "$ROOT_DIR/scripts/clusters/kafka.sh"
+# shellcheck source=clusters/sentinel.sh
+source "$ROOT_DIR/scripts/clusters/sentinel.sh"
 
 cluster_usage() {
-  echo "usage: bash scripts/clusters.sh up|down|status [kafka|redis|rabbitmq ...]" >&2
+  echo "usage: bash scripts/clusters.sh up|down|status [kafka|redis|rabbitmq|sentinel ...]" >&2
   exit 2
 }
 
@@ -124,8 +127,8 @@ cluster_main() {
   local names=("$@")
   [ ${#names[@]} -gt 0 ] || names=("${ALL_CLUSTERS[@]}")
   for n in "${names[@]}"; do
-    case $n in redis | rabbitmq | kafka) ;; *)
-      err "unknown cluster '$n' (expected kafka, redis or rabbitmq)"
+    case $n in redis | rabbitmq | kafka | sentinel) ;; *)
+      err "unknown cluster '$n' (expected kafka, redis, rabbitmq or sentinel)"
       cluster_usage
       ;;
     esac

@@ -6,7 +6,7 @@ import type { BrokerHealth, ConnectionState } from '../../lib/broker.js';
 import { newClient, replyCode, type ClientTarget, type RedisClient } from './client.js';
 import { defineAppendScript } from './publish.js';
 
-/** How long a new cluster client may take to reach a node and load the slot map. */
+/** How long a new cluster client may take to load the slot map, or a Sentinel client to reach the primary. */
 export const CLUSTER_READY_MS = 5000;
 
 /** A member's dedicated reading client and the topics its blocking XREADGROUP reads. */
@@ -86,15 +86,23 @@ export class RedisConnection {
     this.#clients.add(client);
     defineAppendScript(client);
     this.#watch(client, role);
-    if (this.#target.cluster) await this.#clusterReady(client);
+    if (this.#queues) await this.#clusterReady(client);
     return client;
   }
 
   /**
-   * A cluster client keeps its commands queued for as long as no node answers (a single-server
-   * client fails them after `maxRetriesPerRequest`), so a new one is first given at most
-   * {@link CLUSTER_READY_MS} to load the slot map; then it is closed and a
-   * `BrokerUnreachableError` says why.
+   * True for the clients that keep their commands queued for as long as no node answers: a
+   * cluster client, and a Sentinel client while no Sentinel names a primary (it asks them again
+   * and again without counting `maxRetriesPerRequest`, which a single-server client obeys).
+   */
+  get #queues(): boolean {
+    return this.#target.cluster || this.#target.sentinel !== undefined;
+  }
+
+  /**
+   * A new client that would queue (see {@link #queues}) is first given at most
+   * {@link CLUSTER_READY_MS} to load the slot map or reach the primary Sentinel names; then it
+   * is closed and a `BrokerUnreachableError` says why.
    */
   async #clusterReady(client: RedisClient): Promise<void> {
     if (client.status === 'ready') return;
@@ -105,16 +113,18 @@ export class RedisConnection {
     if (await ready) return;
     this.release(client);
     const cause = (this.#nodeErrors.get(client) ?? this.#errors.get(client))?.message ?? 'no node answered';
-    throw new BrokerUnreachableError('Redis', this.#url, `no node of the cluster gave its slot map within ${CLUSTER_READY_MS} ms (${cause})`);
+    const what = this.#target.sentinel === undefined ? 'no node of the cluster gave its slot map' : `no Sentinel led to a primary named "${this.#target.sentinel}"`;
+    throw new BrokerUnreachableError('Redis', this.#url, `${what} within ${CLUSTER_READY_MS} ms (${cause})`);
   }
 
   /**
-   * Throws the `BrokerUnreachableError` of a cluster client that lost every node, rather than let
-   * a command wait in its queue until one is back. A client that lost some nodes stays ready: its
+   * Throws the `BrokerUnreachableError` of a cluster client that lost every node, or of a
+   * Sentinel client that lost its primary (during a failover too), rather than let a command wait
+   * in its queue until one is back. A cluster client that lost some nodes stays ready: its
    * commands are retried and follow the slots to the replicas promoted in their place.
    */
   assertUsable(client: RedisClient): void {
-    const cause = this.#target.cluster && client.status !== 'ready' ? (this.#nodeErrors.get(client) ?? this.#errors.get(client)) : undefined;
+    const cause = this.#queues && client.status !== 'ready' ? (this.#nodeErrors.get(client) ?? this.#errors.get(client)) : undefined;
     if (cause !== undefined) throw new BrokerUnreachableError('Redis', this.#url, cause.message);
   }
 

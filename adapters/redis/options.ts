@@ -1,6 +1,6 @@
 import { consoleLogger, type Logger } from '../../lib/config/logger.js';
 import { InvalidArgumentError } from '../../lib/errors/index.js';
-import { expectBoolean, expectInteger, expectKnownKeys, expectLogger, expectObject, expectUrls, withDefault } from '../../lib/config/validate.js';
+import { expectBoolean, expectInteger, expectKnownKeys, expectLogger, expectObject, expectString, expectUrls, withDefault } from '../../lib/config/validate.js';
 
 /**
  * Options of `createRedisBroker`.
@@ -11,10 +11,20 @@ import { expectBoolean, expectInteger, expectKnownKeys, expectLogger, expectObje
 export interface RedisBrokerOptions {
   /**
    * A `redis://` or `rediss://` URL, or a Redis Cluster's nodes as a list of them (two or more
-   * make the adapter use ioredis's cluster client; see `cluster`). Logs show them with the
-   * password redacted.
+   * make the adapter use ioredis's cluster client; see `cluster`), or, with `sentinel`, the
+   * Sentinels' addresses (port 26379 when none is given). Logs show them with the password
+   * redacted.
    */
   readonly url: string | readonly string[];
+  /**
+   * The name the Sentinels monitor the primary under (their `sentinel monitor <name> …`): `url`
+   * then lists Sentinels, and the adapter uses ioredis's Sentinel support, which asks them for
+   * the primary, connects to it (checking that it is one) and, after a failover, to the replica
+   * promoted in its place. A user and password in the first URL authenticate to the Sentinels
+   * and to the primary alike (`clientOptions.sentinelPassword` or `password` tell them apart).
+   * Default: none (no Sentinel). Env `REDIS_SENTINEL_NAME` under `configureMessaging`.
+   */
+  readonly sentinel?: string;
   /**
    * True: `url` names nodes of a Redis Cluster (one is enough to find the others, more let the
    * client start while one is down), and the adapter uses ioredis's cluster client, which follows
@@ -66,9 +76,11 @@ export interface RedisBrokerOptions {
 
 /** The validated options, defaults filled in. */
 export interface RedisSettings {
-  /** The node URLs: one for a single server, the seed nodes of a Redis Cluster. */
+  /** The node URLs: one for a single server, the seed nodes of a Redis Cluster, or the Sentinels. */
   readonly url: readonly string[];
   readonly cluster: boolean;
+  /** The primary's name at the Sentinels of `url`, or undefined without Sentinel. */
+  readonly sentinel: string | undefined;
   readonly clusterOptions: Readonly<Record<string, unknown>>;
   readonly clientOptions: Readonly<Record<string, unknown>>;
   readonly logger: Logger;
@@ -83,7 +95,7 @@ export interface RedisSettings {
 }
 
 /** What `brokerOptions` may hold for Redis under `configureMessaging`. */
-export const redisTunables: readonly string[] = ['claimIdleMs', 'redeliveryDelayMs', 'blockMs', 'maxLen', 'batchScript', 'cluster', 'clusterOptions'];
+export const redisTunables: readonly string[] = ['claimIdleMs', 'redeliveryDelayMs', 'blockMs', 'maxLen', 'batchScript', 'cluster', 'clusterOptions', 'sentinel'];
 
 const redisOptionNames: readonly string[] = ['url', 'clientOptions', 'logger', ...redisTunables];
 
@@ -99,9 +111,12 @@ export function validateRedisOptions(options: RedisBrokerOptions): RedisSettings
   const claimIdleMs = expectInteger('claimIdleMs', withDefault(raw.claimIdleMs, 30_000), 1);
   const tickMs = Math.max(10, Math.floor(claimIdleMs / 2));
   const url = expectUrls('url', raw.url, ['redis:', 'rediss:']);
-  const cluster = expectBoolean('cluster', withDefault(raw.cluster, url.length > 1));
-  if (!cluster && url.length > 1) {
-    throw new InvalidArgumentError('cluster', `\`url\` lists ${url.length} nodes, which only a Redis Cluster client can use: remove \`cluster: false\`, or give one URL for a single Redis server.`);
+  const sentinel = raw.sentinel === undefined ? undefined : expectString('sentinel', raw.sentinel);
+  const cluster = expectBoolean('cluster', withDefault(raw.cluster, url.length > 1 && sentinel === undefined));
+  const clientOptions = expectObject('clientOptions', withDefault(raw.clientOptions, {}));
+  checkSentinel(sentinel, cluster, clientOptions);
+  if (!cluster && url.length > 1 && sentinel === undefined) {
+    throw new InvalidArgumentError('cluster', `\`url\` lists ${url.length} nodes, which only a Redis Cluster client (or Sentinel, with \`sentinel\`) can use: remove \`cluster: false\`, or give one URL for a single Redis server.`);
   }
   const clusterOptions = expectObject('clusterOptions', withDefault(raw.clusterOptions, {}));
   if (!cluster && raw.clusterOptions !== undefined) {
@@ -113,8 +128,9 @@ export function validateRedisOptions(options: RedisBrokerOptions): RedisSettings
   return {
     url: Object.freeze(url),
     cluster,
+    sentinel,
     clusterOptions,
-    clientOptions: expectObject('clientOptions', withDefault(raw.clientOptions, {})),
+    clientOptions,
     logger: expectLogger('logger', withDefault(raw.logger, consoleLogger)),
     claimIdleMs,
     blockMs: expectInteger('blockMs', withDefault(raw.blockMs, 2000), 1),
@@ -123,4 +139,20 @@ export function validateRedisOptions(options: RedisBrokerOptions): RedisSettings
     tickMs,
     redeliveryDelayMs: expectInteger('redeliveryDelayMs', withDefault(raw.redeliveryDelayMs, Math.min(1000, tickMs)), 0),
   };
+}
+
+/**
+ * Sentinel's settings have one place each: the Sentinels in `url`, the primary's name in
+ * `sentinel`. ioredis's own `sentinels` and `name` in `clientOptions` would silently replace
+ * them, and a Redis Cluster has no Sentinel.
+ */
+function checkSentinel(sentinel: string | undefined, cluster: boolean, clientOptions: Record<string, unknown>): void {
+  if (sentinel !== undefined && cluster) {
+    throw new InvalidArgumentError('sentinel', '`sentinel` names a primary that Sentinels manage, and a Redis Cluster has none: remove `cluster: true` for Sentinel, or `sentinel` for a Redis Cluster.');
+  }
+  for (const key of ['sentinels', 'name'] as const) {
+    if (key in clientOptions) {
+      throw new InvalidArgumentError('clientOptions', `Give the Sentinels' addresses in \`url\` and the primary's name in \`sentinel\`, not \`clientOptions.${key}\`.`);
+    }
+  }
 }

@@ -49,6 +49,7 @@ const environmentText = `Environment (used unless a module calls configureMessag
   KAFKA_BOOTSTRAP_SERVERS  Kafka brokers, host:port[,host:port]. Default: localhost:9092.
   RABBITMQ_URL             amqp:// or amqps:// URL. Default: amqp://localhost:5672.
   REDIS_URL                redis:// or rediss:// URL. Default: redis://localhost:6379.
+  REDIS_SENTINEL_NAME      The primary's name at Sentinel; REDIS_URL then lists the Sentinels.
   MESSAGING_SOURCE         Service name written into events; default group ids start with it.
   MESSAGING_DEFAULT_TOPIC  Topic of events published without one.
   DATABASE_URL             The outbox's database, with --outbox-relay.`;

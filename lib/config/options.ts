@@ -33,7 +33,8 @@ export interface MessagingOptions {
   /**
    * Address for RabbitMQ (`amqp://…`) or Redis (`redis://…`). Env: `RABBITMQ_URL`, `REDIS_URL`.
    * RabbitMQ and Redis Cluster also take a list of the cluster's nodes (in the variable,
-   * separated by commas); for Redis, two or more nodes select its cluster client.
+   * separated by commas); for Redis, two or more nodes select its cluster client, unless
+   * `brokerOptions.sentinel` (env `REDIS_SENTINEL_NAME`) names a primary: the URLs are then Sentinels.
    */
   readonly url?: string | readonly string[];
   /** Kafka brokers, `host:port` list or comma-separated string. Env: `KAFKA_BOOTSTRAP_SERVERS`. */
@@ -130,11 +131,21 @@ export function resolveOptions(options: MessagingOptions, env: Environment): Res
     maxMessageBytes: expectInteger('maxMessageBytes', options.maxMessageBytes ?? 1_000_000, 1),
     maxBufferedEvents: expectInteger('maxBufferedEvents', options.maxBufferedEvents ?? 10_000, 0),
     clientOptions: Object.freeze({ ...expectObject('clientOptions', options.clientOptions ?? {}) }),
-    brokerOptions: Object.freeze({ ...expectObject('brokerOptions', options.brokerOptions ?? {}) }),
+    brokerOptions: Object.freeze(withSentinelName(broker, expectObject('brokerOptions', options.brokerOptions ?? {}), env)),
     telemetry: resolveTelemetry(options.telemetry),
     envelope,
     outbox: resolveStager(options.outbox, envelope),
   });
+}
+
+/**
+ * Redis's `brokerOptions` with `sentinel` from `REDIS_SENTINEL_NAME` when the code gave none: the
+ * one adapter setting the environment can give, since without it a service configured by its
+ * environment alone could not reach a Sentinel-managed primary (`REDIS_URL` lists the Sentinels).
+ */
+function withSentinelName(broker: BrokerName | Broker, brokerOptions: Record<string, unknown>, env: Environment): Record<string, unknown> {
+  const name = broker === 'redis' && brokerOptions.sentinel === undefined ? nonEmpty(env.REDIS_SENTINEL_NAME) : undefined;
+  return name === undefined ? { ...brokerOptions } : { ...brokerOptions, sentinel: name };
 }
 
 function resolveEnvelope(options: MessagingOptions, env: Environment): EnvelopeFormat {

@@ -411,7 +411,7 @@ describe('Redis adapter', function () {
   });
 
   it('refuses bad options with an InvalidArgumentError naming the option as written, built by hand or configured', async () => {
-    const known = 'Known options: url, clientOptions, logger, claimIdleMs, redeliveryDelayMs, blockMs, maxLen, batchScript, cluster, clusterOptions.';
+    const known = 'Known options: url, clientOptions, logger, claimIdleMs, redeliveryDelayMs, blockMs, maxLen, batchScript, cluster, clusterOptions, sentinel.';
     const cases: [options: Record<string, unknown>, argument: string, message: string][] = [
       [{ url: 'http://user:hunter2@host' }, 'url', 'Expected `url` to be a redis:// or rediss:// URL, got "http://user:***@host/".'],
       [{ url: undefined }, 'url', 'Expected `url` to be a redis:// or rediss:// URL, got undefined.'],
@@ -423,7 +423,7 @@ describe('Redis adapter', function () {
       [{ clientOptions: null }, 'clientOptions', 'Expected `clientOptions` to be an object, got null.'],
       [{ url: [] }, 'url', 'Expected `url` to be a URL or a non-empty array of URLs, got an array.'],
       [{ url: ['redis://a:7000', 'http://b:7001'] }, 'url[1]', 'Expected `url[1]` to be a redis:// or rediss:// URL, got "http://b:7001/".'],
-      [{ url: ['redis://a:7000', 'redis://b:7001'], cluster: false }, 'cluster', '`url` lists 2 nodes, which only a Redis Cluster client can use: remove `cluster: false`, or give one URL for a single Redis server.'],
+      [{ url: ['redis://a:7000', 'redis://b:7001'], cluster: false }, 'cluster', '`url` lists 2 nodes, which only a Redis Cluster client (or Sentinel, with `sentinel`) can use: remove `cluster: false`, or give one URL for a single Redis server.'],
       [{ cluster: 'yes' }, 'cluster', 'Expected `cluster` to be a boolean, got "yes".'],
       [{ clusterOptions: { natMap: {} } }, 'clusterOptions', '`clusterOptions` only applies to a Redis Cluster: list its nodes in `url` or set `cluster: true`, or remove `clusterOptions`.'],
       [{ cluster: true, clusterOptions: { redisOptions: {} } }, 'clusterOptions', 'Put the options of each node\'s connection in `clientOptions`, not in `clusterOptions.redisOptions`.'],
@@ -436,7 +436,7 @@ describe('Redis adapter', function () {
     }
     // Through configureMessaging, brokerOptions hold only the adapter's own settings.
     const configured = (brokerOptions: Record<string, unknown>) => () => createMessaging({ broker: 'redis', url, brokerOptions, logger: silentLogger });
-    assert.throws(configured({ claimIdle: 5 }), invalidOption('claimIdle', 'Unknown option `claimIdle` in brokerOptions for Redis. Did you mean `claimIdleMs`? Known options: claimIdleMs, redeliveryDelayMs, blockMs, maxLen, batchScript, cluster, clusterOptions.'));
+    assert.throws(configured({ claimIdle: 5 }), invalidOption('claimIdle', 'Unknown option `claimIdle` in brokerOptions for Redis. Did you mean `claimIdleMs`? Known options: claimIdleMs, redeliveryDelayMs, blockMs, maxLen, batchScript, cluster, clusterOptions, sentinel.'));
     assert.throws(configured({ url: 'redis://elsewhere:6379' }), invalidOption('url', /^Unknown option `url` in brokerOptions for Redis\./));
     assert.throws(configured({ maxLen: 0 }), invalidOption('maxLen', 'Expected `maxLen` to be an integer of at least 1, got 0.'));
     const messaging = configured({ claimIdleMs: 5000 })();

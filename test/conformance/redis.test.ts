@@ -1,20 +1,23 @@
 import { createRedisBroker } from '../../adapters/redis/index.js';
 import type { Broker } from '../../lib/broker.js';
 import { silentLogger } from '../../lib/config/logger.js';
-import { deleteKeys, redisAdmin, redisUrl } from '../support/redis-nodes.js';
+import { deleteKeys, redisAdmin, redisSentinel, redisUrl } from '../support/redis-nodes.js';
 import { requireBroker } from '../support/require-broker.js';
 import { runConformanceSuite } from './suite.js';
 
 const opened: Broker[] = [];
+const sentinelName = redisSentinel();
+const sentinel = sentinelName === undefined ? {} : { sentinel: sentinelName };
 let connected = false;
 
 // REDIS_URL may list a Redis Cluster's nodes (scripts/cluster-check.sh does): the suite then runs
-// through the cluster client. A short claim time keeps the crash and abandoned-retry tests quick: a dead member's entries
+// through the cluster client; with REDIS_SENTINEL_NAME it lists Sentinels, and the suite runs on
+// the primary they name. A short claim time keeps the crash and abandoned-retry tests quick: a dead member's entries
 // are taken over after claimIdleMs plus at most half of it.
 runConformanceSuite({
   name: 'redis',
   connect: () => {
-    const broker = createRedisBroker({ url: redisUrl(), claimIdleMs: 1_000, logger: silentLogger });
+    const broker = createRedisBroker({ url: redisUrl(), ...sentinel, claimIdleMs: 1_000, logger: silentLogger });
     opened.push(broker);
     connected = true;
     return broker;

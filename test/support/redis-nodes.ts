@@ -10,10 +10,27 @@ export function redisUrl(): string | string[] {
   return nodes.length === 1 ? (nodes[0] as string) : nodes;
 }
 
-/** An ioredis client for {@link redisUrl}: a cluster client when it lists several nodes. */
+/**
+ * The primary's name at Sentinel, from `REDIS_SENTINEL_NAME` as the library reads it: when set,
+ * {@link redisUrl} lists Sentinels rather than the nodes of a Redis Cluster.
+ */
+export function redisSentinel(): string | undefined {
+  const name = process.env.REDIS_SENTINEL_NAME?.trim();
+  return name === undefined || name === '' ? undefined : name;
+}
+
+/**
+ * An ioredis client for {@link redisUrl}: a cluster client when it lists several nodes, a client
+ * of the primary when {@link redisSentinel} names one.
+ */
 export async function redisAdmin(): Promise<Redis | Cluster> {
   const { Cluster, Redis } = await import('ioredis');
   const url = redisUrl();
+  const name = redisSentinel();
+  if (name !== undefined) {
+    const sentinels = [url].flat().map((node) => ({ host: new URL(node).hostname, port: Number(new URL(node).port || 26379) }));
+    return new Redis({ sentinels, name });
+  }
   return typeof url === 'string' ? new Redis(url) : new Cluster(url);
 }
 
