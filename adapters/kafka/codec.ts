@@ -63,7 +63,10 @@ function headerText(raw: NonNullable<IHeaders[string]>): string | undefined {
 
 function decodeHeaders(headers: IHeaders | undefined): Headers {
   const decoded: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(headers ?? {})) {
+  // kafkajs builds `headers` as a plain object: `for…in` walks its own names without the array
+  // of pairs `Object.entries` would allocate per record.
+  for (const name in headers) {
+    const raw = headers[name];
     if (raw === undefined) continue;
     const value = headerText(raw); // a repeated header: the last one wins
     if (value !== undefined) decoded[name] = value;

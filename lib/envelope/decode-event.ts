@@ -1,6 +1,6 @@
 import type { IncomingMessage } from '../broker.js';
 import { contentId } from './content-id.js';
-import { binaryPrefix, decodeBinaryCloudEvent } from './cloudevent-binary.js';
+import { binaryBinding, decodeBinaryCloudEvent } from './cloudevent-binary.js';
 import { decodeStructuredCloudEvent, structuredKind } from './cloudevent-structured.js';
 import { decodeJson } from './json-codec.js';
 import { parseEvent, type Event } from './event.js';
@@ -24,13 +24,14 @@ import { MalformedMessageError } from '../errors/index.js';
 export function decodeEvent(message: IncomingMessage): Event {
   const headers = message.headers;
   const contentType = message.contentType ?? headers['content-type'];
-  if (contentType !== undefined && /cloudevents/i.test(contentType)) {
+  // `application/json` (what binary mode writes) is told apart without the case-blind search.
+  if (contentType !== undefined && contentType !== 'application/json' && /cloudevents/i.test(contentType)) {
     const kind = structuredKind(contentType);
     if (kind === 'batch') throw new MalformedMessageError(message.topic, 'CloudEvents batches (application/cloudevents-batch+json) are not supported; send one event per message.');
     if (kind === 'single') return decodeStructuredCloudEvent(message.topic, decodeJson(message));
   }
-  const prefix = binaryPrefix(headers);
-  if (prefix !== undefined) return decodeBinaryCloudEvent(message, prefix, contentType);
+  const binding = binaryBinding(headers);
+  if (binding !== undefined) return decodeBinaryCloudEvent(message, binding, contentType);
   const payload = decodeJson(message);
   if (typeof payload !== 'object' || payload === null) return parseEvent(message.topic, payload);
   // A structured CloudEvent sent without its content type: `specversion` and no `name`.

@@ -1,7 +1,7 @@
 import type { Context, Span } from '@opentelemetry/api';
 import type { Headers } from '../broker.js';
 import type { OtelApi } from './otel-api.js';
-import { binaryPrefix } from '../envelope/cloudevent-binary.js';
+import { binaryBinding } from '../envelope/cloudevent-binary.js';
 import { eventIdHeader, eventNameHeader } from '../envelope/event.js';
 
 /**
@@ -56,10 +56,10 @@ export function eventAttributes(headers: Headers, into: Record<string, string | 
   let name = headers[eventNameHeader];
   let id = headers[eventIdHeader];
   if (name === undefined && id === undefined) {
-    const prefix = binaryPrefix(headers);
-    if (prefix !== undefined) {
-      name = headers[`${prefix}type`];
-      id = headers[`${prefix}id`];
+    const binding = binaryBinding(headers);
+    if (binding !== undefined) {
+      name = headers[binding.type];
+      id = headers[binding.id];
     }
   }
   if (name !== undefined) into[attr.eventName] = name;
