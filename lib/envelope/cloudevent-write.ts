@@ -23,6 +23,38 @@ export interface WrittenCloudEvent {
   readonly headers: Headers;
 }
 
+/** The headers binary mode writes under one prefix. */
+interface BinaryHeaderNames {
+  readonly specversion: string;
+  readonly id: string;
+  readonly source: string;
+  readonly type: string;
+  readonly time: string;
+  readonly partitionkey: string;
+}
+
+/**
+ * Header names by prefix, made once: a name concatenated per message would be a new string for
+ * every header of every event, each hashed again when it becomes a property key.
+ */
+const headerNames = new Map<string, BinaryHeaderNames>();
+
+function headerNamesFor(prefix: string): BinaryHeaderNames {
+  let names = headerNames.get(prefix);
+  if (names === undefined) {
+    names = {
+      specversion: `${prefix}specversion`,
+      id: `${prefix}id`,
+      source: `${prefix}source`,
+      type: `${prefix}type`,
+      time: `${prefix}time`,
+      partitionkey: `${prefix}partitionkey`,
+    };
+    headerNames.set(prefix, names);
+  }
+  return names;
+}
+
 /**
  * The CloudEvent for `event`: `type` is its name, `time` its timestamp, `datacontenttype`
  * `application/json`, and the message key, when there is one, the `partitionkey` extension.
@@ -34,21 +66,20 @@ export interface WrittenCloudEvent {
  * writeCloudEvent(event, '42', 'cloudevents-binary', 'ce_'); // { body: event.data, headers: { ce_id: …, … } }
  */
 export function writeCloudEvent(event: Event, key: string | undefined, format: Exclude<EnvelopeFormat, 'eventwire'>, prefix: string): WrittenCloudEvent {
-  const attributes: Record<string, string> = {
-    specversion: '1.0',
-    id: event.id,
-    source: event.source,
-    type: event.name,
-    time: event.timestamp,
-  };
-  if (key !== undefined) attributes.partitionkey = key;
   if (format === 'cloudevents-structured') {
-    return {
-      body: { ...attributes, datacontenttype: 'application/json', data: event.data },
-      headers: { 'content-type': 'application/cloudevents+json; charset=utf-8' },
-    };
+    const attributes: Record<string, unknown> = { specversion: '1.0', id: event.id, source: event.source, type: event.name, time: event.timestamp };
+    if (key !== undefined) attributes.partitionkey = key;
+    attributes.datacontenttype = 'application/json';
+    attributes.data = event.data;
+    return { body: attributes, headers: { 'content-type': 'application/cloudevents+json; charset=utf-8' } };
   }
+  const names = headerNamesFor(prefix);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  for (const name in attributes) headers[prefix + name] = attributes[name] as string;
+  headers[names.specversion] = '1.0';
+  headers[names.id] = event.id;
+  headers[names.source] = event.source;
+  headers[names.type] = event.name;
+  headers[names.time] = event.timestamp;
+  if (key !== undefined) headers[names.partitionkey] = key;
   return { body: event.data === undefined ? null : event.data, headers };
 }
