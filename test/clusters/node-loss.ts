@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Broker } from '../../lib/broker.js';
+import { deferred, withTimeout } from '../support/wait.js';
 
 /** What a node-loss run measured: messages acknowledged to publishers, and what the group received. */
 export interface LossLedger {
@@ -78,4 +79,56 @@ export function killNode(pidFile: string, marker: string): number {
   if (!command.includes(marker)) throw new Error(`pid ${pid} of ${pidFile} is not the node (${marker}); start the cluster again`);
   process.kill(pid, 'SIGKILL');
   return pid;
+}
+
+/** What {@link runFailover} measured, beside its ledger. */
+export interface FailoverRun {
+  readonly book: LossLedger;
+  /** Acknowledged messages never received. */
+  readonly missing: string[];
+  /** Of those, the ones acknowledged after the kill: a promoted replica must have them all. */
+  readonly lostAfterKill: string[];
+  /** When, before the kill, the lost messages were acknowledged (`none` without loss). */
+  readonly window: string;
+  readonly elapsedMs: number;
+}
+
+/**
+ * A node-loss run on a broker that may lose what its dead primary acknowledged (Redis's
+ * asynchronous replication): a group of `open()`'s consumes `topic` at concurrency 20 while 20
+ * publishers send `total` messages and `kill` runs after a quarter; then it waits up to 20 s
+ * for every acknowledged message, and reports which were lost and when they were acknowledged.
+ */
+export async function runFailover(open: () => Broker, topic: string, total: number, signal: AbortSignal, kill: () => void): Promise<FailoverRun> {
+  const book = ledger();
+  const all = deferred();
+  await open().subscribe({ groupId: topic, topics: [topic], concurrency: 20, signal }, async (message) => {
+    receive(book, message.value.toString());
+    if (book.acknowledged.size === total && lost(book).length === 0) all.resolve();
+  });
+  // When each message was acknowledged, to tell how long before the kill the lost ones were.
+  const publisher = open();
+  const ackedAt = new Map<string, number>();
+  const timed: Broker = { ...publisher, publish: async (to, messages, publishSignal) => {
+    await publisher.publish(to, messages, publishSignal);
+    for (const message of messages) ackedAt.set(message.value.toString(), Date.now());
+  } };
+  let killedAt = 0;
+  const started = Date.now();
+  const progress = setInterval(() => console.log(`      ${Date.now() - started} ms: ${book.acknowledged.size} acknowledged, ${book.received.size} received, ${book.rejected} rejected`), 2000);
+  try {
+    await publishThroughLoss(timed, topic, { total, publishers: 20, killAfter: total / 4, retryMs: 100, kill: () => {
+      killedAt = Date.now();
+      kill();
+    } }, book);
+    // Entries the failover lost are never delivered: wait for the rest, then stop waiting.
+    await withTimeout(all.promise, 20_000, 'every acknowledged message').catch(() => undefined);
+  } finally {
+    clearInterval(progress);
+  }
+  const missing = lost(book);
+  const before = missing.map((value) => killedAt - (ackedAt.get(value) ?? killedAt));
+  const window = missing.length === 0 ? 'none' : `acknowledged ${Math.min(...before)}–${Math.max(...before)} ms before the kill`;
+  const lostAfterKill = missing.filter((value) => (ackedAt.get(value) ?? 0) > killedAt);
+  return { book, missing, lostAfterKill, window, elapsedMs: Date.now() - started };
 }

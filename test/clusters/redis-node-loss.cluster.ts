@@ -6,8 +6,7 @@ import { createRedisBroker } from '../../adapters/redis/index.js';
 import type { Broker } from '../../lib/broker.js';
 import { silentLogger } from '../../lib/config/logger.js';
 import { deleteKeys } from '../support/redis-nodes.js';
-import { deferred, withTimeout } from '../support/wait.js';
-import { duplicates, killNode, ledger, lost, publishThroughLoss, receive } from './node-loss.js';
+import { duplicates, killNode, runFailover } from './node-loss.js';
 import { namesOnDistinctPrimaries, redisClusterNodes } from './redis-cluster.js';
 
 // Run by scripts/cluster-check.sh on the local Redis Cluster (27001-27006); not part of npm test.
@@ -55,40 +54,13 @@ describe('Redis Cluster: the primary of a stream lost under load', function () {
       opened.push(created);
       return created;
     };
-    const book = ledger();
-    const all = deferred();
-    await open().subscribe({ groupId: `loss-${id}`, topics: [topic], concurrency: 20, signal: controller.signal }, async (message) => {
-      receive(book, message.value.toString());
-      if (book.acknowledged.size === TOTAL && lost(book).length === 0) all.resolve();
+    const { book, missing, lostAfterKill, window, elapsedMs } = await runFailover(open, topic, TOTAL, controller.signal, () => {
+      killNode(`.cache/clusters/redis-${number}/redis.pid`, `redis-server ${node}`);
     });
-    // When each message was acknowledged, to tell how long before the kill the lost ones were.
-    const publisher = open();
-    const ackedAt = new Map<string, number>();
-    const timed: Broker = { ...publisher, publish: async (to, messages, signal) => {
-      await publisher.publish(to, messages, signal);
-      for (const message of messages) ackedAt.set(message.value.toString(), Date.now());
-    } };
-    let killedAt = 0;
-    const started = Date.now();
-    const progress = setInterval(() => console.log(`      ${Date.now() - started} ms: ${book.acknowledged.size} acknowledged, ${book.received.size} received, ${book.rejected} rejected`), 2000);
-    try {
-      await publishThroughLoss(timed, topic, { total: TOTAL, publishers: 20, killAfter: TOTAL / 4, retryMs: 100, kill: () => {
-        killedAt = Date.now();
-        killNode(`.cache/clusters/redis-${number}/redis.pid`, `redis-server ${node}`);
-      } }, book);
-      // Entries the failover lost are never delivered: wait for the rest, then stop waiting.
-      await withTimeout(all.promise, 20_000, 'every acknowledged message').catch(() => undefined);
-    } finally {
-      clearInterval(progress);
-    }
-    const missing = lost(book);
-    const before = missing.map((value) => killedAt - (ackedAt.get(value) ?? killedAt));
-    const window = missing.length === 0 ? 'none' : `acknowledged ${Math.min(...before)}–${Math.max(...before)} ms before the kill`;
-    console.log(`      redis: primary ${node} killed; ${TOTAL} acknowledged in ${Date.now() - started} ms, ${missing.length} lost (${window}), ${duplicates(book)} duplicates, ${book.rejected} rejected attempts, first acknowledged publish ${book.recoveryMs} ms after the kill`);
+    console.log(`      redis: primary ${node} killed; ${TOTAL} acknowledged in ${elapsedMs} ms, ${missing.length} lost (${window}), ${duplicates(book)} duplicates, ${book.rejected} rejected attempts, first acknowledged publish ${book.recoveryMs} ms after the kill`);
     assert.equal(book.acknowledged.size, TOTAL);
     // Loss is bounded to what the primary acknowledged before it died: everything acknowledged
     // after the kill (by the promoted replica) was received.
-    const lostAfterKill = missing.filter((value) => (ackedAt.get(value) ?? 0) > killedAt);
     assert.deepEqual(lostAfterKill.slice(0, 10), [], `${lostAfterKill.length} messages acknowledged after the kill were lost`);
     // The killed node comes back, as a replica of the promoted one, and the cluster is whole again.
     const back = Date.now();

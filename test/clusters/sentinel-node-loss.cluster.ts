@@ -5,8 +5,7 @@ import { createRedisBroker } from '../../adapters/redis/index.js';
 import type { Broker } from '../../lib/broker.js';
 import { silentLogger } from '../../lib/config/logger.js';
 import { deleteKeys } from '../support/redis-nodes.js';
-import { deferred, withTimeout } from '../support/wait.js';
-import { duplicates, killNode, ledger, lost, publishThroughLoss, receive } from './node-loss.js';
+import { duplicates, killNode, runFailover } from './node-loss.js';
 import { pidFileOf, primaryOf, restartSet, sentinelName as NAME, sentinelUrls as SENTINELS } from './sentinel-set.js';
 
 // Run by scripts/cluster-check.sh on the local Sentinel set (data nodes 27061-27063, Sentinels
@@ -55,42 +54,15 @@ describe('Redis Sentinel: the primary lost under load', function () {
       opened.push(created);
       return created;
     };
-    const book = ledger();
-    const all = deferred();
-    await open().subscribe({ groupId: `loss-${id}`, topics: [topic], concurrency: 20, signal: controller.signal }, async (message) => {
-      receive(book, message.value.toString());
-      if (book.acknowledged.size === TOTAL && lost(book).length === 0) all.resolve();
+    const { book, missing, lostAfterKill, window, elapsedMs } = await runFailover(open, topic, TOTAL, controller.signal, () => {
+      killNode(pidFileOf(primary), `redis-server ${primary}`);
     });
-    // When each message was acknowledged, to tell how long before the kill the lost ones were.
-    const publisher = open();
-    const ackedAt = new Map<string, number>();
-    const timed: Broker = { ...publisher, publish: async (to, messages, signal) => {
-      await publisher.publish(to, messages, signal);
-      for (const message of messages) ackedAt.set(message.value.toString(), Date.now());
-    } };
-    let killedAt = 0;
-    const started = Date.now();
-    const progress = setInterval(() => console.log(`      ${Date.now() - started} ms: ${book.acknowledged.size} acknowledged, ${book.received.size} received, ${book.rejected} rejected`), 2000);
-    try {
-      await publishThroughLoss(timed, topic, { total: TOTAL, publishers: 20, killAfter: TOTAL / 4, retryMs: 100, kill: () => {
-        killedAt = Date.now();
-        killNode(pidFileOf(primary), `redis-server ${primary}`);
-      } }, book);
-      // Entries the failover lost are never delivered: wait for the rest, then stop waiting.
-      await withTimeout(all.promise, 20_000, 'every acknowledged message').catch(() => undefined);
-    } finally {
-      clearInterval(progress);
-    }
     const promoted = await primaryOf(sentinel);
-    const missing = lost(book);
-    const before = missing.map((value) => killedAt - (ackedAt.get(value) ?? killedAt));
-    const window = missing.length === 0 ? 'none' : `acknowledged ${Math.min(...before)}–${Math.max(...before)} ms before the kill`;
-    console.log(`      sentinel: primary ${primary} killed, ${promoted} promoted; ${TOTAL} acknowledged in ${Date.now() - started} ms, ${missing.length} lost (${window}), ${duplicates(book)} duplicates, ${book.rejected} rejected attempts, first acknowledged publish ${book.recoveryMs} ms after the kill`);
+    console.log(`      sentinel: primary ${primary} killed, ${promoted} promoted; ${TOTAL} acknowledged in ${elapsedMs} ms, ${missing.length} lost (${window}), ${duplicates(book)} duplicates, ${book.rejected} rejected attempts, first acknowledged publish ${book.recoveryMs} ms after the kill`);
     assert.equal(book.acknowledged.size, TOTAL);
     assert.notEqual(promoted, primary, 'the Sentinels promoted a replica');
     // Loss is bounded to what the primary acknowledged before it died: everything acknowledged
     // after the kill (by the promoted replica) was received.
-    const lostAfterKill = missing.filter((value) => (ackedAt.get(value) ?? 0) > killedAt);
     assert.deepEqual(lostAfterKill.slice(0, 10), [], `${lostAfterKill.length} messages acknowledged after the kill were lost`);
     // The killed node comes back; the Sentinels make it a replica of the promoted one.
     const back = Date.now();
