@@ -25,6 +25,12 @@ export interface MemberDeps {
 
 const keyOf = (topic: string, id: string): string => `${topic}\0${id}`;
 
+/** An entry read and not yet held: its id and its fields. */
+interface FreshEntry {
+  readonly id: string;
+  readonly fields: Buffer[];
+}
+
 /**
  * One subscription: a consumer of its own name in the group, reading with a blocking
  * XREADGROUP on its own connection (own pending entries first, then new ones; on a cluster one
@@ -78,13 +84,14 @@ export class RedisMember {
     this.#claims = new ClaimLoop(deps.redis, claimant, {
       held: () => this.#held.values(),
       room: () => this.#claimRoom(),
-      ingest: (topic, entries) => this.#ingest(topic, entries, true),
+      ingest: (topic, entries) => this.#ingest(topic, entries, true) ?? Promise.resolve(),
       failed: (error) => void (this.#deps.connection.closed || this.#logger.debug('Heartbeat or XAUTOCLAIM failed', { ...this.#context, error })),
     });
     this.#claims.start(deps.settings.tickMs);
     const hooks = {
       capacity: () => (this.#ready.length > 0 ? 0 : this.#concurrency - this.#life.inFlight),
       ingest: (topic: string, entries: RawEntry[], fromPending: boolean) => this.#ingest(topic, entries, fromPending),
+      beforeRead: () => this.#acks.flush(),
       recreateGroups: () => ensureGroups(this.#deps.redis, this.#topics, this.#group),
     };
     this.#reads = deps.readers.map(({ client, topics }) => {
@@ -136,24 +143,38 @@ export class RedisMember {
     return this.#ready.length === 0 ? this.#concurrency : this.#concurrency - this.#life.inFlight - this.#ready.length;
   }
 
-  /** `fromPending`: the entries were pending already, so their delivery counters are asked for. */
-  async #ingest(topic: string, raw: RawEntry[], fromPending: boolean): Promise<void> {
-    const fresh: { readonly id: string; readonly fields: Buffer[] }[] = [];
-    const trimmed: string[] = [];
+  /**
+   * `fromPending`: the entries were pending already, so their delivery counters are asked for.
+   * Returns a promise only when it asks Redis something (pending or trimmed entries); new
+   * entries are taken in at once.
+   */
+  #ingest(topic: string, raw: RawEntry[], fromPending: boolean): Promise<void> | undefined {
+    const fresh: FreshEntry[] = [];
+    let trimmed: string[] | undefined;
     for (const [rawId, fields] of raw) {
       const id = rawId.toString();
       if (this.#held.has(keyOf(topic, id))) continue;
-      if (fields === null) trimmed.push(id);
+      if (fields === null) (trimmed ??= []).push(id);
       else fresh.push({ id, fields });
     }
-    if (trimmed.length > 0) {
+    if (!fromPending && trimmed === undefined) return void this.#take(topic, fresh, undefined);
+    return this.#ingestAfterAsking(topic, fresh, trimmed, fromPending);
+  }
+
+  async #ingestAfterAsking(topic: string, fresh: FreshEntry[], trimmed: string[] | undefined, fromPending: boolean): Promise<void> {
+    if (trimmed !== undefined) {
       this.#logger.warn('Pending entries were trimmed from the stream before anyone handled them', { ...this.#context, topic, ids: trimmed });
       await this.#deps.redis.xack(topic, this.#group, ...trimmed);
     }
     // New entries ('>') are at their first delivery: only pending ones need their counters.
-    const found = fromPending ? await this.#counts(topic, fresh.map(({ id }) => id)) : undefined;
-    for (const [index, { id, fields }] of fresh.entries()) {
-      const deliveryCount = found === undefined ? 1 : found[index];
+    this.#take(topic, fresh, fromPending ? await this.#counts(topic, fresh.map(({ id }) => id)) : undefined);
+  }
+
+  /** Holds the entries and queues them for delivery; `counts`: their delivery counters, none for new entries. */
+  #take(topic: string, fresh: readonly FreshEntry[], counts: readonly (number | undefined)[] | undefined): void {
+    for (let index = 0; index < fresh.length; index += 1) {
+      const { id, fields } = fresh[index] as FreshEntry;
+      const deliveryCount = counts === undefined ? 1 : counts[index];
       // Not pending any more: its former owner acknowledged it after all.
       if (deliveryCount === undefined || this.#life.phase === 'closed') continue;
       const message = decode(topic, id, fields, deliveryCount);

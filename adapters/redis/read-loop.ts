@@ -22,8 +22,17 @@ export interface Reader {
 export interface ReadHooks {
   /** How many entries to read now; 0 while none is wanted (the loop then waits for {@link ReadLoop.wake}). */
   capacity(): number;
-  /** Takes in the entries read from `topic`; `fromPending`: they were this consumer's pending ones. */
-  ingest(topic: string, entries: RawEntry[], fromPending: boolean): Promise<void>;
+  /**
+   * Takes in the entries read from `topic`; `fromPending`: they were this consumer's pending ones.
+   * Returns a promise only when it has to wait (Redis asked again), so that the common case costs
+   * no await before the next read.
+   */
+  ingest(topic: string, entries: RawEntry[], fromPending: boolean): Promise<void> | undefined;
+  /**
+   * Called right before each read, in the same turn: the member sends the XACKs it has queued, so
+   * that they reach Redis just ahead of the read rather than just after it.
+   */
+  beforeRead(): void;
   /** The stream or its group was deleted: creates the group again at the end of the stream. */
   recreateGroups(): Promise<void>;
 }
@@ -45,6 +54,8 @@ export class ReadLoop {
   readonly #hooks: ReadHooks;
   /** Per topic: '0' and then the last pending id read while reading own pending entries, '>' after. */
   readonly #cursors: Map<string, string>;
+  /** The XREADGROUP arguments from `STREAMS` on, once every cursor is '>' (from then on they never change). */
+  #steadyStreams: string[] | undefined;
   #stopped = false;
   #wake = (): void => {};
 
@@ -70,7 +81,7 @@ export class ReadLoop {
 
   /** Reads until stop(); rejects only on a bug. */
   async run(): Promise<void> {
-    const { group, consumer, topics, blockMs } = this.#reader;
+    const { group, consumer, blockMs } = this.#reader;
     for (let failures = 0; !this.#stopped; ) {
       const count = this.#hooks.capacity();
       if (count <= 0) {
@@ -78,13 +89,15 @@ export class ReadLoop {
         continue;
       }
       try {
-        const ids = topics.map((topic) => this.#cursors.get(topic) ?? '>');
-        const reply = (await this.#client.xreadgroupBuffer('GROUP', group, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...topics, ...ids)) as [Buffer, RawEntry[]][] | null;
+        const streams = this.#steadyStreams ?? this.#streams();
+        this.#hooks.beforeRead();
+        const reply = (await this.#client.xreadgroupBuffer('GROUP', group, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...streams)) as [Buffer, RawEntry[]][] | null;
         for (const [stream, entries] of reply ?? []) {
           const topic = stream.toString();
-          const fromPending = this.#cursors.get(topic) !== '>';
+          const fromPending = this.#steadyStreams === undefined && this.#cursors.get(topic) !== '>';
           if (fromPending) this.#cursors.set(topic, entries.at(-1)?.[0].toString() ?? '>');
-          await this.#hooks.ingest(topic, entries, fromPending);
+          const taking = this.#hooks.ingest(topic, entries, fromPending);
+          if (taking !== undefined) await taking;
         }
         failures = 0;
       } catch (error) {
@@ -93,6 +106,15 @@ export class ReadLoop {
         await this.#failed(error, failures);
       }
     }
+  }
+
+  /** The keys and ids to read from now; kept once every topic reads new entries only. */
+  #streams(): string[] {
+    const { topics } = this.#reader;
+    const ids = topics.map((topic) => this.#cursors.get(topic) ?? '>');
+    const streams = [...topics, ...ids];
+    if (ids.every((id) => id === '>')) this.#steadyStreams = streams;
+    return streams;
   }
 
   async #failed(error: unknown, failures: number): Promise<void> {

@@ -54,6 +54,31 @@ describe('Redis ack batcher', () => {
     for (const call of calls) call.reply.resolve(call.ids.length);
   });
 
+  it('flush() sends the queued XACKs at once, one per topic, and the end of the turn sends nothing more', async () => {
+    const { client, hooks, calls, answered } = held();
+    const acks = new AckBatcher(client, 'g', hooks);
+    acks.flush();
+    assert.equal(calls.length, 0, 'nothing queued, nothing sent');
+    acks.add('a', '1-0');
+    acks.add('b', '5-0');
+    acks.add('a', '2-0');
+    acks.flush();
+    assert.deepEqual(
+      calls.map(({ topic, ids }) => ({ topic, ids })),
+      [
+        { topic: 'a', ids: ['1-0', '2-0'] },
+        { topic: 'b', ids: ['5-0'] },
+      ],
+    );
+    acks.add('a', '3-0');
+    await turn();
+    assert.deepEqual(calls.map(({ ids }) => ids), [['1-0', '2-0'], ['5-0'], ['3-0']], 'an entry added after the flush goes at the end of the turn');
+    for (const { reply } of calls) reply.resolve(1);
+    await turn();
+    assert.equal(answered.length, 3);
+    assert.equal(acks.idle, true, 'awaited like any other XACK');
+  });
+
   it('releases the entries and reports a change once each reply arrived, and is idle after the last', async () => {
     const { client, hooks, calls, answered, failed, changes } = held();
     const acks = new AckBatcher(client, 'g', hooks);

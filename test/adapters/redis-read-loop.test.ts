@@ -37,7 +37,8 @@ function hooks(overrides: Partial<ReadHooks> = {}) {
   const ingested: { topic: string; ids: string[]; fromPending: boolean }[] = [];
   const all: ReadHooks = {
     capacity: () => 5,
-    ingest: async (topic, raw, fromPending) => void ingested.push({ topic, ids: raw.map(([id]) => id.toString()), fromPending }),
+    ingest: (topic, raw, fromPending) => void ingested.push({ topic, ids: raw.map(([id]) => id.toString()), fromPending }),
+    beforeRead: () => {},
     recreateGroups: async () => {},
     ...overrides,
   };
@@ -86,6 +87,44 @@ describe('Redis read loop', () => {
     end();
     await running;
     assert.equal(reads[0]?.[4], 2);
+  });
+
+  it('calls beforeRead right before each read (queued XACKs go out just ahead of it)', async () => {
+    const { client, reads, drained, end } = scripted([[entries('a', '1-0')], [entries('a', '2-0')]]);
+    const order: string[] = [];
+    const traced: ReadClient = {
+      status: client.status,
+      xreadgroupBuffer: (...args) => (order.push(`read ${reads.length + 1}`), client.xreadgroupBuffer(...args)),
+    };
+    const { hooks: all } = hooks({ beforeRead: () => void order.push(`beforeRead ${reads.length + 1}`) });
+    const loop = new ReadLoop(traced, reader, silentLogger, {}, all);
+    const running = loop.run();
+    await drained;
+    loop.stop();
+    end();
+    await running;
+    assert.deepEqual(order, ['beforeRead 1', 'read 1', 'beforeRead 2', 'read 2', 'beforeRead 3', 'read 3']);
+  });
+
+  it('waits for an ingest that returns a promise before reading again', async () => {
+    const { client, reads, drained, end } = scripted([[entries('a', '1-0')], [entries('a', '2-0')]]);
+    const taking = deferred();
+    let readsWhileTaking = -1;
+    const { hooks: all } = hooks({
+      ingest: (_topic, raw) => {
+        if (raw[0]?.[0].toString() !== '1-0') return undefined;
+        setImmediate(() => ((readsWhileTaking = reads.length), taking.resolve()));
+        return taking.promise;
+      },
+    });
+    const loop = new ReadLoop(client, reader, silentLogger, {}, all);
+    const running = loop.run();
+    await drained;
+    loop.stop();
+    end();
+    await running;
+    assert.equal(readsWhileTaking, 1, 'no second read while the first entries were being taken in');
+    assert.equal(reads.length, 3);
   });
 
   it('recreates the groups when the stream or its group was deleted, and reads again', async () => {
