@@ -6,7 +6,8 @@ import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
 import { AckBatcher, type AckClient } from './ack-batcher.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { RedisClient } from './client.js';
-import { decode, firstError, type RawEntry } from './codec.js';
+import { decode, type RawEntry } from './codec.js';
+import { deliveryCounts } from './delivery-counts.js';
 import { ensureGroups, type ReadConnection, type RedisConnection } from './connection.js';
 import type { RedisSettings } from './options.js';
 import { ReadLoop } from './read-loop.js';
@@ -167,7 +168,7 @@ export class RedisMember {
       await this.#deps.redis.xack(topic, this.#group, ...trimmed);
     }
     // New entries ('>') are at their first delivery: only pending ones need their counters.
-    this.#take(topic, fresh, fromPending ? await this.#counts(topic, fresh.map(({ id }) => id)) : undefined);
+    this.#take(topic, fresh, fromPending ? await deliveryCounts(this.#deps.redis, topic, this.#group, fresh.map(({ id }) => id)) : undefined);
   }
 
   /** Holds the entries and queues them for delivery; `counts`: their delivery counters, none for new entries. */
@@ -182,16 +183,6 @@ export class RedisMember {
       this.#ready.push(message);
     }
     this.#pump();
-  }
-
-  async #counts(topic: string, ids: string[]): Promise<(number | undefined)[]> {
-    if (ids.length === 0) return [];
-    const pipeline = this.#deps.redis.pipeline();
-    for (const id of ids) pipeline.xpending(topic, this.#group, id, id, 1);
-    const replies = await pipeline.exec();
-    const failure = firstError(replies);
-    if (failure !== undefined) throw failure;
-    return (replies ?? []).map(([, reply]) => (reply as [[string, string, number, number]?])[0]?.[3]);
   }
 
   #pump(): void {
@@ -262,5 +253,4 @@ export class RedisMember {
     const name = { group: this.#group, consumer: this.#consumer, topics: this.#topics };
     void retireConsumer(this.#deps.redis, name, this.#logger, this.#context).finally(() => this.#life.close());
   }
-
 }
