@@ -100,6 +100,11 @@ export function run(command: string, args: readonly string[], input: string | Bu
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', reject);
+    // A command that exits without reading its input (a version check) may close the pipe
+    // before the input is written: EPIPE is then no failure, the exit status tells how it went.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.on('close', (code, signal) => {
       if (signal !== null) reject(new Error(`${command} was stopped by ${signal} (timeout ${timeoutMs} ms?)`));
       else resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
