@@ -45,16 +45,21 @@ function hooks(overrides: Partial<ReadHooks> = {}) {
   return { hooks: all, ingested };
 }
 
+/** Runs `loop` until the script is drained, then stops it and ends the script's last read. */
+async function runToEnd(loop: ReadLoop, drained: Promise<unknown>, end: () => void): Promise<void> {
+  const running = loop.run();
+  await drained;
+  loop.stop();
+  end();
+  await running;
+}
+
 describe('Redis read loop', () => {
   it('reads its own pending entries first, from where the last read ended, then new ones', async () => {
     const { client, reads, drained, end } = scripted([[entries('a', '1-0', '2-0'), entries('b')], [entries('a')], [entries('a', '9-0')]]);
     const { hooks: all, ingested } = hooks();
     const loop = new ReadLoop(client, reader, silentLogger, {}, all);
-    const running = loop.run();
-    await drained;
-    loop.stop();
-    end();
-    await running;
+    await runToEnd(loop, drained, end);
     const ids = reads.map((args) => args.slice(-2));
     assert.deepEqual(ids, [
       ['0', '0'],
@@ -98,11 +103,7 @@ describe('Redis read loop', () => {
     };
     const { hooks: all } = hooks({ beforeRead: () => void order.push(`beforeRead ${reads.length + 1}`) });
     const loop = new ReadLoop(traced, reader, silentLogger, {}, all);
-    const running = loop.run();
-    await drained;
-    loop.stop();
-    end();
-    await running;
+    await runToEnd(loop, drained, end);
     assert.deepEqual(order, ['beforeRead 1', 'read 1', 'beforeRead 2', 'read 2', 'beforeRead 3', 'read 3']);
   });
 
@@ -118,11 +119,7 @@ describe('Redis read loop', () => {
       },
     });
     const loop = new ReadLoop(client, reader, silentLogger, {}, all);
-    const running = loop.run();
-    await drained;
-    loop.stop();
-    end();
-    await running;
+    await runToEnd(loop, drained, end);
     assert.equal(readsWhileTaking, 1, 'no second read while the first entries were being taken in');
     assert.equal(reads.length, 3);
   });
@@ -132,11 +129,7 @@ describe('Redis read loop', () => {
     let recreated = 0;
     const { hooks: all } = hooks({ recreateGroups: async () => void (recreated += 1) });
     const loop = new ReadLoop(client, reader, silentLogger, {}, all);
-    const running = loop.run();
-    await drained;
-    loop.stop();
-    end();
-    await running;
+    await runToEnd(loop, drained, end);
     assert.equal(recreated, 1);
     assert.equal(reads.length, 2);
   });
