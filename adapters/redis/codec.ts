@@ -4,6 +4,12 @@ import type { Headers, IncomingMessage, OutgoingMessage, TransportRecord } from 
 /** A stream entry as XREADGROUP, XCLAIM and XAUTOCLAIM return it; fields are null once trimmed away. */
 export type RawEntry = [id: Buffer, fields: Buffer[] | null];
 
+/** An entry read and not yet held, its fields present (not trimmed): the id and fields {@link decode} takes. */
+export interface FreshEntry {
+  readonly id: string;
+  readonly fields: Buffer[];
+}
+
 /** A stream entry as it was read: every field name and value as bytes, in order (name, value, name, value…). */
 interface RedisRecord extends TransportRecord {
   readonly transport: 'redis';

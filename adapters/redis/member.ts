@@ -6,7 +6,7 @@ import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
 import { AckBatcher, type AckClient } from './ack-batcher.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { RedisClient } from './client.js';
-import { decode, type RawEntry } from './codec.js';
+import { decode, type FreshEntry, type RawEntry } from './codec.js';
 import { deliveryCounts } from './delivery-counts.js';
 import { ensureGroups, type ReadConnection, type RedisConnection } from './connection.js';
 import type { RedisSettings } from './options.js';
@@ -26,19 +26,13 @@ export interface MemberDeps {
 
 const keyOf = (topic: string, id: string): string => `${topic}\0${id}`;
 
-/** An entry read and not yet held: its id and its fields. */
-interface FreshEntry {
-  readonly id: string;
-  readonly fields: Buffer[];
-}
-
 /**
  * One subscription: a consumer of its own name in the group, reading with a blocking
  * XREADGROUP on its own connection (own pending entries first, then new ones; on a cluster one
- * read loop and connection per topic), up to
- * `concurrency` callbacks at a time. A resolved callback's entry is acknowledged by the ack
- * batcher; a rejected one stays held and is taken again with XCLAIM after `redeliveryDelayMs`. The claim loop keeps
- * held entries from being taken over and takes over those of members that died.
+ * read loop and connection per topic), up to `concurrency` callbacks at a time. A resolved
+ * callback's entry is acknowledged by the ack batcher; a rejected one stays held and is taken
+ * again with XCLAIM after `redeliveryDelayMs`. The claim loop keeps held entries from being
+ * taken over and takes over those of members that died.
  *
  * @example
  * const member = new RedisMember(request, deliver, { connection, redis, readers, settings });
