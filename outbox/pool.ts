@@ -19,6 +19,21 @@ export interface Queryable {
   query(text: string, values?: unknown[]): Promise<QueryResult>;
 }
 
+/** A statement `pg` prepares once per connection under `name`, then only binds and executes. */
+export interface PreparedQuery {
+  readonly name: string;
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+/**
+ * A client that also takes a {@link PreparedQuery}, as a `pg` Client or PoolClient does; what
+ * `stageWith()` needs when its statement asks to be prepared.
+ */
+export interface PreparingQueryable {
+  query(config: PreparedQuery): Promise<QueryResult>;
+}
+
 /** A LISTEN notification as `pg` delivers it. */
 export interface OutboxNotification {
   readonly channel: string;

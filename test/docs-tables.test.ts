@@ -134,7 +134,7 @@ describe('generated sections in README.md and docs/', () => {
     assert.equal(wellFormed(outboxSection, rendered), undefined);
     assert.equal(namedCommit(outboxSection, rendered)?.commit, run.commit);
     const rows = rendered.match(/^\| (staging|relay|latency|inbox)[^|]* \|/gm) ?? [];
-    assert.equal(rows.length, 2 + run.throughput.length + run.latency.length + run.inbox.length, 'two staging rows (stage, stageWith), one per other result');
+    assert.equal(rows.length, 3 + run.throughput.length + run.latency.length + run.inbox.length, 'three staging rows (stage, stageWith, stageWith prepared), one per other result');
     for (const result of run.throughput.filter((candidate) => (candidate.batchesInFlight ?? 1) > 1)) {
       assert.ok(rendered.includes(`| relay, batch ${result.batchSize}, ${result.batchesInFlight} in flight, `), 'a relay with several batches in flight says so');
     }

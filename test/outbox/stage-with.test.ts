@@ -102,6 +102,33 @@ describe('outbox.stageWith: the event staged in the statement of the caller', ()
       outbox.stageWith(client, 'INSERT' as never, 'x', {}, { topic: 'orders' }),
       (error: unknown) => error instanceof InvalidArgumentError && error.argument === 'statement',
     );
+    await assert.rejects(
+      outbox.stageWith(client, { text: 'SELECT 1', prepare: 'yes' as never }, 'x', {}, { topic: 'orders' }),
+      (error: unknown) => error instanceof InvalidArgumentError && error.argument === 'statement.prepare' && /boolean/.test(error.message),
+    );
     assert.deepEqual(queries, []);
+  });
+
+  it('with prepare, runs the combined statement as one named statement that the connection prepares once and reuses', async () => {
+    const client = await db.pool.connect();
+    const configs: { name: string; text: string }[] = [];
+    const recording = { query: (config: { name: string; text: string; values: unknown[] }) => (configs.push(config), client.query(config)) };
+    try {
+      for (const total of [1, 2]) {
+        await client.query('BEGIN');
+        await outbox.stageWith(recording as never, { text: `INSERT INTO ${orders} (id, total) VALUES ($1, $2)`, values: [randomUUID(), total], prepare: true }, 'order.placed', { total }, { topic: 'orders' });
+        await client.query('COMMIT');
+      }
+      const [first, second] = configs;
+      assert.ok(first !== undefined && second !== undefined);
+      assert.equal(second.name, first.name, 'one name for one text');
+      assert.equal(second.text, first.text);
+      const prepared = await client.query<{ n: string }>('SELECT count(*) AS n FROM pg_prepared_statements WHERE name = $1', [first.name]);
+      assert.equal(prepared.rows[0]?.n, '1', 'the server holds it prepared on this connection');
+    } finally {
+      client.release(true);
+    }
+    assert.equal(await rowsOf(orders), 2);
+    assert.equal(await rowsOf(bed.table), 2);
   });
 });

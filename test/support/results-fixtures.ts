@@ -99,7 +99,7 @@ export const fixtureOutboxResults: OutboxResults = {
   sizes: { stagingTransactions: 200, relayRows: 2_000, relays: [{ batchSize: 100, batchesInFlight: 1 }, { batchSize: 500, batchesInFlight: 2 }], latencyRate: 200, latencySeconds: 2, inboxMessages: 500, inboxConcurrency: 8 },
   machine: { cpu: 'Test CPU', cores: 2, memoryGb: 8, os: 'Linux', node: 'v22.0.0', loadAverage: [0.5, 0.5, 0.5], brokers: {} },
   postgres: '16.4',
-  staging: { transactions: 200, plainMs: 1.2, stagedMs: 1.45, addedMs: 0.25, ratio: 1.45 / 1.2, withMs: 1.25, withAddedMs: 0.05 },
+  staging: { transactions: 200, plainMs: 1.2, stagedMs: 1.45, addedMs: 0.25, ratio: 1.45 / 1.2, withMs: 1.25, withAddedMs: 0.05, preparedPlainMs: 1.1, preparedWithMs: 1.17, preparedWithAddedMs: 0.07 },
   throughput: [
     { broker: 'redis', batchSize: 100, rows: 2_000, relayRate: 12_000, rawRate: 24_000 },
     { broker: 'kafka', batchSize: 500, batchesInFlight: 2, rows: 2_000, error: 'the relay publishing 2000 rows (published 12) did not happen within 140 s' },

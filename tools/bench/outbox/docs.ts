@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { targets } from './sizes.js';
-import type { OutboxResults } from './types.js';
+import type { OutboxResults, StagingResult } from './types.js';
 
 /**
  * Keeps the figures of docs/outbox.md true: `npm run bench:outbox` over every broker rewrites
@@ -28,19 +28,29 @@ function heading(run: OutboxResults): string {
   return run.mode === 'smoke' ? `${head} A smoke run (small sizes, a loaded machine) shows that the bench works, not what the outbox costs.` : head;
 }
 
+const added = (ms: number | undefined): string => (ms === undefined ? '—' : `${number(ms, 3)} ms`);
+const withTarget = (ms: number | undefined): string => `≤ ${targets.addedMs} ms added (${added(ms)})`;
+const withMet = (ms: number | undefined): string => met(ms === undefined ? undefined : ms <= targets.addedMs);
+
+/** The staging rows: `stage()`, `stageWith()`, and `stageWith()` prepared against a prepared insert. */
+function stagingRows(staging: StagingResult | undefined): string[] {
+  const ms = (value: number | undefined): string => (value === undefined ? 'not measured' : `${number(value, 3)} ms`);
+  const without = (value: number | undefined): string => (value === undefined ? '—' : `${number(value, 3)} ms without an event`);
+  if (staging === undefined) return [line(['staging, ms per transaction', '—', 'error', '—', '—', withTarget(undefined), 'error'])];
+  const { plainMs, preparedPlainMs, preparedWithMs } = staging;
+  return [
+    line(['staging by stage() after the insert, ms per transaction', '—', ms(staging.stagedMs), without(plainMs), ratio(staging.stagedMs, plainMs), `one statement of its own (${added(staging.addedMs)} added)`, 'info']),
+    line(['staging by stageWith() in the insert, ms per transaction', '—', ms(staging.withMs), without(plainMs), ratio(staging.withMs, plainMs), withTarget(staging.withAddedMs), withMet(staging.withAddedMs)]),
+    line(['staging by stageWith() prepared, in a prepared insert, ms per transaction', '—', ms(preparedWithMs), without(preparedPlainMs), ratio(preparedWithMs, preparedPlainMs), withTarget(staging.preparedWithAddedMs), withMet(staging.preparedWithAddedMs)]),
+  ];
+}
+
 function rows(run: OutboxResults): { table: string[]; errors: string[] } {
   const table: string[] = [];
   const errors: string[] = [];
   const { staging } = run;
   if (staging === undefined) errors.push(`staging: ${run.stagingError ?? 'not measured'}`);
-  const plain = staging === undefined ? '—' : `${number(staging.plainMs, 3)} ms without an event`;
-  const added = (ms: number | undefined): string => (ms === undefined ? '—' : `${number(ms, 3)} ms`);
-  const own = staging === undefined ? 'error' : `${number(staging.stagedMs, 3)} ms`;
-  table.push(line(['staging by stage() after the insert, ms per transaction', '—', own, plain, ratio(staging?.stagedMs, staging?.plainMs), `one statement of its own (${added(staging?.addedMs)} added)`, staging === undefined ? 'error' : 'info']));
-  const withMs = staging?.withMs;
-  const withAdded = staging?.withAddedMs;
-  const riding = withMs === undefined ? 'not measured' : `${number(withMs, 3)} ms`;
-  table.push(line(['staging by stageWith() in the insert, ms per transaction', '—', riding, plain, ratio(withMs, staging?.plainMs), `≤ ${targets.addedMs} ms added (${added(withAdded)})`, met(withAdded === undefined ? undefined : withAdded <= targets.addedMs)]));
+  table.push(...stagingRows(staging));
   for (const result of run.throughput) {
     const inFlight = result.batchesInFlight ?? 1;
     const shape = `batch ${result.batchSize}${inFlight === 1 ? '' : `, ${inFlight} in flight`}`;

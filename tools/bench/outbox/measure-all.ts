@@ -41,7 +41,7 @@ try {
   let stagingError: string | undefined;
   try {
     staging = await measureStaging(db, sizes.stagingTransactions);
-    log(`staging: ${staging.plainMs.toFixed(3)} ms without, ${staging.stagedMs.toFixed(3)} ms with stage() (+${staging.addedMs.toFixed(3)}), ${staging.withMs?.toFixed(3)} ms with stageWith() (+${staging.withAddedMs?.toFixed(3)})`);
+    log(`staging: ${staging.plainMs.toFixed(3)} ms without, ${staging.stagedMs.toFixed(3)} ms with stage() (+${staging.addedMs.toFixed(3)}), ${staging.withMs?.toFixed(3)} ms with stageWith() (+${staging.withAddedMs?.toFixed(3)}); prepared: ${staging.preparedPlainMs?.toFixed(3)} ms without, ${staging.preparedWithMs?.toFixed(3)} ms with stageWith() (+${staging.preparedWithAddedMs?.toFixed(3)})`);
   } catch (error) {
     stagingError = reason(error);
     log(`staging: error: ${stagingError}`);

@@ -40,6 +40,12 @@ export interface StagingResult {
   readonly withMs?: number;
   /** `withMs - plainMs`. */
   readonly withAddedMs?: number;
+  /** The same transaction without an event, its insert a prepared (named) statement; absent in results of earlier runs. */
+  readonly preparedPlainMs?: number;
+  /** The prepared insert staging its event by `stageWith(…, { prepare: true })`. */
+  readonly preparedWithMs?: number;
+  /** `preparedWithMs - preparedPlainMs`. */
+  readonly preparedWithAddedMs?: number;
 }
 
 /** Relay throughput against the raw client publishing the same messages in batches of the same size. */
