@@ -73,6 +73,7 @@ export {
   PublishTimeoutError,
   QueueMismatchError,
   RedisClusterRequiredError,
+  RedisSentinelNameRequiredError,
   RetriesExhaustedError,
   RetryDeclinedError,
   SerializationError,

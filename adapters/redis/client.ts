@@ -8,7 +8,7 @@ import type { Redis, RedisOptions } from 'ioredis';
  */
 export type RedisClient = Pick<
   Redis,
-  'xadd' | 'xack' | 'xclaim' | 'xgroup' | 'xinfo' | 'xpending' | 'xreadgroupBuffer' | 'callBuffer' | 'eval' | 'pipeline' | 'defineCommand' | 'disconnect'
+  'xadd' | 'xack' | 'xclaim' | 'xgroup' | 'xinfo' | 'xpending' | 'xreadgroupBuffer' | 'callBuffer' | 'eval' | 'pipeline' | 'defineCommand' | 'disconnect' | 'info'
 > & {
   /** ioredis's connection state: `ready` while commands can go out at once. */
   readonly status: string;

@@ -1,4 +1,4 @@
-import { BrokerUnreachableError, MessagingClosedError, RedisClusterRequiredError } from '../../lib/errors/index.js';
+import { BrokerUnreachableError, MessagingClosedError, RedisClusterRequiredError, RedisSentinelNameRequiredError } from '../../lib/errors/index.js';
 import { loadPeer } from '../../lib/config/load-peer.js';
 import type { Logger } from '../../lib/config/logger.js';
 import { redactUrl } from '../../lib/config/redact.js';
@@ -191,12 +191,16 @@ export class RedisConnection {
   /**
    * What a failed command means for the user: {@link unreachable}'s error, a
    * `RedisClusterRequiredError` when a single-server client met a node of a Redis Cluster
-   * (`MOVED`: the key's slot is served elsewhere), or Redis's own error.
+   * (`MOVED`: the key's slot is served elsewhere), a `RedisSentinelNameRequiredError` when it met
+   * a Sentinel (a generic `ERR` reply from a server whose INFO says so), or Redis's own error.
    */
-  explain(client: RedisClient, error: unknown): unknown {
+  async explain(client: RedisClient, error: unknown): Promise<unknown> {
     const unreachable = this.unreachable(client, error);
     if (unreachable !== undefined) return unreachable;
-    if (!this.#target.cluster && replyCode(error) === 'MOVED') return new RedisClusterRequiredError(this.#url, { cause: error });
+    if (this.#target.cluster || this.#target.sentinel !== undefined) return error;
+    const code = replyCode(error);
+    if (code === 'MOVED') return new RedisClusterRequiredError(this.#url, { cause: error });
+    if (code === 'ERR' && (await isSentinel(client))) return new RedisSentinelNameRequiredError(this.#url, { cause: error });
     return error;
   }
 
@@ -207,6 +211,12 @@ export class RedisConnection {
     for (const client of this.#clients) client.disconnect();
     this.#clients.clear();
   }
+}
+
+/** True when `client`'s server says it runs as a Sentinel (`redis_mode:sentinel`); false when it cannot tell. */
+async function isSentinel(client: RedisClient): Promise<boolean> {
+  const info = await client.info('server').catch(() => '');
+  return /^redis_mode:sentinel\r?$/m.test(info);
 }
 
 /**

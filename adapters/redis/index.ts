@@ -53,8 +53,8 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker & HealthR
       if (connection.closed) throw new MessagingClosedError();
       const redis = await connection.shared();
       connection.assertUsable(redis);
-      return redisLag(redis, groupId, topics).catch((error: unknown) => {
-        throw connection.explain(redis, error);
+      return redisLag(redis, groupId, topics).catch(async (error: unknown) => {
+        throw await connection.explain(redis, error);
       });
     },
     async publish(topic, messages, signal) {
@@ -65,16 +65,16 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker & HealthR
       // be recalled, and the client options bound how long its replies can take.
       signal?.throwIfAborted();
       // Redis's own error, or what it means for the user: the core words the PublishError.
-      await appendBatch(redis, topic, messages, settings).catch((error: unknown) => {
-        throw connection.explain(redis, error);
+      await appendBatch(redis, topic, messages, settings).catch(async (error: unknown) => {
+        throw await connection.explain(redis, error);
       });
     },
     async subscribe(request, deliver) {
       if (connection.closed) throw new MessagingClosedError();
       const redis = await connection.shared();
       connection.assertUsable(redis);
-      await ensureGroups(redis, request.topics, request.groupId).catch((error: unknown) => {
-        throw connection.explain(redis, error);
+      await ensureGroups(redis, request.topics, request.groupId).catch(async (error: unknown) => {
+        throw await connection.explain(redis, error);
       });
       if (request.signal.aborted) return { closed: Promise.resolve() };
       const readers = await connection.readers([...new Set(request.topics)]);

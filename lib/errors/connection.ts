@@ -90,3 +90,24 @@ export class RedisClusterRequiredError extends BrokerConnectionError {
     );
   }
 }
+
+/**
+ * A client for one Redis server reached a Redis Sentinel, which serves no data commands: `url`
+ * (or REDIS_URL) lists Sentinels but no primary's name was given. `address` is the URL used,
+ * password masked.
+ *
+ * @example
+ * error instanceof RedisSentinelNameRequiredError; // "Redis at redis://10.0.0.5:26379 is a Redis Sentinel …"
+ */
+export class RedisSentinelNameRequiredError extends BrokerConnectionError {
+  readonly code = 'EVENTWIRE_REDIS_SENTINEL_NAME_REQUIRED';
+  constructor(address: string, options?: { cause?: unknown }) {
+    super(
+      'Redis',
+      address,
+      'is a Redis Sentinel',
+      'set `sentinel` (or REDIS_SENTINEL_NAME) to the name of the primary the Sentinels monitor, so that eventwire asks them for it, or point `url` at the Redis server itself',
+      options,
+    );
+  }
+}

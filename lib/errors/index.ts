@@ -6,7 +6,7 @@
  */
 export { EventwireError, InvalidArgumentError, MessagingNotConfiguredError, MissingDependencyError, MessagingClosedError } from './base.js';
 export { PublishError, PublishTimeoutError, MessageTooLargeError, SerializationError, BrokerRefusedError, NotEnoughReplicasError } from './publishing.js';
-export { BrokerConnectionError, BrokerUnreachableError, BrokerLoginRefusedError, QueueMismatchError, RedisClusterRequiredError } from './connection.js';
+export { BrokerConnectionError, BrokerUnreachableError, BrokerLoginRefusedError, QueueMismatchError, RedisClusterRequiredError, RedisSentinelNameRequiredError } from './connection.js';
 export { ValidationError, MalformedMessageError, UnrecoverableError, DeliveryAbandonedError, RetriesExhaustedError, RetryDeclinedError } from './handling.js';
 export { WaitTimeoutError } from './testing.js';
 export { NoTransactionError, OutboxNotMigratedError } from './outbox.js';

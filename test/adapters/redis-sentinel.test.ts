@@ -6,12 +6,14 @@ import { createRedisBroker } from '../../adapters/redis/index.js';
 import { validateRedisOptions, type RedisBrokerOptions } from '../../adapters/redis/options.js';
 import { silentLogger } from '../../lib/config/logger.js';
 import { resolveOptions } from '../../lib/config/options.js';
-import { BrokerUnreachableError } from '../../lib/errors/index.js';
+import { BrokerUnreachableError, RedisSentinelNameRequiredError } from '../../lib/errors/index.js';
+import { startLoneSentinel } from '../support/lone-sentinel.js';
 import { invalidOption } from '../support/invalid-option.js';
 
-// No Sentinel is needed: these tests check the options, the client made from them (with
-// lazyConnect, so that nothing connects) and what a publish does when no Sentinel answers. The
-// Sentinel set itself is exercised by scripts/cluster-check.sh sentinel.
+// No Sentinel set is needed: these tests check the options, the client made from them (with
+// lazyConnect, so that nothing connects), what a publish does when no Sentinel answers, and what
+// a single-server configuration does when it reaches a lone Sentinel (Debian's redis-server
+// started with --sentinel). The Sentinel set itself is exercised by scripts/cluster-check.sh sentinel.
 const sentinels = ['redis://127.0.0.1:26379', 'redis://127.0.0.1:26380'];
 
 describe('Redis Sentinel', () => {
@@ -88,6 +90,23 @@ describe('Redis Sentinel', () => {
       assert.ok(Date.now() - started < CLUSTER_READY_MS + 3000, `rejected after ${Date.now() - started} ms`);
     } finally {
       await broker.close();
+    }
+  });
+
+  it('names the missing primary name when a single-server URL reaches a Sentinel: publish and subscribe reject with RedisSentinelNameRequiredError', async () => {
+    const sentinel = await startLoneSentinel();
+    const url = `redis://127.0.0.1:${sentinel.port}`;
+    const broker = createRedisBroker({ url, logger: silentLogger });
+    try {
+      const error: unknown = await broker.publish('orders', [{ headers: {}, value: Buffer.from('x') }]).then(() => undefined, (caught: unknown) => caught);
+      assert.ok(error instanceof RedisSentinelNameRequiredError, String(error));
+      assert.equal(error.code, 'EVENTWIRE_REDIS_SENTINEL_NAME_REQUIRED');
+      assert.equal(error.message.startsWith(`Redis at ${url} is a Redis Sentinel: set \`sentinel\` (or REDIS_SENTINEL_NAME)`), true, error.message);
+      const subscribing = broker.subscribe({ groupId: 'g', topics: ['orders'], concurrency: 1, signal: new AbortController().signal } as never, async () => {});
+      await assert.rejects(subscribing, (caught: unknown) => caught instanceof RedisSentinelNameRequiredError);
+    } finally {
+      await broker.close();
+      await sentinel.stop();
     }
   });
 });
