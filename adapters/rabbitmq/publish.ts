@@ -82,15 +82,21 @@ export class ConfirmLane {
       };
       // Checked once per batch: an instrumentation wraps the channel's publish before it is used.
       const clientSpans = this.#clientSpans?.wraps(channel.publish) === true ? this.#clientSpans : undefined;
+      if (signal !== undefined) listen(signal, finish);
+      if (messages.length === 1) {
+        // The usual single send: no writer to resume after back-pressure, so none is made.
+        try {
+          if (!settled) this.#publish(clientSpans, exchange, topic, messages[0] as OutgoingMessage, confirmed);
+        } catch (error) {
+          finish(error);
+        }
+        return;
+      }
       const write = (from: number): void => {
         for (let index = from; index < messages.length && !settled; index += 1) {
-          const message = messages[index] as OutgoingMessage;
           let writable: boolean;
           try {
-            writable =
-              clientSpans === undefined
-                ? channel.publish(exchange, topic, publishBody(message), publishProperties(message), confirmed)
-                : clientSpans.publish(channel.publish, () => channel.publish(exchange, topic, publishBody(message), publishProperties(message), confirmed));
+            writable = this.#publish(clientSpans, exchange, topic, messages[index] as OutgoingMessage, confirmed);
           } catch (error) {
             // amqplib throws at once on a channel that closed already.
             return finish(error);
@@ -100,9 +106,15 @@ export class ConfirmLane {
           if (!writable && index + 1 < messages.length) return void drained(channel, topic).then(() => write(index + 1), finish);
         }
       };
-      if (signal !== undefined) listen(signal, finish);
       write(0);
     });
+  }
+
+  /** Writes one message; false when amqplib's channel buffer is full. Throws on a closed channel. */
+  #publish(clientSpans: ClientSpans | undefined, exchange: string, topic: string, message: OutgoingMessage, confirmed: (error: unknown) => void): boolean {
+    const channel = this.#channel;
+    if (clientSpans === undefined) return channel.publish(exchange, topic, publishBody(message), publishProperties(message), confirmed);
+    return clientSpans.publish(channel.publish, () => channel.publish(exchange, topic, publishBody(message), publishProperties(message), confirmed));
   }
 }
 
