@@ -11,7 +11,14 @@ interface Wrapper {
   readonly __original: (...args: never[]) => unknown;
 }
 
-function isWrapper(method: unknown): method is Wrapper {
+/**
+ * Whether `method` is an instrumentation's wrapper (shimmer's marks, as OpenTelemetry's
+ * instrumentations leave them).
+ *
+ * @example
+ * if (isWrapper(channel.publish)) headers = { ...headers }; // the wrapper may keep or add to them
+ */
+export function isWrapper(method: unknown): method is Wrapper {
   return typeof method === 'function' && (method as Partial<Wrapper>).__wrapped === true && typeof (method as Partial<Wrapper>).__original === 'function';
 }
 

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage, MessageProperties, Options } from 'amqplib';
 import type { Headers, IncomingMessage, OutgoingMessage, TransportRecord, TypedHeaders } from '../../lib/broker.js';
 import { contentId } from '../../lib/envelope/content-id.js';
+import { KEY_HEADER, type HeaderTable } from './header-table.js';
 
-/** The key travels in this header; RabbitMQ's routing key carries the topic. */
-export const KEY_HEADER = 'eventwire-key';
+export { KEY_HEADER } from './header-table.js';
 
 /** Quorum queues count a message's earlier deliveries in this header. */
 const DELIVERY_COUNT_HEADER = 'x-delivery-count';
@@ -43,23 +43,27 @@ function isRabbitMqRecord(record: TransportRecord | undefined): record is Rabbit
  * as `messageId` the message's event id or a fresh UUID.
  * A message that writes a delivery again (a dead letter) takes that delivery's kept properties
  * and typed headers instead, and sets over them only the headers it adds or changes.
+ * With `table`, the headers go in its reused table (header-table.ts says when that is allowed).
  *
  * @example
  * channel.publish(exchange, topic, publishBody(message), publishProperties(message), confirmed);
  */
-export function publishProperties(message: OutgoingMessage): Options.Publish {
-  // amqplib only reads the headers: the caller's object goes as it is unless the key joins it.
-  const headers = message.key === undefined ? message.headers : { ...message.headers, [KEY_HEADER]: message.key };
+export function publishProperties(message: OutgoingMessage, table?: HeaderTable): Options.Publish {
   const { record } = message;
-  if (isRabbitMqRecord(record)) return { ...record.properties, persistent: true, mandatory: true, headers: overRecord(record.headers, headers) };
+  if (isRabbitMqRecord(record)) return { ...record.properties, persistent: true, mandatory: true, headers: overRecord(record.headers, withKey(message)) };
   return {
     persistent: true,
     mandatory: true,
     // A CloudEvent names its content type in a `content-type` header; AMQP has a property for it.
     contentType: message.headers['content-type'] ?? 'application/json',
-    headers,
+    headers: table === undefined ? withKey(message) : table.of(message.headers, message.key),
     messageId: message.id ?? randomUUID(),
   };
+}
+
+/** The message's headers with its key: amqplib only reads them, so the caller's object goes as it is unless the key joins it. */
+function withKey(message: OutgoingMessage): Headers {
+  return message.key === undefined ? message.headers : { ...message.headers, [KEY_HEADER]: message.key };
 }
 
 /**

@@ -2,9 +2,10 @@ import type { ConfirmChannel } from 'amqplib';
 import type { OutgoingMessage } from '../../lib/broker.js';
 import { BrokerRefusedError } from '../../lib/errors/index.js';
 import { abortable, listen, unlisten } from '../../lib/waiting.js';
-import type { ClientSpans } from '../client-spans.js';
+import { isWrapper, type ClientSpans } from '../client-spans.js';
 import { publishBody, publishProperties } from './codec.js';
 import { exchangeFor, type Exchanges } from './exchanges.js';
+import { HeaderTable } from './header-table.js';
 
 /** The part of amqplib's confirm channel that publishing uses (a fake one in unit tests). */
 export type ConfirmTarget = Pick<ConfirmChannel, 'publish' | 'once' | 'off' | 'assertExchange'>;
@@ -28,6 +29,8 @@ export class ConfirmLane {
   /** The dead-letter exchange's declaration on this channel: made before its first publish. */
   #deadLetters: Promise<void> | undefined;
   #deadLettersReady = false;
+  /** The headers table reused for the publishes of this channel (header-table.ts). */
+  readonly #headerTable = new HeaderTable();
 
   /**
    * The owner declared `exchanges.main` on `channel`; the lane declares `exchanges.deadLetters`
@@ -82,15 +85,23 @@ export class ConfirmLane {
       };
       // Checked once per batch: an instrumentation wraps the channel's publish before it is used.
       const clientSpans = this.#clientSpans?.wraps(channel.publish) === true ? this.#clientSpans : undefined;
+      // A wrapped publish may keep or add to the headers it is given: those get an object of their own.
+      const table = isWrapper(channel.publish) ? undefined : this.#headerTable;
+      if (signal !== undefined) listen(signal, finish);
+      if (messages.length === 1) {
+        // The usual single send: no writer to resume after back-pressure, so none is made.
+        try {
+          if (!settled) this.#publish(clientSpans, table, exchange, topic, messages[0] as OutgoingMessage, confirmed);
+        } catch (error) {
+          finish(error);
+        }
+        return;
+      }
       const write = (from: number): void => {
         for (let index = from; index < messages.length && !settled; index += 1) {
-          const message = messages[index] as OutgoingMessage;
           let writable: boolean;
           try {
-            writable =
-              clientSpans === undefined
-                ? channel.publish(exchange, topic, publishBody(message), publishProperties(message), confirmed)
-                : clientSpans.publish(channel.publish, () => channel.publish(exchange, topic, publishBody(message), publishProperties(message), confirmed));
+            writable = this.#publish(clientSpans, table, exchange, topic, messages[index] as OutgoingMessage, confirmed);
           } catch (error) {
             // amqplib throws at once on a channel that closed already.
             return finish(error);
@@ -100,9 +111,15 @@ export class ConfirmLane {
           if (!writable && index + 1 < messages.length) return void drained(channel, topic).then(() => write(index + 1), finish);
         }
       };
-      if (signal !== undefined) listen(signal, finish);
       write(0);
     });
+  }
+
+  /** Writes one message; false when amqplib's channel buffer is full. Throws on a closed channel. */
+  #publish(clientSpans: ClientSpans | undefined, table: HeaderTable | undefined, exchange: string, topic: string, message: OutgoingMessage, confirmed: (error: unknown) => void): boolean {
+    const channel = this.#channel;
+    if (clientSpans === undefined) return channel.publish(exchange, topic, publishBody(message), publishProperties(message, table), confirmed);
+    return clientSpans.publish(channel.publish, () => channel.publish(exchange, topic, publishBody(message), publishProperties(message, table), confirmed));
   }
 }
 

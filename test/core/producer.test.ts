@@ -129,6 +129,36 @@ describe('producer deadlines', () => {
     assert.equal(activeTimers(), before, 'nothing holds the process once the publish settled');
   });
 
+  it('holds a shared deadline while any of its publishes waits, whatever order they settle in, and times out only those', async () => {
+    const broker = heldBroker();
+    const messaging = createMessaging({ broker, publishTimeoutMs: 100, logger: silentLogger });
+    await nextTurn();
+    const before = activeTimers();
+    const producer = messaging.getProducer();
+    const sends = ['a', 'b', 'c', 'd'].map((topic) => producer.send(topic, {}).then(() => 'sent', (error: unknown) => error));
+    await withTimeout(
+      (async () => {
+        while (broker.calls.length < 4) await nextTurn();
+      })(),
+      2_000,
+      'the publishes',
+    );
+    assert.equal(new Set(broker.calls.map((call) => call.signal)).size, 1, 'one deadline for the four');
+    const [a, b, c] = broker.calls;
+    // The last to start settles first, then one in the middle: the others still hold the timer.
+    broker.calls[3]?.settle();
+    b?.settle();
+    await nextTurn();
+    assert.equal(activeTimers(), before + 1, 'two publishes still wait');
+    c?.settle();
+    const [first, second, third, fourth] = await withTimeout(Promise.all(sends), 2_000, 'the timeout of the first');
+    assert.ok(first instanceof PublishTimeoutError, `expected a PublishTimeoutError, got ${String(first)}`);
+    assert.deepEqual([second, third, fourth], ['sent', 'sent', 'sent']);
+    assert.equal(a?.signal.aborted, true);
+    assert.equal(activeTimers(), before, 'nothing holds the process once all settled');
+    assert.deepEqual([messaging.stats().published, messaging.stats().publishFailures], [3, 1]);
+  });
+
   it('lets every concurrent publish listen on the shared signal without a listener-leak warning', async () => {
     const warnings: string[] = [];
     const onWarning = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`);
