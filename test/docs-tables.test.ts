@@ -173,6 +173,17 @@ describe('generated sections in README.md and docs/', () => {
     assert.match(currentCommit(), /^([0-9a-f]{12}(-dirty)?|unknown)$/);
   });
 
+  it('benchmarks: a CPU row says what it is per (message or request), and the summary shows the CPU ratios with their targets', () => {
+    const { results, summary } = renderSections(fixtureRun);
+    const line = (scenario: string): string => results.split('\n').find((candidate) => candidate.startsWith(`| ${scenario} |`) && candidate.includes('µs CPU')) ?? '';
+    assert.match(line('cloudevents-consume'), /\| 20\.8 µs CPU\/msg \| 20\.0 µs CPU\/msg \| 1\.04× \| ≤ 1\.05× \| pass \|/);
+    assert.match(line('otel-api-send'), /µs CPU\/msg .* \| ≤ 1\.02× \| FAIL \|/);
+    assert.match(line('otel-api-http'), /µs CPU\/req .* \| ≤ 1\.02× \| pass \|/);
+    assert.match(line('http-express'), /µs CPU\/req/, 'a row written before rows said what CPU is per is an HTTP one: per request');
+    assert.match(summary, /^\| CPU per message, CloudEvents binary vs eventwire's envelope, [^|]+ \(target ≤ 1\.05×\) \| — \/ — \| — \/ — \| — \/ 1\.04 \| — \/ — \|$/m);
+    assert.match(summary, /^\| CPU per message \(HTTP: per request\), `@opentelemetry\/api` [^|]+ \(target ≤ 1\.02×\) \| 1\.03 \/ — \/ 1\.01 \| — \/ — \/ — \| — \/ — \/ — \| — \/ — \/ — \|$/m);
+  });
+
   it('benchmarks: the standing against each peer calls a ratio within the tie margin a tie', async () => {
     for (const run of [fixtureRun, ...[await localResults<RunSummary>(resultsPath)].filter((found) => found !== undefined)]) {
       const { summary } = renderSections(run);

@@ -58,7 +58,22 @@ const row = (scenario: string, broker: string, against: string, ratio: number): 
   remark: '',
 });
 
-/** A full bench run on a named commit: ratios ahead of, tied with and behind each kind of baseline. */
+/** A CPU time row (µs per unit of work; lower is better), per message unless `work` says otherwise. */
+const cpuRow = (scenario: string, broker: string, against: string, ratio: number, target: number, work?: 'msg' | 'req'): Row => ({
+  ...row(scenario, broker, against, ratio),
+  metric: 'cpu',
+  ...(work === undefined ? {} : { work }),
+  eventwire: 20 * ratio,
+  baseline: 20,
+  target: `≤ ${target}×`,
+  verdict: ratio <= target ? 'pass' : 'FAIL',
+});
+
+/**
+ * A full bench run on a named commit: ratios ahead of, tied with and behind each kind of baseline,
+ * and CPU time rows per message, per request, and one of a results file from before CPU rows said
+ * what they were per (HTTP only then: per request).
+ */
 export const fixtureRun: RunSummary = {
   finishedAt: '2026-12-07T11:00:00.000Z',
   commit: '0123456789ab',
@@ -72,6 +87,10 @@ export const fixtureRun: RunSummary = {
     row('send-concurrent', 'redis', 'NestJS microservices', 1.05),
     row('consume-c1', 'kafka', 'NestJS microservices', 0.5),
     row('consume-c16', 'rabbitmq', 'Moleculer Channels', 0.95),
+    cpuRow('cloudevents-consume', 'kafka', "eventwire's own envelope", 1.04, 1.05, 'msg'),
+    cpuRow('otel-api-send', 'redis', 'telemetry off (`telemetry: false`)', 1.03, 1.02, 'msg'),
+    cpuRow('otel-api-http', 'redis', 'telemetry off (`telemetry: false`)', 1.01, 1.02, 'req'),
+    cpuRow('http-express', 'redis', 'same route without middleware', 1.4, 2),
   ],
 };
 

@@ -5,15 +5,37 @@ export type SendOnce = () => Promise<void>;
 
 const now = (): number => performance.now();
 
+/** CPU time (user + system) of this process since `start`, in µs. */
+const cpuSince = (start: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(start);
+  return used.user + used.system;
+};
+
+/**
+ * What a timed window measured: calls (sends acknowledged, messages handled) per second, and this
+ * process's CPU time (user + system, every thread) over exactly that window, in µs per call.
+ */
+export interface Timed {
+  readonly rate: number;
+  /** Undefined when nothing was sent or handled. */
+  readonly cpuPerCall: number | undefined;
+}
+
+/** Rate and CPU per call of `count` calls that took `ms` and `cpuMicros`; no CPU figure without calls. */
+const timed = (count: number, ms: number, cpuMicros: number): Timed => ({ rate: count / (ms / 1000), cpuPerCall: count > 0 ? cpuMicros / count : undefined });
+
 /**
  * Calls `send` with `inFlight` calls outstanding (1: one at a time) for `seconds`, after a
- * warm-up of `warmupSeconds`; returns acknowledged messages per second.
+ * warm-up of `warmupSeconds`; returns acknowledged sends per second and CPU µs per send, both
+ * over the measured loop only (not the warm-up).
  */
-export async function timedSends(send: SendOnce, inFlight: number, seconds: number, warmupSeconds: number): Promise<number> {
+export async function timedSends(send: SendOnce, inFlight: number, seconds: number, warmupSeconds: number): Promise<Timed> {
   await loop(send, inFlight, warmupSeconds);
+  const cpuAtStart = process.cpuUsage();
   const started = now();
   const count = await loop(send, inFlight, seconds);
-  return count / ((now() - started) / 1000);
+  const ms = now() - started;
+  return timed(count, ms, cpuSince(cpuAtStart));
 }
 
 async function loop(send: SendOnce, inFlight: number, seconds: number): Promise<number> {
@@ -34,26 +56,30 @@ async function loop(send: SendOnce, inFlight: number, seconds: number): Promise<
  * is then filled; once a handler waits at the gate (the consumer is connected and positioned)
  * the gate opens and the clock runs until `total` messages were handled, or until `maxSeconds`
  * passed (an implementation far slower than the others): the rate is then what it handled so far.
+ * The process's CPU time is taken over the same window: from the gate's opening to the last
+ * handled message (or the time limit), per message handled.
  */
 export interface DrainGate {
   /** The handler under test: waits for the gate, then counts. */
   readonly handle: () => Promise<void>;
   /** Resolves once some handler is waiting at the gate. */
   readonly arrived: Promise<void>;
-  /** Opens the gate after `settleMs`; resolves with messages per second once `total` were handled (or time ran out). */
-  open(settleMs?: number): Promise<number>;
+  /** Opens the gate after `settleMs`; resolves with the window's figures once `total` were handled (or time ran out). */
+  open(settleMs?: number): Promise<Timed>;
   readonly handled: () => number;
 }
 
 export function drainGate(total: number, maxSeconds = Infinity): DrainGate {
   let handled = 0;
   let started = 0;
+  let cpuAtStart: NodeJS.CpuUsage | undefined;
   let release = (): void => {};
   let firstArrival = (): void => {};
-  let finish: (rate: number) => void = () => {};
+  let settle: (figures: Timed) => void = () => {};
   const gate = new Promise<void>((resolve) => (release = resolve));
   const arrived = new Promise<void>((resolve) => (firstArrival = resolve));
-  const done = new Promise<number>((resolve) => (finish = resolve));
+  const done = new Promise<Timed>((resolve) => (settle = resolve));
+  const finish = (): void => settle(timed(handled, now() - started, cpuSince(cpuAtStart ?? { user: 0, system: 0 })));
   let isOpen = false;
   const handle = async (): Promise<void> => {
     if (!isOpen) {
@@ -61,7 +87,7 @@ export function drainGate(total: number, maxSeconds = Infinity): DrainGate {
       await gate;
     }
     handled += 1;
-    if (handled === total) finish(total / ((now() - started) / 1000));
+    if (handled === total) finish();
   };
   return {
     handle,
@@ -70,11 +96,12 @@ export function drainGate(total: number, maxSeconds = Infinity): DrainGate {
     async open(settleMs = 200) {
       // Lets partitions and prefetch windows other than the first one fill up too.
       if (settleMs > 0) await sleep(settleMs);
+      cpuAtStart = process.cpuUsage();
       started = now();
       isOpen = true;
       release();
       if (Number.isFinite(maxSeconds)) {
-        const timer = setTimeout(() => finish(handled / ((now() - started) / 1000)), maxSeconds * 1000);
+        const timer = setTimeout(finish, maxSeconds * 1000);
         void done.finally(() => clearTimeout(timer));
       }
       return done;

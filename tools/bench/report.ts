@@ -1,4 +1,4 @@
-import type { CaseResult, CaseSpec, Comparison, Metric, Scenario } from './types.js';
+import { workOf, type CaseResult, type CaseSpec, type Comparison, type Metric, type Scenario, type Work } from './types.js';
 
 /** Turns the runs of each scenario into table rows, judged against the issue's targets. */
 
@@ -18,6 +18,11 @@ export interface Row {
   readonly broker: string;
   readonly against: string;
   readonly metric: Metric;
+  /**
+   * What a `cpu` figure is per. Missing in results files written before send and consume cases
+   * measured CPU, when only HTTP cases did: per request.
+   */
+  readonly work?: Work;
   readonly eventwire: number | undefined;
   readonly baseline: number | undefined;
   readonly ratio: number | undefined;
@@ -80,6 +85,7 @@ export function rowsOf(scenario: Scenario, cases: Readonly<Record<string, CaseSu
       broker: scenario.broker,
       against: comparison.label,
       metric: comparison.metric,
+      ...(comparison.metric === 'cpu' ? { work: workOf(scenario.cases.eventwire?.kind ?? 'http') } : {}),
       eventwire,
       baseline,
       ratio,
@@ -98,12 +104,20 @@ function addedMicros(traced: CaseSummary | undefined, plain: CaseSummary | undef
   return slow === undefined || fast === undefined || slow <= 0 || fast <= 0 ? undefined : 1e6 / slow - 1e6 / fast;
 }
 
-const units: Record<Metric, string> = { rate: 'msg/s', rps: 'req/s', p99: 'ms p99', cpu: 'µs CPU/req', overhead: 'µs/msg added' };
+const units: Record<Exclude<Metric, 'cpu'>, string> = { rate: 'msg/s', rps: 'req/s', p99: 'ms p99', overhead: 'µs/msg added' };
 
-export const formatValue = (value: number | undefined, metric: Metric): string => {
+/** The unit a figure of `metric` is written with; `work` says what a CPU figure is per. */
+export const unitOf = (metric: Metric, work: Work = 'req'): string => (metric === 'cpu' ? `µs CPU/${work}` : units[metric]);
+
+/**
+ * A figure with its unit, as the tables write it; `work` says what a CPU figure is per
+ * (default: per request, as in results files from before send and consume cases measured CPU).
+ */
+export const formatValue = (value: number | undefined, metric: Metric, work?: Work): string => {
   if (value === undefined) return '—';
-  const digits = metric === 'p99' || metric === 'cpu' || metric === 'overhead' || Math.abs(value) < 100 ? 1 : 0;
-  return `${value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${units[metric]}`;
+  // CPU on the in-process broker is about 1 µs per message: one decimal would hide a 10 % difference.
+  const digits = metric === 'cpu' && Math.abs(value) < 10 ? 2 : metric === 'p99' || metric === 'cpu' || metric === 'overhead' || Math.abs(value) < 100 ? 1 : 0;
+  return `${value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${unitOf(metric, work)}`;
 };
 
 const mb = (value: number | undefined): string => (value === undefined ? '—' : value.toFixed(0));
@@ -112,8 +126,8 @@ const cells = (row: Row): string[] => [
   row.scenario,
   row.broker,
   row.against,
-  formatValue(row.eventwire, row.metric),
-  formatValue(row.baseline, row.metric),
+  formatValue(row.eventwire, row.metric, row.work),
+  formatValue(row.baseline, row.metric, row.work),
   row.ratio === undefined ? '—' : `${row.ratio.toFixed(2)}×`,
   row.target,
   row.verdict,

@@ -14,7 +14,7 @@ import { planClusterScenarios, planScenarios } from './plan.js';
 import { probeBrokers } from './probe.js';
 import { formatValue, rowsOf, summarize, textTable, type CaseSummary, type Row } from './report.js';
 import { runCase, runHttpCase } from './spawn.js';
-import type { CaseResult, CaseSpec, Scenario } from './types.js';
+import { workOf, type CaseResult, type CaseSpec, type Metric, type Scenario } from './types.js';
 
 /**
  * `npm run bench`: every scenario of every broker, each case in its own process, eventwire and
@@ -54,9 +54,9 @@ function blocked(spec: CaseSpec): string | undefined {
   return undefined;
 }
 
-function describe(result: CaseResult): string {
+function describe(spec: CaseSpec, result: CaseResult): string {
   if (result.error !== undefined) return `error: ${result.error}`;
-  const figures = Object.entries(result.metrics).map(([metric, value]) => formatValue(value, metric as 'rate' | 'rps' | 'p99'));
+  const figures = Object.entries(result.metrics).map(([metric, value]) => formatValue(value, metric as Metric, workOf(spec.kind)));
   const rss = result.maxRssKb === undefined ? '' : ` (peak RSS ${(result.maxRssKb / 1024).toFixed(0)} MB)`;
   return `${figures.join(', ')}${rss}`;
 }
@@ -81,7 +81,7 @@ async function runScenario(scenario: Scenario): Promise<{ cases: Record<string, 
       }
       runs[key]?.push(result);
       const seconds = ((performance.now() - began) / 1000).toFixed(1);
-      console.log(`[${counter}/${total}] ${scenario.id} ${scenario.broker} ${key}: ${describe(result)} [${seconds} s]`);
+      console.log(`[${counter}/${total}] ${scenario.id} ${scenario.broker} ${key}: ${describe(spec, result)} [${seconds} s]`);
     }
   }
   const cases = Object.fromEntries(keys.map((key) => [key, summarize(scenario.cases[key] as CaseSpec, runs[key] ?? [])]));

@@ -24,6 +24,8 @@ const brokerColumns = [
   ['memory', 'memory'],
 ] as const;
 
+const otelOff = 'telemetry off (`telemetry: false`)';
+
 /** One line of the ratio table: its title and, per cell, the rows it shows (joined by " / "). */
 const ratioLines: readonly { readonly title: string; readonly parts: readonly { readonly scenario: string; readonly against: readonly string[]; readonly metric: Metric }[] }[] = [
   { title: 'awaited `send()`', parts: [{ scenario: 'send-awaited', against: ['raw client', 'broker port direct'], metric: 'rate' }] },
@@ -46,12 +48,20 @@ const ratioLines: readonly { readonly title: string; readonly parts: readonly { 
     parts: ['cloudevents-send', 'cloudevents-consume'].map((scenario) => ({ scenario, against: ["eventwire's own envelope"], metric: 'rate' as const })),
   },
   {
+    title: "CPU per message, CloudEvents binary vs eventwire's envelope, awaited `publishEvent` / consume",
+    parts: ['cloudevents-send', 'cloudevents-consume'].map((scenario) => ({ scenario, against: ["eventwire's own envelope"], metric: 'cpu' as const })),
+  },
+  {
     title: '`@opentelemetry/api` installed, no SDK, vs `telemetry: false`: send / consume / HTTP',
     parts: [
-      { scenario: 'otel-api-send', against: ['telemetry off (`telemetry: false`)'], metric: 'rate' as const },
-      { scenario: 'otel-api-consume', against: ['telemetry off (`telemetry: false`)'], metric: 'rate' as const },
-      { scenario: 'otel-api-http', against: ['telemetry off (`telemetry: false`)'], metric: 'rps' as const },
+      { scenario: 'otel-api-send', against: [otelOff], metric: 'rate' as const },
+      { scenario: 'otel-api-consume', against: [otelOff], metric: 'rate' as const },
+      { scenario: 'otel-api-http', against: [otelOff], metric: 'rps' as const },
     ],
+  },
+  {
+    title: 'CPU per message (HTTP: per request), `@opentelemetry/api` installed, no SDK, vs `telemetry: false`: send / consume / HTTP',
+    parts: ['otel-api-send', 'otel-api-consume', 'otel-api-http'].map((scenario) => ({ scenario, against: [otelOff], metric: 'cpu' as const })),
   },
 ];
 
@@ -64,14 +74,14 @@ function find(rows: readonly Row[], scenario: string, broker: string, against: r
 }
 
 /**
- * How far the repetitions of a case moved from their median (throughput only), as fractions:
- * the largest over every case and the median over the cases.
+ * How far the repetitions of a case moved from their median, in the given metrics (by default
+ * throughput), as fractions: the largest over every case and the median over the cases.
  */
-export function spread(scenarios: readonly ScenarioRuns[]): { readonly largest: number; readonly typical: number } | undefined {
+export function spread(scenarios: readonly ScenarioRuns[], metrics: readonly Metric[] = ['rate', 'rps']): { readonly largest: number; readonly typical: number } | undefined {
   const deviations: number[] = [];
   for (const scenario of scenarios) {
     for (const { runs } of Object.values(scenario.cases)) {
-      for (const metric of ['rate', 'rps'] as const) {
+      for (const metric of metrics) {
         const values = runs.map((run) => run.metrics[metric]).filter((value): value is number => value !== undefined).sort((a, b) => a - b);
         if (values.length < 2) continue;
         const middle = values.length % 2 === 1 ? (values[(values.length - 1) / 2] ?? 0) : ((values[values.length / 2 - 1] ?? 0) + (values[values.length / 2] ?? 0)) / 2;
@@ -87,8 +97,8 @@ export function spread(scenarios: readonly ScenarioRuns[]): { readonly largest: 
 /** The table of ratios to the raw clients, one column per broker, each line with its target. */
 export function ratioTable(rows: readonly Row[]): string {
   const lines = ratioLines.map(({ title, parts }) => {
-    const first = parts[0];
-    const target = first === undefined ? undefined : rows.find((row) => row.scenario === first.scenario && first.against.includes(row.against) && row.metric === first.metric)?.target;
+    // The line's target, from whichever of its rows the run has (they share it).
+    const target = rows.find((row) => parts.some((part) => row.scenario === part.scenario && part.against.includes(row.against) && row.metric === part.metric))?.target;
     const cells = brokerColumns.map(([broker]) => parts.map((part) => ratioText(find(rows, part.scenario, broker, part.against, part.metric)?.ratio)).join(' / '));
     return `| ${title}${target === undefined || target === '—' ? '' : ` (target ${target})`} | ${cells.join(' | ')} |`;
   });
@@ -122,11 +132,13 @@ export function peerLine(rows: readonly Row[], peer: string): string {
  */
 export function summarySection(rows: readonly Row[], scenarios: readonly ScenarioRuns[] | undefined, origin: string): string {
   const moved = scenarios === undefined ? undefined : spread(scenarios);
+  const cpuMoved = scenarios === undefined ? undefined : spread(scenarios, ['cpu']);
   const percent = (fraction: number): string => `${Math.round(fraction * 100)} %`;
+  const cpuNoise = cpuMoved === undefined ? '' : ` Its CPU time per message or request moved by up to ${percent(cpuMoved.largest)} (${percent(cpuMoved.typical)}).`;
   const noise =
     moved === undefined
       ? 'The results file keeps no repetitions to measure the spread from.'
-      : `Between repetitions, a case's throughput moved from its median by up to ${percent(moved.largest)} (${percent(moved.typical)} for the median case).`;
+      : `Between repetitions, a case's throughput moved from its median by up to ${percent(moved.largest)} (${percent(moved.typical)} for the median case).${cpuNoise}`;
   return [
     `From \`tools/bench/results.json\`, ${origin}. ${noise} By this page's rule, a ratio within ${tieMargin} of 1 is a tie, not a verdict.`,
     '',

@@ -78,10 +78,18 @@ export interface CaseParams {
 }
 
 /**
- * `cpu`: the HTTP server's CPU time per request, in µs (less sensitive to other load than rps).
+ * `cpu`: the measured process's CPU time (user + system) per unit of work, in µs, over the timed
+ * window only: per message for send and consume cases, per request for the HTTP server. Less
+ * sensitive to other load on the machine than `rate` or `rps`; lower is better.
  * `overhead`: derived, never measured: µs per message that telemetry adds to a case's `rate`.
  */
 export type Metric = 'rate' | 'rps' | 'p99' | 'cpu' | 'overhead';
+
+/** The unit of work a `cpu` figure is per: a message (send, consume) or an HTTP request. */
+export type Work = 'msg' | 'req';
+
+/** What a case of `kind` does once per unit of work. */
+export const workOf = (kind: Kind): Work => (kind === 'http' ? 'req' : 'msg');
 
 /** One child's answer. */
 export interface CaseResult {

@@ -5,22 +5,25 @@ import type { CaseParams, CaseResult } from '../types.js';
 /**
  * Publishing, timed: one send at a time (`send-awaited`), `inFlight` sends outstanding
  * (`send-concurrent`), or hand-made batches awaited one after the other (`send-batch`).
- * The figure is messages acknowledged per second, after a warm-up.
+ * The figures, over the measured loop after a warm-up: messages acknowledged per second, and the
+ * process's CPU µs per message.
  */
 export async function runSend(params: CaseParams): Promise<CaseResult> {
   const { sizes, spec } = params;
   const sender = await senderFor(params);
   try {
-    let rate: number;
+    let metrics: CaseResult['metrics'];
     if (spec.kind === 'send-batch') {
       const { sendBatch } = sender;
       if (sendBatch === undefined) throw new Error(`${spec.impl} has no batch send`);
-      rate = (await timedSends(() => sendBatch(sizes.batchSize), 1, sizes.sendSeconds, sizes.warmupSeconds)) * sizes.batchSize;
+      const { rate, cpuPerCall } = await timedSends(() => sendBatch(sizes.batchSize), 1, sizes.sendSeconds, sizes.warmupSeconds);
+      metrics = { rate: rate * sizes.batchSize, ...(cpuPerCall === undefined ? {} : { cpu: cpuPerCall / sizes.batchSize }) };
     } else {
       const inFlight = spec.kind === 'send-concurrent' ? sizes.inFlight : 1;
-      rate = await timedSends(sender.send, inFlight, sizes.sendSeconds, sizes.warmupSeconds);
+      const { rate, cpuPerCall } = await timedSends(sender.send, inFlight, sizes.sendSeconds, sizes.warmupSeconds);
+      metrics = { rate, ...(cpuPerCall === undefined ? {} : { cpu: cpuPerCall }) };
     }
-    return { metrics: { rate }, ...(sender.note === undefined ? {} : { note: sender.note }) };
+    return { metrics, ...(sender.note === undefined ? {} : { note: sender.note }) };
   } finally {
     await sender.close();
   }
