@@ -110,7 +110,9 @@ function telemetry(id: string, broker: BrokerId, kind: Kind, concurrency?: numbe
     cases: { eventwire: spec('eventwire', true), 'eventwire-plain': spec('eventwire', false), 'raw-otel': spec('raw', true), raw: spec('raw', false) },
     comparisons: [
       { against: 'raw-otel', label: 'raw client + its instrumentation', metric: 'rate' },
-      { against: 'raw-otel', label: 'cost of telemetry, instrumentation', metric: 'overhead', target: { kind: 'max', ratio: 1 }, without: { eventwire: 'eventwire-plain', baseline: 'raw' } },
+      { against: 'raw-otel', label: 'cost of telemetry, instrumentation', metric: 'overhead', without: { eventwire: 'eventwire-plain', baseline: 'raw' } },
+      // The target is judged on CPU time: a difference of two throughputs moves with the broker's pace.
+      { against: 'raw-otel', label: 'CPU cost of telemetry, instrumentation', metric: 'cpu-overhead', target: { kind: 'max', ratio: 1 }, without: { eventwire: 'eventwire-plain', baseline: 'raw' } },
     ],
   };
 }

@@ -66,8 +66,8 @@ export function rowsOf(scenario: Scenario, cases: Readonly<Record<string, CaseSu
   return scenario.comparisons.map((comparison) => {
     const theirs = cases[comparison.against];
     const { without } = comparison;
-    const eventwire = without === undefined ? ours?.median[comparison.metric] : addedMicros(ours, cases[without.eventwire]);
-    const baseline = without === undefined ? theirs?.median[comparison.metric] : addedMicros(theirs, cases[without.baseline]);
+    const eventwire = without === undefined ? ours?.median[comparison.metric] : addedMicros(comparison.metric, ours, cases[without.eventwire]);
+    const baseline = without === undefined ? theirs?.median[comparison.metric] : addedMicros(comparison.metric, theirs, cases[without.baseline]);
     const ratio = eventwire !== undefined && baseline !== undefined && baseline > 0 ? eventwire / baseline : undefined;
     const { target } = comparison;
     let verdict: Row['verdict'] = 'info';
@@ -98,13 +98,20 @@ export function rowsOf(scenario: Scenario, cases: Readonly<Record<string, CaseSu
   });
 }
 
-/** µs per message that `traced` takes more than `plain`, from their median rates; undefined without both. */
-function addedMicros(traced: CaseSummary | undefined, plain: CaseSummary | undefined): number | undefined {
+/**
+ * µs per message that `traced` takes more than `plain`: from their median rates (`overhead`) or
+ * their median CPU per message (`cpu-overhead`); undefined without both.
+ */
+function addedMicros(metric: Metric, traced: CaseSummary | undefined, plain: CaseSummary | undefined): number | undefined {
+  if (metric === 'cpu-overhead') {
+    const [more, less] = [traced?.median.cpu, plain?.median.cpu];
+    return more === undefined || less === undefined ? undefined : more - less;
+  }
   const [slow, fast] = [traced?.median.rate, plain?.median.rate];
   return slow === undefined || fast === undefined || slow <= 0 || fast <= 0 ? undefined : 1e6 / slow - 1e6 / fast;
 }
 
-const units: Record<Exclude<Metric, 'cpu'>, string> = { rate: 'msg/s', rps: 'req/s', p99: 'ms p99', overhead: 'µs/msg added' };
+const units: Record<Exclude<Metric, 'cpu'>, string> = { rate: 'msg/s', rps: 'req/s', p99: 'ms p99', overhead: 'µs/msg added', 'cpu-overhead': 'µs CPU/msg added' };
 
 /** The unit a figure of `metric` is written with; `work` says what a CPU figure is per. */
 export const unitOf = (metric: Metric, work: Work = 'req'): string => (metric === 'cpu' ? `µs CPU/${work}` : units[metric]);
@@ -116,7 +123,8 @@ export const unitOf = (metric: Metric, work: Work = 'req'): string => (metric ==
 export const formatValue = (value: number | undefined, metric: Metric, work?: Work): string => {
   if (value === undefined) return '—';
   // CPU on the in-process broker is about 1 µs per message: one decimal would hide a 10 % difference.
-  const digits = metric === 'cpu' && Math.abs(value) < 10 ? 2 : metric === 'p99' || metric === 'cpu' || metric === 'overhead' || Math.abs(value) < 100 ? 1 : 0;
+  const cpu = metric === 'cpu' || metric === 'cpu-overhead';
+  const digits = cpu && Math.abs(value) < 10 ? 2 : metric === 'p99' || cpu || metric === 'overhead' || Math.abs(value) < 100 ? 1 : 0;
   return `${value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${unitOf(metric, work)}`;
 };
 

@@ -82,8 +82,9 @@ export interface CaseParams {
  * window only: per message for send and consume cases, per request for the HTTP server. Less
  * sensitive to other load on the machine than `rate` or `rps`; lower is better.
  * `overhead`: derived, never measured: µs per message that telemetry adds to a case's `rate`.
+ * `cpu-overhead`: derived, never measured: CPU µs per message that telemetry adds to a case's `cpu`.
  */
-export type Metric = 'rate' | 'rps' | 'p99' | 'cpu' | 'overhead';
+export type Metric = 'rate' | 'rps' | 'p99' | 'cpu' | 'overhead' | 'cpu-overhead';
 
 /** The unit of work a `cpu` figure is per: a message (send, consume) or an HTTP request. */
 export type Work = 'msg' | 'req';
@@ -118,8 +119,9 @@ export interface Comparison {
   readonly metric: Metric;
   readonly target?: Target;
   /**
-   * With metric `overhead`: the cases without telemetry that eventwire's case and the baseline are
-   * set against; each side's figure is 1/rate − 1/rate of its case without, in µs per message.
+   * With metric `overhead` or `cpu-overhead`: the cases without telemetry that eventwire's case and
+   * the baseline are set against; each side's figure is 1/rate − 1/rate (`overhead`) or cpu − cpu
+   * (`cpu-overhead`) of its case without, in µs per message.
    */
   readonly without?: { readonly eventwire: string; readonly baseline: string };
 }
