@@ -200,16 +200,14 @@ function deadLetterTopics(option: ConsumerDefinition['deadLetterTopic']): ((topi
  * everything, so that retries and the dead letter happen inside it. Dead letter outside retry: it acts on the
  * final outcome. The user's middleware inside retry, so that it sees every attempt, and outside
  * the transport checks and the terminal (decoding, validation, context), so that it sees every
- * message as delivered.
+ * message as delivered. While no SDK records (the API installed, none registered), a delivery
+ * takes the same chain without the telemetry links, which would only pass it on.
  */
 function handlingChain(definition: ConsumerDefinition, rt: ConsumerRuntime, topicFor: ((topic: string) => string) | false): Link {
   const traced = rt.telemetry.processLink();
   const counted = rt.telemetry.handlingLink();
-  return compose(
+  const inner = compose(
     [
-      ...(traced === undefined ? [] : [traced]),
-      withDeadLetter({ topicFor, publish: rt.publisher.publish, stats: rt.stats, telemetry: rt.telemetry }),
-      ...(counted === undefined ? [] : [counted]),
       withRetry({
         maxRetries: definition.maxRetries,
         delay: (attempt) => retryDelay(definition.backoff, attempt),
@@ -222,4 +220,10 @@ function handlingChain(definition: ConsumerDefinition, rt: ConsumerRuntime, topi
     ],
     definition.terminal(rt.stats, rt.telemetry),
   );
+  const deadLetter = withDeadLetter({ topicFor, publish: rt.publisher.publish, stats: rt.stats, telemetry: rt.telemetry });
+  const bare = compose([deadLetter], inner);
+  if (traced === undefined && counted === undefined) return bare;
+  const full = compose([...(traced === undefined ? [] : [traced]), deadLetter, ...(counted === undefined ? [] : [counted])], inner);
+  const { telemetry } = rt;
+  return (message, ctx) => (telemetry.recording() ? full(message, ctx) : bare(message, ctx));
 }

@@ -44,6 +44,11 @@ export class MessagingMetrics implements Pick<Telemetry, 'retrying' | 'deadLette
     this.#current();
   }
 
+  /** Whether a meter provider other than the no-op one is registered now. */
+  registered(): boolean {
+    return this.#current() !== undefined;
+  }
+
   /** Counts and times one publish; `undefined` without a meter provider. */
   send(topic: string, count: number): SendTrace | undefined {
     const bound = this.#current();

@@ -1,7 +1,7 @@
 import type { OutgoingMessage } from '../broker.js';
 import type { EventIdentity } from '../envelope/event.js';
 import type { Middleware } from '../handling/chain.js';
-import { otelApi, type OtelApi } from './otel-api.js';
+import { otelApi, tracerRegistered, type OtelApi } from './otel-api.js';
 import { createProcessSpans } from './process-spans.js';
 import { createSendSpans } from './send-spans.js';
 import { traceCreation } from './create-spans.js';
@@ -50,6 +50,12 @@ export interface Telemetry {
   send(topic: string, messages: readonly OutgoingMessage[]): { readonly messages: readonly OutgoingMessage[]; readonly end: SendTrace } | undefined;
   /** The outermost handling link: one CONSUMER `process` span per delivery; `undefined` when off. */
   processLink(): Middleware | undefined;
+  /**
+   * Whether the links of {@link processLink} and {@link handlingLink} would record anything now
+   * (an SDK registered a tracer or meter provider). While false, a delivery may skip them: they
+   * would only pass it on. Asked per delivery, so an SDK registered later counts from the next one.
+   */
+  recording(): boolean;
   /** A handler attempt failed and is retried after `delayMs`. */
   retrying(attempt: number, delayMs: number, error: unknown): void;
   /** A delivery was given up: dead-lettered to `topic`, or dropped when `topic` is undefined. */
@@ -75,6 +81,7 @@ export const noTelemetry: Telemetry = Object.freeze({
   dropped: () => {},
   send: () => undefined,
   processLink: () => undefined,
+  recording: () => false,
   handlingLink: () => undefined,
   retrying: () => {},
   deadLettered: () => {},
@@ -116,6 +123,7 @@ export function createTelemetry(options: ResolvedTelemetry, target: TelemetryTar
       return { messages: traced.messages, end: (error) => (traced.end(error), counted(error)) };
     },
     processLink: () => spans?.process.link(),
+    recording: () => (spans !== undefined && tracerRegistered(api)) || (metrics !== undefined && metrics.registered()),
     handlingLink: () => metrics?.link(),
     retrying(attempt, delayMs, error) {
       spans?.process.retrying(attempt, delayMs, error);

@@ -3,7 +3,7 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createMemoryBroker } from '../../adapters/memory/index.js';
 import { createMessaging, InvalidArgumentError, silentLogger, type Messaging, type MessagingOptions, type OutgoingMessage } from '../../entry/index.js';
-import { installOtel, named, type OtelSdk } from '../support/otel.js';
+import { installMetrics, installOtel, named, type OtelSdk } from '../support/otel.js';
 import { collector, deferred, withTimeout } from '../support/wait.js';
 
 function memoryInstance(open: Messaging[], extra: Omit<MessagingOptions, 'broker'> = {}): Messaging {
@@ -25,6 +25,29 @@ describe('tracing options', () => {
     await messaging.publishEvent('job.run', {});
     const message = await withTimeout(sent.promise, 2_000, 'the publish');
     assert.deepEqual(Object.keys(message.headers).sort(), ['eventwire-event', 'eventwire-id']);
+  });
+
+  it('a consumer started before any SDK was registered traces and times the deliveries that follow its registration', async () => {
+    const messaging = memoryInstance(open);
+    const handled = collector<number>(2);
+    const first = deferred<undefined>();
+    await messaging.createConsumer({ groupId: 'late-sdk', topics: ['late'], handlers: { 'job.run': async (event) => (handled.push((event.data as { n: number }).n), first.resolve(undefined)) } }).start();
+    await messaging.publishEvent('job.run', { n: 1 }, { topic: 'late' });
+    await withTimeout(first.promise, 2_000, 'the delivery before the SDK');
+    const sdk = installOtel();
+    const meters = installMetrics();
+    try {
+      await messaging.publishEvent('job.run', { n: 2 }, { topic: 'late' });
+      assert.deepEqual(await withTimeout(handled.done, 2_000, 'the delivery after the SDK'), [1, 2]);
+      await sdk.waitFor((spans) => named(spans, 'process late').length > 0, 2_000, 'the process span of the second delivery');
+      assert.equal(named(sdk.spans, 'process late').length, 1, 'only the delivery after the registration is traced');
+      const durations = (await meters.collect()).get('messaging.process.duration') ?? [];
+      const here = durations.filter((point) => point.attributes['messaging.destination.name'] === 'late');
+      assert.equal(here.reduce((sum, point) => sum + point.value, 0), 1, 'only the delivery after the registration is timed');
+    } finally {
+      await meters.uninstall();
+      await sdk.uninstall();
+    }
   });
 
   it('refuses a misspelt telemetry option, naming it', () => {
