@@ -10,6 +10,7 @@ import { migrationSql } from './schema-sql.js';
 import { expectQueryable, stageEvent, type StageOptions } from './stage.js';
 import { expectTransaction, routeStage, type RouteStageOptions } from './route-stage.js';
 import { stageWithStatement, type StagedWith, type Statement } from './stage-with.js';
+import { CombinedStatements } from './combined-statements.js';
 
 /**
  * A transactional outbox on PostgreSQL: events staged in the caller's transaction exist exactly
@@ -67,6 +68,7 @@ export interface Outbox extends EventStager {
  */
 export function createOutbox(options: OutboxOptions): Outbox {
   const { pool, names, source } = resolveOutboxOptions(options, process.env);
+  const statements = new CombinedStatements(names);
   return {
     table: names.given,
     async migrate() {
@@ -80,7 +82,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       client.release();
     },
     stage: (client, name, data, stageOptions) => stageEvent(names, source, client, name, data, stageOptions),
-    stageWith: (client, statement, name, data, stageOptions) => stageWithStatement(names, source, client, statement, name, data, stageOptions),
+    stageWith: (client, statement, name, data, stageOptions) => stageWithStatement(statements, source, client, statement, name, data, stageOptions),
     async stageRouteEvent(client, name, result, routeOptions) {
       const queryable = expectQueryable(client);
       const staged = routeStage(name, result, routeOptions);

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Event } from '../lib/envelope/event.js';
 import { InvalidArgumentError } from '../lib/errors/index.js';
 import { describe, expectKnownKeys, expectObject, expectString } from '../lib/config/validate.js';
 import type { PreparingQueryable, QueryResult } from './pool.js';
-import type { TableNames } from './table-name.js';
 import { migratedOr } from './not-migrated.js';
-import { expectQueryable, insertText, stagedRow, type StageOptions } from './stage.js';
+import { expectQueryable, stagedRow, type StageOptions } from './stage.js';
+import type { CombinedStatements } from './combined-statements.js';
 
 /** One parameterised statement of the caller's: its text, with parameters `$1` … `$n`, and their `n` values. */
 export interface Statement {
@@ -27,9 +26,6 @@ export interface StagedWith<T> {
   readonly result: QueryResult;
 }
 
-/** A statement's own leading `WITH` (and `RECURSIVE`), to which the staging's CTE is added first. */
-const leadingWith = /^\s*with(\s+recursive)?\s/i;
-const placeholder = /\$(\d+)/g;
 
 /**
  * Stages one event in the same statement as the caller's own `SELECT`, `INSERT`, `UPDATE` or
@@ -39,12 +35,12 @@ const placeholder = /\$(\d+)/g;
  * staging's follow them.
  *
  * @example
- * const { result } = await stageWithStatement(names, 'shop', client,
+ * const { result } = await stageWithStatement(new CombinedStatements(names), 'shop', client,
  *   { text: 'INSERT INTO orders (id, total) VALUES ($1, $2)', values: [id, 42] },
  *   'order.placed', { id, total: 42 }, { topic: 'orders', key: id });
  */
 export async function stageWithStatement<T>(
-  names: TableNames,
+  statements: CombinedStatements,
   source: string,
   client: unknown,
   statement: Statement,
@@ -54,29 +50,25 @@ export async function stageWithStatement<T>(
 ): Promise<StagedWith<T>> {
   const queryable = expectQueryable(client);
   const { text, values, prepare } = expectStatement(statement);
+  const combined = statements.of(text, values.length);
+  if (combined.highest > values.length) {
+    throw new InvalidArgumentError(
+      'statement.values',
+      `Expected \`statement.values\` to hold a value for each parameter of \`statement.text\`: it uses $${combined.highest}, but ${values.length} value(s) were given.`,
+    );
+  }
   const row = stagedRow(source, name, data, options);
-  const staging = `eventwire_staged AS (${insertText(names, values.length + 1)})`;
-  const own = leadingWith.exec(text);
-  const combined = own === null ? `WITH ${staging} ${text}` : `WITH${own[1] ?? ''} ${staging}, ${text.slice(own[0].length)}`;
   const all = [...values, ...row.values];
   const run = prepare
-    ? () => (queryable as unknown as PreparingQueryable).query({ name: preparedName(combined), text: combined, values: all })
-    : () => queryable.query(combined, all);
-  const result = await migratedOr(names.given, run);
+    ? () => (queryable as unknown as PreparingQueryable).query({ name: combined.name, text: combined.text, values: all })
+    : () => queryable.query(combined.text, all);
+  const result = await migratedOr(statements.names.given, run);
   return { event: row.event, result };
 }
 
 /**
- * The name a combined statement is prepared under: derived from its whole text, so that one
- * name never stands for two texts (`pg` refuses that) and stays within PostgreSQL's 63 bytes.
- */
-export function preparedName(text: string): string {
-  return `eventwire_${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
-}
-
-/**
- * `statement` checked: a non-empty `text` whose highest parameter is at most the number of
- * `values`, so that the staging's parameters, numbered after them, cannot collide.
+ * `statement`'s shape checked: a non-empty `text`, `values` an array or left out, `prepare` a
+ * boolean or left out. Whether `text`'s parameters fit `values` is checked on its combined form.
  */
 function expectStatement(statement: unknown): { text: string; values: readonly unknown[]; prepare: boolean } {
   const given = expectObject('statement', statement);
@@ -89,14 +81,6 @@ function expectStatement(statement: unknown): { text: string; values: readonly u
   const values = given.values ?? [];
   if (!Array.isArray(values)) {
     throw new InvalidArgumentError('statement.values', 'Expected `statement.values` to be an array of the values of $1, $2, …, or to be left out.');
-  }
-  let highest = 0;
-  for (const match of text.matchAll(placeholder)) highest = Math.max(highest, Number(match[1]));
-  if (highest > values.length) {
-    throw new InvalidArgumentError(
-      'statement.values',
-      `Expected \`statement.values\` to hold a value for each parameter of \`statement.text\`: it uses $${highest}, but ${values.length} value(s) were given.`,
-    );
   }
   return { text, values, prepare };
 }

@@ -94,8 +94,9 @@ export function insertText(names: TableNames, first: number): string {
  * checkStorable(JSON.stringify(event), JSON.stringify(headers));
  */
 export function checkStorable(payload: string, headerText: string): void {
-  if (nulEscape.test(payload)) throw nulError('data', 'the event');
-  if (nulEscape.test(headerText)) throw nulError('headers', 'a header');
+  // The plain search first: the escape's text is rare, and the pattern that tells it from an escaped backslash is slower.
+  if (payload.includes('\\u0000') && nulEscape.test(payload)) throw nulError('data', 'the event');
+  if (headerText.includes('\\u0000') && nulEscape.test(headerText)) throw nulError('headers', 'a header');
 }
 
 /**
