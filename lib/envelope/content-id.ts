@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * An id derived from a message's topic and bytes, for a message whose transport carries no id of
@@ -10,5 +10,6 @@ import { createHash } from 'node:crypto';
  * contentId('orders', Buffer.from('{}')); // 'sha256:…'
  */
 export function contentId(topic: string, value: Buffer): string {
-  return `sha256:${createHash('sha256').update(topic).update('\0').update(value).digest('hex').slice(0, 32)}`;
+  // One-shot hashing of one buffer: cheaper per message than a Hash object fed three times.
+  return `sha256:${hash('sha256', Buffer.concat([Buffer.from(`${topic}\0`), value]), 'hex').slice(0, 32)}`;
 }

@@ -3,6 +3,7 @@ import type { IncomingMessage } from '../../lib/broker.js';
 import { decodeEvent, transportIdOf } from '../../lib/envelope/decode-event.js';
 import { MalformedMessageError } from '../../lib/errors/index.js';
 import { normaliseTimestamp } from '../../lib/envelope/event-time.js';
+import { contentId } from '../../lib/envelope/content-id.js';
 
 const message = (value: string | Buffer, extra: Partial<IncomingMessage> = {}): IncomingMessage => ({
   topic: 'orders',
@@ -54,6 +55,11 @@ describe('decodeEvent', () => {
     assert.match(first.id, /^sha256:[0-9a-f]{32}$/);
     assert.equal(decodeEvent(message(value, { id: 'other-delivery' })).id, first.id);
     assert.notEqual(transportIdOf(message(value, { topic: 'other' })), first.id);
+  });
+
+  it('derives the id docs/wire-format.md gives: sha256 of the topic, a zero byte and the body, its first 32 hex digits', () => {
+    // Computed apart from eventwire: hashlib.sha256(b'orders\x00{}').hexdigest()[:32]
+    assert.equal(contentId('orders', Buffer.from('{}')), 'sha256:f244f9e10513386cb7df5027e6209e82');
   });
 
   it('dead-letters an unparseable timestamp with a reason that quotes it', () => {
