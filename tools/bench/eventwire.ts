@@ -18,7 +18,7 @@ export function eventwireMessaging(spec: Pick<CaseSpec, 'broker' | 'envelope' | 
   const base: Omit<MessagingOptions, 'broker'> = {
     source: 'eventwire-bench',
     ...(envelope === undefined ? {} : { envelope }),
-    ...(telemetry === undefined ? {} : { telemetry }),
+    ...(telemetry === undefined ? {} : { telemetry: telemetry === 'spans' ? { metrics: false } : telemetry }),
   };
   const options: MessagingOptions =
     broker === 'memory'

@@ -62,8 +62,8 @@ const targetText = (comparison: Comparison): string => {
 };
 
 export function rowsOf(scenario: Scenario, cases: Readonly<Record<string, CaseSummary>>): Row[] {
-  const ours = cases.eventwire;
   return scenario.comparisons.map((comparison) => {
+    const ours = cases[comparison.side ?? 'eventwire'];
     const theirs = cases[comparison.against];
     const { without } = comparison;
     const eventwire = without === undefined ? ours?.median[comparison.metric] : addedMicros(comparison.metric, ours, cases[without.eventwire]);

@@ -37,11 +37,12 @@ export interface CaseSpec {
    */
   readonly envelope?: 'eventwire' | 'cloudevents';
   /**
-   * eventwire only: `false` configures `telemetry: false`. Unset: the default, which with
+   * eventwire only: `false` configures `telemetry: false`; `spans` configures
+   * `telemetry: { metrics: false }` (spans without metrics). Unset: the default, which with
    * `@opentelemetry/api` installed (as in this repository) and no SDK registered checks for an
    * SDK on every message.
    */
-  readonly telemetry?: false;
+  readonly telemetry?: false | 'spans';
   /**
    * The OpenTelemetry SDK with no-op exporters is registered first (otel.ts): eventwire's own
    * spans and metrics, or the raw client's own instrumentation.
@@ -124,6 +125,8 @@ export interface Comparison {
    * (`cpu-overhead`) of its case without, in µs per message.
    */
   readonly without?: { readonly eventwire: string; readonly baseline: string };
+  /** The case on eventwire's side of the comparison; default `eventwire`. */
+  readonly side?: string;
 }
 
 export interface Scenario {
