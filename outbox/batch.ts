@@ -33,6 +33,11 @@ export interface BatchDeps {
  * stay and are published again. A database failure rejects, after rolling back and destroying
  * the connection.
  *
+ * The commit does not wait for its WAL to reach disk (`synchronous_commit` off for this
+ * transaction only): a PostgreSQL crash can then undo the last batches' removals, which only
+ * publishes those rows again, the same outcome as a lost commit. Nothing staged can be lost this
+ * way: staging transactions are the application's, with its own setting.
+ *
  * @example
  * const result = await runBatch(deps, controller.signal);
  */
@@ -45,7 +50,7 @@ export async function runBatch(deps: BatchDeps, signal: AbortSignal): Promise<Ba
   };
   client.on('error', onError);
   try {
-    await client.query('BEGIN');
+    await client.query('BEGIN; SET LOCAL synchronous_commit TO off');
     const rows = await claimRows(client, deps.names, deps.batchSize);
     if (rows.length === 0) {
       await client.query('COMMIT');

@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import pg from 'pg';
+import { brokers } from '../support/require-broker.js';
 import { createTestMessaging, createMemoryServer, createMemoryBroker } from '../../entry/testing.js';
 import { createMessaging, silentLogger, type Event, type Messaging } from '../../entry/index.js';
 import { createOutbox, type Outbox, type OutboxPool, type Relay } from '../../outbox/index.js';
@@ -71,6 +73,49 @@ describe('outbox relay (PostgreSQL, memory broker)', () => {
     assert.deepEqual(message?.headers, { tenant: 'acme', 'eventwire-event': 'order.placed', 'eventwire-id': staged.id });
     await withTimeout(waitFor(async () => (await pending()) === 0), WAIT, 'the published row to be deleted');
     assert.equal(recorder.events.length, 1, 'the rolled-back event was never published, the committed one once');
+  });
+
+  it("commits its batches without waiting for the disk (synchronous_commit off), for its own transactions only", async () => {
+    const atCommit: string[] = [];
+    const setting = async (client: { query: (text: string) => Promise<{ rows: unknown[] }> }): Promise<string> =>
+      ((await client.query('SHOW synchronous_commit')).rows[0] as { synchronous_commit: string }).synchronous_commit;
+    // A pool of its own, as large as the relay needs (its LISTEN connection and one batch's), so
+    // that the connections it returns are the ones checked afterwards.
+    const single = new pg.Pool({ connectionString: brokers.postgres.url, max: 2 });
+    let relay: Relay | undefined;
+    try {
+      const pool: OutboxPool = {
+        async connect() {
+          const client = await single.connect();
+          return {
+            query: async (text: string, values?: unknown[]) => {
+              if (text === 'COMMIT') atCommit.push(await setting(client));
+              return client.query(text, values);
+            },
+            release: (destroy) => client.release(destroy),
+            on: (event: 'notification' | 'error', listener: never) => client.on(event, listener),
+            removeListener: (event: 'notification' | 'error', listener: never) => client.removeListener(event, listener),
+          };
+        },
+      };
+      await inTransaction(db.pool, (client) => outbox.stage(client, 'order.placed', { id: 3 }, { topic: 'orders' }));
+      const instance = messaging();
+      const recorder = recordPublished(instance);
+      relay = createOutbox({ pool, table, source: 'orders-service' }).startRelay({ messaging: instance, pollIntervalMs: 50 });
+      await recorder.waitForEvent('order.placed', { timeoutMs: WAIT });
+      await withTimeout(waitFor(async () => (await pending()) === 0), WAIT, 'the published row to be deleted');
+      await relay.stop();
+      assert.ok(atCommit.length > 0 && atCommit.every((value) => value === 'off'), `the setting at each batch's COMMIT: ${atCommit.join(', ')}`);
+      const after = await Promise.all([single.connect(), single.connect()]);
+      try {
+        for (const client of after) assert.equal(await setting(client), 'on', "the pooled connections keep the server's setting");
+      } finally {
+        for (const client of after) client.release();
+      }
+    } finally {
+      await relay?.stop();
+      await single.end();
+    }
   });
 
   it('is woken by NOTIFY on commit, without waiting for the 60 s poll', async () => {
