@@ -26,7 +26,6 @@ export interface StagedWith<T> {
   readonly result: QueryResult;
 }
 
-
 /**
  * Stages one event in the same statement as the caller's own `SELECT`, `INSERT`, `UPDATE` or
  * `DELETE`: the outbox insert becomes a data-modifying CTE in front of it, so the event costs no
