@@ -68,8 +68,8 @@ const full: Sizes = {
   inFlight: 100,
   batchSize: 500,
   emitEvents: { memory: 100_000, redis: 60_000, rabbitmq: 30_000, kafka: 60_000 },
-  // The in-process broker drains about 400,000 a second: fewer would leave a window of a quarter
-  // second, in which compiling the code a case runs and the others do not weighs several percent.
+  // The in-process broker drains fastest: its window must be long enough that compiling the code
+  // one side runs and the other does not (a fixed cost per process) weighs nothing in it.
   consumeMessages: { memory: 500_000, redis: 15_000, rabbitmq: 15_000, kafka: 60_000 },
   consumeSeconds: 30,
   httpSeconds: 15,

@@ -122,7 +122,7 @@ export const unitOf = (metric: Metric, work: Work = 'req'): string => (metric ==
  */
 export const formatValue = (value: number | undefined, metric: Metric, work?: Work): string => {
   if (value === undefined) return '—';
-  // CPU on the in-process broker is about 1 µs per message: one decimal would hide a 10 % difference.
+  // CPU per message on the in-process broker is small: one decimal would hide differences of several percent.
   const cpu = metric === 'cpu' || metric === 'cpu-overhead';
   const digits = cpu && Math.abs(value) < 10 ? 2 : metric === 'p99' || cpu || metric === 'overhead' || Math.abs(value) < 100 ? 1 : 0;
   return `${value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${unitOf(metric, work)}`;
