@@ -84,20 +84,10 @@ describe('outbox relay (PostgreSQL, memory broker)', () => {
     const single = new pg.Pool({ connectionString: brokers.postgres.url, max: 2 });
     let relay: Relay | undefined;
     try {
-      const pool: OutboxPool = {
-        async connect() {
-          const client = await single.connect();
-          return {
-            query: async (text: string, values?: unknown[]) => {
-              if (text === 'COMMIT') atCommit.push(await setting(client));
-              return client.query(text, values);
-            },
-            release: (destroy) => client.release(destroy),
-            on: (event: 'notification' | 'error', listener: never) => client.on(event, listener),
-            removeListener: (event: 'notification' | 'error', listener: never) => client.removeListener(event, listener),
-          };
-        },
-      };
+      const pool = intercepted(single, async (client, text, values) => {
+        if (text === 'COMMIT') atCommit.push(await setting(client));
+        return client.query(text, values);
+      });
       await inTransaction(db.pool, (client) => outbox.stage(client, 'order.placed', { id: 3 }, { topic: 'orders' }));
       const instance = messaging();
       const recorder = recordPublished(instance);
@@ -240,15 +230,20 @@ async function waitFor(check: () => Promise<boolean>): Promise<void> {
 
 /** `pool`, with each statement the outbox runs reported to `seen` once it completed. */
 function observed(pool: TestSchema['pool'], seen: (text: string) => void): OutboxPool {
+  return intercepted(pool, async (client, text, values) => {
+    const result = await client.query(text, values);
+    seen(text);
+    return result;
+  });
+}
+
+/** `pool`, with each statement the outbox runs on a connection handed to `query` in its place. */
+function intercepted(pool: pg.Pool, query: (client: pg.PoolClient, text: string, values?: unknown[]) => Promise<{ rows: unknown[] }>): OutboxPool {
   return {
     async connect() {
       const client = await pool.connect();
       return {
-        query: async (text: string, values?: unknown[]) => {
-          const result = await client.query(text, values);
-          seen(text);
-          return result;
-        },
+        query: (text: string, values?: unknown[]) => query(client, text, values),
         release: (destroy) => client.release(destroy),
         on: (event: 'notification' | 'error', listener: never) => client.on(event, listener),
         removeListener: (event: 'notification' | 'error', listener: never) => client.removeListener(event, listener),
