@@ -4,6 +4,8 @@
  * adapter keeps its stop, close and publish bounded.
  */
 
+import { WaiterList, type Waiter, type Waiting } from './waiter-list.js';
+
 /** A promise with its resolve and reject functions. */
 export type Deferred<T> = PromiseWithResolvers<T>;
 
@@ -45,8 +47,8 @@ export function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined):
   work.catch(() => {});
   return new Promise<T>((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
-    listen(signal, reject);
-    work.then(resolve, reject).finally(() => unlisten(signal, reject));
+    const listening = listen(signal, reject);
+    work.then(resolve, reject).finally(() => unlisten(listening));
   });
 }
 
@@ -55,36 +57,34 @@ export function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined):
  * the publishes of a deadline window, and each listener an EventTarget adds or removes scans all
  * the others, which made hundreds of publishes in flight quadratic.
  */
-const waitersOf = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
+const waitersOf = new WeakMap<AbortSignal, WaiterList>();
 
 /**
- * Calls `onAbort` with the signal's reason when it aborts (at once when it has), unless
- * {@link unlisten} removed it first. Adding the same function twice calls it once.
+ * Calls `onAbort` with the signal's reason when it aborts, unless {@link unlisten} removed it
+ * first. On a signal that aborted already it is called at once and `undefined` is returned.
+ * Returns the handle to remove it with; each call waits on its own.
  *
  * @example
- * listen(signal, finish); // ... later, when done: unlisten(signal, finish);
+ * const listening = listen(signal, finish); // ... later, when done: unlisten(listening);
  */
-export function listen(signal: AbortSignal, onAbort: (reason: unknown) => void): void {
-  if (signal.aborted) return onAbort(signal.reason);
+export function listen(signal: AbortSignal, onAbort: Waiter): Waiting | undefined {
+  if (signal.aborted) return void onAbort(signal.reason);
   let waiters = waitersOf.get(signal);
   if (waiters === undefined) {
-    const all = new Set<(reason: unknown) => void>();
-    signal.addEventListener('abort', () => {
-      const called = [...all];
-      all.clear();
-      for (const waiter of called) waiter(signal.reason);
-    }, { once: true });
-    waitersOf.set(signal, (waiters = all));
+    const list = new WaiterList();
+    signal.addEventListener('abort', () => list.fire(signal.reason), { once: true });
+    waitersOf.set(signal, (waiters = list));
   }
-  waiters.add(onAbort);
+  return waiters.add(onAbort);
 }
 
 /**
- * Forgets a function {@link listen} registered; nothing happens when it was not.
+ * Forgets a waiter {@link listen} registered; nothing happens when it was called or removed
+ * already, or when `listening` is `undefined` (the signal had aborted).
  *
  * @example
- * unlisten(signal, finish);
+ * unlisten(listening);
  */
-export function unlisten(signal: AbortSignal, onAbort: (reason: unknown) => void): void {
-  waitersOf.get(signal)?.delete(onAbort);
+export function unlisten(listening: Waiting | undefined): void {
+  listening?.cancel();
 }

@@ -1,6 +1,7 @@
 import type { ConfirmChannel } from 'amqplib';
 import type { OutgoingMessage } from '../../lib/broker.js';
 import { BrokerRefusedError } from '../../lib/errors/index.js';
+import type { Waiting } from '../../lib/waiter-list.js';
 import { abortable, listen, unlisten } from '../../lib/waiting.js';
 import { isWrapper, type ClientSpans } from '../client-spans.js';
 import { publishBody, publishProperties } from './codec.js';
@@ -70,10 +71,11 @@ export class ConfirmLane {
     return new Promise<void>((resolve, reject) => {
       let unconfirmed = messages.length;
       let settled = false;
+      let listening: Waiting | undefined;
       const finish = (error?: unknown): void => {
         if (settled) return;
         settled = true;
-        if (signal !== undefined) unlisten(signal, finish);
+        unlisten(listening);
         if (error === undefined) resolve();
         else reject(error);
       };
@@ -87,7 +89,7 @@ export class ConfirmLane {
       const clientSpans = this.#clientSpans?.wraps(channel.publish) === true ? this.#clientSpans : undefined;
       // A wrapped publish may keep or add to the headers it is given: those get an object of their own.
       const table = isWrapper(channel.publish) ? undefined : this.#headerTable;
-      if (signal !== undefined) listen(signal, finish);
+      if (signal !== undefined) listening = listen(signal, finish);
       if (messages.length === 1) {
         // The usual single send: no writer to resume after back-pressure, so none is made.
         try {

@@ -1,3 +1,4 @@
+import type { Waiting } from '../waiter-list.js';
 import { listen, unlisten } from '../waiting.js';
 
 /** Bounds of one coalesced request. */
@@ -86,13 +87,14 @@ export function coalesce<T>(send: (items: readonly T[]) => Promise<void>, limits
       if (signal?.aborted === true) return Promise.reject(signal.reason);
       return new Promise<void>((resolve, reject) => {
         let settled = false;
+        let listening: Waiting | undefined;
         const waiter: Waiter<T> = {
           item,
           bytes,
           settle(error) {
             if (settled) return;
             settled = true;
-            if (signal !== undefined) unlisten(signal, onAbort);
+            unlisten(listening);
             if (error === undefined) resolve();
             else reject(error);
           },
@@ -103,7 +105,7 @@ export function coalesce<T>(send: (items: readonly T[]) => Promise<void>, limits
           if (at >= 0) waiting.splice(at, 1);
           waiter.settle(reason);
         };
-        if (signal !== undefined) listen(signal, onAbort);
+        if (signal !== undefined) listening = listen(signal, onAbort);
         waiting.push(waiter);
         if (!inFlight) next();
       });

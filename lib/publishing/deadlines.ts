@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { WaiterList, type Waiter, type Waiting } from '../waiter-list.js';
 
 /**
  * Publish timeouts shared among the publishes that start close together: one timer and one
@@ -23,7 +24,7 @@ export interface SharedDeadline {
   readonly openedAt: number;
   readonly timer: NodeJS.Timeout;
   /** What the publishes still waiting on it do when it fires, each called with the signal's reason. */
-  readonly waiters: Set<(reason: unknown) => void>;
+  readonly waiters: WaiterList;
 }
 
 /**
@@ -34,9 +35,8 @@ export interface SharedDeadline {
  * @example
  * const deadlines = createDeadlines(10_000);
  * const deadline = deadlines.join();
- * const onExpire = (reason: unknown) => reject(reason);
- * deadlines.hold(deadline, onExpire);
- * broker.publish(topic, batch, deadline.controller.signal).finally(() => deadlines.drop(deadline, onExpire));
+ * const held = deadlines.hold(deadline, (reason) => reject(reason));
+ * broker.publish(topic, batch, deadline.controller.signal).finally(() => deadlines.drop(deadline, held));
  */
 export function createDeadlines(timeoutMs: number) {
   const windowMs = deadlineWindowMs(timeoutMs);
@@ -46,8 +46,7 @@ export function createDeadlines(timeoutMs: number) {
     if (current === deadline) current = undefined;
     const { signal } = deadline.controller;
     deadline.controller.abort(new DOMException(`No acknowledgement within ${timeoutMs} ms`, 'TimeoutError'));
-    for (const onExpire of [...deadline.waiters]) onExpire(signal.reason);
-    deadline.waiters.clear();
+    deadline.waiters.fire(signal.reason);
   };
 
   /** A deadline nobody can join any more and nobody waits on needs no timer. */
@@ -64,7 +63,7 @@ export function createDeadlines(timeoutMs: number) {
       const controller = new AbortController();
       // Every concurrent publish's adapter may listen on this one signal (each removes its listener).
       setMaxListeners(0, controller.signal);
-      const deadline: SharedDeadline = { controller, openedAt: performance.now(), waiters: new Set(), timer: setTimeout(() => expire(deadline), timeoutMs + windowMs) };
+      const deadline: SharedDeadline = { controller, openedAt: performance.now(), waiters: new WaiterList(), timer: setTimeout(() => expire(deadline), timeoutMs + windowMs) };
       deadline.timer.unref();
       current = deadline;
       if (previous !== undefined) release(previous);
@@ -75,13 +74,13 @@ export function createDeadlines(timeoutMs: number) {
      * {@link drop}. Its timer holds the process while anybody waits. A callback, not a promise,
      * so that nothing stays attached to a shared promise once the publish settled.
      */
-    hold(deadline: SharedDeadline, onExpire: (reason: unknown) => void): void {
+    hold(deadline: SharedDeadline, onExpire: Waiter): Waiting {
       if (deadline.waiters.size === 0) deadline.timer.ref();
-      deadline.waiters.add(onExpire);
+      return deadline.waiters.add(onExpire);
     },
-    /** Stops waiting on `deadline` (the publish settled); harmless after it fired. */
-    drop(deadline: SharedDeadline, onExpire: (reason: unknown) => void): void {
-      deadline.waiters.delete(onExpire);
+    /** Stops waiting on `deadline` with what {@link hold} returned (the publish settled); harmless after it fired. */
+    drop(deadline: SharedDeadline, held: Waiting): void {
+      held.cancel();
       release(deadline);
     },
   };

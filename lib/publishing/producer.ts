@@ -98,7 +98,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       const fail = (error: unknown): void => {
         if (settled) return;
         settled = true;
-        deadlines.drop(deadline, fail);
+        deadlines.drop(deadline, held);
         stats.publishFailures += 1;
         const failure = signal.aborted ? new PublishTimeoutError(topic, options.publishTimeoutMs) : publishFailure({ broker: brokerName, topic, count: messages.length }, error);
         traced?.end(failure);
@@ -109,7 +109,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       const acknowledged = (): void => {
         if (settled) return;
         settled = true;
-        deadlines.drop(deadline, fail);
+        deadlines.drop(deadline, held);
         stats.published += messages.length;
         traced?.end();
         try {
@@ -120,7 +120,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         }
         resolve();
       };
-      deadlines.hold(deadline, fail);
+      const held = deadlines.hold(deadline, fail);
       try {
         start(topic, messages, signal).then(acknowledged, fail);
       } catch (error) {
