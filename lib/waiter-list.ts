@@ -30,7 +30,7 @@ class Entry implements Waiting {
  * constant time through the handle {@link add} returns, and called in the order they were added
  * when it fires. Why not a `Set` of the callbacks: a publish adds one and removes it again on
  * every send, and a `Set` keyed by each send's fresh closure cost an awaited send measurably more
- * (docs/benchmarks.md) than one small list entry does.
+ * than one small list entry does (the two builds compared in one process, interleaved).
  *
  * @example
  * const waiters = new WaiterList();

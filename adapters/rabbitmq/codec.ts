@@ -99,14 +99,14 @@ function overRecord(raw: Readonly<Record<string, unknown>>, headers: Headers): R
  * await deliver(decodeDelivery('orders', message));
  */
 export function decodeDelivery(topic: string, message: ConsumeMessage): IncomingMessage {
-  const { [KEY_HEADER]: key, ...headers } = stringHeaders(message.properties.headers);
+  const tables = headerTables(message.properties.headers);
   const transportId = optionalString(message.properties.messageId);
   const contentType = optionalString(message.properties.contentType);
   return {
     topic,
-    key,
-    headers,
-    typedHeaders: typedHeadersOf(message.properties.headers),
+    key: tables.key,
+    headers: tables.text,
+    typedHeaders: tables.typed,
     value: message.content,
     // The delivery tag numbers deliveries on one channel: a redelivery gets another one.
     id: transportId ?? contentId(topic, message.content),
@@ -115,16 +115,55 @@ export function decodeDelivery(topic: string, message: ConsumeMessage): Incoming
     // Left out rather than undefined when the publisher set none.
     ...(transportId === undefined ? {} : { transportId }),
     ...(contentType === undefined ? {} : { contentType }),
-    record: recordOf(message),
+    record: recordOf(message, tables.kept),
   };
 }
 
 /** The delivery as a {@link RabbitMqRecord}, for a dead letter to write it again unchanged. */
-function recordOf(message: ConsumeMessage): RabbitMqRecord {
-  // The count is the source queue's bookkeeping: copied, it would read as earlier deliveries
-  // of the dead letter (its first delivery counted as a redelivery).
-  const headers = Object.fromEntries(Object.entries(message.properties.headers ?? {}).filter(([name]) => name !== DELIVERY_COUNT_HEADER));
+function recordOf(message: ConsumeMessage, headers: Record<string, unknown>): RabbitMqRecord {
   return { transport: 'rabbitmq', content: message.content, properties: keptOf(message.properties), headers };
+}
+
+/** What one pass over a delivery's headers table gives the port. */
+interface HeaderTables {
+  /** The `eventwire-key` header's text. */
+  readonly key: string | undefined;
+  /** Every other header as text, a void one left out. */
+  readonly text: Record<string, string>;
+  /** The same headers with their AMQP types, a void one as `null`. */
+  readonly typed: TypedHeaders;
+  /**
+   * Every header as it arrived, for the record, but `x-delivery-count`: the source queue's
+   * bookkeeping, which copied would read as earlier deliveries of the dead letter (its first
+   * delivery counted as a redelivery).
+   */
+  readonly kept: Record<string, unknown>;
+}
+
+/**
+ * The headers table amqplib decoded, read once: the key (`ctx.key` carries it) and a quorum
+ * queue's `x-delivery-count` (`deliveryCount` carries it) are taken out of the text and typed
+ * views; the record keeps the key, since a dead letter is written again with it.
+ */
+function headerTables(raw: Record<string, unknown> | undefined): HeaderTables {
+  let key: string | undefined;
+  const text: Record<string, string> = {};
+  const typed: Record<string, unknown> = {};
+  const kept: Record<string, unknown> = {};
+  for (const name in raw) {
+    if (!Object.hasOwn(raw, name) || name === DELIVERY_COUNT_HEADER) continue;
+    const value = raw[name];
+    kept[name] = value;
+    const asText = headerText(value);
+    if (name === KEY_HEADER) {
+      key = asText;
+      continue;
+    }
+    typed[name] = value;
+    if (asText !== undefined) text[name] = asText;
+  }
+  // amqplib types the table `any`; its decoder yields only the value types HeaderValue names.
+  return { key, text, typed: typed as TypedHeaders, kept };
 }
 
 /** The kept properties that the delivery carries; absent ones stay absent. */
@@ -151,28 +190,6 @@ function deliveryCountOf(message: ConsumeMessage): number | undefined {
 /** amqplib types its properties `any`; a property is used only when it is a non-empty string. */
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/**
- * The headers with their AMQP types, as amqplib decoded them, less the key (`ctx.key` carries
- * it) and a quorum queue's `x-delivery-count` (`deliveryCount` carries it); a void value is `null`.
- */
-function typedHeadersOf(raw: Record<string, unknown> | undefined): TypedHeaders {
-  const typed = Object.fromEntries(Object.entries(raw ?? {}).filter(([name]) => name !== KEY_HEADER && name !== DELIVERY_COUNT_HEADER));
-  // amqplib types the table `any`; its decoder yields only the value types HeaderValue names.
-  return typed as TypedHeaders;
-}
-
-/** Other publishers may send numbers or byte arrays; the port promises strings. */
-function stringHeaders(raw: Record<string, unknown> | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw ?? {})) {
-    // A quorum queue's `x-delivery-count` is bookkeeping, handed over as `deliveryCount`.
-    if (name === DELIVERY_COUNT_HEADER) continue;
-    const text = headerText(value);
-    if (text !== undefined) headers[name] = text;
-  }
-  return headers;
 }
 
 /** The text the consumer sees of a header value: none for a void one, UTF-8 for bytes, JSON for other types. */
