@@ -2,7 +2,7 @@
 import { registerBundledBrokers } from '../adapters/registry.js';
 import { main } from '../lib/cli/main.js';
 import { runOutboxCommand } from '../outbox/cli.js';
-import { startRelayBeside } from '../outbox/relay-beside.js';
+import { checkRelayBeside, startRelayBeside } from '../outbox/relay-beside.js';
 
 // The `eventwire` command. An unsupported Node.js is named before anything fails on an API it
 // lacks (Promise.withResolvers, on Node 20).
@@ -19,7 +19,7 @@ registerBundledBrokers();
 // The CLI owns its process: once main() has decided, the process ends even if a handler is
 // still stuck after the grace period or a module left a handle open (a database pool), so
 // that SIGTERM always ends it. Pending output is flushed first.
-const code = await main(process.argv.slice(2), {}, { outbox: runOutboxCommand }, { startOutboxRelay: startRelayBeside });
+const code = await main(process.argv.slice(2), {}, { outbox: runOutboxCommand }, { startOutboxRelay: startRelayBeside, checkOutboxRelay: checkRelayBeside });
 process.exitCode = code;
 await Promise.all([flush(process.stdout), flush(process.stderr)]);
 process.exit(code);

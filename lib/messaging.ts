@@ -18,7 +18,7 @@ import { createStats, type MessagingStats } from './stats.js';
 import { createTelemetry } from './telemetry/telemetry.js';
 import { healthOf, type MessagingHealth } from './health.js';
 import { lagOf, quietLag } from './lag.js';
-import { expectInteger } from './config/validate.js';
+import { expectInteger, expectKnownKeys, expectObject } from './config/validate.js';
 
 export type { PublishEventOptions } from './publishing/prepare-event.js';
 
@@ -154,6 +154,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
     telemetry,
     publisher,
     source: resolved.source,
+    sourceConfigured: resolved.sourceConfigured,
     broker,
     track(consumer, isRunning) {
       if (isRunning) running.add(consumer);
@@ -218,6 +219,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
     health: () => healthOf({ broker: instance, consumers: registry, stats, closing: draining }),
     lag,
     async close(closeOptions = {}) {
+      expectKnownKeys('close options', expectObject('close options', closeOptions), ['timeoutMs']);
       if (closed) return;
       draining = true;
       const timeoutMs = expectInteger('timeoutMs', closeOptions.timeoutMs ?? 5_000, 0);

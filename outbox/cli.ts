@@ -10,13 +10,15 @@ import { defaultTable } from './table-name.js';
 
 const usage = `Usage: eventwire outbox migrate [--table <name>]
        eventwire outbox relay [<module>...] [--table <name>] [--batch-size <n>]
-                              [--poll-interval-ms <ms>] [--grace-ms <ms>]`;
+                              [--batches-in-flight <n>] [--poll-interval-ms <ms>]
+                              [--grace-ms <ms>]`;
 
 /** The text of `eventwire outbox --help`. */
 export function outboxHelp(): string {
   return `${usage}
 
-migrate  Creates the outbox table, its failed table, index and insert trigger in the
+migrate  Creates the outbox table, its failed table, the inbox table of handled event
+         ids, their indexes, and the insert trigger with its notify function in the
          database DATABASE_URL names, unless they exist. Safe to run at every deploy.
 relay    Publishes the events staged in the table to the broker configured in the
          environment (MESSAGING_BROKER, ...) or by the modules given, until SIGTERM or

@@ -1,4 +1,5 @@
 import type { StartOutboxRelay } from '../lib/cli/beside.js';
+import { expectPeer } from '../lib/config/load-peer.js';
 import { say } from '../lib/cli/io.js';
 import { createOutboxOrExit, databaseUrl, endPool } from './cli-outbox.js';
 import { createPgPool } from './pg-pool.js';
@@ -35,3 +36,15 @@ export const startRelayBeside: StartOutboxRelay = async (messaging, io, options)
     throw error;
   }
 };
+
+/**
+ * What `--outbox-relay` needs before any consumer starts: DATABASE_URL set (else CliExit, exit 2)
+ * and the `pg` package installed (else MissingDependencyError naming it).
+ *
+ * @example
+ * await main(argv, {}, { outbox: runOutboxCommand }, { startOutboxRelay: startRelayBeside, checkOutboxRelay: checkRelayBeside });
+ */
+export function checkRelayBeside(): void {
+  databaseUrl();
+  expectPeer('pg', 'outbox relay (--outbox-relay)');
+}

@@ -56,6 +56,13 @@ describe('connection errors a user can act on', function () {
       assert.match(cli.stderr, /^eventwire: could not start the consumers: RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:5672 refused the login: 403/m);
       assert.doesNotMatch(`${message}\n${cli.stderr}`, /not-the-password|did not accept the message/);
     });
+
+    it('says that RabbitMQ refused the virtual host, not that it is unreachable', async function () {
+      await requireBroker(this, 'rabbitmq');
+      const missing = `eventwire-missing-${process.pid}`;
+      const message = await publishFailure(messaging({ broker: 'rabbitmq', url: `amqp://guest:guest@127.0.0.1:5672/${missing}` }), BrokerLoginRefusedError);
+      assert.match(message, new RegExp(`^RabbitMQ at amqp://guest:\\*\\*\\*@127\\.0\\.0\\.1:5672/${missing} refused the login: the virtual host "${missing}" does not exist or the user may not open it\\.`));
+    });
   });
 
   describe('Redis', function () {

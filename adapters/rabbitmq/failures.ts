@@ -16,5 +16,31 @@ export function connectionFailure(url: string, error: unknown): BrokerUnreachabl
   if (refusal !== undefined) {
     return new BrokerLoginRefusedError('RabbitMQ', url, `${refusal} Check the user name, the password and the virtual host in the URL.`, { cause: error });
   }
+  // After a good login, the server refuses only `connection.open`, which names the virtual host
+  // (530 NOT_ALLOWED: absent, or closed to the user); amqplib keeps neither code nor reason.
+  if (/^Expected ConnectionOpenOk; got <ConnectionClose\b/.test(detail)) {
+    const vhost = virtualHost(url);
+    return new BrokerLoginRefusedError(
+      'RabbitMQ',
+      url,
+      `the virtual host "${vhost}" does not exist or the user may not open it. Create it and grant the user access (rabbitmqctl add_vhost ${shellWord(vhost)}; rabbitmqctl set_permissions -p ${shellWord(vhost)} <user> '.*' '.*' '.*'), or name an existing one as the URL's path ("/" is written %2F).`,
+      { cause: error },
+    );
+  }
   return new BrokerUnreachableError('RabbitMQ', url, detail, { cause: error });
+}
+
+/** The virtual host an AMQP URL names: its path decoded, `/` when it has none. */
+function virtualHost(url: string): string {
+  try {
+    const path = new URL(url).pathname.slice(1);
+    return path === '' ? '/' : decodeURIComponent(path);
+  } catch {
+    return '/';
+  }
+}
+
+/** `word` as one shell argument. */
+function shellWord(word: string): string {
+  return /^[\w./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }

@@ -29,4 +29,10 @@ export type StartOutboxRelay = (messaging: Messaging, io: CliIo, options: Outbox
 /** What the entry point adds to the core's commands. */
 export interface CliExtensions {
   readonly startOutboxRelay?: StartOutboxRelay;
+  /**
+   * Checks, before any consumer starts, what the relay needs from the environment (DATABASE_URL,
+   * the `pg` package); throws CliExit or MissingDependencyError, so that a worker that cannot
+   * relay never starts consuming first.
+   */
+  readonly checkOutboxRelay?: () => void;
 }

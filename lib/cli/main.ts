@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runConsumerCommand, type ConsumerCommand } from './consumer-command.js';
 import { CliExit, exitCodes } from './exit.js';
+import { MissingDependencyError } from '../errors/index.js';
 import { healthAddress } from './health-address.js';
 import { consumerHelp, generalHelp, packageVersion } from './help.js';
 import { defaultIo, say, sentence, type CliIo } from './io.js';
@@ -35,6 +36,11 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}, com
     if (error instanceof CliExit) {
       say(cli, error.message);
       return error.exitCode;
+    }
+    // An optional package the command needs is not installed: the message names it, no stack.
+    if (error instanceof MissingDependencyError) {
+      say(cli, error.message);
+      return exitCodes.failure;
     }
     // A bug in the CLI or the core, not a user mistake: the stack helps whoever reports it.
     cli.stderr.write(`eventwire: unexpected error, please report it: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -80,6 +80,8 @@ export interface ResolvedOptions {
   /** One address; a list only for RabbitMQ given two or more nodes. */
   readonly url: string | readonly string[];
   readonly source: string;
+  /** Whether `source` came from the options or MESSAGING_SOURCE, not from npm_package_name or the fallback. */
+  readonly sourceConfigured: boolean;
   readonly defaultTopic: string | undefined;
   readonly logger: Logger;
   readonly publishTimeoutMs: number;
@@ -125,6 +127,7 @@ export function resolveOptions(options: MessagingOptions, env: Environment): Res
     broker,
     url: resolveAddress(broker, options, env),
     source: expectString('source', options.source ?? nonEmpty(env.MESSAGING_SOURCE) ?? nonEmpty(env.npm_package_name) ?? 'unknown-service'),
+    sourceConfigured: options.source !== undefined || nonEmpty(env.MESSAGING_SOURCE) !== undefined,
     defaultTopic: defaultTopic === undefined ? undefined : expectTopic('defaultTopic', defaultTopic),
     logger,
     publishTimeoutMs: expectInteger('publishTimeoutMs', options.publishTimeoutMs ?? 10_000, 1),

@@ -46,6 +46,8 @@ export interface ConsumerRuntime {
   readonly telemetry: Telemetry;
   readonly publisher: Publisher;
   readonly source: string;
+  /** Whether `source` was configured (options or MESSAGING_SOURCE) rather than taken from npm or the fallback. */
+  readonly sourceConfigured: boolean;
   /** The instance's broker; throws `MessagingClosedError` once the instance closed. */
   broker(): Broker;
   /** Lets the instance stop running consumers at close. */
@@ -144,6 +146,7 @@ class BoundConsumer implements Consumer {
     const rt = this.runtime();
     const broker = rt.broker();
     const group = this.groupId;
+    if (typeof this.definition.groupId !== 'string' && !rt.sourceConfigured) warnDerivedGroup(rt, group);
     const deadLetterFor = deadLetterTopics(this.definition.deadLetterTopic);
     if (deadLetterFor !== false && keepsTopics(broker)) {
       for (const topic of new Set(topics.map(deadLetterFor))) await broker.keepTopic(topic);
@@ -186,6 +189,19 @@ class BoundConsumer implements Consumer {
       this.#inFlight -= 1;
     }
   }
+}
+
+/**
+ * A group named after a `source` nobody configured changes with how the process starts (`npm`
+ * and `npx` set npm_package_name, `node` does not), and a group under a new name starts at the
+ * end of its topics: what was published in between is never handled by it.
+ */
+function warnDerivedGroup(rt: ConsumerRuntime, group: string): void {
+  rt.logger.warn(
+    `The consumer group "${group}" is named after \`source\` ("${rt.source}"), which was not configured, so it may change with how the process is started (npm sets npm_package_name, node does not). ` +
+      'Set `source` (or MESSAGING_SOURCE), or give the handler a `groupId`: a group under a new name starts at the end of its topics.',
+    { groupId: group },
+  );
 }
 
 /** Where a topic's dead letters go: `<topic>.dlq` by default, one fixed topic, a function, or nowhere. */

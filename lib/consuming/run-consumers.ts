@@ -1,7 +1,7 @@
 import type { Consumer } from './consumer.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import type { Logger } from '../config/logger.js';
-import { expectObject, expectTopics } from '../config/validate.js';
+import { expectKnownKeys, expectObject, expectTopics } from '../config/validate.js';
 
 /**
  * Options of `runConsumers`.
@@ -41,7 +41,7 @@ export async function startConsumers(
   options: RunConsumersOptions = {},
   logger: Logger,
 ): Promise<RunningConsumers> {
-  expectObject('runConsumers options', options);
+  expectKnownKeys('runConsumers options', expectObject('runConsumers options', options), ['topics']);
   const wanted = options.topics === undefined || options.topics.length === 0 ? undefined : new Set(expectTopics('topics', options.topics));
   const candidates = registry.filter((consumer) => consumer.autoStart);
   if (wanted !== undefined) {

@@ -1,6 +1,6 @@
 import type { OutgoingMessage } from '../broker.js';
 import type { ResolvedOptions } from '../config/options.js';
-import { expectObject, expectString } from '../config/validate.js';
+import { expectKnownKeys, expectObject, expectString } from '../config/validate.js';
 import { cloudEventsPrefix, writeCloudEvent } from '../envelope/cloudevent-write.js';
 import { createEvent, eventIdHeader, eventNameHeader, type Event } from '../envelope/event.js';
 import { InvalidArgumentError } from '../errors/index.js';
@@ -18,6 +18,9 @@ export interface PublishEventOptions {
   readonly key?: string | number | undefined;
   readonly headers?: Readonly<Record<string, string>>;
 }
+
+/** The names {@link PublishEventOptions} has: any other is a typo, refused rather than ignored. */
+const eventOptionNames = ['topic', 'key', 'headers'] as const;
 
 /** What an instance lends {@link prepareEventMessage}: its options, its publisher, its broker's name. */
 export interface EventPreparation {
@@ -45,7 +48,7 @@ export interface PreparedEvent<T> {
 export function prepareEventMessage<T>(instance: EventPreparation, name: string, data: T, eventOptions: PublishEventOptions = {}): PreparedEvent<T> {
   const { options, publisher } = instance;
   expectString('name', name);
-  expectObject('publishEvent options', eventOptions);
+  expectKnownKeys('publishEvent options', expectObject('publishEvent options', eventOptions), eventOptionNames);
   const topic = eventOptions.topic ?? options.defaultTopic;
   if (topic === undefined) {
     throw new InvalidArgumentError('topic', `Event "${name}" has no topic: pass { topic } or configure defaultTopic.`);

@@ -7,7 +7,7 @@ import type { ResolvedOptions } from '../config/options.js';
 import { publishFailure } from './publish-failure.js';
 import type { MessagingStats } from '../stats.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
-import { describe, expectObject, expectTopic } from '../config/validate.js';
+import { describe, expectKnownKeys, expectObject, expectTopic } from '../config/validate.js';
 
 /**
  * Options of {@link Producer.send}.
@@ -79,8 +79,8 @@ export function createPublisher(deps: PublisherDeps): Publisher {
   const { options, stats, telemetry } = deps;
   const deadlines = createDeadlines(options.publishTimeoutMs);
   const brokerName = typeof options.broker === 'string' ? options.broker : options.broker.name;
-  /** The last topic that passed `expectTopic`: senders usually repeat theirs. */
-  let checkedTopic: string | undefined;
+  /** The last topic that passed `expectTopic`: senders usually repeat theirs. A string, so that a missing topic never matches it. */
+  let checkedTopic = '';
 
   // deps.broker() throws once the instance closed, so the check stays on every publish; the
   // publish below turns that throw into the rejection.
@@ -130,7 +130,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     });
 
   const checkTopic = (topic: string): void => {
-    if (topic === checkedTopic) return;
+    if (topic === checkedTopic && topic !== '') return;
     expectTopic('topic', topic);
     checkedTopic = topic;
   };
@@ -146,7 +146,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
   const encode = (topic: string, message: unknown, sendOptions?: SendOptions): OutgoingMessage => {
     checkTopic(topic);
     if (sendOptions === undefined) return encodeChecked(topic, message, undefined, noHeaders);
-    expectObject('send options', sendOptions);
+    expectKnownKeys('send options', expectObject('send options', sendOptions), sendOptionNames);
     const key = checkKey(sendOptions.key);
     const given: unknown = sendOptions.headers;
     return encodeChecked(topic, message, key, given === undefined || given === null ? noHeaders : checkHeaders(given));
@@ -168,6 +168,9 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     },
   };
 }
+
+/** The names {@link SendOptions} has: any other is a typo, refused rather than ignored. */
+const sendOptionNames = ['key', 'headers'] as const;
 
 /** The headers of every message sent without any: frozen, since adapters and listeners share it. */
 const noHeaders: Headers = Object.freeze({});

@@ -147,4 +147,13 @@ describe('RabbitMQ failures', () => {
     assert.ok(connectionFailure(url, new Error('getaddrinfo ENOTFOUND rabbit')) instanceof BrokerUnreachableError);
   });
 
+  it('maps a refused connection.open to a refused virtual host, named from the URL', () => {
+    const closed = new Error('Expected ConnectionOpenOk; got <ConnectionClose channel:0>');
+    const refused = connectionFailure('amqp://app:secret@mq:5672/orders%20eu', closed);
+    assert.ok(refused instanceof BrokerLoginRefusedError);
+    assert.match(refused.message, /the virtual host "orders eu" does not exist or the user may not open it\. Create it .*rabbitmqctl add_vhost 'orders eu'/);
+    assert.doesNotMatch(refused.message, /secret/);
+    assert.match(connectionFailure('amqp://mq:5672', closed).message, /the virtual host "\/"/);
+  });
+
 });

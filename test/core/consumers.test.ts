@@ -11,6 +11,7 @@ import {
   type MessageContext,
 } from '../../entry/index.js';
 import { createTestMessaging } from '../../entry/testing.js';
+import { memoryLogger } from '../support/memory-logger.js';
 import { deferred, withTimeout } from '../support/wait.js';
 
 const invalid = (argument: string, pattern?: RegExp) => (error: unknown) =>
@@ -61,6 +62,31 @@ describe('runConsumers', () => {
     await messaging.getProducer().send('orders.created', { order_id: 1 });
     assert.deepEqual(await withTimeout(got.promise, 2_000, 'the message'), { order_id: 1 });
     await running.stop();
+  });
+
+  it('warns once a group is named after a source nobody configured, and not when source is set', async () => {
+    const derived = /The consumer group "(.+)" is named after `source` \("(.+)"\), which was not configured.*Set `source` \(or MESSAGING_SOURCE\), or give the handler a `groupId`/;
+    const saved = process.env.MESSAGING_SOURCE;
+    delete process.env.MESSAGING_SOURCE;
+    try {
+      for (const source of [undefined, 'shop']) {
+        const logger = memoryLogger();
+        messageHandler({ topic: 'orders.created' }, async function onOrder() {});
+        messageHandler({ topic: 'orders.created', groupId: 'billing' }, async function onBilled() {});
+        configureMessaging({ broker: 'memory', logger, ...(source === undefined ? {} : { source }) });
+        const running = await runConsumers();
+        const warned = logger.lines.filter((line) => line.level === 'warn' && derived.test(line.message));
+        if (source === 'shop') assert.deepEqual(warned, []);
+        else {
+          assert.equal(warned.length, 1, 'only the group named after source');
+          assert.equal(warned[0]?.fields?.groupId, running.consumers.find((consumer) => consumer.groupId !== 'billing')?.groupId);
+        }
+        await running.stop();
+        await resetMessaging();
+      }
+    } finally {
+      if (saved !== undefined) process.env.MESSAGING_SOURCE = saved;
+    }
   });
 
   it('filters by topic and fails on unknown topics or nothing to run', async () => {

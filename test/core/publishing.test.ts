@@ -45,6 +45,33 @@ describe('publishing', () => {
     await messaging.close();
   });
 
+  it('refuses a missing topic on an instance’s first send, as it does on any later one', async () => {
+    const messaging = createTestMessaging();
+    const producer = messaging.getProducer();
+    const topicError = (error: unknown) => error instanceof InvalidArgumentError && error.argument === 'topic';
+    // JavaScript callers can pass what TypeScript would refuse, e.g. an unset environment variable.
+    await assert.rejects(producer.send(undefined as never, {}), topicError);
+    await assert.rejects(producer.send(undefined as never, {}), topicError);
+    await producer.send('t', {});
+    await assert.rejects(producer.send(undefined as never, {}), topicError);
+    await assert.rejects(messaging.publishEvent('x', {}, { topic: undefined as never }), (error: unknown) => error instanceof InvalidArgumentError);
+    assert.equal(messaging.stats().published, 1);
+    await messaging.close();
+  });
+
+  it('refuses misspelled options of send, publishEvent, emitEvent, runConsumers and close, naming the option meant', async () => {
+    const messaging = createTestMessaging({ defaultTopic: 'fallback' });
+    const typo = (option: string, meant: string) => (error: unknown) =>
+      error instanceof InvalidArgumentError && error.argument === option && error.message.includes(`Did you mean \`${meant}\`?`);
+    await assert.rejects(messaging.getProducer().send('t', {}, { heders: { a: 'b' } } as never), typo('heders', 'headers'));
+    await assert.rejects(messaging.publishEvent('x', {}, { topc: 'orders' } as never), typo('topc', 'topic'));
+    assert.throws(() => messaging.emitEvent('x', {}, { keys: 1 } as never), typo('keys', 'key'));
+    await assert.rejects(messaging.runConsumers({ topic: ['t'] } as never), typo('topic', 'topics'));
+    await assert.rejects(messaging.close({ timeout: 5 } as never), typo('timeout', 'timeoutMs'));
+    assert.equal(messaging.stats().published, 0, 'nothing went to the default topic');
+    await messaging.close();
+  });
+
   it('says in a SerializationError what JSON cannot carry, and Dates go as ISO strings', async () => {
     const messaging = createTestMessaging();
     const producer = messaging.getProducer();

@@ -91,6 +91,7 @@ describe('eventwire outbox (CLI)', function () {
     const unset = await finish(cli([...args, '--outbox-relay'], { DATABASE_URL: '', MESSAGING_BROKER: 'memory' }));
     assert.equal(unset.code, 2);
     assert.match(unset.stderr, /DATABASE_URL is not set/);
+    assert.doesNotMatch(unset.stderr, /consuming/, 'checked before any consumer started');
     const missing = await finish(cli([...args, '--outbox-relay', '--outbox-table', `${db.schema}.nothing`], { ...database, MESSAGING_BROKER: 'memory' }));
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, new RegExp(`the outbox table ${db.schema}\\.nothing does not exist`));
