@@ -219,11 +219,15 @@ export function expectKnownKeys(what: string, options: Record<string, unknown>, 
   }
 }
 
-/** The known name a typo most likely meant: same letters but for case, or at most a third of them edited. */
+/**
+ * The known name a typo most likely meant: at most a third of its letters edited, case aside
+ * (`retries` for `maxRetries`, `MAXLEN` for `maxLen`).
+ */
 function closest(key: string, known: readonly string[]): string | undefined {
   let best: { readonly name: string; readonly distance: number } | undefined;
+  const lower = key.toLowerCase();
   for (const name of known) {
-    const distance = name.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key, name);
+    const distance = editDistance(lower, name.toLowerCase());
     if (distance <= Math.max(1, Math.floor(name.length / 3)) && (best === undefined || distance < best.distance)) best = { name, distance };
   }
   return best?.name;

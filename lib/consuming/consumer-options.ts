@@ -22,31 +22,31 @@ import {
 /** Options both consumer styles share. */
 export interface HandlingOptions<C extends object = object> {
   /** Attempts after the first. Default 3. */
-  readonly maxRetries?: number;
+  readonly maxRetries?: number | undefined;
   /** Wait before the first retry; with linear backoff, between all attempts. Default 1000. */
-  readonly retryDelayMs?: number;
+  readonly retryDelayMs?: number | undefined;
   /** `linear` (default): every retry `retryDelayMs` after the failure; `exponential`: doubling from `retryDelayMs`. */
-  readonly backoff?: Backoff;
+  readonly backoff?: Backoff | undefined;
   /** Exponential only: `full` (default) waits a random time up to the doubled delay, `equal` at least half of it. */
-  readonly jitter?: Jitter;
+  readonly jitter?: Jitter | undefined;
   /** Exponential only: the longest wait. Default 30000, or `retryDelayMs` if longer. */
-  readonly maxRetryDelayMs?: number;
+  readonly maxRetryDelayMs?: number | undefined;
   /** Return `true` to retry a failed attempt; otherwise it is dead-lettered at once. Default: always retry. */
-  readonly shouldRetry?: ShouldRetry;
+  readonly shouldRetry?: ShouldRetry | undefined;
   /**
    * Your own links, outermost first, each `(next) => handler`. They run inside the retry loop
    * (once per attempt, `ctx.attempt` tells which) and outside decoding and schema validation
    * (they see the raw message, and every failure below them).
    */
-  readonly middleware?: readonly Middleware[];
+  readonly middleware?: readonly Middleware[] | undefined;
   /** Default `<topic>.dlq`; `false` logs and drops failed messages. */
-  readonly deadLetterTopic?: string | false;
+  readonly deadLetterTopic?: string | false | undefined;
   /** Per-message context factory; its result is merged into `ctx` (the seed's `db`). */
-  readonly context?: ContextFactory<C>;
+  readonly context?: ContextFactory<C> | undefined;
   /** Started by `runConsumers()` and the CLI. Default true. */
-  readonly autoStart?: boolean;
+  readonly autoStart?: boolean | undefined;
   /** Messages handled at once by this process. Default 1 (in order). */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
 }
 
 /**
@@ -70,12 +70,12 @@ export interface ConsumerOptions<C extends object = object> extends HandlingOpti
  */
 export interface MessageHandlerOptions<S extends StandardSchema | undefined = undefined, C extends object = object>
   extends HandlingOptions<C> {
-  readonly topic?: string | readonly string[];
-  readonly topics?: string | readonly string[];
+  readonly topic?: string | readonly string[] | undefined;
+  readonly topics?: string | readonly string[] | undefined;
   /** Default `<source>.<function name>`, so instances of one service share the load. */
-  readonly groupId?: string;
+  readonly groupId?: string | undefined;
   /** Validates (and parses) the payload; failures are dead-lettered at once. */
-  readonly schema?: S;
+  readonly schema?: S | undefined;
 }
 
 const handlingKeys = [

@@ -12,13 +12,13 @@ import { expectBoolean, expectKnownKeys, expectObject, expectString, expectTopic
  */
 export interface EventMiddlewareOptions {
   /** Destination topic; default the configured `defaultTopic`. */
-  readonly topic?: string;
+  readonly topic?: string | undefined;
   /** Field of the JSON result used as the ordering key; a dotted path such as `user.id` works. */
-  readonly keyField?: string;
+  readonly keyField?: string | undefined;
   /** Put the route's JSON result in `data` (default true); false sends `data: {}`. */
-  readonly includeResult?: boolean;
+  readonly includeResult?: boolean | undefined;
   /** The instance to publish with; default the one `configureMessaging` made. */
-  readonly messaging?: Messaging;
+  readonly messaging?: Messaging | undefined;
 }
 
 /** What the route left behind: its JSON result, or some other body (text, buffer, stream, none). */

@@ -16,7 +16,7 @@ export interface PublishEventOptions {
   /** Default: the configured `defaultTopic`. */
   readonly topic?: string | undefined;
   readonly key?: string | number | undefined;
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The names {@link PublishEventOptions} has: any other is a typo, refused rather than ignored. */

@@ -17,9 +17,9 @@ import { describe, expectKnownKeys, expectObject, expectTopic } from '../config/
  */
 export interface SendOptions {
   /** Ordering/partition key. Messages with one key stay in order (Kafka: same partition). */
-  readonly key?: string | number;
+  readonly key?: string | number | undefined;
   /** String headers carried beside the payload. */
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /**

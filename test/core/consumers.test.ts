@@ -64,6 +64,23 @@ describe('runConsumers', () => {
     await running.stop();
   });
 
+  it('takes handling options given as undefined as left out, in the types too', async () => {
+    const got = deferred<unknown>();
+    const retries: number | undefined = undefined;
+    messageHandler(
+      { topic: 'orders.created', groupId: undefined, maxRetries: retries, retryDelayMs: undefined, backoff: undefined, jitter: undefined, middleware: undefined, deadLetterTopic: undefined, concurrency: undefined, autoStart: undefined },
+      async function onOrder(message) {
+        got.resolve(message);
+      },
+    );
+    const messaging = configureMessaging({ broker: 'memory', source: 'shop' });
+    const running = await runConsumers();
+    assert.deepEqual(running.consumers.map((c) => c.groupId), ['shop.onOrder']);
+    await messaging.getProducer().send('orders.created', { order_id: 2 });
+    assert.deepEqual(await withTimeout(got.promise, 2_000, 'the message'), { order_id: 2 });
+    await running.stop();
+  });
+
   it('warns once a group is named after a source nobody configured, and not when source is set', async () => {
     const derived = /The consumer group "(.+)" is named after `source` \("(.+)"\), which was not configured.*Set `source` \(or MESSAGING_SOURCE\), or give the handler a `groupId`/;
     const saved = process.env.MESSAGING_SOURCE;

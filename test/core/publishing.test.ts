@@ -59,6 +59,15 @@ describe('publishing', () => {
     await messaging.close();
   });
 
+  it('takes an option given as undefined as left out, in the types too (exactOptionalPropertyTypes callers)', async () => {
+    const messaging = createTestMessaging({ defaultTopic: 'fallback' });
+    const fromConfig: { key: string | undefined; topic: string | undefined } = { key: undefined, topic: undefined };
+    await messaging.getProducer().send('t', {}, { key: fromConfig.key, headers: undefined });
+    await messaging.publishEvent('x', {}, { topic: fromConfig.topic, key: fromConfig.key, headers: undefined });
+    assert.equal(messaging.stats().published, 2);
+    await messaging.close();
+  });
+
   it('refuses misspelled options of send, publishEvent, emitEvent, runConsumers and close, naming the option meant', async () => {
     const messaging = createTestMessaging({ defaultTopic: 'fallback' });
     const typo = (option: string, meant: string) => (error: unknown) =>

@@ -40,5 +40,7 @@ describe('the option validators every adapter uses', () => {
     refuse('MAXLEN', 'Unknown option `MAXLEN` in the options. Did you mean `maxLen`? Known options: claimIdleMs, blockMs, maxLen.');
     refuse('prefetch', 'Unknown option `prefetch` in the options. Known options: claimIdleMs, blockMs, maxLen.');
     expectKnownKeys('the options', { blockMs: 1 }, known);
+    // Case aside, `retries` is three letters from `maxRetries`.
+    assert.throws(() => expectKnownKeys('consumer options', { retries: 3 }, ['maxRetries', 'retryDelayMs']), invalidOption('retries', 'Unknown option `retries` in consumer options. Did you mean `maxRetries`? Known options: maxRetries, retryDelayMs.'));
   });
 });
