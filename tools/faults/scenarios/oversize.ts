@@ -30,7 +30,9 @@ export const oversize: Scenario = {
     const topic = `fault-oversize-${suffix}`;
     const brokerLimit = BROKER_LIMITS[target.broker];
     const maxMessageBytes = brokerLimit === undefined ? DEFAULT_LIMIT : brokerLimit.maxMessageBytes;
-    const messaging = createMessaging({ broker: target.connect(), source: 'eventwire-faults', logger: silentLogger, maxMessageBytes, publishTimeoutMs: 60_000 });
+    // Long enough for 128 MiB to RabbitMQ on a busy machine, and short of the CI test's 60 s
+    // budget: a send that hangs fails the scenario with a note naming its step, not a bare timeout.
+    const messaging = createMessaging({ broker: target.connect(), source: 'eventwire-faults', logger: silentLogger, maxMessageBytes, publishTimeoutMs: 35_000 });
     const limited = createMessaging({ broker: target.connect(), source: 'eventwire-faults', logger: silentLogger });
     let ok = true;
     try {
