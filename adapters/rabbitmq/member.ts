@@ -163,19 +163,36 @@ export class RabbitMqMember {
       const next = this.#waiting.shift();
       if (next === undefined) return;
       // A delivery from a channel that closed since is back in the queue already.
-      if (next.channel === this.#channel) void this.#handle(next);
+      if (next.channel === this.#channel) this.#handle(next);
     }
   }
 
-  async #handle({ channel, topic, message }: Delivery): Promise<void> {
+  /**
+   * Hands one delivery to the core, then acknowledges it, or puts it back after the redelivery
+   * delay. Chained rather than async: with an async context manager (an OpenTelemetry SDK) every
+   * promise a delivery makes costs a context copy.
+   */
+  #handle({ channel, topic, message }: Delivery): void {
     this.#life.begin();
+    let delivered: Promise<void>;
     try {
-      await this.#deliver(decodeDelivery(topic, message));
-      this.#settle(() => channel.ack(message));
-    } catch {
-      await sleep(this.#context.redeliveryDelayMs, undefined, { signal: this.#request.signal, ref: false }).catch(ignore);
-      this.#settle(() => channel.nack(message, false, true));
+      delivered = this.#deliver(decodeDelivery(topic, message));
+    } catch (error) {
+      delivered = Promise.reject(error);
     }
+    delivered.then(
+      () => this.#done(() => channel.ack(message)),
+      () => {
+        // Put back after the delay, or at once when the member stops (the sleep's abort).
+        const back = (): void => this.#done(() => channel.nack(message, false, true));
+        void sleep(this.#context.redeliveryDelayMs, undefined, { signal: this.#request.signal, ref: false }).then(back, back);
+      },
+    );
+  }
+
+  /** Settles a delivery with `acknowledge`, then takes the next one waiting. */
+  #done(acknowledge: () => void): void {
+    this.#settle(acknowledge);
     this.#life.end();
     this.#pump();
   }

@@ -1,6 +1,6 @@
 import { retryDelay, type BackoffPolicy } from '../handling/backoff.js';
 import { keepsTopics, type Broker, type IncomingMessage, type Subscription } from '../broker.js';
-import { compose, type DeliveryContext, type Link, type Middleware } from '../handling/chain.js';
+import { attempt, compose, type DeliveryContext, type Link, type Middleware } from '../handling/chain.js';
 import type { Logger } from '../config/logger.js';
 import type { Publisher } from '../publishing/producer.js';
 import { deferred, type Deferred } from '../waiting.js';
@@ -173,21 +173,27 @@ class BoundConsumer implements Consumer {
     });
   }
 
-  /** Runs one delivery through the chain, counting it in flight; a rejection leaves it unacknowledged. */
-  async #deliver(handler: Link, message: IncomingMessage, context: DeliveryContext): Promise<void> {
+  /**
+   * Runs one delivery through the chain, counting it in flight; a rejection leaves it
+   * unacknowledged. One `then` rather than an async frame: with an async context manager (an
+   * OpenTelemetry SDK) every promise a delivery makes costs a context copy.
+   */
+  #deliver(handler: Link, message: IncomingMessage, context: DeliveryContext): Promise<void> {
     this.#inFlight += 1;
-    try {
-      await handler(message, context);
-    } catch (error) {
-      if (!(error instanceof DeliveryAbandonedError)) {
-        this.runtime().logger.error('message could not be handled or dead-lettered; left unacknowledged for redelivery', {
-          topic: message.topic, groupId: context.groupId, error,
-        });
-      }
-      throw error;
-    } finally {
-      this.#inFlight -= 1;
-    }
+    return attempt(handler, message, context).then(
+      () => {
+        this.#inFlight -= 1;
+      },
+      (error: unknown) => {
+        this.#inFlight -= 1;
+        if (!(error instanceof DeliveryAbandonedError)) {
+          this.runtime().logger.error('message could not be handled or dead-lettered; left unacknowledged for redelivery', {
+            topic: message.topic, groupId: context.groupId, error,
+          });
+        }
+        throw error;
+      },
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { decodeEvent } from '../envelope/decode-event.js';
 import { eventNameHeader, type Event } from '../envelope/event.js';
-import type { ContextFactory, Link, MessageContext } from '../handling/chain.js';
+import type { IncomingMessage } from '../broker.js';
+import type { ContextFactory, DeliveryContext, Link, MessageContext } from '../handling/chain.js';
 import { parseWithSchema, type SchemaOutput, type StandardSchema } from '../envelope/schema.js';
 import type { MessagingStats } from '../stats.js';
 import { runWithContext } from '../handling/with-context.js';
@@ -55,20 +56,31 @@ export function eventDispatch<C extends object>(options: {
   /** Told of each decoded event its headers did not name, and of each handled one (end-to-end latency). */
   readonly telemetry?: Pick<Telemetry, 'eventHandled' | 'eventRead'>;
 }): Link {
-  return async (message, ctx) => {
-    const event = decodeEvent(message);
-    if (message.headers[eventNameHeader] === undefined) options.telemetry?.eventRead(event);
-    const entry = Object.hasOwn(options.handlers, event.name) ? options.handlers[event.name] : undefined;
-    if (entry === undefined) {
-      options.stats.skipped += 1;
-      ctx.logger.debug('no handler for event; acknowledged and skipped', { topic: message.topic, event: event.name, groupId: ctx.groupId });
-      return;
-    }
-    const handle = (typeof entry === 'function' ? entry : entry.handle) as EventHandler<unknown, C>;
-    const data = typeof entry === 'function' ? event.data : await parseWithSchema(entry.schema, event.data, message.topic);
+  const { handlers, context, stats, telemetry } = options;
+  // Chained, not async: with an async context manager (an OpenTelemetry SDK) every promise a
+  // delivery makes costs a context copy, and an async frame with an await makes two.
+  const call = (message: IncomingMessage, ctx: DeliveryContext, handle: EventHandler<unknown, C>, event: Event, data: unknown): Promise<void> => {
     const typed: Event = data === event.data ? event : { ...event, data };
-    await runWithContext(message, ctx, options.context, (context) => handle(typed, context));
-    options.stats.handled += 1;
-    options.telemetry?.eventHandled(message.topic, ctx.groupId, event.timestamp);
+    return Promise.resolve(runWithContext(message, ctx, context, (info) => handle(typed, info))).then(() => {
+      stats.handled += 1;
+      telemetry?.eventHandled(message.topic, ctx.groupId, event.timestamp);
+    });
+  };
+  return (message, ctx) => {
+    try {
+      const event = decodeEvent(message);
+      if (message.headers[eventNameHeader] === undefined) telemetry?.eventRead(event);
+      const entry = Object.hasOwn(handlers, event.name) ? handlers[event.name] : undefined;
+      if (entry === undefined) {
+        stats.skipped += 1;
+        ctx.logger.debug('no handler for event; acknowledged and skipped', { topic: message.topic, event: event.name, groupId: ctx.groupId });
+        return Promise.resolve();
+      }
+      if (typeof entry === 'function') return call(message, ctx, entry as EventHandler<unknown, C>, event, event.data);
+      const handle = entry.handle as EventHandler<unknown, C>;
+      return parseWithSchema(entry.schema, event.data, message.topic).then((data) => call(message, ctx, handle, event, data));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 }
