@@ -201,7 +201,8 @@ export class RabbitMqConnection {
   /** Connects to the first node that answers, in the rotation's order. */
   async #connect(): Promise<ChannelModel> {
     const amqp = await this.#client();
-    return this.#nodes.connect((url) => amqp.connect(url, socketOptions(this.#settings)));
+    const options = socketOptions(this.#settings);
+    return this.#nodes.connect((url) => amqp.connect(url, options), options.credentials !== undefined);
   }
 
   async #openLane(model: ChannelModel): Promise<ConfirmLane> {

@@ -10,11 +10,13 @@ import { BrokerLoginRefusedError, BrokerUnreachableError } from '../../lib/error
  * @example
  * const model = await amqp.connect(url).catch((error) => { throw connectionFailure(url, error); });
  */
-export function connectionFailure(url: string, error: unknown): BrokerUnreachableError | BrokerLoginRefusedError {
+export function connectionFailure(url: string, error: unknown, credentialsGiven = false): BrokerUnreachableError | BrokerLoginRefusedError {
   const detail = error instanceof Error ? error.message : String(error);
   const refusal = /^Handshake terminated by server: (\d{3} .*)$/s.exec(detail)?.[1];
   if (refusal !== undefined) {
-    return new BrokerLoginRefusedError('RabbitMQ', url, `${refusal} Check the user name, the password and the virtual host in the URL.`, { cause: error });
+    // amqplib logs in with `clientOptions.credentials` when given, else with the URL's user and password.
+    const where = credentialsGiven ? 'the user name and the password in `clientOptions.credentials`, and the virtual host in the URL' : 'the user name, the password and the virtual host in the URL';
+    return new BrokerLoginRefusedError('RabbitMQ', url, `${refusal} Check ${where}.`, { cause: error });
   }
   // After a good login, the server refuses only `connection.open`, which names the virtual host
   // (530 NOT_ALLOWED: absent, or closed to the user); amqplib keeps neither code nor reason.

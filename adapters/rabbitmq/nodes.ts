@@ -30,8 +30,10 @@ export class NodeRotation {
   /**
    * Opens a connection to the first node that answers, in {@link order}'s order, and notes it as
    * {@link connected}; when none answers, rejects with {@link failure} of every node's failure.
+   * `credentialsGiven`: the login comes from `clientOptions.credentials`, not the URL, and a
+   * refused login says so.
    */
-  async connect<M>(open: (url: string) => Promise<M>): Promise<M> {
+  async connect<M>(open: (url: string) => Promise<M>, credentialsGiven = false): Promise<M> {
     const failures: ReturnType<typeof connectionFailure>[] = [];
     for (const url of this.order()) {
       try {
@@ -39,7 +41,7 @@ export class NodeRotation {
         this.connected(url);
         return model;
       } catch (error) {
-        failures.push(connectionFailure(url, error));
+        failures.push(connectionFailure(url, error, credentialsGiven));
       }
     }
     throw this.failure(failures);

@@ -147,6 +147,12 @@ describe('RabbitMQ failures', () => {
     assert.ok(connectionFailure(url, new Error('getaddrinfo ENOTFOUND rabbit')) instanceof BrokerUnreachableError);
   });
 
+  it('points a refused login at clientOptions.credentials when the login came from there', () => {
+    const refused = connectionFailure(url, new Error('Handshake terminated by server: 403 (ACCESS-REFUSED) with message "login refused"'), true);
+    assert.ok(refused instanceof BrokerLoginRefusedError);
+    assert.match(refused.message, /Check the user name and the password in `clientOptions\.credentials`, and the virtual host in the URL\./);
+  });
+
   it('maps a refused connection.open to a refused virtual host, named from the URL', () => {
     const closed = new Error('Expected ConnectionOpenOk; got <ConnectionClose channel:0>');
     const refused = connectionFailure('amqp://app:secret@mq:5672/orders%20eu', closed);
