@@ -57,6 +57,14 @@ describe('connection errors a user can act on', function () {
       assert.doesNotMatch(`${message}\n${cli.stderr}`, /not-the-password|did not accept the message/);
     });
 
+    it('points a login refused with clientOptions.credentials at them, not at the URL', async function () {
+      await requireBroker(this, 'rabbitmq');
+      const credentials = amqp.credentials.plain('guest', 'not-the-password');
+      const message = await publishFailure(messaging({ broker: 'rabbitmq', url: 'amqp://127.0.0.1:5672', clientOptions: { credentials } }), BrokerLoginRefusedError);
+      assert.match(message, /refused the login: 403 \(ACCESS-REFUSED\).* Check the user name and the password in `clientOptions\.credentials`, and the virtual host in the URL\./);
+      assert.doesNotMatch(message, /not-the-password/);
+    });
+
     it('says that RabbitMQ refused the virtual host, not that it is unreachable', async function () {
       await requireBroker(this, 'rabbitmq');
       const missing = `eventwire-missing-${process.pid}`;
