@@ -10,7 +10,7 @@ import { withTransportChecks } from '../handling/transport-checks.js';
 import { withDeadLetter } from '../handling/with-dead-letter.js';
 import { withRetry, type ShouldRetry } from '../handling/with-retry.js';
 import { DeliveryAbandonedError } from '../errors/index.js';
-import { defaultDeadLetterTopic } from './dead-letter-topic.js';
+import { deadLetterTopics } from './dead-letter-topic.js';
 
 /**
  * A registered consumer (from `createConsumer` or `messageHandler`).
@@ -208,13 +208,6 @@ function warnDerivedGroup(rt: ConsumerRuntime, group: string): void {
       'Set `source` (or MESSAGING_SOURCE), or give the handler a `groupId`: a group under a new name starts at the end of its topics.',
     { groupId: group },
   );
-}
-
-/** Where a topic's dead letters go: `<topic>.dlq` by default, one fixed topic, a function, or nowhere. */
-function deadLetterTopics(option: ConsumerDefinition['deadLetterTopic']): ((topic: string) => string) | false {
-  if (option === undefined) return defaultDeadLetterTopic;
-  if (typeof option === 'string') return () => option;
-  return option;
 }
 
 /**

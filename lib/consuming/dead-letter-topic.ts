@@ -22,3 +22,16 @@ export function defaultDeadLetterTopic(topic: string): string {
 export function isDeadLetterTopic(topic: string): boolean {
   return topic.endsWith(DEAD_LETTER_SUFFIX) && topic.length > DEAD_LETTER_SUFFIX.length;
 }
+
+/**
+ * Where a consumer's dead letters go, from its `deadLetterTopic` option: `<topic>.dlq` when
+ * unset, one fixed topic, or nowhere (`false`).
+ *
+ * @example
+ * deadLetterTopics(undefined)?.('orders'); // 'orders.dlq'
+ */
+export function deadLetterTopics(option: string | false | undefined): ((topic: string) => string) | false {
+  if (option === undefined) return defaultDeadLetterTopic;
+  if (typeof option === 'string') return () => option;
+  return option;
+}

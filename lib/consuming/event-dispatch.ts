@@ -1,7 +1,7 @@
 import { decodeEvent } from '../envelope/decode-event.js';
 import { eventNameHeader, type Event } from '../envelope/event.js';
 import type { IncomingMessage } from '../broker.js';
-import type { ContextFactory, DeliveryContext, Link, MessageContext } from '../handling/chain.js';
+import { attempt, type ContextFactory, type DeliveryContext, type Link, type MessageContext } from '../handling/chain.js';
 import { parseWithSchema, type SchemaOutput, type StandardSchema } from '../envelope/schema.js';
 import type { MessagingStats } from '../stats.js';
 import { runWithContext } from '../handling/with-context.js';
@@ -66,21 +66,18 @@ export function eventDispatch<C extends object>(options: {
       telemetry?.eventHandled(message.topic, ctx.groupId, event.timestamp);
     });
   };
-  return (message, ctx) => {
-    try {
-      const event = decodeEvent(message);
-      if (message.headers[eventNameHeader] === undefined) telemetry?.eventRead(event);
-      const entry = Object.hasOwn(handlers, event.name) ? handlers[event.name] : undefined;
-      if (entry === undefined) {
-        stats.skipped += 1;
-        ctx.logger.debug('no handler for event; acknowledged and skipped', { topic: message.topic, event: event.name, groupId: ctx.groupId });
-        return Promise.resolve();
-      }
-      if (typeof entry === 'function') return call(message, ctx, entry as EventHandler<unknown, C>, event, event.data);
-      const handle = entry.handle as EventHandler<unknown, C>;
-      return parseWithSchema(entry.schema, event.data, message.topic).then((data) => call(message, ctx, handle, event, data));
-    } catch (error) {
-      return Promise.reject(error);
+  const handleEvent: Link = (message, ctx) => {
+    const event = decodeEvent(message);
+    if (message.headers[eventNameHeader] === undefined) telemetry?.eventRead(event);
+    const entry = Object.hasOwn(handlers, event.name) ? handlers[event.name] : undefined;
+    if (entry === undefined) {
+      stats.skipped += 1;
+      ctx.logger.debug('no handler for event; acknowledged and skipped', { topic: message.topic, event: event.name, groupId: ctx.groupId });
+      return Promise.resolve();
     }
+    if (typeof entry === 'function') return call(message, ctx, entry as EventHandler<unknown, C>, event, event.data);
+    const handle = entry.handle as EventHandler<unknown, C>;
+    return parseWithSchema(entry.schema, event.data, message.topic).then((data) => call(message, ctx, handle, event, data));
   };
+  return (message, ctx) => attempt(handleEvent, message, ctx);
 }

@@ -1,6 +1,6 @@
 import { decodeJson } from '../envelope/json-codec.js';
 import type { IncomingMessage } from '../broker.js';
-import type { ContextFactory, DeliveryContext, Link, MessageContext } from '../handling/chain.js';
+import { attempt, type ContextFactory, type DeliveryContext, type Link, type MessageContext } from '../handling/chain.js';
 import { parseWithSchema, type StandardSchema } from '../envelope/schema.js';
 import type { MessagingStats } from '../stats.js';
 import { runWithContext } from '../handling/with-context.js';
@@ -33,13 +33,10 @@ export function payloadHandler<T, C extends object>(
   // delivery makes costs a context copy, and an async frame with an await makes two.
   const call = (message: IncomingMessage, ctx: DeliveryContext, payload: unknown): Promise<void> =>
     Promise.resolve(runWithContext(message, ctx, context, (info) => fn(payload as T, info))).then(counted);
-  return (message, ctx) => {
-    try {
-      const raw = decodeJson(message);
-      if (schema === undefined) return call(message, ctx, raw);
-      return parseWithSchema(schema, raw, message.topic).then((payload) => call(message, ctx, payload));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  const handle: Link = (message, ctx) => {
+    const raw = decodeJson(message);
+    if (schema === undefined) return call(message, ctx, raw);
+    return parseWithSchema(schema, raw, message.topic).then((payload) => call(message, ctx, payload));
   };
+  return (message, ctx) => attempt(handle, message, ctx);
 }
