@@ -6,7 +6,7 @@ import {
   type MessageHandlerOptions,
 } from './consuming/consumer-options.js';
 import type { Event } from './envelope/event.js';
-import { MessagingNotConfiguredError } from './errors/index.js';
+import { MessagingAlreadyConfiguredError, MessagingNotConfiguredError } from './errors/index.js';
 import type { MessageFunction } from './consuming/message-handler.js';
 import { openInstance, type Instance, type Messaging, type PublishEventOptions } from './messaging.js';
 import { environmentNamesBroker, type MessagingOptions } from './config/options.js';
@@ -32,13 +32,21 @@ function defaultInstance(): Instance {
 
 /**
  * Configures the default instance used by the module-level functions. Code wins over the
- * environment. Calling it again replaces the instance (close the old one first if it ran).
+ * environment. Calling it again replaces an instance that was never used or is closed (an unused
+ * one is closed now, which releases its telemetry bindings); one in use throws
+ * {@link MessagingAlreadyConfiguredError}: close it first (`resetMessaging()`).
  *
  * @example
  * configureMessaging({ broker: 'kafka', bootstrapServers: 'localhost:9092', source: 'user-service' });
  */
 export function configureMessaging(options: MessagingOptions = {}): Messaging {
+  const usage = current?.usage();
+  if (usage === 'in-use') throw new MessagingAlreadyConfiguredError();
+  const previous = current;
   current = openInstance(options, registry);
+  // Never connected, no consumers, no buffered events: closing it reaches no broker and cannot
+  // fail but for a bug, which the rejection then reports as unhandled.
+  if (previous !== undefined && usage === 'idle') void previous.messaging.close();
   return current.messaging;
 }
 

@@ -11,7 +11,7 @@ export {
 export { createMessaging, eventIdHeader, eventNameHeader } from './messaging.js';
 export type { Messaging, PublishEventOptions, PublishListener } from './messaging.js';
 export type { Consumer } from './consuming/consumer.js';
-export type { ConsumerOptions, HandlingOptions, MessageHandlerOptions } from './consuming/consumer-options.js';
+export type { ConsumerOptions, ContextOption, HandlingOptions, MessageHandlerOptions, MessageHandlerTopics } from './consuming/consumer-options.js';
 export { withSchema } from './consuming/event-dispatch.js';
 export type { EventHandler, EventHandlerEntry, SchemaEventHandler } from './consuming/event-dispatch.js';
 export type { MessageFunction } from './consuming/message-handler.js';
@@ -63,6 +63,7 @@ export {
   InvalidArgumentError,
   MalformedMessageError,
   MessageTooLargeError,
+  MessagingAlreadyConfiguredError,
   MessagingClosedError,
   MessagingNotConfiguredError,
   MissingDependencyError,

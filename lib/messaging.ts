@@ -93,6 +93,12 @@ export function createMessaging(options: MessagingOptions = {}): Messaging {
 export interface Instance {
   readonly messaging: Messaging;
   readonly runtime: ConsumerRuntime;
+  /**
+   * `closing` once close() was called; else `in-use` when dropping the instance would leave
+   * something behind (it reached its broker, so a connection may be open; it runs consumers; it
+   * holds buffered events); else `idle`.
+   */
+  usage(): 'idle' | 'in-use' | 'closing';
 }
 
 /**
@@ -241,5 +247,6 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
       logger.warn('the broker did not confirm the close within timeoutMs; its connection is torn down in the background', { timeoutMs });
     },
   };
-  return { messaging, runtime };
+  const usage = (): 'idle' | 'in-use' | 'closing' => (draining ? 'closing' : used || running.size > 0 || stats.eventsBuffered > 0 ? 'in-use' : 'idle');
+  return { messaging, runtime, usage };
 }

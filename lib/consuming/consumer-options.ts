@@ -4,7 +4,7 @@ import { eventDispatch, type EventHandlerEntry } from './event-dispatch.js';
 import { backoffPolicy, type Backoff, type Jitter } from '../handling/backoff.js';
 import type { ContextFactory, Middleware } from '../handling/chain.js';
 import { payloadHandler, type MessageFunction } from './message-handler.js';
-import { isStandardSchema, type StandardSchema } from '../envelope/schema.js';
+import { expectSchema, type StandardSchema } from '../envelope/schema.js';
 import { expectMiddleware } from '../handling/user-middleware.js';
 import type { ShouldRetry } from '../handling/with-retry.js';
 import {
@@ -19,8 +19,8 @@ import {
   expectTopics,
 } from '../config/validate.js';
 
-/** Options both consumer styles share. */
-export interface HandlingOptions<C extends object = object> {
+/** Options both consumer styles share (besides `context`: {@link ContextOption}). */
+export interface HandlingOptions {
   /** Attempts after the first. Default 3. */
   readonly maxRetries?: number | undefined;
   /** Wait before the first retry; with linear backoff, between all attempts. Default 1000. */
@@ -41,8 +41,6 @@ export interface HandlingOptions<C extends object = object> {
   readonly middleware?: readonly Middleware[] | undefined;
   /** Default `<topic>.dlq`; `false` logs and drops failed messages. */
   readonly deadLetterTopic?: string | false | undefined;
-  /** Per-message context factory; its result is merged into `ctx` (the seed's `db`). */
-  readonly context?: ContextFactory<C> | undefined;
   /** Started by `runConsumers()` and the CLI. Default true. */
   readonly autoStart?: boolean | undefined;
   /** Messages handled at once by this process. Default 1 (in order). */
@@ -50,17 +48,27 @@ export interface HandlingOptions<C extends object = object> {
 }
 
 /**
+ * The per-message context factory, whose result is merged into `ctx` (the seed's `db`): required
+ * when the handlers' `ctx` type (`MessageContext<C>`) asks for more than every message has, so
+ * that a handler cannot be typed for a `ctx.db` nobody provides.
+ */
+export type ContextOption<C extends object> = object extends C
+  ? { readonly context?: ContextFactory<C> | undefined }
+  : { readonly context: ContextFactory<C> };
+
+/**
  * Options of `createConsumer`: the seed's `@consumer` class with its `@on_event` methods.
  *
  * @example
  * createConsumer({ groupId: 'order-service', topics: ['user-events'], handlers: { 'user.created': onUserCreated } });
  */
-export interface ConsumerOptions<C extends object = object> extends HandlingOptions<C> {
-  readonly groupId: string;
-  readonly topics: string | readonly string[];
-  /** Event name → handler, or `{ schema, handle }` (see `withSchema`). Others are skipped. */
-  readonly handlers: Readonly<Record<string, EventHandlerEntry<C>>>;
-}
+export type ConsumerOptions<C extends object = object> = HandlingOptions &
+  ContextOption<C> & {
+    readonly groupId: string;
+    readonly topics: string | readonly string[];
+    /** Event name → handler, or `{ schema, handle }` (see `withSchema`). Others are skipped. */
+    readonly handlers: Readonly<Record<string, EventHandlerEntry<C>>>;
+  };
 
 /**
  * Options of `messageHandler`: the seed's `@message_handler`.
@@ -68,15 +76,22 @@ export interface ConsumerOptions<C extends object = object> extends HandlingOpti
  * @example
  * messageHandler({ topic: 'payments.process', maxRetries: 3, retryDelayMs: 5000 }, processPayment);
  */
-export interface MessageHandlerOptions<S extends StandardSchema | undefined = undefined, C extends object = object>
-  extends HandlingOptions<C> {
-  readonly topic?: string | readonly string[] | undefined;
-  readonly topics?: string | readonly string[] | undefined;
-  /** Default `<source>.<function name>`, so instances of one service share the load. */
-  readonly groupId?: string | undefined;
-  /** Validates (and parses) the payload; failures are dead-lettered at once. */
-  readonly schema?: S | undefined;
-}
+export type MessageHandlerOptions<S extends StandardSchema | undefined = undefined, C extends object = object> = HandlingOptions &
+  ContextOption<C> &
+  MessageHandlerTopics & {
+    /** Default `<source>.<function name>`, so instances of one service share the load. */
+    readonly groupId?: string | undefined;
+    /** Validates (and parses) the payload; failures are dead-lettered at once. */
+    readonly schema?: S | undefined;
+  };
+
+/**
+ * What a `messageHandler` reads: exactly one of `topic` or `topics` (the same thing, under the
+ * seed's two spellings), so that leaving both out, or giving both, fails to compile as it fails at run time.
+ */
+export type MessageHandlerTopics =
+  | { readonly topic: string | readonly string[]; readonly topics?: undefined }
+  | { readonly topics: string | readonly string[]; readonly topic?: undefined };
 
 const handlingKeys = [
   'maxRetries', 'retryDelayMs', 'backoff', 'jitter', 'maxRetryDelayMs', 'shouldRetry', 'middleware', 'deadLetterTopic', 'context', 'autoStart', 'concurrency',
@@ -118,9 +133,7 @@ export function messageHandlerDefinition<S extends StandardSchema | undefined, C
     throw new InvalidArgumentError('topic', 'Expected exactly one of `topic` or `topics` in messageHandler options.');
   }
   const topics = expectTopics(options.topic === undefined ? 'topics' : 'topic', options.topic ?? options.topics);
-  if (options.schema !== undefined && !isStandardSchema(options.schema)) {
-    throw new InvalidArgumentError('schema', 'Expected `schema` to be a zod schema (or any Standard Schema, such as valibot or arktype).');
-  }
+  if (options.schema !== undefined) expectSchema('schema', options.schema, '`schema`');
   let groupId: ConsumerDefinition['groupId'];
   if (options.groupId !== undefined) groupId = expectGroupId('groupId', options.groupId);
   else if (fn.name !== '') groupId = (source) => expectGroupId('groupId', `${source}.${fn.name}`);
@@ -133,7 +146,7 @@ export function messageHandlerDefinition<S extends StandardSchema | undefined, C
   };
 }
 
-function handling<C extends object>(options: HandlingOptions<C>): Omit<ConsumerDefinition, 'groupId' | 'topics' | 'terminal'> {
+function handling<C extends object>(options: HandlingOptions & { readonly context?: ContextFactory<C> | undefined }): Omit<ConsumerDefinition, 'groupId' | 'topics' | 'terminal'> {
   if (options.context !== undefined) expectFunction('context', options.context);
   if (options.shouldRetry !== undefined) expectFunction('shouldRetry', options.shouldRetry);
   const deadLetter = options.deadLetterTopic;
@@ -152,9 +165,11 @@ function handling<C extends object>(options: HandlingOptions<C>): Omit<ConsumerD
 function checkEntry(name: string, entry: unknown): void {
   expectString('handlers key', name);
   if (typeof entry === 'function') return;
-  if (typeof entry === 'object' && entry !== null) {
-    const { schema, handle } = entry as { schema?: unknown; handle?: unknown };
-    if (typeof handle === 'function' && isStandardSchema(schema)) return;
+  if (typeof entry === 'object' && entry !== null && 'handle' in entry && 'schema' in entry) {
+    // A { schema, handle } pair with one part wrong: say which part.
+    expectSchema(`handlers.${name}.schema`, entry.schema, `\`handlers["${name}"].schema\``);
+    expectFunction(`handlers.${name}.handle`, entry.handle);
+    return;
   }
   throw new InvalidArgumentError(
     `handlers.${name}`,

@@ -2,7 +2,8 @@ import { decodeEvent } from '../envelope/decode-event.js';
 import { eventNameHeader, type Event } from '../envelope/event.js';
 import type { IncomingMessage } from '../broker.js';
 import { attempt, type ContextFactory, type DeliveryContext, type Link, type MessageContext } from '../handling/chain.js';
-import { parseWithSchema, type SchemaOutput, type StandardSchema } from '../envelope/schema.js';
+import { expectSchema, parseWithSchema, type SchemaOutput, type StandardSchema } from '../envelope/schema.js';
+import { expectFunction } from '../config/validate.js';
 import type { MessagingStats } from '../stats.js';
 import { runWithContext } from '../handling/with-context.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
@@ -30,7 +31,8 @@ export interface SchemaEventHandler<S extends StandardSchema = StandardSchema, C
 export type EventHandlerEntry<C extends object = object> = EventHandler<never, C> | SchemaEventHandler<StandardSchema, C>;
 
 /**
- * Types a schema-validated entry of `handlers`, so `event.data` has the schema's type.
+ * Types a schema-validated entry of `handlers`, so `event.data` has the schema's type. Throws
+ * `InvalidArgumentError` at once when `schema` is not a schema or `handle` not a function.
  *
  * @example
  * handlers: { 'user.created': withSchema(UserCreated, async (event) => event.data.email) }
@@ -39,6 +41,8 @@ export function withSchema<S extends StandardSchema, C extends object = object>(
   schema: S,
   handle: EventHandler<SchemaOutput<S>, C>,
 ): SchemaEventHandler<S, C> {
+  expectSchema('schema', schema, 'the first argument of withSchema');
+  expectFunction('handle', handle);
   return { schema, handle };
 }
 

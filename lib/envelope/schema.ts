@@ -1,4 +1,5 @@
-import { ValidationError } from '../errors/index.js';
+import { describe } from '../config/validate.js';
+import { InvalidArgumentError, ValidationError } from '../errors/index.js';
 
 /**
  * The Standard Schema interface (standardschema.dev), which zod 3.24+, zod 4, valibot and
@@ -33,6 +34,19 @@ export function isStandardSchema(value: unknown): value is StandardSchema {
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
   const standard = (value as { '~standard'?: { validate?: unknown } })['~standard'];
   return typeof standard?.validate === 'function';
+}
+
+/**
+ * Throws `InvalidArgumentError` naming `name` unless `value` implements {@link StandardSchema};
+ * `what` says where the caller wrote it.
+ *
+ * @example
+ * expectSchema('schema', options.schema, '`schema`');
+ */
+export function expectSchema(name: string, value: unknown, what: string): asserts value is StandardSchema {
+  if (!isStandardSchema(value)) {
+    throw new InvalidArgumentError(name, `Expected ${what} to be a zod schema (or any Standard Schema, such as valibot or arktype), got ${describe(value)}.`);
+  }
 }
 
 /**

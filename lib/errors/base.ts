@@ -74,3 +74,21 @@ export class MessagingClosedError extends EventwireError {
     super('This messaging instance is closed. Create a new one with createMessaging() or configureMessaging().');
   }
 }
+
+/**
+ * `configureMessaging()` was called again while the default instance it would replace is in use
+ * (connected to its broker, running consumers or holding buffered events): replacing it would
+ * leave those running unseen.
+ *
+ * @example
+ * configureMessaging({ broker: 'kafka' }); await publishEvent('x', {}); configureMessaging({ broker: 'redis' }); // MessagingAlreadyConfiguredError
+ */
+export class MessagingAlreadyConfiguredError extends EventwireError {
+  readonly code = 'EVENTWIRE_ALREADY_CONFIGURED';
+  constructor() {
+    super(
+      'configureMessaging() was called again while the default instance is in use (connected to its broker, running consumers or holding buffered events). ' +
+        'Close it first: `await resetMessaging()`, or `await getMessaging().close()` to keep the registered consumers for the next instance.',
+    );
+  }
+}

@@ -4,7 +4,7 @@
  * publishing.ts (a send not acknowledged, a message that cannot be sent), handling.ts (the
  * handling chain), testing.ts (the testing helpers).
  */
-export { EventwireError, InvalidArgumentError, MessagingNotConfiguredError, MissingDependencyError, MessagingClosedError } from './base.js';
+export { EventwireError, InvalidArgumentError, MessagingNotConfiguredError, MissingDependencyError, MessagingClosedError, MessagingAlreadyConfiguredError } from './base.js';
 export { PublishError, PublishTimeoutError, MessageTooLargeError, SerializationError, BrokerRefusedError, NotEnoughReplicasError } from './publishing.js';
 export { BrokerConnectionError, BrokerUnreachableError, BrokerLoginRefusedError, QueueMismatchError, RedisClusterRequiredError, RedisSentinelNameRequiredError } from './connection.js';
 export { ValidationError, MalformedMessageError, UnrecoverableError, DeliveryAbandonedError, RetriesExhaustedError, RetryDeclinedError } from './handling.js';

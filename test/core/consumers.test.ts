@@ -34,12 +34,23 @@ describe('consumer options', () => {
     assert.throws(() => messaging.createConsumer({ ...base, deadLetterTopic: 'x y' }), invalid('deadLetterTopic'));
     assert.throws(() => messaging.createConsumer({ ...base, context: {} as never }), invalid('context'));
     assert.throws(() => messaging.createConsumer({ ...base, handlers: { a: 1 as never } }), invalid('handlers.a', /withSchema/));
-    assert.throws(() => messaging.createConsumer({ ...base, handlers: { a: { schema: {}, handle: fn } as never } }), invalid('handlers.a'));
+    // A { schema, handle } pair with one part wrong names that part.
+    assert.throws(() => messaging.createConsumer({ ...base, handlers: { a: { schema: {}, handle: fn } as never } }), invalid('handlers.a.schema', /`handlers\["a"\]\.schema` to be a zod schema/));
+    assert.throws(() => messaging.createConsumer({ ...base, handlers: { a: { schema: z.string(), handle: 'x' } as never } }), invalid('handlers.a.handle', /a function/));
     assert.throws(() => messaging.createConsumer({ ...base, group: 'x' } as never), invalid('group', /Unknown option `group`/));
   });
 
+  it('checks withSchema’s arguments when it is called, naming the one that is wrong', () => {
+    assert.throws(() => withSchema({} as never, fn), invalid('schema', /the first argument of withSchema to be a zod schema.*got a value of type object/));
+    assert.throws(() => withSchema(z.string(), undefined as never), invalid('handle', /Expected `handle` to be a function, got undefined/));
+    assert.equal(withSchema(z.string(), fn).handle, fn);
+  });
+
   it('rejects bad messageHandler options with the option’s name', () => {
+    // Both mistakes fail to compile too (MessageHandlerTopics): the checks are for JavaScript callers.
+    // @ts-expect-error -- neither topic nor topics
     assert.throws(() => messaging.messageHandler({}, fn), invalid('topic', /exactly one of `topic` or `topics`/));
+    // @ts-expect-error -- both topic and topics
     assert.throws(() => messaging.messageHandler({ topic: 'a', topics: ['b'] }, fn), invalid('topic'));
     assert.throws(() => messaging.messageHandler({ topic: 'a', schema: { parse() {} } as never }, fn), invalid('schema', /zod/));
     assert.throws(() => messaging.messageHandler({ topic: 'a' }, 'nope' as never), invalid('handler'));
@@ -158,6 +169,29 @@ describe('handler context', () => {
     const ctx = await withTimeout(done.promise, 2_000, 'the second attempt');
     assert.equal(ctx.db, 'session-2');
     assert.deepEqual(sessions, ['used session-1 for 5', 'closed 1', 'used session-2 for 5', 'closed 2']);
+    await messaging.close();
+  });
+
+  // A type test: `npm run typecheck` fails if an @ts-expect-error below stops being an error. At
+  // run time nothing can tell what type a handler gave its ctx, so these calls register.
+  it('does not compile a handler typed for a context no factory provides', async () => {
+    const messaging = createTestMessaging();
+    type Db = { db: string };
+    const onOrder = async function onOrder(_payload: unknown, ctx: MessageContext<Db>) {
+      return ctx.db;
+    };
+    const onEvent = async (_event: unknown, ctx: MessageContext<Db>) => ctx.db;
+    // @ts-expect-error -- ctx.db asked for, no `context` given
+    messaging.messageHandler({ topic: 'orders', groupId: 'a' }, onOrder);
+    // @ts-expect-error -- the same for createConsumer's handlers
+    messaging.createConsumer({ groupId: 'b', topics: 't', handlers: { e: onEvent } });
+    // With the factory, both compile; without a ctx type, no factory is needed.
+    messaging.messageHandler({ topic: 'orders', groupId: 'c', context: () => ({ db: 'pool' }) }, onOrder);
+    messaging.createConsumer({ groupId: 'd', topics: 't', context: () => ({ db: 'pool' }), handlers: { e: onEvent } });
+    messaging.messageHandler({ topic: 'orders' }, async function plain(_payload, ctx) {
+      return ctx.topic;
+    });
+    assert.equal(messaging.consumers().length, 5);
     await messaging.close();
   });
 

@@ -5,6 +5,7 @@ import {
   getMessaging,
   getProducer,
   InvalidArgumentError,
+  MessagingAlreadyConfiguredError,
   MessagingNotConfiguredError,
   MissingDependencyError,
   publishEvent,
@@ -143,6 +144,43 @@ describe('configuration', () => {
       if (saved === undefined) delete process.env.MESSAGING_BROKER;
       else process.env.MESSAGING_BROKER = saved;
     }
+  });
+
+  it('refuses to configure again while the default instance is in use, and says to close it first', async () => {
+    const first = configureMessaging({ broker: 'memory', source: 'first' });
+    await publishEvent('user.created', { id: 1 }, { topic: 'users' });
+    assert.throws(
+      () => configureMessaging({ broker: 'memory', source: 'second' }),
+      (error: unknown) => error instanceof MessagingAlreadyConfiguredError && error.code === 'EVENTWIRE_ALREADY_CONFIGURED' && /resetMessaging\(\)/.test(error.message),
+    );
+    // The instance in use stays the default one, still open.
+    assert.equal(getMessaging(), first);
+    await first.publishEvent('user.created', { id: 2 }, { topic: 'users' });
+    await first.close();
+    // Closed, it is replaced.
+    const second = configureMessaging({ broker: 'memory', source: 'second' });
+    assert.equal(getMessaging(), second);
+  });
+
+  it('counts consumers that run and events still buffered as in use', async () => {
+    const first = configureMessaging({ broker: 'memory', source: 'first' });
+    first.createConsumer({ groupId: 'g', topics: 'users', handlers: {} });
+    const running = await first.runConsumers();
+    assert.throws(() => configureMessaging({ broker: 'memory' }), MessagingAlreadyConfiguredError);
+    await running.stop();
+    await first.close();
+    const buffering = configureMessaging({ broker: 'memory', source: 'buffering' });
+    buffering.emitEvent('user.created', { id: 1 }, { topic: 'users' });
+    assert.throws(() => configureMessaging({ broker: 'memory' }), MessagingAlreadyConfiguredError);
+  });
+
+  it('replaces an instance that was never used, and closes it', async () => {
+    const unused = configureMessaging({ broker: 'memory', source: 'unused' });
+    const replacing = configureMessaging({ broker: 'memory', source: 'replacing' });
+    assert.equal(getMessaging(), replacing);
+    // close() was called on it: it takes no new work.
+    assert.equal(unused.health().closing, true);
+    assert.equal(unused.health().ready, false);
   });
 
   it('keeps instances independent', async () => {
