@@ -57,20 +57,22 @@ export class MessageTooLargeError extends EventwireError {
 
 /**
  * The message cannot be written as JSON: it holds a BigInt, a cycle or a value JSON.stringify
- * rejects, or it is `undefined`, a function or a symbol itself.
+ * rejects, or it is `undefined`, a function or a symbol itself (for an event: its `data` is).
  *
  * @example
  * await send('orders', { total: 10n }); // SerializationError
  */
 export class SerializationError extends EventwireError {
   readonly code = 'EVENTWIRE_SERIALIZATION';
-  constructor(topic: string, options?: { cause?: unknown }) {
+  /** `event`: the event "name" whose data it was, when an event's data is what cannot be written. */
+  constructor(topic: string, options?: { cause?: unknown; event?: string }) {
+    const what = options?.event === undefined ? `The message to "${topic}"` : `The data of event "${options.event}" (to "${topic}")`;
     super(
-      `The message to "${topic}" cannot be serialized as JSON. BigInt values and circular references ` +
-        'cannot be written (convert BigInts to strings, remove the cycles), and the message itself must ' +
-        'not be undefined, a function or a symbol. Dates become ISO strings; functions and undefined ' +
-        'inside objects are left out.',
-      options,
+      `${what} cannot be serialized as JSON. BigInt values and circular references ` +
+        'cannot be written (convert BigInts to strings, remove the cycles), and the ' +
+        (options?.event === undefined ? 'message itself must not be undefined, a function or a symbol' : 'data must not be undefined, a function or a symbol (pass null for an event without data)') +
+        '. Dates become ISO strings; functions and undefined inside objects are left out.',
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
   }
 }

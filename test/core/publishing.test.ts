@@ -81,6 +81,23 @@ describe('publishing', () => {
     await messaging.close();
   });
 
+  it('refuses an event whose data JSON would leave out, before the broker, and carries null data', async () => {
+    const messaging = createTestMessaging({ defaultTopic: 'users' });
+    const recorder = recordPublished(messaging);
+    const refused = (error: unknown) => error instanceof SerializationError && /event "user\.deleted".*pass null for an event without data/.test(error.message);
+    await assert.rejects(messaging.publishEvent('user.deleted', undefined), refused);
+    assert.throws(() => messaging.emitEvent('user.deleted', undefined), refused);
+    await assert.rejects(messaging.publishEvent('user.deleted', () => {}), refused);
+    assert.equal(messaging.stats().published, 0);
+    // null is JSON: the consumer gets the event, not a malformed message.
+    const got = deferred<unknown>();
+    await messaging.createConsumer({ groupId: 'g', topics: 'users', handlers: { 'user.deleted': (event) => got.resolve(event.data) } }).start();
+    await messaging.publishEvent('user.deleted', null);
+    assert.equal(await withTimeout(got.promise, 2_000, 'the event with null data'), null);
+    assert.equal(recorder.messages.length, 1);
+    await messaging.close();
+  });
+
   it('says in a SerializationError what JSON cannot carry, and Dates go as ISO strings', async () => {
     const messaging = createTestMessaging();
     const producer = messaging.getProducer();
