@@ -5,6 +5,7 @@ import type { Logger } from '../../lib/config/logger.js';
 import { MemberLifecycle } from '../../lib/consuming/member-lifecycle.js';
 import { bounded } from '../../lib/waiting.js';
 import type { ClientSpans } from '../client-spans.js';
+import { AckBatcher } from './ack-batcher.js';
 import { decodeDelivery } from './codec.js';
 import type { Exchanges } from './exchanges.js';
 import { declareQueue, groupQueueName, type QueueType } from './queues.js';
@@ -33,17 +34,25 @@ export type ChannelSource = Pick<ChannelModel, 'createChannel'>;
 
 interface Delivery {
   readonly channel: Channel;
+  /** The acknowledgements of `channel`. */
+  readonly acks: AckBatcher;
   readonly topic: string;
   readonly message: ConsumeMessage;
 }
 
 const ignore = (): void => {};
 
+/** Puts a delivery back in its queue; it no longer holds back the acks behind it. */
+function requeue(channel: Channel, acks: AckBatcher, message: ConsumeMessage): void {
+  acks.forget(message);
+  channel.nack(message, false, true);
+}
+
 /**
  * One subscription: a channel of its own with a consumer on the durable queue `<group>.<topic>`
  * of each topic, manual acks. Deliveries wait in arrival order and up to `concurrency` callbacks
- * run at once; a resolved callback acks its message, a rejected one nacks it (requeued) after
- * `redeliveryDelayMs`. When its channel closes the member is detached, and attach() on a new
+ * run at once; a resolved callback acks its message (several finished together go in one ack:
+ * ack-batcher.ts), a rejected one nacks it (requeued) after `redeliveryDelayMs`. When its channel closes the member is detached, and attach() on a new
  * connection declares its queues and consumes again. stop() lets the callbacks in flight finish.
  *
  * @example
@@ -57,6 +66,8 @@ export class RabbitMqMember {
   /** running → draining (stop) → closed; the callbacks in flight. */
   readonly #life = new MemberLifecycle();
   #channel: Channel | undefined;
+  /** The acknowledgements of `#channel`. */
+  #acks: AckBatcher | undefined;
   #tags: string[] = [];
   /** Delivered (prefetched) but not started; returned to the queue when the member stops. */
   #waiting: Delivery[] = [];
@@ -102,10 +113,13 @@ export class RabbitMqMember {
         for (const tag of tags) await channel.cancel(tag).catch(ignore);
       })();
       silent = !(await bounded(cancelled, CLOSE_WAIT_MS));
-      for (const { message } of this.#waiting.splice(0)) this.#settle(() => channel.nack(message, false, true));
+      for (const { message, acks } of this.#waiting.splice(0)) this.#settle(() => requeue(channel, acks, message));
     }
     await this.#life.idle();
+    // Acks still waiting for their turn go before the channel closes, or the broker would requeue them.
+    if (channel !== undefined) this.#acks?.flush();
     this.#channel = undefined;
+    this.#acks = undefined;
     // A broker that did not answer the cancel will not answer the close either: not awaited.
     if (channel !== undefined && silent) void shut(channel);
     else if (channel !== undefined) await shut(channel);
@@ -122,10 +136,12 @@ export class RabbitMqMember {
     const { groupId, topics, concurrency } = this.#request;
     const { exchanges, queueType, prefetch, logger, where } = this.#context;
     const channel = await model.createChannel();
+    const acks = new AckBatcher(channel, (error) => logger.debug('RabbitMQ acknowledgement dropped with its channel', { ...where, groupId, error }));
     channel.on('error', (error: Error) => logger.warn('RabbitMQ consumer channel failed', { ...where, groupId, error }));
     channel.on('close', () => {
       if (this.#channel !== channel) return;
       this.#channel = undefined;
+      this.#acks = undefined;
       this.#waiting = [];
       this.#context.detached();
     });
@@ -134,27 +150,32 @@ export class RabbitMqMember {
       await channel.prefetch(prefetch ?? concurrency);
       for (const topic of topics) await declareQueue(channel, { name: groupQueueName(groupId, topic), type: queueType, exchanges, topic });
       this.#channel = channel;
+      this.#acks = acks;
       this.#tags = [];
       for (const topic of topics) {
-        const onMessage = (message: ConsumeMessage | null): void => this.#received(channel, topic, message);
+        const onMessage = (message: ConsumeMessage | null): void => this.#received(channel, acks, topic, message);
         const consume = this.#context.clientSpans.consumer(channel.consume);
         const { consumerTag } = await consume.call(channel, groupQueueName(groupId, topic), onMessage, { noAck: false });
         this.#tags.push(consumerTag);
       }
     } catch (error) {
-      if (this.#channel === channel) this.#channel = undefined;
+      if (this.#channel === channel) {
+        this.#channel = undefined;
+        this.#acks = undefined;
+      }
       await shut(channel);
       throw error;
     }
   }
 
-  #received(channel: Channel, topic: string, message: ConsumeMessage | null): void {
+  #received(channel: Channel, acks: AckBatcher, topic: string, message: ConsumeMessage | null): void {
     if (message === null) {
       this.#context.logger.warn('RabbitMQ cancelled a consumer (queue deleted?); subscribing again', { ...this.#context.where, topic });
       void channel.close().catch(ignore);
       return;
     }
-    this.#waiting.push({ channel, topic, message });
+    acks.track(message);
+    this.#waiting.push({ channel, acks, topic, message });
     this.#pump();
   }
 
@@ -172,7 +193,7 @@ export class RabbitMqMember {
    * delay. Chained rather than async: with an async context manager (an OpenTelemetry SDK) every
    * promise a delivery makes costs a context copy.
    */
-  #handle({ channel, topic, message }: Delivery): void {
+  #handle({ channel, acks, topic, message }: Delivery): void {
     this.#life.begin();
     let delivered: Promise<void>;
     try {
@@ -181,10 +202,10 @@ export class RabbitMqMember {
       delivered = Promise.reject(error);
     }
     delivered.then(
-      () => this.#done(() => channel.ack(message)),
+      () => this.#done(() => acks.ack(message)),
       () => {
         // Put back after the delay, or at once when the member stops (the sleep's abort).
-        const back = (): void => this.#done(() => channel.nack(message, false, true));
+        const back = (): void => this.#done(() => requeue(channel, acks, message));
         void sleep(this.#context.redeliveryDelayMs, undefined, { signal: this.#request.signal, ref: false }).then(back, back);
       },
     );

@@ -56,8 +56,15 @@ describe('RabbitMQ member', () => {
     assert.equal(record?.transport, 'rabbitmq', 'the delivery as read, for a byte-exact dead letter');
     handled[0]?.answer.resolve();
     await turn();
-    assert.deepEqual(channel.calls.slice(-1), ['ack 1']);
     assert.equal(handled.length, 3, 'the waiting delivery starts once a callback finished');
+    // Two deliveries still outstanding: the ack goes at the end of the turn, batched with what
+    // finishes with it (ack-batcher.ts).
+    await turn();
+    assert.deepEqual(channel.calls.slice(-1), ['ack 1']);
+    handled[1]?.answer.resolve();
+    handled[2]?.answer.resolve();
+    await until(() => channel.calls.includes('ack 3 multiple'));
+    assert.deepEqual(channel.calls.slice(-1), ['ack 3 multiple'], 'finished together: one frame for both');
   });
 
   it('nacks a rejected message with requeue after the redelivery delay', async () => {

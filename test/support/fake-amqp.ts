@@ -6,7 +6,7 @@ type Confirmed = (error: unknown) => void;
 
 /**
  * A stand-in for an amqplib channel that records what the unit under test asked of it, as lines
- * such as `consume g.t`, `ack 3` or `nack 3 requeue`. Unit tests hand it in where the adapter's
+ * such as `consume g.t`, `ack 3`, `ack 5 multiple` or `nack 3 requeue`. Unit tests hand it in where the adapter's
  * units take a channel; nothing of amqplib is patched.
  *
  * @example
@@ -47,9 +47,9 @@ export class FakeChannel extends EventEmitter {
     this.calls.push(`cancel ${tag}`);
   }
 
-  ack(message: ConsumeMessage): void {
+  ack(message: ConsumeMessage, allUpTo?: boolean): void {
     if (this.closed) throw new Error('Channel closed');
-    this.calls.push(`ack ${message.fields.deliveryTag}`);
+    this.calls.push(`ack ${message.fields.deliveryTag}${allUpTo === true ? ' multiple' : ''}`);
   }
 
   nack(message: ConsumeMessage, _allUpTo?: boolean, requeue?: boolean): void {
