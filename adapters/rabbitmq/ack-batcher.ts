@@ -27,7 +27,7 @@ interface Outstanding {
  * pending now (before the channel closes).
  *
  * @example
- * const acks = new AckBatcher(channel);
+ * const acks = new AckBatcher(channel, (error) => logger.debug('ack dropped', { error }));
  * acks.track(message); // on delivery
  * acks.ack(message);   // handler succeeded
  */
@@ -77,7 +77,7 @@ export class AckBatcher {
     this.#byMessage.delete(message);
     if (entry.done) this.#pending -= 1;
     const at = this.#queue.indexOf(entry, this.#head);
-    this.#queue.splice(at, 1);
+    if (at >= 0) this.#queue.splice(at, 1);
   }
 
   /** Acknowledges every finished delivery now: the run from the oldest with one frame, the rest one by one. */

@@ -52,8 +52,9 @@ function requeue(channel: Channel, acks: AckBatcher, message: ConsumeMessage): v
  * One subscription: a channel of its own with a consumer on the durable queue `<group>.<topic>`
  * of each topic, manual acks. Deliveries wait in arrival order and up to `concurrency` callbacks
  * run at once; a resolved callback acks its message (several finished together go in one ack:
- * ack-batcher.ts), a rejected one nacks it (requeued) after `redeliveryDelayMs`. When its channel closes the member is detached, and attach() on a new
- * connection declares its queues and consumes again. stop() lets the callbacks in flight finish.
+ * ack-batcher.ts), a rejected one nacks it (requeued) after `redeliveryDelayMs`. When its channel
+ * closes the member is detached, and attach() on a new connection declares its queues and
+ * consumes again. stop() lets the callbacks in flight finish.
  *
  * @example
  * const member = new RabbitMqMember(request, deliver, context);
@@ -171,6 +172,8 @@ export class RabbitMqMember {
   #received(channel: Channel, acks: AckBatcher, topic: string, message: ConsumeMessage | null): void {
     if (message === null) {
       this.#context.logger.warn('RabbitMQ cancelled a consumer (queue deleted?); subscribing again', { ...this.#context.where, topic });
+      // The acks waiting for their turn go first: a closing channel refuses them.
+      acks.flush();
       void channel.close().catch(ignore);
       return;
     }
