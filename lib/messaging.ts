@@ -93,11 +93,7 @@ export function createMessaging(options: MessagingOptions = {}): Messaging {
 export interface Instance {
   readonly messaging: Messaging;
   readonly runtime: ConsumerRuntime;
-  /**
-   * `closing` once close() was called; else `in-use` when dropping the instance would leave
-   * something behind (it reached its broker, so a connection may be open; it runs consumers; it
-   * holds buffered events); else `idle`.
-   */
+  /** `closing` once close() was called; `in-use` while dropping it would leave something behind (a broker reached, consumers running, events buffered); else `idle`. */
   usage(): 'idle' | 'in-use' | 'closing';
 }
 

@@ -1,4 +1,5 @@
 import { createEvent, type Event } from '../lib/envelope/event.js';
+import { expectEventData } from '../lib/envelope/json-codec.js';
 import { InvalidArgumentError, SerializationError } from '../lib/errors/index.js';
 import { eventIdHeader, eventNameHeader } from '../lib/messaging.js';
 import { checkHeaders, checkKey } from '../lib/publishing/producer.js';
@@ -62,7 +63,7 @@ export function stagedRow<T>(source: string, name: string, data: T, options: Sta
   const topic = expectTopic('topic', given.topic);
   const key = checkKey(given.key);
   const headers = given.headers === undefined || given.headers === null ? {} : checkHeaders(given.headers);
-  if (data === undefined || typeof data === 'function' || typeof data === 'symbol') throw new SerializationError(topic);
+  expectEventData(topic, name, data);
   const event = createEvent(name, data, source);
   headers[eventNameHeader] = name;
   headers[eventIdHeader] = event.id;

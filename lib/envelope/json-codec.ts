@@ -22,6 +22,18 @@ export function encodeJson(topic: string, message: unknown, limit: number): Buff
 }
 
 /**
+ * Throws {@link SerializationError} naming the event for data JSON would leave out of its
+ * envelope (`undefined`, a function, a symbol): every consumer would read an event without `data`
+ * and dead-letter it as malformed.
+ *
+ * @example
+ * expectEventData('users', 'user.deleted', null); // passes: null is JSON
+ */
+export function expectEventData(topic: string, name: string, data: unknown): void {
+  if (data === undefined || typeof data === 'function' || typeof data === 'symbol') throw new SerializationError(topic, { event: name });
+}
+
+/**
  * Decodes a delivered payload; bytes that are not JSON are a {@link MalformedMessageError}.
  *
  * @example

@@ -3,7 +3,8 @@ import type { ResolvedOptions } from '../config/options.js';
 import { expectKnownKeys, expectObject, expectString } from '../config/validate.js';
 import { cloudEventsPrefix, writeCloudEvent } from '../envelope/cloudevent-write.js';
 import { createEvent, eventIdHeader, eventNameHeader, type Event } from '../envelope/event.js';
-import { InvalidArgumentError, SerializationError } from '../errors/index.js';
+import { InvalidArgumentError } from '../errors/index.js';
+import { expectEventData } from '../envelope/json-codec.js';
 import { checkHeaders, checkKey, type Publisher } from './producer.js';
 
 /**
@@ -57,9 +58,7 @@ export function prepareEventMessage<T>(instance: EventPreparation, name: string,
   const key = checkKey(eventOptions.key);
   const given: unknown = eventOptions.headers;
   const headers = given === undefined || given === null ? {} : checkHeaders(given);
-  // JSON.stringify would leave such data out of the envelope, and every consumer would then
-  // dead-letter the event as malformed: refused here, as send() refuses such a message.
-  if (data === undefined || typeof data === 'function' || typeof data === 'symbol') throw new SerializationError(topic, { event: name });
+  expectEventData(topic, name, data);
   const event = createEvent(name, data, options.source);
   if (options.envelope !== 'eventwire') {
     const written = writeCloudEvent(event, key, options.envelope, cloudEventsPrefix(instance.brokerName));
