@@ -1,4 +1,5 @@
 import { bindConsumer, type Consumer, type ConsumerRuntime } from './consuming/consumer.js';
+import { ConsumerRegistry } from './consuming/consumer-registry.js';
 import {
   consumerDefinition,
   messageHandlerDefinition,
@@ -16,7 +17,7 @@ import type { SchemaOutput, StandardSchema } from './envelope/schema.js';
 
 // The module-level API: one default instance plus a registry that modules fill at import time,
 // possibly before configureMessaging runs (as the seed's decorators do).
-const registry: Consumer[] = [];
+const registry = new ConsumerRegistry();
 let current: Instance | undefined;
 
 const runtimeOfDefault = (): ConsumerRuntime => defaultInstance().runtime;
@@ -70,7 +71,7 @@ export function getMessaging(): Messaging {
 export async function resetMessaging(): Promise<void> {
   const instance = current;
   current = undefined;
-  registry.length = 0;
+  registry.clear();
   await instance?.messaging.close();
 }
 
@@ -102,8 +103,7 @@ export function publishEvent<T>(name: string, data: T, options?: PublishEventOpt
  */
 export function createConsumer<C extends object = object>(options: ConsumerOptions<C>): Consumer {
   const consumer = bindConsumer(consumerDefinition(options), runtimeOfDefault);
-  registry.push(consumer);
-  return consumer;
+  return registry.add(consumer);
 }
 
 /**
@@ -117,8 +117,7 @@ export function messageHandler<S extends StandardSchema | undefined = undefined,
   fn: MessageFunction<S extends StandardSchema ? SchemaOutput<S> : unknown, C>,
 ): Consumer {
   const consumer = bindConsumer(messageHandlerDefinition(options, fn as MessageFunction<never, C>), runtimeOfDefault);
-  registry.push(consumer);
-  return consumer;
+  return registry.add(consumer);
 }
 
 /**

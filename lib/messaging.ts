@@ -1,5 +1,6 @@
 import { ownsClientSpans, type Broker, type OutgoingMessage, type TopicLag } from './broker.js';
 import { bindConsumer, type Consumer, type ConsumerRuntime } from './consuming/consumer.js';
+import { ConsumerRegistry } from './consuming/consumer-registry.js';
 import { consumerDefinition, messageHandlerDefinition, type ConsumerOptions, type MessageHandlerOptions } from './consuming/consumer-options.js';
 import { createBroker } from './config/broker-registry.js';
 import type { Event } from './envelope/event.js';
@@ -86,7 +87,7 @@ export interface Messaging {
  * const messaging = createMessaging({ broker: 'memory', source: 'tests' });
  */
 export function createMessaging(options: MessagingOptions = {}): Messaging {
-  return openInstance(options, []).messaging;
+  return openInstance(options, new ConsumerRegistry()).messaging;
 }
 
 /** An instance with what the module-level API needs beside it: the runtime its consumers bind to. */
@@ -98,14 +99,14 @@ export interface Instance {
 }
 
 /**
- * {@link createMessaging} over a consumer list the caller owns: the module-level API shares one
- * list across the default instances it creates, so that handlers registered at import time run
+ * {@link createMessaging} over a consumer registry the caller owns: the module-level API shares one
+ * registry across the default instances it creates, so that handlers registered at import time run
  * on whichever instance is configured later. Not part of the public API.
  *
  * @example
  * const { messaging, runtime } = openInstance(options, registry);
  */
-export function openInstance(options: MessagingOptions, registry: Consumer[]): Instance {
+export function openInstance(options: MessagingOptions, registry: ConsumerRegistry): Instance {
   const resolved = resolveOptions(options, process.env);
   const { logger } = resolved;
   const stats = createStats();
@@ -127,7 +128,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
   };
   // Through broker(): an instance whose gauges connected it closes that connection too. Without
   // consumers nothing is asked, so that a scrape never connects an instance that only publishes.
-  const lag = async (): Promise<readonly TopicLag[]> => (registry.length === 0 ? [] : lagOf(broker(), registry));
+  const lag = async (): Promise<readonly TopicLag[]> => (registry.consumers.length === 0 ? [] : lagOf(broker(), registry.consumers));
   const telemetry = createTelemetry(resolved.telemetry, { system: instance.name, url: resolved.url }, stats, quietLag(lag, logger, 'OpenTelemetry'));
   // The client's own OpenTelemetry instrumentation would trace eventwire's messages a second time.
   if (telemetry.tracing && ownsClientSpans(instance)) instance.ownClientSpans();
@@ -171,8 +172,7 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
 
   const register = (consumer: Consumer): Consumer => {
     if (closed) throw new MessagingClosedError();
-    registry.push(consumer);
-    return consumer;
+    return registry.add(consumer);
   };
 
   const messaging: Messaging = {
@@ -211,14 +211,14 @@ export function openInstance(options: MessagingOptions, registry: Consumer[]): I
     ) {
       return register(bindConsumer(messageHandlerDefinition(handlerOptions, fn as MessageFunction<never, C>), () => runtime));
     },
-    consumers: () => [...registry],
+    consumers: () => [...registry.consumers],
     runConsumers: (runOptions) => (closed ? Promise.reject(new MessagingClosedError()) : startConsumers(registry, runOptions, logger)),
     onPublished(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     stats: () => ({ ...stats }),
-    health: () => healthOf({ broker: instance, consumers: registry, stats, closing: draining }),
+    health: () => healthOf({ broker: instance, consumers: registry.consumers, stats, closing: draining }),
     lag,
     async close(closeOptions = {}) {
       expectKnownKeys('close options', expectObject('close options', closeOptions), ['timeoutMs']);

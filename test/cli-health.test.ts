@@ -186,7 +186,7 @@ describe('the health port\'s /metrics route, in process', function () {
   const messaging = createTestMessaging();
   after(() => messaging.close({ timeoutMs: 2_000 }));
 
-  it('answers 404 with a one-line hint naming prom-client when the package is missing', async function () {
+  it('answers 404 with a one-line hint naming prom-client when the package is missing, and its banner says so', async function () {
     const missing = metricsRoute(messaging, () => {
       throw new MissingDependencyError('prom-client', 'metrics route of --health-port');
     });
@@ -197,6 +197,7 @@ describe('the health port\'s /metrics route, in process', function () {
       assert.equal(await response.text(), `${metricsHint}\n`);
       assert.match(metricsHint, /npm install prom-client$/);
       assert.equal((await get(server.port, '/readyz')).status, 200, 'the probes work without prom-client');
+      assert.equal(server.banner, `serving /healthz and /readyz on port ${server.port}; ${metricsHint}`);
     } finally {
       await server.close();
     }

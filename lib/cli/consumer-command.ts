@@ -49,7 +49,7 @@ export async function runConsumerCommand(command: ConsumerCommand, io: CliIo, ex
   await importModules(command.modules, io.cwd);
   const messaging = configuredMessaging();
   const health = command.health === undefined ? undefined : await startHealthServer(messaging, command.health);
-  if (health !== undefined) say(io, `serving /healthz, /readyz and /metrics on ${health.where}`);
+  if (health !== undefined) say(io, health.banner);
   const signals = watchSignals(io.signals);
   // Not ready from the first stop signal on: messaging.close() comes only once the consumers drained.
   if (health !== undefined) void signals.first.then(health.stopping);

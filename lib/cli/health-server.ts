@@ -3,7 +3,7 @@ import type { MessagingHealth } from '../health.js';
 import type { MetricSourcesOf } from '../prometheus/register-metrics.js';
 import { CliExit, exitCodes } from './exit.js';
 import type { HealthAddress } from './health-address.js';
-import { metricsRoute, type MetricsRoute } from './metrics-route.js';
+import { metricsHint, metricsRoute, type MetricsRoute } from './metrics-route.js';
 
 /**
  * The probe routes `--health-port` serves: liveness (restart the process when it fails) and
@@ -23,6 +23,8 @@ export interface HealthServer {
   readonly port: number;
   /** Where it listens, for the log: `port 8081`, or `127.0.0.1:8081` with a host. */
   readonly where: string;
+  /** The line the CLI prints once it listens: the routes it serves, and what `/metrics` lacks, if anything. */
+  readonly banner: string;
   /**
    * The worker is stopping (a stop signal came): `/readyz` answers 503, and its report says
    * `ready: false, closing: true`, although `close()` waits until the consumers drained.
@@ -66,9 +68,11 @@ export async function startHealthServer(
     throw listenFailure(error, port, host);
   });
   server.unref();
+  const where = host === undefined ? `port ${port}` : `${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
     port,
-    where: host === undefined ? `port ${port}` : `${host.includes(':') ? `[${host}]` : host}:${port}`,
+    where,
+    banner: metrics.served ? `serving /healthz, /readyz and /metrics on ${where}` : `serving /healthz and /readyz on ${where}; ${metricsHint}`,
     stopping: () => {
       stopping = true;
     },

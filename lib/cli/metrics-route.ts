@@ -14,6 +14,8 @@ type PromClient = typeof import('prom-client');
  * const route = metricsRoute(messaging); await route.answer(response); route.close();
  */
 export interface MetricsRoute {
+  /** Whether prom-client was found: without it, every scrape gets the 404 with {@link metricsHint}. */
+  readonly served: boolean;
   /** Writes the whole answer: 200 with the registry's text, 404 without prom-client, 500 when a collect failed. */
   answer(response: ServerResponse): Promise<void>;
   /** Removes the metrics this route registered (none when the application had registered them). */
@@ -41,13 +43,14 @@ export function metricsRoute(
     client = load();
   } catch (error) {
     if (!(error instanceof MissingDependencyError)) throw error;
-    return { answer: async (response) => text(response, 404, `${metricsHint}\n`), close: () => {} };
+    return { served: false, answer: async (response) => text(response, 404, `${metricsHint}\n`), close: () => {} };
   }
   const registry = client.register;
   const first = prometheusMetrics[0];
   const already = first !== undefined && registry.getSingleMetric(`eventwire_${first.name}`) !== undefined;
   const unregister: UnregisterPrometheusMetrics = already ? () => {} : registerPrometheusMetrics(messaging, { registry });
   return {
+    served: true,
     answer: async (response) => {
       try {
         text(response, 200, await registry.metrics(), registry.contentType);

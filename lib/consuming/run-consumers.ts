@@ -1,4 +1,5 @@
 import type { Consumer } from './consumer.js';
+import type { ConsumerRegistry } from './consumer-registry.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import type { Logger } from '../config/logger.js';
 import { expectKnownKeys, expectObject, expectTopics } from '../config/validate.js';
@@ -31,19 +32,20 @@ export interface RunningConsumers {
 /**
  * Starts every `autoStart` consumer of a registry, restricted to `topics` when given. Fails up
  * front on an unknown topic, on nothing to run, and on two consumers sharing a group on one
- * topic (they would split its messages between them).
+ * topic (they would split its messages between them). Once started, a consumer registered later
+ * is warned about (see ConsumerRegistry); consumers already running are left as they are.
  *
  * @example
  * const running = await startConsumers(registry, { topics: ['orders.created'] }, logger);
  */
 export async function startConsumers(
-  registry: readonly Consumer[],
+  registry: ConsumerRegistry,
   options: RunConsumersOptions = {},
   logger: Logger,
 ): Promise<RunningConsumers> {
   expectKnownKeys('runConsumers options', expectObject('runConsumers options', options), ['topics']);
   const wanted = options.topics === undefined || options.topics.length === 0 ? undefined : new Set(expectTopics('topics', options.topics));
-  const candidates = registry.filter((consumer) => consumer.autoStart);
+  const candidates = registry.consumers.filter((consumer) => consumer.autoStart);
   if (wanted !== undefined) {
     const known = new Set(candidates.flatMap((consumer) => consumer.topics));
     const unknown = [...wanted].filter((topic) => !known.has(topic));
@@ -87,6 +89,7 @@ export async function startConsumers(
     await Promise.all(started.map((consumer) => consumer.stop()));
     throw error;
   }
+  registry.markRun(logger);
   return {
     consumers: started,
     stop: async () => {

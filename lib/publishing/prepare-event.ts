@@ -49,6 +49,10 @@ export interface PreparedEvent<T> {
 export function prepareEventMessage<T>(instance: EventPreparation, name: string, data: T, eventOptions: PublishEventOptions = {}): PreparedEvent<T> {
   const { options, publisher } = instance;
   expectString('name', name);
+  const given: unknown = eventOptions;
+  if (typeof given === 'string') {
+    throw new InvalidArgumentError('options', `The third argument of publishEvent/emitEvent is an options object, got the string "${given}": pass { topic: ${JSON.stringify(given)} }.`);
+  }
   expectKnownKeys('publishEvent options', expectObject('publishEvent options', eventOptions), eventOptionNames);
   const topic = eventOptions.topic ?? options.defaultTopic;
   if (topic === undefined) {
@@ -56,8 +60,7 @@ export function prepareEventMessage<T>(instance: EventPreparation, name: string,
   }
   publisher.checkTopic(topic);
   const key = checkKey(eventOptions.key);
-  const given: unknown = eventOptions.headers;
-  const headers = given === undefined || given === null ? {} : checkHeaders(given);
+  const headers = eventOptions.headers === undefined || eventOptions.headers === null ? {} : checkHeaders(eventOptions.headers);
   expectEventData(topic, name, data);
   const event = createEvent(name, data, options.source);
   if (options.envelope !== 'eventwire') {

@@ -131,6 +131,44 @@ describe('runConsumers', () => {
     await assert.rejects(runConsumers(), invalid('consumers', /No consumers to run/));
   });
 
+  it('warns about a consumer registered after runConsumers(), which a second runConsumers() starts', async () => {
+    const late = /registered after runConsumers\(\) ran, so it is not running/;
+    const logger = memoryLogger();
+    const warned = () => logger.lines.filter((line) => line.level === 'warn' && late.test(line.message));
+    messageHandler({ topic: 'early' }, async function onEarly() {});
+    const messaging = configureMessaging({ broker: 'memory', source: 'shop', logger });
+    const first = await runConsumers();
+    const got = deferred<unknown>();
+    messageHandler({ topic: 'late', autoStart: false }, async function onManual() {});
+    assert.deepEqual(warned(), [], 'autoStart: false is started by hand, so it is not warned about');
+    messageHandler({ topic: 'late' }, async function onLate(message) {
+      got.resolve(message);
+    });
+    assert.equal(warned().length, 1);
+    assert.deepEqual(warned()[0]?.fields?.topics, ['late']);
+    const second = await runConsumers();
+    assert.deepEqual(second.consumers.map((c) => c.groupId), ['shop.onEarly', 'shop.onLate']);
+    await messaging.getProducer().send('late', { n: 1 });
+    assert.deepEqual(await withTimeout(got.promise, 2_000, 'the late consumer’s message'), { n: 1 });
+    await first.stop();
+    await second.stop();
+    await resetMessaging();
+    configureMessaging({ broker: 'memory', logger });
+    messageHandler({ topic: 'late' }, async function onAfterReset() {});
+    assert.equal(warned().length, 1, 'resetMessaging() forgets that runConsumers() ran');
+  });
+
+  it('warns the same way on an instance of its own', async () => {
+    const logger = memoryLogger();
+    const messaging = createTestMessaging({ logger });
+    messaging.messageHandler({ topic: 'early' }, async function onEarly() {});
+    const running = await messaging.runConsumers();
+    messaging.createConsumer({ groupId: 'late', topics: ['late'], handlers: {} });
+    assert.equal(logger.lines.filter((line) => line.level === 'warn' && /registered after runConsumers\(\)/.test(line.message)).length, 1);
+    await running.stop();
+    await messaging.close();
+  });
+
   it('refuses two consumers sharing a group on one topic', async () => {
     messageHandler({ topic: 't', groupId: 'same' }, async function first() {});
     messageHandler({ topic: 't', groupId: 'same' }, async function second() {});

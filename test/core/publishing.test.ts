@@ -77,6 +77,9 @@ describe('publishing', () => {
     assert.throws(() => messaging.emitEvent('x', {}, { keys: 1 } as never), typo('keys', 'key'));
     await assert.rejects(messaging.runConsumers({ topic: ['t'] } as never), typo('topic', 'topics'));
     await assert.rejects(messaging.close({ timeout: 5 } as never), typo('timeout', 'timeoutMs'));
+    const topicAsString = (error: unknown) => error instanceof InvalidArgumentError && error.argument === 'options' && error.message.includes('pass { topic: "orders" }');
+    await assert.rejects(messaging.publishEvent('x', {}, 'orders' as never), topicAsString);
+    assert.throws(() => messaging.emitEvent('x', {}, 'orders' as never), topicAsString);
     assert.equal(messaging.stats().published, 0, 'nothing went to the default topic');
     await messaging.close();
   });

@@ -1,0 +1,123 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { buildEventwire } from './build.js';
+import { cleanupCase } from './cleanup.js';
+import { sizesFor } from './config.js';
+import { runConsume } from './scenarios/consume.js';
+import { runSend } from './scenarios/send.js';
+import { brokers, type BrokerId, type CaseParams, type CaseSpec, type Sizes } from './types.js';
+
+/**
+ * CloudEvents binary mode against eventwire's own envelope, in one process: many short rounds of
+ * the bench's own `consume` and `send-awaited` scenarios, the two envelopes interleaved and their
+ * order swapped every round, so that load from elsewhere on the machine hits both alike. A target
+ * of a few percent (issue: within 5 %) is below what one process per case can resolve, since
+ * separate runs of the same case move by 10 to 20 % on this machine.
+ *
+ *   npx tsx tools/bench/envelope-probe.ts [--broker redis] [--kind consume|send|both] [--rounds 20] [--messages 3000] [--send-seconds 0.5]
+ *   npx tsx tools/bench/envelope-probe.ts --broker kafka --kind consume --side cloudevents   (one side only, for --cpu-prof)
+ *
+ * eventwire is imported from its tsc build (as the bench does, see build.ts), unless `--source`.
+ * Figures per side: the median over the rounds; per pair: the median of each round's ratio
+ * (cloudevents ÷ eventwire's envelope) with its quartiles. Nothing here asserts a figure.
+ */
+
+type Envelope = 'eventwire' | 'cloudevents';
+type ProbeKind = 'consume' | 'send-awaited';
+
+interface ProbeOptions {
+  readonly brokers: readonly BrokerId[];
+  readonly kinds: readonly ProbeKind[];
+  readonly rounds: number;
+  /** Messages pre-filled and drained per consume round (unset: the quick run's size per broker). */
+  readonly messages: number | undefined;
+  readonly sendSeconds: number;
+  /** One envelope only, for a CPU profile of its rounds (`--cpu-prof`): no ratios. */
+  readonly side: Envelope | undefined;
+}
+
+function parseArgs(argv: readonly string[]): ProbeOptions {
+  const value = (name: string): string | undefined => {
+    const at = argv.indexOf(`--${name}`);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  const named = value('broker')?.split(',');
+  const unknown = named?.find((name) => !(brokers as readonly string[]).includes(name));
+  if (unknown !== undefined) throw new Error(`--broker ${unknown}: expected one of ${brokers.join(', ')}`);
+  const kind = value('kind') ?? 'both';
+  return {
+    brokers: (named as BrokerId[] | undefined) ?? brokers,
+    kinds: kind === 'both' ? ['consume', 'send-awaited'] : [kind === 'send' ? 'send-awaited' : 'consume'],
+    rounds: Number(value('rounds') ?? 20),
+    messages: value('messages') === undefined ? undefined : Number(value('messages')),
+    sendSeconds: Number(value('send-seconds') ?? 0.5),
+    side: value('side') === 'cloudevents' ? 'cloudevents' : value('side') === 'eventwire' ? 'eventwire' : undefined,
+  };
+}
+
+const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+const sorted = (list: readonly number[]): number[] => list.toSorted((a, b) => a - b);
+
+/** One round of one side: the bench's scenario, on names of its own, cleaned up after. */
+async function once(spec: CaseSpec, sizes: Sizes, name: string): Promise<{ rate: number; cpu: number }> {
+  const params: CaseParams = { spec, sizes, name };
+  try {
+    const { metrics, error } = spec.kind === 'consume' ? await runConsume(params) : await runSend(params);
+    if (error !== undefined || metrics.rate === undefined || metrics.cpu === undefined) throw new Error(`${name}: ${error ?? 'no rate or CPU figure'}`);
+    return { rate: metrics.rate, cpu: metrics.cpu };
+  } finally {
+    await cleanupCase(spec.broker, name);
+  }
+}
+
+/** Interleaves the two envelopes for one broker and kind; prints each side and their ratios. */
+async function pair(broker: BrokerId, kind: ProbeKind, options: ProbeOptions): Promise<void> {
+  const base = sizesFor('quick');
+  const consumeMessages = options.messages === undefined ? base.consumeMessages : { ...base.consumeMessages, [broker]: options.messages };
+  const sizes: Sizes = { ...base, consumeMessages, sendSeconds: options.sendSeconds, warmupSeconds: Math.min(base.warmupSeconds, options.sendSeconds) };
+  const spec = (envelope: Envelope): CaseSpec => ({ impl: 'eventwire', kind, broker, envelope, ...(kind === 'consume' ? { concurrency: 1 } : {}) });
+  const figures: Record<Envelope, { rate: number[]; cpu: number[] }> = { eventwire: { rate: [], cpu: [] }, cloudevents: { rate: [], cpu: [] } };
+  const ratios = { rate: [] as number[], cpu: [] as number[] };
+  const prefix = `ewb-envelope-${process.pid}-${broker}-${kind}`;
+  // One untimed round each first: compiling either side's path is a cost per process, not per message.
+  for (const envelope of ['eventwire', 'cloudevents'] as const) if (options.side === undefined || options.side === envelope) await once(spec(envelope), sizes, `${prefix}-warm-${envelope}`);
+  for (let round = 0; round < options.rounds; round += 1) {
+    const order: Envelope[] = options.side !== undefined ? [options.side] : round % 2 === 0 ? ['eventwire', 'cloudevents'] : ['cloudevents', 'eventwire'];
+    const got: Partial<Record<Envelope, { rate: number; cpu: number }>> = {};
+    for (const envelope of order) {
+      const measured = await once(spec(envelope), sizes, `${prefix}-${round}-${envelope}`);
+      got[envelope] = measured;
+      figures[envelope].rate.push(measured.rate);
+      figures[envelope].cpu.push(measured.cpu);
+    }
+    const { eventwire, cloudevents } = got;
+    if (eventwire === undefined || cloudevents === undefined) continue;
+    ratios.rate.push(cloudevents.rate / eventwire.rate);
+    ratios.cpu.push(cloudevents.cpu / eventwire.cpu);
+  }
+  const spread = (list: readonly number[]): string => {
+    const ordered = sorted(list);
+    return `${quantile(ordered, 0.5).toFixed(3)} (p25 ${quantile(ordered, 0.25).toFixed(3)}, p75 ${quantile(ordered, 0.75).toFixed(3)})`;
+  };
+  const unit = kind === 'consume' ? `${sizes.consumeMessages[broker]} messages drained` : `${options.sendSeconds} s of awaited publishEvent`;
+  console.log(`${broker} ${kind}: ${options.rounds} rounds × ${unit} per side; node ${process.version}`);
+  for (const envelope of ['eventwire', 'cloudevents'] as const) {
+    const { rate, cpu } = figures[envelope];
+    console.log(`  ${envelope.padEnd(12)} msg/s ${quantile(sorted(rate), 0.5).toFixed(0).padStart(8)}, CPU µs/msg ${quantile(sorted(cpu), 0.5).toFixed(1).padStart(6)}`);
+  }
+  console.log(`  cloudevents/eventwire: rate ${spread(ratios.rate)}; CPU ${spread(ratios.cpu)}`);
+}
+
+const argv = process.argv.slice(2);
+if (process.env.TSX_TSCONFIG_PATH === undefined && !argv.includes('--source')) {
+  // Re-run under the tsc build of eventwire, as the bench's children do.
+  const env = { ...process.env, TSX_TSCONFIG_PATH: buildEventwire() };
+  const self = fileURLToPath(import.meta.url);
+  const result = spawnSync(process.execPath, [...process.execArgv, self, ...argv], { env, stdio: 'inherit' });
+  process.exitCode = result.status ?? 1;
+} else {
+  const options = parseArgs(argv);
+  for (const broker of options.brokers) for (const kind of options.kinds) await pair(broker, kind, options);
+  // Client libraries may keep sockets or timers alive after close.
+  setTimeout(() => process.exit(0), 50).unref();
+}
