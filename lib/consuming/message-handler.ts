@@ -1,4 +1,5 @@
 import { decodeJson } from '../envelope/json-codec.js';
+import { eventNameHeader } from '../envelope/event.js';
 import type { IncomingMessage } from '../broker.js';
 import { attempt, type ContextFactory, type DeliveryContext, type Link, type MessageContext } from '../handling/chain.js';
 import { parseWithSchema, type StandardSchema } from '../envelope/schema.js';
@@ -36,7 +37,20 @@ export function payloadHandler<T, C extends object>(
   const handle: Link = (message, ctx) => {
     const raw = decodeJson(message);
     if (schema === undefined) return call(message, ctx, raw);
-    return parseWithSchema(schema, raw, message.topic).then((payload) => call(message, ctx, payload));
+    return parseWithSchema(schema, raw, message.topic, () => envelopeHint(message)).then((payload) => call(message, ctx, payload));
   };
   return (message, ctx) => attempt(handle, message, ctx);
+}
+
+/**
+ * Why a payload schema may fail on an event: `messageHandler` checks the message body as it was
+ * sent, and the body of an event in eventwire's envelope (or a structured CloudEvent) is the
+ * envelope, with the payload under `data`.
+ */
+function envelopeHint(message: IncomingMessage): string | undefined {
+  const name = message.headers[eventNameHeader];
+  const structured = /cloudevents\+json/i.test(message.contentType ?? message.headers['content-type'] ?? '');
+  if (name === undefined && !structured) return undefined;
+  const what = name === undefined ? 'a structured CloudEvent' : `the event "${name}" in eventwire's envelope`;
+  return `The message is ${what}, and messageHandler's schema checks the whole body: to check the event's \`data\`, consume it with createConsumer's handlers (each may have a schema), or publish plain payloads with getProducer().send().`;
 }

@@ -50,13 +50,14 @@ export function expectSchema(name: string, value: unknown, what: string): assert
 }
 
 /**
- * Validates, returning the parsed value or throwing {@link ValidationError}.
+ * Validates, returning the parsed value or throwing {@link ValidationError}, whose message ends
+ * with `hint()` when that gives one (asked only on a failure).
  *
  * @example
  * const order = await parseWithSchema(OrderCreated, payload, 'orders.created');
  */
-export async function parseWithSchema<S extends StandardSchema>(schema: S, value: unknown, topic: string): Promise<SchemaOutput<S>> {
+export async function parseWithSchema<S extends StandardSchema>(schema: S, value: unknown, topic: string, hint: () => string | undefined = () => undefined): Promise<SchemaOutput<S>> {
   const result = await schema['~standard'].validate(value);
-  if (result.issues !== undefined) throw new ValidationError(topic, result.issues);
+  if (result.issues !== undefined) throw new ValidationError(topic, result.issues, hint());
   return result.value as SchemaOutput<S>;
 }

@@ -8,11 +8,13 @@ import { EventwireError } from './base.js';
  */
 export class ValidationError extends EventwireError {
   readonly code = 'EVENTWIRE_VALIDATION';
+  /** `hint`, when given, is a sentence appended to the message: what the payload looks like instead. */
   constructor(
     readonly topic: string,
     readonly issues: readonly { readonly message: string; readonly path?: readonly unknown[] | undefined }[],
+    hint?: string,
   ) {
-    super(`A message on "${topic}" does not match its schema: ${summarizeIssues(issues)}`);
+    super(`A message on "${topic}" does not match its schema: ${summarizeIssues(issues)}.${hint === undefined ? '' : ` ${hint}`}`);
   }
 }
 

@@ -10,7 +10,7 @@ import {
   withSchema,
   type MessageContext,
 } from '../../entry/index.js';
-import { createTestMessaging } from '../../entry/testing.js';
+import { createTestMessaging, recordPublished } from '../../entry/testing.js';
 import { memoryLogger } from '../support/memory-logger.js';
 import { deferred, withTimeout } from '../support/wait.js';
 
@@ -174,6 +174,23 @@ describe('runConsumers', () => {
     messageHandler({ topic: 't', groupId: 'same' }, async function second() {});
     configureMessaging({ broker: 'memory' });
     await assert.rejects(runConsumers(), invalid('groupId', /split its messages/));
+  });
+});
+
+describe('messageHandler schema on an event', () => {
+  it('says, in the dead letter\'s error, that the body is an event envelope and how to check its data', async () => {
+    const messaging = createTestMessaging({ defaultTopic: 'users' });
+    const recorder = recordPublished(messaging);
+    const User = z.object({ email: z.string() });
+    await messaging.messageHandler({ topic: 'users', groupId: 'g', schema: User }, async () => {}).start();
+    await messaging.publishEvent('user.created', { email: 'ana@example.com' });
+    await messaging.getProducer().send('users', { nope: 1 });
+    const event = await recorder.waitForMessage('users.dlq', { where: (m) => m.event?.name === 'user.created' });
+    const plain = await recorder.waitForMessage('users.dlq', { where: (m) => m.event === undefined });
+    assert.match(event.headers['eventwire-error'] ?? '', /does not match its schema: .*The message is the event "user\.created" in eventwire's envelope.*createConsumer's handlers/);
+    assert.match(plain.headers['eventwire-error'] ?? '', /does not match its schema/);
+    assert.doesNotMatch(plain.headers['eventwire-error'] ?? '', /envelope/, 'a plain payload gets no hint');
+    await messaging.close();
   });
 });
 
