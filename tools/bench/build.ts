@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -38,4 +38,21 @@ export function buildEventwire(): string {
   const tsconfig = `${buildDir}tsconfig.json`;
   writeFileSync(tsconfig, `${JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { paths } }, null, 2)}\n`);
   return tsconfig;
+}
+
+/**
+ * For a script run by hand (a probe): unless it already runs under the build (or `--source` is
+ * given), compiles eventwire, runs the script `self` again with the same arguments under the
+ * build, as the bench's children run, and returns true once that run ended (its exit status set
+ * as this process's). Returns false when the caller should go on and do its work.
+ *
+ * @example
+ * if (!rerunUnderBuild(import.meta.url, argv)) await probe(parseArgs(argv));
+ */
+export function rerunUnderBuild(self: string, argv: readonly string[]): boolean {
+  if (process.env.TSX_TSCONFIG_PATH !== undefined || argv.includes('--source')) return false;
+  const env = { ...process.env, TSX_TSCONFIG_PATH: buildEventwire() };
+  const result = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(self), ...argv], { env, stdio: 'inherit' });
+  process.exitCode = result.status ?? 1;
+  return true;
 }

@@ -1,6 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { buildEventwire } from './build.js';
+import { rerunUnderBuild } from './build.js';
 import { cleanupCase } from './cleanup.js';
 import { sizesFor } from './config.js';
 import { runConsume } from './scenarios/consume.js';
@@ -109,13 +107,7 @@ async function pair(broker: BrokerId, kind: ProbeKind, options: ProbeOptions): P
 }
 
 const argv = process.argv.slice(2);
-if (process.env.TSX_TSCONFIG_PATH === undefined && !argv.includes('--source')) {
-  // Re-run under the tsc build of eventwire, as the bench's children do.
-  const env = { ...process.env, TSX_TSCONFIG_PATH: buildEventwire() };
-  const self = fileURLToPath(import.meta.url);
-  const result = spawnSync(process.execPath, [...process.execArgv, self, ...argv], { env, stdio: 'inherit' });
-  process.exitCode = result.status ?? 1;
-} else {
+if (!rerunUnderBuild(import.meta.url, argv)) {
   const options = parseArgs(argv);
   for (const broker of options.brokers) for (const kind of options.kinds) await pair(broker, kind, options);
   // Client libraries may keep sockets or timers alive after close.

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { buildEventwire } from './build.js';
+import { rerunUnderBuild } from './build.js';
 import { eventwireExchange, payload } from './config.js';
 import { connectRabbit, rabbitBindTopic, rabbitCleanup, rabbitSend } from './raw/rabbitmq.js';
 
@@ -140,12 +138,6 @@ async function probe(options: ProbeOptions): Promise<void> {
 }
 
 const argv = process.argv.slice(2);
-if (process.env.TSX_TSCONFIG_PATH === undefined && !argv.includes('--source')) {
-  // Re-run under the tsc build of eventwire, as the bench's children do.
-  const env = { ...process.env, TSX_TSCONFIG_PATH: buildEventwire() };
-  const self = fileURLToPath(import.meta.url);
-  const result = spawnSync(process.execPath, [...process.execArgv, self, ...argv], { env, stdio: 'inherit' });
-  process.exitCode = result.status ?? 1;
-} else {
+if (!rerunUnderBuild(import.meta.url, argv)) {
   await probe(parseArgs(argv));
 }
