@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importFailure } from '../lib/cli/import-modules.js';
 import { finish, runCli, type RunCliOptions, type RunningCli } from './support/cli-process.js';
 
@@ -97,10 +100,11 @@ describe('eventwire CLI', function () {
       assert.match(result.stderr, /MESSAGING_BROKER/);
     });
 
-    it('exits 3 when a module throws on import, naming it and the error without a stack', async function () {
+    it('exits 3 when a module throws on import, naming it, the error and the line that threw, without a stack', async function () {
       const result = await finish(cli(['consumer', fixture('throws.ts')]));
       assert.equal(result.code, 3);
       assert.match(result.stderr, /^eventwire: cannot import test\/fixtures\/cli\/throws\.ts: it threw while loading: fixture failed to load\./);
+      assert.ok(result.stderr.includes(` Thrown at ${resolve('test/fixtures/cli/throws.ts')}:2:7.`), result.stderr);
       assert.equal(result.stderr.split('\n').length, 1, `expected one line:\n${result.stderr}`);
       assert.doesNotMatch(result.stderr, /\n\s+at /);
     });
@@ -109,6 +113,27 @@ describe('eventwire CLI', function () {
       const result = await finish(cli(['consumer', fixture('missing.js')]));
       assert.equal(result.code, 3);
       assert.match(result.stderr, /cannot import test\/fixtures\/cli\/missing\.js: there is no file/);
+    });
+
+    it('names the file and line of a syntax error in a CommonJS module a worker imports, and how to find one in an ES module', async function () {
+      const folder = await mkdtemp(join(tmpdir(), 'eventwire-cli-'));
+      try {
+        await writeFile(join(folder, 'bad.cjs'), 'const a = 1;\nlet x = ;\n');
+        await writeFile(join(folder, 'bad.mjs'), 'const a = 1;\nlet x = ;\n');
+        await writeFile(join(folder, 'worker.mjs'), "import './bad.cjs';\n");
+        await writeFile(join(folder, 'worker-esm.mjs'), "import './bad.mjs';\n");
+        const failure = async (name: string) => {
+          const file = join(folder, name);
+          const error = await import(pathToFileURL(file).href).then(() => undefined, (thrown: unknown) => thrown);
+          return importFailure(`./${name}`, file, error);
+        };
+        assert.match(await failure('worker.mjs'), new RegExp(`SyntaxError: Unexpected token ';'\\. Thrown at ${join(folder, 'bad.cjs').replace(/[.\\/]/g, '\\$&')}:2\\. Fix the module`));
+        const esm = await failure('worker-esm.mjs');
+        assert.match(esm, /SyntaxError: Unexpected token ';'\. Node\.js names the file and line when it loads the module itself: node --input-type=module --eval "await import\('file:\/\/[^']+worker-esm\.mjs'\)"/);
+        assert.doesNotMatch(esm, /Thrown at/);
+      } finally {
+        await rm(folder, { recursive: true, force: true });
+      }
     });
 
     it('explains how to load a TypeScript module that Node.js cannot load', function () {
