@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { registerBundledBrokers } from '../adapters/registry.js';
 import { main } from '../lib/cli/main.js';
+import { flushTelemetry } from '../lib/telemetry/flush-telemetry.js';
 import { runOutboxCommand } from '../outbox/cli.js';
 import { checkRelayBeside, startRelayBeside } from '../outbox/relay-beside.js';
 
@@ -16,11 +17,19 @@ if (major < 22 || (major === 22 && minor < 13) || major === 23) {
 // without importing 'eventwire' themselves.
 registerBundledBrokers();
 
+/** How long the CLI waits, at the end, for a registered OpenTelemetry SDK to export. */
+const telemetryFlushMs = 5_000;
+
 // The CLI owns its process: once main() has decided, the process ends even if a handler is
 // still stuck after the grace period or a module left a handle open (a database pool), so
 // that SIGTERM always ends it. Pending output is flushed first.
 const code = await main(process.argv.slice(2), {}, { outbox: runOutboxCommand }, { startOutboxRelay: startRelayBeside, checkOutboxRelay: checkRelayBeside });
 process.exitCode = code;
+// An OpenTelemetry SDK's batch processor exports on a timer: without this, the spans and metrics
+// of the last messages handled before a stop signal would end with the process.
+if (!(await flushTelemetry(telemetryFlushMs))) {
+  process.stderr.write(`eventwire: warning: the OpenTelemetry SDK did not finish exporting within ${telemetryFlushMs} ms; what it held is lost\n`);
+}
 await Promise.all([flush(process.stdout), flush(process.stderr)]);
 process.exit(code);
 

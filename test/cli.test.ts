@@ -160,6 +160,20 @@ describe('eventwire CLI', function () {
       assert.match(result.stderr, /^eventwire: warning: the memory broker lives inside this process: .*another process \(your app\) cannot publish to them\. Set MESSAGING_BROKER to kafka, rabbitmq or redis/m);
     });
 
+    it('exports the spans an OpenTelemetry SDK still holds before it exits', async function () {
+      const running = cli(['consumer', fixture('echo.ts')], { preload: [pathToFileURL(join(fixtures, 'tracing.ts')).href] });
+      await running.waitForLine('stderr', consuming);
+      running.send('publish cli.echo 3');
+      await running.waitForLine('stdout', /^handled 3$/);
+      assert.deepEqual(running.stdout.filter((line) => line.startsWith('exported')), [], 'the batch processor holds the spans until a flush');
+      running.child.kill('SIGTERM');
+      const result = await finish(running);
+      assert.equal(result.code, 0, result.stderr);
+      const exported = running.stdout.filter((line) => line.startsWith('exported'));
+      assert.ok(exported.includes('exported process cli.echo'), exported.join('\n'));
+      assert.ok(exported.includes('exported send cli.echo'), exported.join('\n'));
+    });
+
     it('keeps running until a signal although nothing else holds the process', async function () {
       // With stdin closed the fixture holds no handle and the memory broker holds no socket.
       const running = cli(['consumer', fixture('echo.ts')], { closeStdin: true });

@@ -48,6 +48,8 @@ export interface RunCliOptions {
    * terminal's. Either way the child leads a process group of its own, for {@link interruptGroup}.
    */
   readonly launcher?: 'node' | 'npm';
+  /** Modules the child preloads after tsx (`--import`), as an application registers its OpenTelemetry SDK. */
+  readonly preload?: readonly string[];
 }
 
 /**
@@ -58,7 +60,7 @@ export interface RunCliOptions {
  */
 export function runCli(args: readonly string[], options: RunCliOptions = {}): RunningCli {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !brokerVariables.test(name)));
-  const command = [process.execPath, '--import', 'tsx', bin, ...args];
+  const command = [process.execPath, '--import', 'tsx', ...(options.preload ?? []).flatMap((module) => ['--import', module]), bin, ...args];
   const [file, argv] = options.launcher === 'npm' ? ['npm', ['exec', '--script-shell=bash', '-c', command.map(quote).join(' ')]] : [command[0] as string, command.slice(1)];
   const child = spawn(file, argv, {
     cwd: options.cwd ?? root,
