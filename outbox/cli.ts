@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { CliExit, exitCodes } from '../lib/cli/exit.js';
 import { say, sentence, type CliIo } from '../lib/cli/io.js';
+import { parseOptions, type OptionSpec, type ParsedOptions } from '../lib/cli/parse-options.js';
 import { consoleLogger } from '../lib/config/logger.js';
 import { redactUrl } from '../lib/config/redact.js';
 import { createOutboxOrExit, databaseUrl, endPool } from './cli-outbox.js';
@@ -90,26 +90,16 @@ async function migrate(url: string, table: string, io: CliIo): Promise<number> {
   }
 }
 
-function parse(argv: readonly string[]): { values: Record<string, unknown>; positionals: string[] } {
-  try {
-    return parseArgs({
-      args: [...argv],
-      options: {
-        table: { type: 'string' },
-        'batch-size': { type: 'string' },
-        'batches-in-flight': { type: 'string' },
-        'poll-interval-ms': { type: 'string' },
-        'grace-ms': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_')) throw error;
-    throw new CliExit(exitCodes.usage, `${sentence((error as Error).message)} See eventwire outbox --help.`);
-  }
+function parse(argv: readonly string[]): ParsedOptions {
+  const options: OptionSpec = {
+    table: { type: 'string' },
+    'batch-size': { type: 'string' },
+    'batches-in-flight': { type: 'string' },
+    'poll-interval-ms': { type: 'string' },
+    'grace-ms': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  };
+  return parseOptions(argv, options, 'eventwire outbox --help');
 }
 
 function integer(option: string, value: unknown, fallback: number, minimum: number, maximum = Number.MAX_SAFE_INTEGER): number {

@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { runConsumerCommand, type ConsumerCommand } from './consumer-command.js';
 import { CliExit, exitCodes } from './exit.js';
 import { MissingDependencyError } from '../errors/index.js';
 import { healthAddress } from './health-address.js';
 import { consumerHelp, generalHelp, packageVersion } from './help.js';
-import { defaultIo, say, sentence, type CliIo } from './io.js';
+import { defaultIo, say, type CliIo } from './io.js';
+import { parseOptions } from './parse-options.js';
 import type { CliExtensions, OutboxRelayBeside } from './beside.js';
 
 /**
@@ -50,10 +50,14 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}, com
 
 async function dispatch(argv: readonly string[], io: CliIo, extra: readonly string[], extensions: CliExtensions): Promise<number> {
   if (argv[0] === 'consumer') return consumer(argv.slice(1), io, extensions);
-  const { values, positionals } = parse(argv, {
-    help: { type: 'boolean', short: 'h' },
-    version: { type: 'boolean', short: 'v' },
-  });
+  const { values, positionals } = parseOptions(
+    argv,
+    {
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+    'eventwire --help',
+  );
   if (values.help === true) {
     io.stdout.write(generalHelp());
     return exitCodes.ok;
@@ -71,15 +75,19 @@ async function dispatch(argv: readonly string[], io: CliIo, extra: readonly stri
 }
 
 async function consumer(argv: readonly string[], io: CliIo, extensions: CliExtensions): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    topic: { type: 'string', multiple: true },
-    'grace-ms': { type: 'string' },
-    'health-port': { type: 'string' },
-    'health-host': { type: 'string' },
-    'outbox-relay': { type: 'boolean' },
-    'outbox-table': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values, positionals } = parseOptions(
+    argv,
+    {
+      topic: { type: 'string', multiple: true },
+      'grace-ms': { type: 'string' },
+      'health-port': { type: 'string' },
+      'health-host': { type: 'string' },
+      'outbox-relay': { type: 'boolean' },
+      'outbox-table': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'eventwire consumer --help',
+  );
   if (values.help === true) {
     io.stdout.write(consumerHelp());
     return exitCodes.ok;
@@ -98,33 +106,6 @@ async function consumer(argv: readonly string[], io: CliIo, extensions: CliExten
     outboxRelay: outboxRelay(values['outbox-relay'] === true, values['outbox-table'] as string | undefined),
   };
   return runConsumerCommand(command, io, extensions);
-}
-
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
-
-/** Strict parsing: an unknown option or a missing value is a usage error (exit 2). */
-function parse(argv: readonly string[], options: OptionSpec): { values: Record<string, unknown>; positionals: string[] } {
-  try {
-    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_')) throw error;
-    const help = options.topic === undefined ? 'eventwire --help' : 'eventwire consumer --help';
-    const known = Object.keys(options).map((name) => `--${name}`).join(', ');
-    const unknown = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? unknownOption(argv, options) : undefined;
-    if (unknown !== undefined) {
-      throw new CliExit(exitCodes.usage, `unknown option ${unknown}. The options are ${known}; see ${help}.`);
-    }
-    throw new CliExit(exitCodes.usage, `${sentence((error as Error).message)} See ${help}.`);
-  }
-}
-
-/** The first option `options` does not define, as written on the command line. */
-function unknownOption(argv: readonly string[], options: OptionSpec): string | undefined {
-  const { tokens } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: false, tokens: true });
-  const shorts = new Set(Object.values(options).map((option) => option.short));
-  const token = tokens.find((t) => t.kind === 'option' && !Object.hasOwn(options, t.name) && !shorts.has(t.name));
-  return token?.kind === 'option' ? token.rawName : undefined;
 }
 
 function graceMs(value: string | undefined): number {
