@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 
 // The texts are plain constants so that `--help` works without configuration or a broker.
 
@@ -115,23 +114,4 @@ ${environmentText}
 
 ${exampleText}
 `;
-}
-
-/**
- * The installed package's version, read from the nearest `package.json` named "eventwire"
- * above this file (the source tree and the built `dist/` sit at different depths).
- *
- * @example
- * packageVersion(); // '0.1.0'
- */
-export function packageVersion(): string {
-  for (let dir = new URL('./', import.meta.url); ; dir = new URL('../', dir)) {
-    try {
-      const manifest = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: unknown; version?: unknown };
-      if (manifest.name === 'eventwire' && typeof manifest.version === 'string') return manifest.version;
-    } catch {
-      // No readable package.json here: keep climbing.
-    }
-    if (new URL('../', dir).href === dir.href) return 'unknown';
-  }
 }

@@ -2,7 +2,8 @@ import { runConsumerCommand, type ConsumerCommand } from './consumer-command.js'
 import { CliExit, exitCodes } from './exit.js';
 import { MissingDependencyError } from '../errors/index.js';
 import { healthAddress } from './health-address.js';
-import { consumerHelp, generalHelp, packageVersion } from './help.js';
+import { consumerHelp, generalHelp } from './help.js';
+import { packageVersion } from '../config/package-version.js';
 import { defaultIo, say, type CliIo } from './io.js';
 import { parseOptions } from './parse-options.js';
 import type { CliExtensions, OutboxRelayBeside } from './beside.js';

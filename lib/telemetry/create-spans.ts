@@ -1,6 +1,6 @@
 import type { Headers } from '../broker.js';
 import { attr, traceparent, withSpanContext } from './attributes.js';
-import { otelApi, tracerRegistered, type OtelApi } from './otel-api.js';
+import { eventwireTracer, otelApi, tracerRegistered, type OtelApi } from './otel-api.js';
 
 /** What a creation span says of the event it creates. */
 export interface CreatedEvent {
@@ -26,7 +26,7 @@ export function traceCreation(api: OtelApi, event: CreatedEvent, headers: Header
   if (headers[traceparent] !== undefined || !tracerRegistered(api)) return headers;
   const { context, SpanKind } = api;
   const parent = context.active();
-  const span = api.trace.getTracer('eventwire').startSpan(`create ${event.topic}`, { kind: SpanKind.PRODUCER }, parent);
+  const span = eventwireTracer(api).startSpan(`create ${event.topic}`, { kind: SpanKind.PRODUCER }, parent);
   if (span.isRecording()) {
     span.setAttributes({
       [attr.destination]: event.topic,

@@ -5,7 +5,7 @@ import type { MessagingStats } from '../stats.js';
 import { attr, errorType } from './attributes.js';
 import { createInstruments, type MetricInstruments } from './metric-instruments.js';
 import { failedAttributes, MetricCounts } from './metric-counts.js';
-import type { OtelApi } from './otel-api.js';
+import { eventwireMeter, type OtelApi } from './otel-api.js';
 import type { SendTrace, Telemetry, TelemetryTarget } from './telemetry.js';
 
 /** The instruments of the meter provider registered now, what they count, and how to let go of them. */
@@ -115,7 +115,7 @@ export class MessagingMetrics implements Pick<Telemetry, 'retrying' | 'deadLette
 
   #rebind(provider: MeterProvider): Bound {
     this.#bound?.unobserve();
-    const meter = provider.getMeter('eventwire');
+    const meter = eventwireMeter(provider);
     if (meter === this.#api.createNoopMeter()) return { provider, instruments: undefined, counts: new MetricCounts(this.#system), unobserve: () => {} };
     return this.#bind(provider, meter);
   }

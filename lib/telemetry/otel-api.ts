@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { packageVersion } from '../config/package-version.js';
 
 /** The `@opentelemetry/api` module's shape, for the telemetry folder only (never in a public type). */
 export type OtelApi = typeof import('@opentelemetry/api');
@@ -45,4 +46,25 @@ export function tracerRegistered(api: OtelApi): boolean {
   noopProvider ??= new api.ProxyTracerProvider().getDelegate();
   const provider = api.trace.getTracerProvider();
   return !(provider instanceof api.ProxyTracerProvider) || provider.getDelegate() !== noopProvider;
+}
+
+/**
+ * eventwire's tracer: named `eventwire` with the package's version, the instrumentation scope
+ * its spans carry.
+ *
+ * @example
+ * eventwireTracer(api).startSpan('send orders');
+ */
+export function eventwireTracer(api: OtelApi): ReturnType<OtelApi['trace']['getTracer']> {
+  return api.trace.getTracer('eventwire', packageVersion());
+}
+
+/**
+ * eventwire's meter from `provider`, with the same name and version as {@link eventwireTracer}.
+ *
+ * @example
+ * const meter = eventwireMeter(api.metrics.getMeterProvider());
+ */
+export function eventwireMeter(provider: ReturnType<OtelApi['metrics']['getMeterProvider']>): ReturnType<typeof provider.getMeter> {
+  return provider.getMeter('eventwire', packageVersion());
 }

@@ -3,7 +3,7 @@ import { eventNameHeader, type EventIdentity } from '../envelope/event.js';
 import type { IncomingMessage } from '../broker.js';
 import { attempt, type DeliveryContext, type Middleware } from '../handling/chain.js';
 import { attr, errorType, eventAttributes, headerGetter, serverAddress, spanEvent } from './attributes.js';
-import { tracerRegistered, type OtelApi } from './otel-api.js';
+import { eventwireTracer, tracerRegistered, type OtelApi } from './otel-api.js';
 import type { Telemetry, TelemetryTarget } from './telemetry.js';
 
 /**
@@ -25,7 +25,7 @@ export class ProcessSpans implements Pick<Telemetry, 'retrying' | 'deadLettered'
 
   constructor(api: OtelApi, target: TelemetryTarget, parent: 'parent' | 'link') {
     this.#api = api;
-    this.#tracer = api.trace.getTracer('eventwire');
+    this.#tracer = eventwireTracer(api);
     this.#system = target.system;
     this.#host = serverAddress(target.url);
     this.#asLink = parent === 'link';

@@ -1,7 +1,7 @@
 import type { Context, Span, SpanContext, SpanOptions, Tracer } from '@opentelemetry/api';
 import type { OutgoingMessage } from '../broker.js';
 import { attr, errorType, eventAttributes, headerGetter, serverAddress, spanEvent, traceparent, withSpanContext } from './attributes.js';
-import { tracerRegistered, type OtelApi } from './otel-api.js';
+import { eventwireTracer, tracerRegistered, type OtelApi } from './otel-api.js';
 import type { DropReason, SendTrace, Telemetry, TelemetryTarget } from './telemetry.js';
 
 /** A PRODUCER span and the message carrying its context. */
@@ -45,7 +45,7 @@ export class SendSpans implements Pick<Telemetry, 'begin' | 'dropped' | 'send'> 
   constructor(api: OtelApi, target: TelemetryTarget) {
     this.#api = api;
     this.#options = Object.freeze({ kind: api.SpanKind.PRODUCER });
-    this.#tracer = api.trace.getTracer('eventwire');
+    this.#tracer = eventwireTracer(api);
     this.#system = target.system;
     this.#host = serverAddress(target.url);
   }

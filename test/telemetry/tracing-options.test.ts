@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createMemoryBroker } from '../../adapters/memory/index.js';
@@ -41,6 +42,11 @@ describe('tracing options', () => {
       assert.deepEqual(await withTimeout(handled.done, 2_000, 'the delivery after the SDK'), [1, 2]);
       await sdk.waitFor((spans) => named(spans, 'process late').length > 0, 2_000, 'the process span of the second delivery');
       assert.equal(named(sdk.spans, 'process late').length, 1, 'only the delivery after the registration is traced');
+      const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+      for (const span of [...named(sdk.spans, 'process late'), ...named(sdk.spans, 'send late')]) {
+        const { name, version: scopeVersion } = span.instrumentationScope;
+        assert.deepEqual({ name, version: scopeVersion }, { name: 'eventwire', version }, `the instrumentation scope of ${span.name}`);
+      }
       const durations = (await meters.collect()).get('messaging.process.duration') ?? [];
       const here = durations.filter((point) => point.attributes['messaging.destination.name'] === 'late');
       assert.equal(here.reduce((sum, point) => sum + point.value, 0), 1, 'only the delivery after the registration is timed');
