@@ -1,4 +1,5 @@
-import type { StartOutboxRelay } from '../lib/cli/beside.js';
+import type { OutboxRelayBeside, StartOutboxRelay } from '../lib/cli/beside.js';
+import { silentLogger } from '../lib/config/logger.js';
 import { expectPeer } from '../lib/config/load-peer.js';
 import { say } from '../lib/cli/io.js';
 import { createOutboxOrExit, databaseUrl, endPool } from './cli-outbox.js';
@@ -38,13 +39,22 @@ export const startRelayBeside: StartOutboxRelay = async (messaging, io, options)
 };
 
 /**
- * What `--outbox-relay` needs before any consumer starts: DATABASE_URL set (else CliExit, exit 2)
- * and the `pg` package installed (else MissingDependencyError naming it).
+ * What `--outbox-relay` needs before any consumer starts (before the worker's modules are even
+ * imported): DATABASE_URL set and the table there (else CliExit, exit 2), the database reachable
+ * (exit 1), the `pg` package installed (else MissingDependencyError naming it). A failed check
+ * leaves no consumer group or queue behind.
  *
  * @example
  * await main(argv, {}, { outbox: runOutboxCommand }, { startOutboxRelay: startRelayBeside, checkOutboxRelay: checkRelayBeside });
  */
-export function checkRelayBeside(): void {
-  databaseUrl();
+export async function checkRelayBeside(options: OutboxRelayBeside): Promise<void> {
+  const url = databaseUrl();
   expectPeer('pg', 'outbox relay (--outbox-relay)');
+  const pool = await createPgPool(url, silentLogger);
+  try {
+    createOutboxOrExit(pool, options.table, '--outbox-table');
+    await checkTable(pool, url, options.table);
+  } finally {
+    await endPool(pool, 2_000);
+  }
 }

@@ -30,9 +30,9 @@ export type StartOutboxRelay = (messaging: Messaging, io: CliIo, options: Outbox
 export interface CliExtensions {
   readonly startOutboxRelay?: StartOutboxRelay;
   /**
-   * Checks, before any consumer starts, what the relay needs from the environment (DATABASE_URL,
-   * the `pg` package); throws CliExit or MissingDependencyError, so that a worker that cannot
-   * relay never starts consuming first.
+   * Checks, before any consumer starts, what the relay needs (DATABASE_URL, the `pg` package, the
+   * table in a reachable database); throws CliExit or MissingDependencyError, so that a worker
+   * that cannot relay never subscribes first.
    */
-  readonly checkOutboxRelay?: () => void;
+  readonly checkOutboxRelay?: (options: OutboxRelayBeside) => Promise<void>;
 }

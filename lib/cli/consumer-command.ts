@@ -45,7 +45,7 @@ export async function runConsumerCommand(command: ConsumerCommand, io: CliIo, ex
   if (command.outboxRelay !== undefined && startOutboxRelay === undefined) {
     throw new CliExit(exitCodes.usage, '--outbox-relay needs eventwire/outbox: run the eventwire command of the installed package (npx eventwire).');
   }
-  if (command.outboxRelay !== undefined) extensions.checkOutboxRelay?.();
+  if (command.outboxRelay !== undefined) await extensions.checkOutboxRelay?.(command.outboxRelay);
   await importModules(command.modules, io.cwd);
   const messaging = configuredMessaging();
   const health = command.health === undefined ? undefined : await startHealthServer(messaging, command.health);

@@ -95,6 +95,7 @@ describe('eventwire outbox (CLI)', function () {
     const missing = await finish(cli([...args, '--outbox-relay', '--outbox-table', `${db.schema}.nothing`], { ...database, MESSAGING_BROKER: 'memory' }));
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, new RegExp(`the outbox table ${db.schema}\\.nothing does not exist`));
+    assert.doesNotMatch(missing.stderr, /consuming/, 'the table is checked before any consumer subscribes');
   });
 
   it('exits 2 with what to do when DATABASE_URL is unset or the table is missing', async () => {
