@@ -1,4 +1,3 @@
-
 // The texts are plain constants so that `--help` works without configuration or a broker.
 
 const consumerUsage = 'Usage: eventwire consumer <module>... [--topic <topic>]... [--grace-ms <ms>] [--health-port <port> [--health-host <host>]]\n                          [--outbox-relay [--outbox-table <name>]]';

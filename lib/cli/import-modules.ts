@@ -61,7 +61,7 @@ export function importFailure(module: string, file: string, error: unknown): str
 }
 
 /** eventwire's own folders, whose frames are not where the user's code went wrong. */
-const ownFolders = ['lib', 'adapters', 'entry'].map((folder) => fileURLToPath(new URL(`../../${folder}/`, import.meta.url)));
+const ownFolders = ['lib', 'adapters', 'entry', 'outbox'].map((folder) => fileURLToPath(new URL(`../../${folder}/`, import.meta.url)));
 
 /**
  * Where `error` comes from in the user's code: the file and line Node.js puts at the head of a

@@ -32,8 +32,9 @@ export interface RunningConsumers {
 /**
  * Starts every `autoStart` consumer of a registry, restricted to `topics` when given. Fails up
  * front on an unknown topic, on nothing to run, and on two consumers sharing a group on one
- * topic (they would split its messages between them). Once started, a consumer registered later
- * is warned about (see ConsumerRegistry); consumers already running are left as they are.
+ * topic (they would split its messages between them). Until the run's `stop()`, a consumer
+ * registered later is warned about (see ConsumerRegistry); consumers already running are left as
+ * they are.
  *
  * @example
  * const running = await startConsumers(registry, { topics: ['orders.created'] }, logger);
@@ -89,10 +90,11 @@ export async function startConsumers(
     await Promise.all(started.map((consumer) => consumer.stop()));
     throw error;
   }
-  registry.markRun(logger);
+  const ended = registry.runStarted(logger);
   return {
     consumers: started,
     stop: async () => {
+      ended();
       await Promise.all(started.map((consumer) => consumer.stop()));
     },
     closed: Promise.all(started.map((consumer) => consumer.closed)).then(() => undefined),

@@ -151,11 +151,16 @@ describe('runConsumers', () => {
     await messaging.getProducer().send('late', { n: 1 });
     assert.deepEqual(await withTimeout(got.promise, 2_000, 'the late consumer’s message'), { n: 1 });
     await first.stop();
+    messageHandler({ topic: 'later' }, async function onLater() {});
+    assert.equal(warned().length, 2, 'the second run still goes');
     await second.stop();
+    messageHandler({ topic: 'after' }, async function onAfterStop() {});
+    assert.equal(warned().length, 2, 'nothing runs once both runs stopped: registering is the way to prepare the next run');
+    await runConsumers();
     await resetMessaging();
     configureMessaging({ broker: 'memory', logger });
     messageHandler({ topic: 'late' }, async function onAfterReset() {});
-    assert.equal(warned().length, 1, 'resetMessaging() forgets that runConsumers() ran');
+    assert.equal(warned().length, 2, 'resetMessaging() forgets the run it closed');
   });
 
   it('warns the same way on an instance of its own', async () => {
