@@ -12,7 +12,8 @@ import { outboxResultsPath, outboxSection, renderOutboxSection, updateOutboxDoc 
 import type { OutboxResults } from '../tools/bench/outbox/types.js';
 import { currentCommit } from '../scripts/git-commit.js';
 import { namedCommit, wellFormed } from './support/generated-sections.js';
-import { fixtureClusterRun, fixtureOutboxResults, fixtureReport, fixtureRun } from './support/results-fixtures.js';
+import { fixtureClusterRun, fixtureEnvelopeResults, fixtureOutboxResults, fixtureReport, fixtureRun } from './support/results-fixtures.js';
+import { envelopeResultsPath, envelopeSection, renderEnvelopeSection, updateEnvelopeDoc, verdict, type EnvelopeResults } from '../tools/bench/envelope-docs.js';
 
 // The figures of README.md and docs/ are written by the scripts that measured them, between
 // markers, from results files that name the commit measured. The results files are outputs of a
@@ -26,7 +27,7 @@ const scratch = join(root, '.cache', 'docs-tables');
 const generated: Readonly<Record<string, readonly string[]>> = {
   'docs/faults.md': ['faults'],
   'docs/delivery-guarantees.md': ['redelivery', 'recovery'],
-  'docs/benchmarks.md': [...benchSections],
+  'docs/benchmarks.md': [...benchSections, envelopeSection],
   'docs/outbox.md': [outboxSection],
   'docs/clusters.md': [clusterBenchSection],
 };
@@ -144,6 +145,27 @@ describe('generated sections in README.md and docs/', () => {
     assert.equal(rendered.includes('A smoke run'), run.mode === 'smoke', 'a smoke run says so in its heading, a full run does not');
     if (local === undefined) return;
     const compared = await compareWithLocal('docs/outbox.md', [outboxSection], text, outboxResultsPath);
+    console.log(`      ${compared} of 1 section names the run of the local results and matches it`);
+  });
+
+  it('CloudEvents probe: the renderer writes a well-formed section from a results file, and reproduces the one of the run a local tools/bench/envelope-results.json holds', async () => {
+    const local = await localResults<EnvelopeResults>(envelopeResultsPath);
+    // A fresh clone has no results file: the renderer is then checked on a made-up one.
+    const run = local ?? fixtureEnvelopeResults;
+    const text = await renderCopy('docs/benchmarks.md', (path) => updateEnvelopeDoc(run, path));
+    const rendered = renderEnvelopeSection(run);
+    assert.equal(section(text, envelopeSection), rendered);
+    assert.equal(wellFormed(envelopeSection, rendered), undefined);
+    assert.equal(namedCommit(envelopeSection, rendered)?.commit, run.commit);
+    const rows = rendered.match(/^\| cloudevents-(?:send|consume) \|.*$/gm) ?? [];
+    assert.equal(rows.length, run.rows.length, 'one row per broker and scenario');
+    run.rows.forEach((row, index) => assert.ok(rows[index]?.endsWith(`| ${verdict(row)} |`), `row ${index} ends with its verdict`));
+    for (const failed of run.rows.filter((row) => row.error !== undefined)) assert.ok(rendered.includes(failed.error ?? ''), `the error of ${failed.broker} is listed under the table`);
+    if (local === undefined) {
+      assert.deepEqual(run.rows.map(verdict), ['pass', 'FAIL', 'error'], 'a pass needs both medians within 5 %; no figures is an error');
+      return;
+    }
+    const compared = await compareWithLocal('docs/benchmarks.md', [envelopeSection], text, envelopeResultsPath, 'envelope-docs.ts');
     console.log(`      ${compared} of 1 section names the run of the local results and matches it`);
   });
 

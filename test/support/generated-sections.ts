@@ -39,6 +39,13 @@ const shapes: Readonly<Record<string, Shape>> = {
     heading: new RegExp(`^Latest cluster run: ${when} UTC, ${commit}, ${mode} mode, median of \\d+, eventwire from its [^;]+; [^;]*; .+ at start(?:, [\\d. ]+ at end)?\\.$`),
     table: { header: '| scenario | broker | against | eventwire | baseline | ratio | target | result | peak RSS MB (ew / base) |', row: /^\| (?:send|fire|consume)[a-z0-9-]* \| (?:redis|rabbitmq|kafka) \|(?: [^|]+ \|){7}$/ },
   },
+  'envelope-probe': {
+    heading: new RegExp(`^Latest probe run: ${when} UTC, ${commit}, eventwire from its [^;]+; .+, Node [^,]+, load [\\d. ]+ at start\\.$`),
+    table: {
+      header: "| scenario | broker | rounds | eventwire's envelope | CloudEvents binary | rate, binary ÷ envelope | CPU per message, binary ÷ envelope | result |",
+      row: /^\| cloudevents-(?:send|consume) \| (?:memory|redis|rabbitmq|kafka) \|(?: [^|]+ \|){6}$/,
+    },
+  },
   results: {
     heading: new RegExp(`^Latest run: ${when} UTC, ${commit}, ${mode} mode, median of \\d+, .+$`),
     table: { header: '| scenario | broker | against | eventwire | baseline | ratio | target | result | peak RSS MB (ew / base) |', row: /^\| (?:send|fire|consume|http|cloudevents|otel)[a-z0-9-]* \| (?:memory|redis|rabbitmq|kafka) \|(?: [^|]+ \|){7}$/ },

@@ -2,6 +2,7 @@ import type { ClusterRunSummary } from '../../tools/bench/cluster-docs.js';
 import type { RunSummary } from '../../tools/bench/docs.js';
 import type { Row } from '../../tools/bench/report.js';
 import type { Report, ReportEntry } from '../../tools/faults/report.js';
+import type { EnvelopeResults } from '../../tools/bench/envelope-docs.js';
 import type { OutboxResults } from '../../tools/bench/outbox/types.js';
 import type { FaultBroker } from '../../tools/faults/types.js';
 
@@ -125,4 +126,17 @@ export const fixtureOutboxResults: OutboxResults = {
   ],
   latency: [{ broker: 'memory', events: 400, rate: 199, p50Ms: 2.5, p99Ms: 20 }],
   inbox: [{ broker: 'redis', messages: 500, withInboxUs: 900, withoutInboxUs: 500 }],
+};
+
+/** A made-up CloudEvents probe run: a pass, a miss, and a broker whose rounds failed. */
+export const fixtureEnvelopeResults: EnvelopeResults = {
+  finishedAt: '2026-12-07T12:00:00.000Z',
+  commit: '0123456789ab',
+  build: 'tsc build',
+  machine: { cpu: 'Test CPU', cores: 2, memoryGb: 8, os: 'Linux', node: 'v22.0.0', loadAverage: [0.5, 0.5, 0.5], brokers: {} },
+  rows: [
+    { broker: 'redis', kind: 'consume', rounds: 20, round: '10000 messages', eventwire: { rate: 9_000, cpu: 90 }, cloudevents: { rate: 9_200, cpu: 89 }, rate: { median: 1.02, p25: 0.97, p75: 1.08 }, cpu: { median: 0.99, p25: 0.93, p75: 1.04 } },
+    { broker: 'kafka', kind: 'consume', rounds: 20, round: '100000 messages', eventwire: { rate: 100_000, cpu: 10 }, cloudevents: { rate: 80_000, cpu: 12.5 }, rate: { median: 0.8, p25: 0.76, p75: 0.85 }, cpu: { median: 1.25, p25: 1.2, p75: 1.3 } },
+    { broker: 'rabbitmq', kind: 'send-awaited', rounds: 20, round: '0.5 s', error: 'ewb-envelope-1-rabbitmq-send-awaited-0-eventwire: the broker closed the connection' },
+  ],
 };

@@ -49,7 +49,7 @@ export interface EnvelopeResults {
 }
 
 const number = (value: number, digits: number): string => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const paired = (ratio: PairedRatio | undefined): string => (ratio === undefined ? '—' : `${number(ratio.median, 2)}× (${number(ratio.p25, 2)}–${number(ratio.p75, 2)})`);
+const paired = (ratio: PairedRatio | undefined): string => (ratio === undefined ? '—' : `${number(ratio.median, 3)}× (${number(ratio.p25, 2)}–${number(ratio.p75, 2)})`);
 const side = (figures: EnvelopeRow['eventwire']): string => (figures === undefined ? '—' : `${number(figures.rate, 0)} msg/s, ${number(figures.cpu, 1)} µs CPU/msg`);
 
 /** `pass` when both medians meet the target, `FAIL` when one misses it, `error` without figures. */
