@@ -19,6 +19,7 @@ import { brokers, type BrokerId, type CaseParams, type CaseSpec, type Sizes } fr
  *
  *   npx tsx tools/bench/envelope-probe.ts [--broker redis] [--kind consume|send|both] [--rounds 20] [--messages 3000] [--send-seconds 0.5]
  *   npx tsx tools/bench/envelope-probe.ts --broker kafka --kind consume --side cloudevents   (one side only, for --cpu-prof)
+ *   npx tsx tools/bench/envelope-probe.ts --mode structured   (CloudEvents in structured mode instead of binary: printed, never in the docs)
  *
  * eventwire is imported from its tsc build (as the bench does, see build.ts), unless `--source`.
  * Figures per side: the median over the rounds; per pair: the median of each round's ratio
@@ -39,6 +40,8 @@ interface ProbeOptions {
   readonly sendSeconds: number;
   /** One envelope only, for a CPU profile of its rounds (`--cpu-prof`): no ratios. */
   readonly side: Envelope | undefined;
+  /** The CloudEvents side's content mode: `binary` (the default, the issue's target) or `structured`. */
+  readonly mode: 'binary' | 'structured';
 }
 
 function parseArgs(argv: readonly string[]): ProbeOptions {
@@ -57,6 +60,7 @@ function parseArgs(argv: readonly string[]): ProbeOptions {
     messages: value('messages') === undefined ? undefined : Number(value('messages')),
     sendSeconds: Number(value('send-seconds') ?? 0.5),
     side: value('side') === 'cloudevents' ? 'cloudevents' : value('side') === 'eventwire' ? 'eventwire' : undefined,
+    mode: value('mode') === 'structured' ? 'structured' : 'binary',
   };
 }
 
@@ -92,7 +96,8 @@ async function pair(broker: BrokerId, kind: ProbeKind, options: ProbeOptions): P
     sendSeconds: options.sendSeconds,
     warmupSeconds: Math.min(base.warmupSeconds, options.sendSeconds),
   };
-  const spec = (envelope: Envelope): CaseSpec => ({ impl: 'eventwire', kind, broker, envelope, ...(kind === 'consume' ? { concurrency: 1 } : {}) });
+  const written = (envelope: Envelope): NonNullable<CaseSpec['envelope']> => (envelope === 'cloudevents' && options.mode === 'structured' ? 'cloudevents-structured' : envelope);
+  const spec = (envelope: Envelope): CaseSpec => ({ impl: 'eventwire', kind, broker, envelope: written(envelope), ...(kind === 'consume' ? { concurrency: 1 } : {}) });
   const figures: Record<Envelope, { rate: number[]; cpu: number[] }> = { eventwire: { rate: [], cpu: [] }, cloudevents: { rate: [], cpu: [] } };
   const ratios = { rate: [] as number[], cpu: [] as number[] };
   const prefix = `ewb-envelope-${process.pid}-${broker}-${kind}`;
@@ -122,7 +127,7 @@ async function pair(broker: BrokerId, kind: ProbeKind, options: ProbeOptions): P
   const medians = (envelope: Envelope): { rate: number; cpu: number } => ({ rate: quantile(sorted(figures[envelope].rate), 0.5), cpu: quantile(sorted(figures[envelope].cpu), 0.5) });
   const result: EnvelopeRow = options.side === undefined ? { ...row, eventwire: medians('eventwire'), cloudevents: medians('cloudevents'), rate: ratioOf(ratios.rate), cpu: ratioOf(ratios.cpu) } : { ...row, [options.side]: medians(options.side) };
   const spread = (ratio: PairedRatio | undefined): string => (ratio === undefined ? '—' : `${ratio.median.toFixed(3)} (p25 ${ratio.p25.toFixed(3)}, p75 ${ratio.p75.toFixed(3)})`);
-  console.log(`${broker} ${kind}: ${options.rounds} rounds × ${round} per side; node ${process.version}`);
+  console.log(`${broker} ${kind}: ${options.rounds} rounds × ${round} per side, CloudEvents ${options.mode}; node ${process.version}`);
   for (const envelope of ['eventwire', 'cloudevents'] as const) {
     const { rate, cpu } = medians(envelope);
     console.log(`  ${envelope.padEnd(12)} msg/s ${rate.toFixed(0).padStart(8)}, CPU µs/msg ${cpu.toFixed(1).padStart(6)}`);
@@ -156,7 +161,7 @@ if (!rerunUnderBuild(import.meta.url, argv)) {
   const options = parseArgs(argv);
   const rows: EnvelopeRow[] = [];
   for (const broker of options.brokers) for (const kind of options.kinds) rows.push(await pair(broker, kind, options));
-  const whole = options.side === undefined && options.brokers.length === brokers.length && options.kinds.length === 2;
+  const whole = options.side === undefined && options.mode === 'binary' && options.brokers.length === brokers.length && options.kinds.length === 2;
   await save(rows, options, whole);
   // Client libraries may keep sockets or timers alive after close.
   setTimeout(() => process.exit(0), 50).unref();

@@ -17,7 +17,7 @@ export function eventwireMessaging(spec: Pick<CaseSpec, 'broker' | 'envelope' | 
   const { broker, envelope, telemetry } = spec;
   const base: Omit<MessagingOptions, 'broker'> = {
     source: 'eventwire-bench',
-    ...(envelope === undefined ? {} : { envelope }),
+    ...(envelope === undefined ? {} : envelope === 'cloudevents-structured' ? { envelope: 'cloudevents', cloudEventsMode: 'structured' } : { envelope }),
     ...(telemetry === undefined ? {} : { telemetry: telemetry === 'spans' ? { metrics: false } : telemetry }),
   };
   const options: MessagingOptions =

@@ -33,9 +33,10 @@ export interface CaseSpec {
   /**
    * eventwire only: the messages are events in this envelope, sent with `publishEvent` (send
    * cases) and consumed through `createConsumer`'s handler map (consume cases), pre-filled by
-   * eventwire itself in that envelope. Unset: `send()` and `messageHandler` of plain JSON.
+   * eventwire itself in that envelope (`cloudevents`: binary mode; `cloudevents-structured`:
+   * structured mode). Unset: `send()` and `messageHandler` of plain JSON.
    */
-  readonly envelope?: 'eventwire' | 'cloudevents';
+  readonly envelope?: 'eventwire' | 'cloudevents' | 'cloudevents-structured';
   /**
    * eventwire only: `false` configures `telemetry: false`; `spans` configures
    * `telemetry: { metrics: false }` (spans without metrics). Unset: the default, which with
