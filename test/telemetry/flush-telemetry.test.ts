@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { trace } from '@opentelemetry/api';
+import { metrics, trace } from '@opentelemetry/api';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { flushTelemetry } from '../../lib/telemetry/flush-telemetry.js';
 
@@ -23,7 +24,10 @@ function heldProcessor(): SpanProcessor & { readonly flushes: number; release():
 }
 
 describe('flushTelemetry (what the CLI awaits before it exits)', () => {
-  afterEach(() => trace.disable());
+  afterEach(() => {
+    trace.disable();
+    metrics.disable();
+  });
 
   it('resolves true at once when no SDK is registered', async () => {
     assert.equal(await flushTelemetry(10_000), true);
@@ -36,6 +40,19 @@ describe('flushTelemetry (what the CLI awaits before it exits)', () => {
     assert.equal(processor.flushes, 1);
     processor.release();
     assert.equal(await flushed, true);
+  });
+
+  it('exports what the registered meter provider holds', async () => {
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    // An hour between exports: only a flush exports within the test.
+    const provider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })] });
+    metrics.setGlobalMeterProvider(provider);
+    provider.getMeter('test').createCounter('flushed.things').add(3);
+    assert.deepEqual(exporter.getMetrics(), []);
+    assert.equal(await flushTelemetry(10_000), true);
+    const names = exporter.getMetrics().flatMap((resource) => resource.scopeMetrics.flatMap((scope) => scope.metrics.map((metric) => metric.descriptor.name)));
+    assert.deepEqual(names, ['flushed.things']);
+    await provider.shutdown();
   });
 
   it('gives up after its bound on an exporter that never answers, resolving false', async () => {
