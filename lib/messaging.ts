@@ -19,7 +19,7 @@ import { createStats, type MessagingStats } from './stats.js';
 import { createTelemetry } from './telemetry/telemetry.js';
 import { healthOf, type MessagingHealth } from './health.js';
 import { lagOf, quietLag } from './lag.js';
-import { expectInteger, expectKnownKeys, expectObject } from './config/validate.js';
+import { expectDelay, expectFunction, expectKnownKeys, expectObject } from './config/validate.js';
 
 export type { PublishEventOptions } from './publishing/prepare-event.js';
 
@@ -214,7 +214,7 @@ export function openInstance(options: MessagingOptions, registry: ConsumerRegist
     consumers: () => [...registry.consumers],
     runConsumers: (runOptions) => (closed ? Promise.reject(new MessagingClosedError()) : startConsumers(registry, runOptions, logger)),
     onPublished(listener) {
-      listeners.add(listener);
+      listeners.add(expectFunction('listener', listener));
       return () => listeners.delete(listener);
     },
     stats: () => ({ ...stats }),
@@ -224,7 +224,7 @@ export function openInstance(options: MessagingOptions, registry: ConsumerRegist
       expectKnownKeys('close options', expectObject('close options', closeOptions), ['timeoutMs']);
       if (closed) return;
       draining = true;
-      const timeoutMs = expectInteger('timeoutMs', closeOptions.timeoutMs ?? 5_000, 0);
+      const timeoutMs = expectDelay('timeoutMs', closeOptions.timeoutMs ?? 5_000, 0);
       await Promise.all([...running].map((consumer) => consumer.stop()));
       const deadline = Date.now() + timeoutMs;
       const left = await buffer.flush(timeoutMs);

@@ -2,7 +2,8 @@ import type { Headers, OutgoingMessage } from './broker.js';
 import { decodeEvent } from './envelope/decode-event.js';
 import { getMessaging } from './default-messaging.js';
 import type { Event } from './envelope/event.js';
-import { WaitTimeoutError } from './errors/index.js';
+import { InvalidArgumentError, WaitTimeoutError } from './errors/index.js';
+import { describe, expectDelay, expectFunction, expectKnownKeys, expectObject, expectString } from './config/validate.js';
 
 export { WaitTimeoutError } from './errors/index.js';
 import { eventNameHeader, type Messaging } from './messaging.js';
@@ -62,6 +63,9 @@ export interface PublishRecorder {
  * const recorder = recordPublished();
  */
 export function recordPublished(messaging: Messaging = getMessaging()): PublishRecorder {
+  if (typeof (messaging as Partial<Messaging> | null)?.onPublished !== 'function') {
+    throw new InvalidArgumentError('messaging', `Expected \`messaging\` to be an eventwire instance (createMessaging(), createTestMessaging() or getMessaging()), got ${describe(messaging)}.`);
+  }
   const messages: PublishedMessage[] = [];
   const waiters = new Set<(record: PublishedMessage) => void>();
   const stop = messaging.onPublished((topic, batch) => {
@@ -79,7 +83,7 @@ export function recordPublished(messaging: Messaging = getMessaging()): PublishR
     }
   });
 
-  function wait<T>(what: string, accept: (record: PublishedMessage) => T | undefined, timeoutMs = 2_000): Promise<T> {
+  function wait<T>(what: string, accept: (record: PublishedMessage) => T | undefined, timeoutMs: number): Promise<T> {
     for (const record of messages) {
       const hit = accept(record);
       if (hit !== undefined) return Promise.resolve(hit);
@@ -106,13 +110,26 @@ export function recordPublished(messaging: Messaging = getMessaging()): PublishR
     get events() {
       return messages.flatMap((m) => (m.event === undefined ? [] : [m.event]));
     },
-    waitForEvent: <T>(name: string, options: WaitOptions<Event> = {}) =>
-      wait(`event "${name}"`, (r) => (r.event?.name === name && (options.where?.(r.event) ?? true) ? (r.event as Event<T>) : undefined), options.timeoutMs),
-    waitForMessage: (topic, options = {}) =>
-      wait(`message on "${topic}"`, (r) => (r.topic === topic && (options.where?.(r) ?? true) ? r : undefined), options.timeoutMs),
+    waitForEvent: <T>(name: string, options: WaitOptions<Event> = {}) => {
+      expectString('name', name);
+      const { timeoutMs, where } = waitOptions('waitForEvent', options);
+      return wait(`event "${name}"`, (r) => (r.event?.name === name && (where?.(r.event) ?? true) ? (r.event as Event<T>) : undefined), timeoutMs);
+    },
+    waitForMessage: (topic, options = {}) => {
+      expectString('topic', topic);
+      const { timeoutMs, where } = waitOptions('waitForMessage', options);
+      return wait(`message on "${topic}"`, (r) => (r.topic === topic && (where?.(r) ?? true) ? r : undefined), timeoutMs);
+    },
     clear: () => void messages.splice(0),
     stop,
   };
+}
+
+/** Checked wait options: a misspelt name, a timeout no timer keeps or a `where` that is no function throws at the call, not later. */
+function waitOptions<T>(method: string, options: WaitOptions<T>): { readonly timeoutMs: number; readonly where: ((record: T) => boolean) | undefined } {
+  expectKnownKeys(`${method} options`, expectObject(`${method} options`, options), ['timeoutMs', 'where']);
+  const where = options.where === undefined ? undefined : expectFunction<(record: T) => boolean>('where', options.where);
+  return { timeoutMs: expectDelay('timeoutMs', options.timeoutMs ?? 2_000, 1), where };
 }
 
 /** The event a published message carries, in eventwire's envelope or as a CloudEvent; else none. */

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../lib/errors/index.js';
-import { expectInteger, expectKnownKeys, expectObject } from '../lib/config/validate.js';
+import { expectDelay, expectInteger, expectKnownKeys, expectObject } from '../lib/config/validate.js';
 
 /**
  * How long an inbox remembers an event id by default: 7 days. A mark must outlive the last
@@ -50,7 +50,7 @@ export function resolvePgInboxOptions(options: unknown): ResolvedPgInboxOptions 
   expectKnownKeys('inbox options', given, ['retentionMs', 'pruneIntervalMs', 'pruneBatchSize']);
   return {
     retentionMs: expectRetentionMs(given.retentionMs),
-    pruneIntervalMs: expectInteger('pruneIntervalMs', given.pruneIntervalMs ?? 60_000, 0),
+    pruneIntervalMs: expectDelay('pruneIntervalMs', given.pruneIntervalMs ?? 60_000, 0),
     pruneBatchSize: expectInteger('pruneBatchSize', given.pruneBatchSize ?? 1_000, 1, 100_000),
   };
 }

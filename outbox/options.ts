@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../lib/errors/index.js';
 import type { Messaging } from '../lib/messaging.js';
-import { describe, expectInteger, expectKnownKeys, expectObject, expectString } from '../lib/config/validate.js';
+import { describe, expectDelay, expectInteger, expectKnownKeys, expectObject, expectString } from '../lib/config/validate.js';
 import type { OutboxPool } from './pool.js';
 import { defaultTable, tableNames, type TableNames } from './table-name.js';
 
@@ -112,15 +112,6 @@ export function resolveRelayOptions(options: unknown): ResolvedRelayOptions {
     maxBackoffMs: expectDelay('maxBackoffMs', given.maxBackoffMs ?? 30_000, firstBackoffMs),
     batchesInFlight,
   };
-}
-
-/** The longest timer Node.js keeps; a longer one fires after 1 ms with a warning. */
-const longestTimerMs = 2_147_483_647;
-
-function expectDelay(name: string, value: unknown, minimum: number): number {
-  const ms = expectInteger(name, value, minimum);
-  if (ms > longestTimerMs) throw new InvalidArgumentError(name, `Expected \`${name}\` to be at most ${longestTimerMs} ms, got ${ms}.`);
-  return ms;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,7 +1,7 @@
 import { backoffPolicy, retryDelay, type BackoffPolicy } from '../lib/handling/backoff.js';
 import type { Logger } from '../lib/config/logger.js';
 import { bounded } from '../lib/waiting.js';
-import { expectInteger, expectObject } from '../lib/config/validate.js';
+import { expectDelay, expectObject } from '../lib/config/validate.js';
 import { runBatch, type BatchDeps, type BatchResult } from './batch.js';
 import { NotificationListener } from './listener.js';
 import { firstBackoffMs, type ResolvedRelayOptions } from './options.js';
@@ -85,7 +85,7 @@ class RelayLoop implements Relay {
   }
 
   stop(options: { readonly timeoutMs?: number } = {}): Promise<void> {
-    const timeoutMs = expectInteger('timeoutMs', expectObject('stop options', options).timeoutMs ?? 10_000, 0);
+    const timeoutMs = expectDelay('timeoutMs', expectObject('stop options', options).timeoutMs ?? 10_000, 0);
     return (this.#stopping ??= this.#finish(timeoutMs));
   }
 

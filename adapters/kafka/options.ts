@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../../lib/errors/index.js';
 import { consoleLogger, type Logger } from '../../lib/config/logger.js';
-import { expectHostPorts, expectInteger, expectKnownKeys, expectLogger, expectObject, expectString, withDefault } from '../../lib/config/validate.js';
+import { expectDelay, expectHostPorts, expectInteger, expectKnownKeys, expectLogger, expectObject, expectString, withDefault } from '../../lib/config/validate.js';
 
 /**
  * Options of `createKafkaBroker`.
@@ -84,15 +84,15 @@ const kafkaOptionNames: readonly string[] = ['bootstrapServers', 'clientOptions'
 export function validateKafkaOptions(options: KafkaBrokerOptions): KafkaSettings {
   const raw = expectObject('options', options);
   expectKnownKeys('createKafkaBroker options', raw, kafkaOptionNames);
-  const sessionTimeoutMs = expectInteger('sessionTimeoutMs', withDefault(raw.sessionTimeoutMs, 30_000), 1);
-  const heartbeatIntervalMs = expectInteger('heartbeatIntervalMs', withDefault(raw.heartbeatIntervalMs, 3_000), 1);
+  const sessionTimeoutMs = expectDelay('sessionTimeoutMs', withDefault(raw.sessionTimeoutMs, 30_000), 1);
+  const heartbeatIntervalMs = expectDelay('heartbeatIntervalMs', withDefault(raw.heartbeatIntervalMs, 3_000), 1);
   if (heartbeatIntervalMs >= sessionTimeoutMs) {
     throw new InvalidArgumentError(
       'heartbeatIntervalMs',
       `Expected \`heartbeatIntervalMs\` (${heartbeatIntervalMs}) to be lower than \`sessionTimeoutMs\` (${sessionTimeoutMs}); a third of it is usual.`,
     );
   }
-  const stallTimeoutMs = expectInteger('stallTimeoutMs', withDefault(raw.stallTimeoutMs, 2 * sessionTimeoutMs), 1);
+  const stallTimeoutMs = expectDelay('stallTimeoutMs', withDefault(raw.stallTimeoutMs, 2 * sessionTimeoutMs), 1);
   if (stallTimeoutMs <= sessionTimeoutMs) {
     throw new InvalidArgumentError(
       'stallTimeoutMs',
@@ -108,7 +108,7 @@ export function validateKafkaOptions(options: KafkaBrokerOptions): KafkaSettings
     ...replication(raw),
     sessionTimeoutMs,
     heartbeatIntervalMs,
-    redeliveryDelayMs: expectInteger('redeliveryDelayMs', withDefault(raw.redeliveryDelayMs, 1_000), 0),
+    redeliveryDelayMs: expectDelay('redeliveryDelayMs', withDefault(raw.redeliveryDelayMs, 1_000), 0),
     stallTimeoutMs,
   };
 }

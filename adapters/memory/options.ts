@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../../lib/errors/index.js';
-import { expectInteger, expectKnownKeys, expectObject } from '../../lib/config/validate.js';
+import { expectDelay, expectKnownKeys, expectObject } from '../../lib/config/validate.js';
 import { MemoryServerState, type MemoryServer } from './server.js';
 
 /**
@@ -42,7 +42,7 @@ export function validateMemoryOptions(options: MemoryBrokerOptions, what: string
   return {
     server: resolveServer(raw.server),
     // Only `undefined` means "not given": a `null` is a mistake to report.
-    redeliveryDelayMs: expectInteger('redeliveryDelayMs', raw.redeliveryDelayMs === undefined ? 200 : raw.redeliveryDelayMs, 0),
+    redeliveryDelayMs: expectDelay('redeliveryDelayMs', raw.redeliveryDelayMs === undefined ? 200 : raw.redeliveryDelayMs, 0),
   };
 }
 

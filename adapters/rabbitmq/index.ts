@@ -4,7 +4,8 @@ import { mayPublish } from '../publish-guard.js';
 import { RabbitMqConnection } from './connection.js';
 import { rabbitMqLag } from './lag.js';
 import { RabbitMqMember } from './member.js';
-import { validateRabbitMqOptions, type RabbitMqBrokerOptions } from './options.js';
+import { maxPrefetch, validateRabbitMqOptions, type RabbitMqBrokerOptions } from './options.js';
+import { InvalidArgumentError } from '../../lib/errors/index.js';
 import type { QueueType } from './queues.js';
 
 export type { RabbitMqBrokerOptions } from './options.js';
@@ -78,6 +79,10 @@ export function createRabbitMqBroker(options: RabbitMqBrokerOptions): Broker & T
       return abortable(connection.session(), signal).then(({ lane }) => lane.send(topic, messages, signal));
     },
     async subscribe(request, deliver): Promise<Subscription> {
+      // The prefetch that concurrency sets when `prefetch` is not: AMQP's field is 16 bits.
+      if (settings.prefetch === undefined && request.concurrency > maxPrefetch) {
+        throw new InvalidArgumentError('concurrency', `Expected \`concurrency\` to be at most ${maxPrefetch} on RabbitMQ (it sets the channel's prefetch, a 16-bit count), got ${request.concurrency}; or set brokerOptions.prefetch.`);
+      }
       const current = await connection.session();
       const member = new RabbitMqMember(request, deliver, context);
       members.add(member);

@@ -1,7 +1,7 @@
 import type { SocketOptions } from 'amqplib';
 import { consoleLogger, type Logger } from '../../lib/config/logger.js';
 import { InvalidArgumentError } from '../../lib/errors/index.js';
-import { expectInteger, expectKnownKeys, expectLogger, expectMatch, expectObject, expectOneOf, expectUrls, withDefault } from '../../lib/config/validate.js';
+import { expectDelay, expectInteger, expectKnownKeys, expectLogger, expectMatch, expectObject, expectOneOf, expectUrls, withDefault } from '../../lib/config/validate.js';
 import type { QueueType } from './queues.js';
 
 /**
@@ -62,6 +62,9 @@ const rabbitMqOptionNames: readonly string[] = ['url', 'clientOptions', 'logger'
 /** Exchange names RabbitMQ accepts, less the reserved `amq.` prefix. */
 const EXCHANGE = /^(?!amq\.)[A-Za-z0-9._:-]{1,255}$/;
 
+/** The largest prefetch count AMQP carries (`basic.qos`'s 16-bit field). */
+export const maxPrefetch = 65_535;
+
 /**
  * Checks `options` and fills in the defaults; throws an `InvalidArgumentError` naming the option.
  *
@@ -84,9 +87,9 @@ export function validateRabbitMqOptions(options: RabbitMqBrokerOptions): RabbitM
     exchange,
     deadLetterExchange,
     // basic.qos carries the prefetch count in 16 bits.
-    prefetch: raw.prefetch === undefined ? undefined : expectInteger('prefetch', raw.prefetch, 1, 65535),
-    reconnectDelayMs: expectInteger('reconnectDelayMs', withDefault(raw.reconnectDelayMs, 1000), 0),
-    redeliveryDelayMs: expectInteger('redeliveryDelayMs', withDefault(raw.redeliveryDelayMs, 200), 0),
+    prefetch: raw.prefetch === undefined ? undefined : expectInteger('prefetch', raw.prefetch, 1, maxPrefetch),
+    reconnectDelayMs: expectDelay('reconnectDelayMs', withDefault(raw.reconnectDelayMs, 1000), 0),
+    redeliveryDelayMs: expectDelay('redeliveryDelayMs', withDefault(raw.redeliveryDelayMs, 200), 0),
     queueType: expectOneOf('queueType', withDefault(raw.queueType, 'quorum'), ['quorum', 'classic'] as const),
   };
 }

@@ -1,4 +1,5 @@
-import { BrokerUnreachableError, MessagingClosedError, RedisClusterRequiredError, RedisSentinelNameRequiredError } from '../../lib/errors/index.js';
+import { BrokerLoginRefusedError, BrokerUnreachableError, MessagingClosedError, RedisClusterRequiredError, RedisSentinelNameRequiredError, type BrokerConnectionError } from '../../lib/errors/index.js';
+import { isLoginRefused, redactAuth } from './redact-auth.js';
 import { loadPeer } from '../../lib/config/load-peer.js';
 import type { Logger } from '../../lib/config/logger.js';
 import { redactUrl } from '../../lib/config/redact.js';
@@ -132,6 +133,7 @@ export class RedisConnection {
     const context = { broker: 'redis', role, url: redactUrl(this.#url) };
     let failing = false;
     client.on('error', (error: Error) => {
+      redactAuth(error);
       if (!failing) this.#logger.warn('Redis connection failed; reconnecting', { ...context, error });
       failing = true;
       this.#lastError = { message: error.message, at: new Date().toISOString() };
@@ -180,12 +182,15 @@ export class RedisConnection {
 
   /**
    * ioredis reports an unreachable server as "Reached the max retries per request limit", which
-   * points at a client option; the connection's own error says what is wrong. Undefined while
-   * the connection is up: `error` is then Redis's answer to the command.
+   * points at a client option; the connection's own error says what is wrong (a refused login is
+   * a `BrokerLoginRefusedError`). Undefined while the connection is up: `error` is then Redis's
+   * answer to the command.
    */
-  unreachable(client: RedisClient, error: unknown): BrokerUnreachableError | undefined {
+  unreachable(client: RedisClient, error: unknown): BrokerConnectionError | undefined {
     const cause = this.#errors.get(client);
-    return cause === undefined ? undefined : new BrokerUnreachableError('Redis', this.#url, cause.message, { cause: error });
+    if (cause === undefined) return undefined;
+    const options = { cause: redactAuth(error) };
+    return isLoginRefused(cause) ? new BrokerLoginRefusedError('Redis', this.#url, cause.message, options) : new BrokerUnreachableError('Redis', this.#url, cause.message, options);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { consoleLogger, type Logger } from '../../lib/config/logger.js';
 import { InvalidArgumentError } from '../../lib/errors/index.js';
-import { expectBoolean, expectInteger, expectKnownKeys, expectLogger, expectObject, expectString, expectUrls, withDefault } from '../../lib/config/validate.js';
+import { expectBoolean, expectDelay, expectInteger, expectKnownKeys, expectLogger, expectObject, expectString, expectUrls, withDefault } from '../../lib/config/validate.js';
 
 /**
  * Options of `createRedisBroker`.
@@ -108,7 +108,7 @@ const redisOptionNames: readonly string[] = ['url', 'clientOptions', 'logger', .
 export function validateRedisOptions(options: RedisBrokerOptions): RedisSettings {
   const raw = expectObject('options', options);
   expectKnownKeys('createRedisBroker options', raw, redisOptionNames);
-  const claimIdleMs = expectInteger('claimIdleMs', withDefault(raw.claimIdleMs, 30_000), 1);
+  const claimIdleMs = expectDelay('claimIdleMs', withDefault(raw.claimIdleMs, 30_000), 1);
   const tickMs = Math.max(10, Math.floor(claimIdleMs / 2));
   const url = expectUrls('url', raw.url, ['redis:', 'rediss:']);
   const sentinel = raw.sentinel === undefined ? undefined : expectString('sentinel', raw.sentinel);
@@ -133,11 +133,11 @@ export function validateRedisOptions(options: RedisBrokerOptions): RedisSettings
     clientOptions,
     logger: expectLogger('logger', withDefault(raw.logger, consoleLogger)),
     claimIdleMs,
-    blockMs: expectInteger('blockMs', withDefault(raw.blockMs, 2000), 1),
+    blockMs: expectDelay('blockMs', withDefault(raw.blockMs, 2000), 1),
     maxLen: raw.maxLen === undefined ? undefined : expectInteger('maxLen', raw.maxLen, 1),
     batchScript: expectBoolean('batchScript', withDefault(raw.batchScript, true)),
     tickMs,
-    redeliveryDelayMs: expectInteger('redeliveryDelayMs', withDefault(raw.redeliveryDelayMs, Math.min(1000, tickMs)), 0),
+    redeliveryDelayMs: expectDelay('redeliveryDelayMs', withDefault(raw.redeliveryDelayMs, Math.min(1000, tickMs)), 0),
   };
 }
 

@@ -4,6 +4,7 @@ import { MissingDependencyError } from '../errors/index.js';
 import { healthAddress } from './health-address.js';
 import { consumerHelp, generalHelp } from './help.js';
 import { packageVersion } from '../config/package-version.js';
+import { longestTimerMs } from '../config/validate.js';
 import { defaultIo, say, type CliIo } from './io.js';
 import { parseOptions } from './parse-options.js';
 import type { CliExtensions, OutboxRelayBeside } from './beside.js';
@@ -112,8 +113,8 @@ async function consumer(argv: readonly string[], io: CliIo, extensions: CliExten
 function graceMs(value: string | undefined): number {
   if (value === undefined) return 30_000;
   const ms = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(ms)) {
-    throw new CliExit(exitCodes.usage, `--grace-ms must be a whole number of milliseconds such as 30000, got ${JSON.stringify(value)}.`);
+  if (!Number.isSafeInteger(ms) || ms > longestTimerMs) {
+    throw new CliExit(exitCodes.usage, `--grace-ms must be a whole number of milliseconds from 0 to ${longestTimerMs}, such as 30000, got ${JSON.stringify(value)}.`);
   }
   return ms;
 }

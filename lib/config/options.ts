@@ -7,6 +7,7 @@ import { given, nonEmpty, resolveAddress, type Environment } from './broker-addr
 import { resolveTelemetry, type ResolvedTelemetry, type TelemetryOptions } from '../telemetry/telemetry-options.js';
 import {
   describe,
+  expectDelay,
   expectInteger,
   expectKnownKeys,
   expectLogger,
@@ -130,7 +131,7 @@ export function resolveOptions(options: MessagingOptions, env: Environment): Res
     sourceConfigured: options.source !== undefined || nonEmpty(env.MESSAGING_SOURCE) !== undefined,
     defaultTopic: defaultTopic === undefined ? undefined : expectTopic('defaultTopic', defaultTopic),
     logger,
-    publishTimeoutMs: expectInteger('publishTimeoutMs', options.publishTimeoutMs ?? 10_000, 1),
+    publishTimeoutMs: expectDelay('publishTimeoutMs', options.publishTimeoutMs ?? 10_000, 1),
     maxMessageBytes: expectInteger('maxMessageBytes', options.maxMessageBytes ?? 1_000_000, 1),
     maxBufferedEvents: expectInteger('maxBufferedEvents', options.maxBufferedEvents ?? 10_000, 0),
     clientOptions: Object.freeze({ ...expectObject('clientOptions', options.clientOptions ?? {}) }),

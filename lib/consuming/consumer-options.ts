@@ -11,6 +11,7 @@ import {
   expectBoolean,
   expectFunction,
   expectGroupId,
+  expectDelay,
   expectInteger,
   expectKnownKeys,
   expectObject,
@@ -106,12 +107,13 @@ const handlingKeys = [
 export function consumerDefinition<C extends object>(options: ConsumerOptions<C>): ConsumerDefinition {
   const object = expectObject('createConsumer options', options);
   expectKnownKeys('createConsumer options', object, ['groupId', 'topics', 'handlers', ...handlingKeys]);
-  const handlers = expectObject('handlers', options.handlers);
+  const handlers = expectPlainHandlers(options.handlers);
   for (const [name, entry] of Object.entries(handlers)) checkEntry(name, entry);
+  const topics = expectTopics('topics', options.topics);
   return {
-    ...handling(options),
+    ...handling(options, topics),
     groupId: expectGroupId('groupId', options.groupId),
-    topics: expectTopics('topics', options.topics),
+    topics,
     terminal: (stats, telemetry) => eventDispatch({ handlers: options.handlers, context: options.context, stats, telemetry }),
   };
 }
@@ -139,27 +141,48 @@ export function messageHandlerDefinition<S extends StandardSchema | undefined, C
   else if (fn.name !== '') groupId = (source) => expectGroupId('groupId', `${source}.${fn.name}`);
   else throw new InvalidArgumentError('groupId', 'messageHandler with an anonymous function needs a `groupId`: pass one, or use a named function.');
   return {
-    ...handling(options),
+    ...handling(options, topics),
     groupId,
     topics,
     terminal: (stats) => payloadHandler({ schema: options.schema, context: options.context, stats }, fn as MessageFunction<unknown, C>),
   };
 }
 
-function handling<C extends object>(options: HandlingOptions & { readonly context?: ContextFactory<C> | undefined }): Omit<ConsumerDefinition, 'groupId' | 'topics' | 'terminal'> {
+function handling<C extends object>(
+  options: HandlingOptions & { readonly context?: ContextFactory<C> | undefined },
+  topics: readonly string[],
+): Omit<ConsumerDefinition, 'groupId' | 'topics' | 'terminal'> {
   if (options.context !== undefined) expectFunction('context', options.context);
   if (options.shouldRetry !== undefined) expectFunction('shouldRetry', options.shouldRetry);
   const deadLetter = options.deadLetterTopic;
   if (deadLetter !== undefined && deadLetter !== false) expectTopic('deadLetterTopic', deadLetter);
+  if (typeof deadLetter === 'string' && topics.includes(deadLetter)) {
+    throw new InvalidArgumentError(
+      'deadLetterTopic',
+      `Expected \`deadLetterTopic\` to be a topic this consumer does not read, got "${deadLetter}": each dead letter would come back to the same handler and fail again, in a loop. Leave it out for "<topic>.dlq", or name another topic.`,
+    );
+  }
   return {
     maxRetries: expectInteger('maxRetries', options.maxRetries ?? 3, 0),
-    backoff: backoffPolicy(options, expectInteger('retryDelayMs', options.retryDelayMs ?? 1_000, 0)),
+    backoff: backoffPolicy(options, expectDelay('retryDelayMs', options.retryDelayMs ?? 1_000, 0)),
     shouldRetry: options.shouldRetry,
     middleware: options.middleware === undefined ? [] : expectMiddleware(options.middleware),
     concurrency: expectInteger('concurrency', options.concurrency ?? 1, 1),
     autoStart: expectBoolean('autoStart', options.autoStart ?? true),
     deadLetterTopic: deadLetter,
   };
+}
+
+/**
+ * `handlers` as a plain object of own entries. A `Map` or a class instance (whose methods sit on
+ * its prototype) has no own entries eventwire would read: every event would be skipped as unknown.
+ */
+function expectPlainHandlers(value: unknown): Record<string, unknown> {
+  const handlers = expectObject('handlers', value);
+  const prototype: unknown = Object.getPrototypeOf(handlers);
+  if (prototype === Object.prototype || prototype === null) return handlers;
+  const what = handlers instanceof Map ? 'a Map (pass Object.fromEntries(map))' : `an instance of ${(prototype as { constructor?: { name?: string } }).constructor?.name || 'a class'} (its methods are on the prototype: pass { 'event.name': (event, ctx) => service.method(event, ctx) })`;
+  throw new InvalidArgumentError('handlers', `Expected \`handlers\` to be a plain object of event names to handlers, got ${what}.`);
 }
 
 function checkEntry(name: string, entry: unknown): void {

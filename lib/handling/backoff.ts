@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors/index.js';
-import { describe } from '../config/validate.js';
+import { describe, longestTimerMs } from '../config/validate.js';
 
 /** How the wait between attempts grows: `linear` keeps it at `retryDelayMs` (the seed's rule). */
 export type Backoff = 'linear' | 'exponential';
@@ -23,9 +23,6 @@ export interface BackoffPolicy {
 
 /** Default cap of an exponential backoff, raised to `retryDelayMs` when that is longer. */
 export const defaultMaxRetryDelayMs = 30_000;
-
-/** The longest timer Node.js keeps; a longer one fires after 1 ms with a warning. */
-const longestTimerMs = 2_147_483_647;
 
 /**
  * Checks `backoff`, `jitter` and `maxRetryDelayMs` against an already checked `retryDelayMs`.

@@ -420,6 +420,13 @@ describe('RabbitMQ adapter', function () {
     assert.throws(configured({ prefetch: 0 }), invalidOption('prefetch', 'Expected `prefetch` to be an integer from 1 to 65535, got 0.'));
   });
 
+  it('refuses a concurrency above what the channel prefetch carries when no prefetch is set', async () => {
+    const rabbit = broker();
+    await assert.rejects(subscribe(rabbit, async () => {}, { concurrency: 70_000 }), invalidOption('concurrency', /at most 65535 on RabbitMQ .* or set brokerOptions\.prefetch\./));
+    const { controller } = await subscribe(broker({ prefetch: 100 }), async () => {}, { concurrency: 70_000 });
+    controller.abort();
+  });
+
   it('maps the configuration of configureMessaging onto its options', async () => {
     registerBundledBrokers();
     const rabbit = createBroker(resolveOptions({ broker: 'rabbitmq', url, brokerOptions: { exchange: names.exchange, prefetch: 3 }, logger: silentLogger }, {}));

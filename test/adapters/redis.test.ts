@@ -5,7 +5,7 @@ import { createRedisBroker, type RedisBrokerOptions } from '../../adapters/redis
 import { createMessaging } from '../../entry/index.js';
 import type { Broker, DeliveryCallback, IncomingMessage, OutgoingMessage, Subscription } from '../../lib/broker.js';
 import { createProxy } from '../support/proxy.js';
-import { BrokerUnreachableError } from '../../lib/errors/index.js';
+import { BrokerLoginRefusedError, BrokerUnreachableError } from '../../lib/errors/index.js';
 import { silentLogger, type Logger } from '../../lib/config/logger.js';
 import { invalidOption } from '../support/invalid-option.js';
 import { brokers, requireBroker } from '../support/require-broker.js';
@@ -13,6 +13,9 @@ import { collector, deferred, withTimeout } from '../support/wait.js';
 
 const url = brokers.redis.url;
 const WAIT = 10_000;
+/** For JSON.stringify: an error with every own property (a JSON logger such as pino writes them all), not `{}`. */
+const errorProperties = (_key: string, value: unknown): unknown =>
+  value instanceof Error ? Object.fromEntries(Object.getOwnPropertyNames(value).map((name) => [name, (value as unknown as Record<string, unknown>)[name]])) : value;
 const message = (value: string, extra: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ headers: {}, value: Buffer.from(value), ...extra });
 
 describe('Redis adapter', function () {
@@ -404,6 +407,22 @@ describe('Redis adapter', function () {
     assert.doesNotMatch(error.message, /secret/);
     assert.match(lines.join('\n'), /redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
     assert.doesNotMatch(lines.join('\n'), /secret/);
+  });
+
+  it('reports a refused login as BrokerLoginRefusedError, and the password reaches neither the log fields nor the error chain', async () => {
+    const lines: string[] = [];
+    const logger: Logger = { ...silentLogger, warn: (text, fields) => void lines.push(`${text} ${JSON.stringify(fields, errorProperties)}`) };
+    const user = `nobody-${randomUUID()}`;
+    const target = broker({ url: `redis://${user}:S3CRETpw@${new URL(url).host}`, logger });
+    const error = await withTimeout(target.publish(topic, [message('lost')]).then(() => undefined, (reason: unknown) => reason), WAIT, 'the rejection');
+    assert.ok(error instanceof BrokerLoginRefusedError, String(error));
+    assert.match(error.message, /refused the login: WRONGPASS/);
+    const chain: unknown[] = [];
+    for (let link: unknown = error; link instanceof Error; link = link.cause) chain.push(link);
+    assert.ok(chain.length > 1, 'the error keeps its cause');
+    const seen = `${lines.join('\n')}\n${JSON.stringify(chain, errorProperties)}`;
+    assert.ok(seen.includes(user), 'the user name is there: the redaction is what keeps the password out');
+    assert.doesNotMatch(seen, /S3CRETpw/);
   });
 
   it('rejects publish when its signal is aborted', async () => {

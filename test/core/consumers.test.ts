@@ -38,6 +38,24 @@ describe('consumer options', () => {
     assert.throws(() => messaging.createConsumer({ ...base, handlers: { a: { schema: {}, handle: fn } as never } }), invalid('handlers.a.schema', /`handlers\["a"\]\.schema` to be a zod schema/));
     assert.throws(() => messaging.createConsumer({ ...base, handlers: { a: { schema: z.string(), handle: 'x' } as never } }), invalid('handlers.a.handle', /a function/));
     assert.throws(() => messaging.createConsumer({ ...base, group: 'x' } as never), invalid('group', /Unknown option `group`/));
+    assert.throws(() => messaging.createConsumer({ ...base, retryDelayMs: 2 ** 31 }), invalid('retryDelayMs', /at most 2147483647 ms \(the longest timer Node\.js keeps\), got 2147483648/));
+  });
+
+  it('refuses a dead-letter topic the consumer itself reads: each dead letter would loop back', () => {
+    const loop = invalid('deadLetterTopic', /a topic this consumer does not read, got "t".*in a loop/);
+    assert.throws(() => messaging.createConsumer({ groupId: 'g', topics: ['s', 't'], handlers: {}, deadLetterTopic: 't' }), loop);
+    assert.throws(() => messaging.messageHandler({ topic: 't', deadLetterTopic: 't' }, fn), loop);
+    assert.equal(messaging.createConsumer({ groupId: 'g', topics: ['s'], handlers: {}, deadLetterTopic: 't' }).topics[0], 's');
+  });
+
+  it('refuses handlers that are not a plain object: a Map or a class instance would skip every event', () => {
+    class Handlers {
+      'user.created'(): void {}
+    }
+    const base = { groupId: 'g', topics: ['t'] };
+    assert.throws(() => messaging.createConsumer({ ...base, handlers: new Handlers() as never }), invalid('handlers', /got an instance of Handlers \(its methods are on the prototype/));
+    assert.throws(() => messaging.createConsumer({ ...base, handlers: new Map([['user.created', fn]]) as never }), invalid('handlers', /got a Map \(pass Object\.fromEntries\(map\)\)/));
+    assert.equal(messaging.createConsumer({ ...base, handlers: Object.assign(Object.create(null) as object, { 'user.created': fn }) }).groupId, 'g');
   });
 
   it('checks withSchema’s arguments when it is called, naming the one that is wrong', () => {

@@ -55,6 +55,19 @@ describe('configuration', () => {
     assert.throws(() => resolveOptions({ broker: 'memory', maxRetries: 1 } as never, {}), invalid('maxRetries', /Unknown option/));
   });
 
+  it('refuses every delay and time-out longer than a Node.js timer keeps (it would fire after 1 ms)', async () => {
+    const tooLong = 2 ** 31;
+    const longest = (name: string) => invalid(name, new RegExp(`\`${name}\` to be at most 2147483647 ms`));
+    assert.throws(() => resolveOptions({ broker: 'memory', publishTimeoutMs: tooLong }, {}), longest('publishTimeoutMs'));
+    assert.throws(() => createMessaging({ broker: 'memory', brokerOptions: { redeliveryDelayMs: tooLong } }), longest('redeliveryDelayMs'));
+    assert.throws(() => createMessaging({ broker: 'redis', url: 'redis://127.0.0.1:1', brokerOptions: { blockMs: tooLong } }), longest('blockMs'));
+    assert.throws(() => createMessaging({ broker: 'rabbitmq', url: 'amqp://127.0.0.1:1', brokerOptions: { reconnectDelayMs: tooLong } }), longest('reconnectDelayMs'));
+    assert.throws(() => createMessaging({ broker: 'kafka', bootstrapServers: '127.0.0.1:1', brokerOptions: { sessionTimeoutMs: tooLong } }), longest('sessionTimeoutMs'));
+    const messaging = createMessaging({ broker: 'memory' });
+    await assert.rejects(messaging.close({ timeoutMs: tooLong }), longest('timeoutMs'));
+    await messaging.close();
+  });
+
   it('never puts a password into an error message', () => {
     assert.throws(
       () => resolveOptions({ broker: 'rabbitmq', url: 'http://admin:hunter2@mq:5672' }, {}),

@@ -68,6 +68,19 @@ describe('publishing', () => {
     await messaging.close();
   });
 
+  it('checks the testing helpers’ and onPublished’s arguments when called, not at a later publish', async () => {
+    const messaging = createTestMessaging({ defaultTopic: 'orders' });
+    assert.throws(() => recordPublished({} as never), (error: unknown) => error instanceof InvalidArgumentError && error.argument === 'messaging' && /createTestMessaging\(\)/.test(error.message));
+    assert.throws(() => messaging.onPublished('x' as never), (error: unknown) => error instanceof InvalidArgumentError && error.argument === 'listener');
+    const recorder = recordPublished(messaging);
+    assert.throws(() => recorder.waitForEvent('e', { timeout: 5_000 } as never), (error: unknown) => error instanceof InvalidArgumentError && error.argument === 'timeout' && /Did you mean `timeoutMs`\?/.test(error.message));
+    assert.throws(() => recorder.waitForEvent('e', { where: 'x' } as never), (error: unknown) => error instanceof InvalidArgumentError && error.argument === 'where');
+    assert.throws(() => recorder.waitForMessage('orders', { timeoutMs: -5 }), (error: unknown) => error instanceof InvalidArgumentError && error.argument === 'timeoutMs');
+    await messaging.publishEvent('order.placed', {});
+    assert.equal((await recorder.waitForEvent('order.placed', { timeoutMs: 1_000 })).name, 'order.placed', 'a publish after the refused calls goes through');
+    await messaging.close();
+  });
+
   it('refuses misspelled options of send, publishEvent, emitEvent, runConsumers and close, naming the option meant', async () => {
     const messaging = createTestMessaging({ defaultTopic: 'fallback' });
     const typo = (option: string, meant: string) => (error: unknown) =>
