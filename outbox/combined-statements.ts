@@ -11,6 +11,8 @@ export interface CombinedStatement {
   readonly highest: number;
   /** How many values of the caller's the staging's parameters are numbered after. */
   readonly valueCount: number;
+  /** Where the staging's CTE stands in `text`, as PostgreSQL counts an error's `position` (from 1, end included). */
+  readonly staging: { readonly from: number; readonly to: number };
 }
 
 /** A statement's own leading `WITH` (and `RECURSIVE`), to which the staging's CTE is added first. */
@@ -48,10 +50,11 @@ export class CombinedStatements {
 function combine(names: TableNames, text: string, valueCount: number): CombinedStatement {
   const staging = `eventwire_staged AS (${insertText(names, valueCount + 1)})`;
   const own = leadingWith.exec(text);
-  const combined = own === null ? `WITH ${staging} ${text}` : `WITH${own[1] ?? ''} ${staging}, ${text.slice(own[0].length)}`;
+  const head = own === null ? 'WITH ' : `WITH${own[1] ?? ''} `;
+  const combined = own === null ? `${head}${staging} ${text}` : `${head}${staging}, ${text.slice(own[0].length)}`;
   let highest = 0;
   for (const match of text.matchAll(placeholder)) highest = Math.max(highest, Number(match[1]));
-  return { text: combined, name: preparedName(combined), highest, valueCount };
+  return { text: combined, name: preparedName(combined), highest, valueCount, staging: { from: head.length + 1, to: head.length + staging.length } };
 }
 
 /**

@@ -2,9 +2,9 @@ import type { Event } from '../lib/envelope/event.js';
 import { InvalidArgumentError } from '../lib/errors/index.js';
 import { describe, expectKnownKeys, expectObject, expectString } from '../lib/config/validate.js';
 import type { PreparingQueryable, QueryResult } from './pool.js';
-import { migratedOr } from './not-migrated.js';
+import { notMigrated } from './not-migrated.js';
 import { expectQueryable, stagedRow, type StageOptions } from './stage.js';
-import type { CombinedStatements } from './combined-statements.js';
+import type { CombinedStatement, CombinedStatements } from './combined-statements.js';
 
 /** One parameterised statement of the caller's: its text, with parameters `$1` … `$n`, and their `n` values. */
 export interface Statement {
@@ -61,8 +61,18 @@ export async function stageWithStatement<T>(
   const run = prepare
     ? () => (queryable as unknown as PreparingQueryable).query({ name: combined.name, text: combined.text, values: all })
     : () => queryable.query(combined.text, all);
-  const result = await migratedOr(statements.names.given, run);
-  return { event: row.event, result };
+  try {
+    return { event: row.event, result: await run() };
+  } catch (error) {
+    // An undefined table in the caller's own part of the statement is the caller's to see.
+    throw outsideStaging(error, combined) ? error : notMigrated(error, statements.names.given);
+  }
+}
+
+/** Whether PostgreSQL placed `error` (by its `position`) in the caller's text rather than in the staging's CTE. */
+function outsideStaging(error: unknown, combined: CombinedStatement): boolean {
+  const position = Number((error as { position?: unknown } | null)?.position);
+  return Number.isInteger(position) && position > 0 && (position < combined.staging.from || position > combined.staging.to);
 }
 
 /**

@@ -138,7 +138,7 @@ export function messageHandlerDefinition<S extends StandardSchema | undefined, C
   if (options.schema !== undefined) expectSchema('schema', options.schema, '`schema`');
   let groupId: ConsumerDefinition['groupId'];
   if (options.groupId !== undefined) groupId = expectGroupId('groupId', options.groupId);
-  else if (fn.name !== '') groupId = (source) => expectGroupId('groupId', `${source}.${fn.name}`);
+  else if (fn.name !== '') groupId = (source) => derivedGroupId(source, fn.name);
   else throw new InvalidArgumentError('groupId', 'messageHandler with an anonymous function needs a `groupId`: pass one, or use a named function.');
   return {
     ...handling(options, topics),
@@ -171,6 +171,24 @@ function handling<C extends object>(
     autoStart: expectBoolean('autoStart', options.autoStart ?? true),
     deadLetterTopic: deadLetter,
   };
+}
+
+/**
+ * The group a `messageHandler` without `groupId` takes: `<source>.<function name>`. A source that
+ * makes it invalid (a scoped package name such as `@acme/orders`, which is `npm_package_name`'s
+ * default) or a bound function's name (`bound handle`) is reported with where the id came from.
+ */
+function derivedGroupId(source: string, functionName: string): string {
+  const id = `${source}.${functionName}`;
+  try {
+    return expectGroupId('groupId', id);
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    throw new InvalidArgumentError(
+      'groupId',
+      `The messageHandler "${functionName}" has no \`groupId\`, and the one made from \`source\` and its name, "${id}", is not a valid group id (1 to 200 letters, digits, ".", "_", ":" or "-"). Pass a \`groupId\`, or set \`source\` (or MESSAGING_SOURCE) to a name without other characters.`,
+    );
+  }
 }
 
 /**

@@ -192,6 +192,13 @@ describe('runConsumers', () => {
     await messaging.close();
   });
 
+  it('says where a derived group id came from when it is not a valid one (a scoped package name as source)', async () => {
+    const messaging = createTestMessaging({ source: '@acme/orders' });
+    messaging.messageHandler({ topic: 'orders' }, async function handle() {});
+    await assert.rejects(messaging.runConsumers(), invalid('groupId', /"handle" has no `groupId`, and the one made from `source` and its name, "@acme\/orders\.handle", is not a valid group id.*Pass a `groupId`, or set `source`/));
+    await messaging.close();
+  });
+
   it('refuses two consumers sharing a group on one topic', async () => {
     messageHandler({ topic: 't', groupId: 'same' }, async function first() {});
     messageHandler({ topic: 't', groupId: 'same' }, async function second() {});

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { createTestMessaging } from '../../entry/testing.js';
-import { createOutbox, type Outbox } from '../../outbox/index.js';
+import { createOutbox, OutboxNotMigratedError, type Outbox } from '../../outbox/index.js';
 import { InvalidArgumentError } from '../../lib/errors/index.js';
 import { recordPublished } from '../../lib/testing.js';
 import { inTransaction, type TestSchema } from '../support/postgres.js';
@@ -54,6 +54,20 @@ describe('outbox.stageWith: the event staged in the statement of the caller', ()
     assert.deepEqual(row?.payload, JSON.parse(JSON.stringify(event)));
     assert.equal(row?.headers.tenant, 'acme');
     assert.equal(await rowsOf(orders), 1);
+  });
+
+  it("leaves an undefined table in the caller's own text as PostgreSQL's error, and names a missing outbox table as not migrated", async () => {
+    const missing = `${db.schema}.no_such_table_${randomUUID().slice(0, 8)}`;
+    const theirs = await outbox.stageWith(db.pool, { text: `INSERT INTO ${missing} VALUES (1)` }, 'order.placed', {}, { topic: 'orders' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    assert.ok(!(theirs instanceof OutboxNotMigratedError), `the caller's table is not the outbox's: ${String(theirs)}`);
+    assert.equal((theirs as { code?: unknown }).code, '42P01');
+    const unmigrated = createOutbox({ pool: db.pool, table: `${db.schema}.never_migrated`, source: 'shop' });
+    await assert.rejects(unmigrated.stageWith(db.pool, { text: `SELECT 1 FROM ${orders}` }, 'order.placed', {}, { topic: 'orders' }), OutboxNotMigratedError);
+    await assert.rejects(unmigrated.stageWith(db.pool, { text: 'WITH mine AS (SELECT 1) SELECT * FROM mine' }, 'order.placed', {}, { topic: 'orders' }), OutboxNotMigratedError);
+    assert.equal(await rowsOf(bed.table), 0);
   });
 
   it('keeps a statement of its own WITH working, RECURSIVE included', async () => {
