@@ -19,7 +19,8 @@ import { createStats, type MessagingStats } from './stats.js';
 import { createTelemetry } from './telemetry/telemetry.js';
 import { healthOf, type MessagingHealth } from './health.js';
 import { lagOf, quietLag } from './lag.js';
-import { expectDelay, expectFunction, expectKnownKeys, expectObject } from './config/validate.js';
+import { expectFunction, expectKnownKeys, expectObject } from './config/validate.js';
+import { expectDelay } from './config/expect-delay.js';
 
 export type { PublishEventOptions } from './publishing/prepare-event.js';
 

@@ -3,7 +3,8 @@ import { decodeEvent } from './envelope/decode-event.js';
 import { getMessaging } from './default-messaging.js';
 import type { Event } from './envelope/event.js';
 import { InvalidArgumentError, WaitTimeoutError } from './errors/index.js';
-import { describe, expectDelay, expectFunction, expectKnownKeys, expectObject, expectString } from './config/validate.js';
+import { describe, expectFunction, expectKnownKeys, expectObject, expectString } from './config/validate.js';
+import { expectDelay } from './config/expect-delay.js';
 
 export { WaitTimeoutError } from './errors/index.js';
 import { eventNameHeader, type Messaging } from './messaging.js';

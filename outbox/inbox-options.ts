@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../lib/errors/index.js';
-import { expectDelay, expectInteger, expectKnownKeys, expectObject } from '../lib/config/validate.js';
+import { expectInteger, expectKnownKeys, expectObject } from '../lib/config/validate.js';
+import { expectDelay } from '../lib/config/expect-delay.js';
 
 /**
  * How long an inbox remembers an event id by default: 7 days. A mark must outlive the last

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../lib/errors/index.js';
 import type { Messaging } from '../lib/messaging.js';
-import { describe, expectDelay, expectInteger, expectKnownKeys, expectObject, expectString } from '../lib/config/validate.js';
+import { describe, expectInteger, expectKnownKeys, expectObject, expectString } from '../lib/config/validate.js';
+import { expectDelay } from '../lib/config/expect-delay.js';
 import type { OutboxPool } from './pool.js';
 import { defaultTable, tableNames, type TableNames } from './table-name.js';
 

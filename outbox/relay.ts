@@ -1,7 +1,8 @@
 import { backoffPolicy, retryDelay, type BackoffPolicy } from '../lib/handling/backoff.js';
 import type { Logger } from '../lib/config/logger.js';
 import { bounded } from '../lib/waiting.js';
-import { expectDelay, expectObject } from '../lib/config/validate.js';
+import { expectObject } from '../lib/config/validate.js';
+import { expectDelay } from '../lib/config/expect-delay.js';
 import { runBatch, type BatchDeps, type BatchResult } from './batch.js';
 import { NotificationListener } from './listener.js';
 import { firstBackoffMs, type ResolvedRelayOptions } from './options.js';

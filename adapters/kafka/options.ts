@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../../lib/errors/index.js';
 import { consoleLogger, type Logger } from '../../lib/config/logger.js';
-import { expectDelay, expectHostPorts, expectInteger, expectKnownKeys, expectLogger, expectObject, expectString, withDefault } from '../../lib/config/validate.js';
+import { expectHostPorts, expectInteger, expectKnownKeys, expectLogger, expectObject, expectString, withDefault } from '../../lib/config/validate.js';
+import { expectDelay } from '../../lib/config/expect-delay.js';
 
 /**
  * Options of `createKafkaBroker`.

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../../lib/errors/index.js';
-import { expectDelay, expectKnownKeys, expectObject } from '../../lib/config/validate.js';
+import { expectKnownKeys, expectObject } from '../../lib/config/validate.js';
+import { expectDelay } from '../../lib/config/expect-delay.js';
 import { MemoryServerState, type MemoryServer } from './server.js';
 
 /**

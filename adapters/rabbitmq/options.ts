@@ -1,7 +1,8 @@
 import type { SocketOptions } from 'amqplib';
 import { consoleLogger, type Logger } from '../../lib/config/logger.js';
 import { InvalidArgumentError } from '../../lib/errors/index.js';
-import { expectDelay, expectInteger, expectKnownKeys, expectLogger, expectMatch, expectObject, expectOneOf, expectUrls, withDefault } from '../../lib/config/validate.js';
+import { expectInteger, expectKnownKeys, expectLogger, expectMatch, expectObject, expectOneOf, expectUrls, withDefault } from '../../lib/config/validate.js';
+import { expectDelay } from '../../lib/config/expect-delay.js';
 import type { QueueType } from './queues.js';
 
 /**

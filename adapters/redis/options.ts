@@ -1,6 +1,7 @@
 import { consoleLogger, type Logger } from '../../lib/config/logger.js';
 import { InvalidArgumentError } from '../../lib/errors/index.js';
-import { expectBoolean, expectDelay, expectInteger, expectKnownKeys, expectLogger, expectObject, expectString, expectUrls, withDefault } from '../../lib/config/validate.js';
+import { expectBoolean, expectInteger, expectKnownKeys, expectLogger, expectObject, expectString, expectUrls, withDefault } from '../../lib/config/validate.js';
+import { expectDelay } from '../../lib/config/expect-delay.js';
 
 /**
  * Options of `createRedisBroker`.

@@ -4,7 +4,7 @@ import { MissingDependencyError } from '../errors/index.js';
 import { healthAddress } from './health-address.js';
 import { consumerHelp, generalHelp } from './help.js';
 import { packageVersion } from '../config/package-version.js';
-import { longestTimerMs } from '../config/validate.js';
+import { longestTimerMs } from '../config/expect-delay.js';
 import { defaultIo, say, type CliIo } from './io.js';
 import { parseOptions } from './parse-options.js';
 import type { CliExtensions, OutboxRelayBeside } from './beside.js';

@@ -7,7 +7,6 @@ import { given, nonEmpty, resolveAddress, type Environment } from './broker-addr
 import { resolveTelemetry, type ResolvedTelemetry, type TelemetryOptions } from '../telemetry/telemetry-options.js';
 import {
   describe,
-  expectDelay,
   expectInteger,
   expectKnownKeys,
   expectLogger,
@@ -15,6 +14,7 @@ import {
   expectString,
   expectTopic,
 } from './validate.js';
+import { expectDelay } from './expect-delay.js';
 
 /** The brokers eventwire ships adapters for. */
 export const brokerNames = ['kafka', 'rabbitmq', 'redis', 'memory'] as const;

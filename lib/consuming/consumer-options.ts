@@ -11,7 +11,6 @@ import {
   expectBoolean,
   expectFunction,
   expectGroupId,
-  expectDelay,
   expectInteger,
   expectKnownKeys,
   expectObject,
@@ -19,6 +18,7 @@ import {
   expectTopic,
   expectTopics,
 } from '../config/validate.js';
+import { expectDelay } from '../config/expect-delay.js';
 
 /** Options both consumer styles share (besides `context`: {@link ContextOption}). */
 export interface HandlingOptions {

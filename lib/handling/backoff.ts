@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors/index.js';
-import { describe, longestTimerMs } from '../config/validate.js';
+import { describe } from '../config/validate.js';
+import { longestTimerMs } from '../config/expect-delay.js';
 
 /** How the wait between attempts grows: `linear` keeps it at `retryDelayMs` (the seed's rule). */
 export type Backoff = 'linear' | 'exponential';
