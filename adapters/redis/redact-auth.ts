@@ -24,7 +24,11 @@ export function redactAuth<E>(error: E): E {
   return error;
 }
 
-/** Whether Redis refused the connection's login (a wrong password or user, or none given where one is needed). */
+/**
+ * Whether Redis refused the connection's login (a wrong password or user, or none given where one
+ * is needed). The first word of a Redis error reply is its code (`WRONGPASS`, `NOAUTH`); servers
+ * before Redis 6 answer a wrong password with the generic `ERR` code, which only its text tells apart.
+ */
 export function isLoginRefused(error: { readonly message: string }): boolean {
   return /^(WRONGPASS|NOAUTH)\b/.test(error.message) || /invalid (username-password pair|password)/i.test(error.message);
 }
