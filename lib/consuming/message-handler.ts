@@ -1,5 +1,6 @@
 import { decodeJson } from '../envelope/json-codec.js';
 import { eventNameHeader } from '../envelope/event.js';
+import { structuredKind } from '../envelope/cloudevent-structured.js';
 import type { IncomingMessage } from '../broker.js';
 import { attempt, type ContextFactory, type DeliveryContext, type Link, type MessageContext } from '../handling/chain.js';
 import { parseWithSchema, type StandardSchema } from '../envelope/schema.js';
@@ -49,7 +50,7 @@ export function payloadHandler<T, C extends object>(
  */
 function envelopeHint(message: IncomingMessage): string | undefined {
   const name = message.headers[eventNameHeader];
-  const structured = /cloudevents\+json/i.test(message.contentType ?? message.headers['content-type'] ?? '');
+  const structured = structuredKind(message.contentType ?? message.headers['content-type']) === 'single';
   if (name === undefined && !structured) return undefined;
   const what = name === undefined ? 'a structured CloudEvent' : `the event "${name}" in eventwire's envelope`;
   return `The message is ${what}, and messageHandler's schema checks the whole body: to check the event's \`data\`, consume it with createConsumer's handlers (each may have a schema), or publish plain payloads with getProducer().send().`;

@@ -221,6 +221,13 @@ describe('messageHandler schema on an event', () => {
     assert.match(plain.headers['eventwire-error'] ?? '', /does not match its schema/);
     assert.doesNotMatch(plain.headers['eventwire-error'] ?? '', /envelope/, 'a plain payload gets no hint');
     await messaging.close();
+    const structured = createTestMessaging({ defaultTopic: 'users', envelope: 'cloudevents', cloudEventsMode: 'structured' });
+    const seen = recordPublished(structured);
+    await structured.messageHandler({ topic: 'users', groupId: 'g', schema: User }, async () => {}).start();
+    await structured.publishEvent('user.created', { email: 'ana@example.com' });
+    const dead = await seen.waitForMessage('users.dlq');
+    assert.match(dead.headers['eventwire-error'] ?? '', /The message is a structured CloudEvent, and messageHandler's schema checks the whole body/);
+    await structured.close();
   });
 });
 
