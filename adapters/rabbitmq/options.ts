@@ -87,7 +87,6 @@ export function validateRabbitMqOptions(options: RabbitMqBrokerOptions): RabbitM
     logger: expectLogger('logger', withDefault(raw.logger, consoleLogger)),
     exchange,
     deadLetterExchange,
-    // basic.qos carries the prefetch count in 16 bits.
     prefetch: raw.prefetch === undefined ? undefined : expectInteger('prefetch', raw.prefetch, 1, maxPrefetch),
     reconnectDelayMs: expectDelay('reconnectDelayMs', withDefault(raw.reconnectDelayMs, 1000), 0),
     redeliveryDelayMs: expectDelay('redeliveryDelayMs', withDefault(raw.redeliveryDelayMs, 200), 0),

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { finished, replaceSections } from './docs.js';
 import type { Machine } from './machine.js';
 import type { BrokerId } from './types.js';
+import { fixed as number } from './report.js';
 
 /**
  * Keeps the CloudEvents figures of docs/benchmarks.md true: `envelope-probe.ts` over every broker
@@ -48,7 +49,6 @@ export interface EnvelopeResults {
   readonly rows: readonly EnvelopeRow[];
 }
 
-const number = (value: number, digits: number): string => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const paired = (ratio: PairedRatio | undefined): string => (ratio === undefined ? '—' : `${number(ratio.median, 3)}× (${number(ratio.p25, 2)}–${number(ratio.p75, 2)})`);
 const side = (figures: EnvelopeRow['eventwire']): string => (figures === undefined ? '—' : `${number(figures.rate, 0)} msg/s, ${number(figures.cpu, 1)} µs CPU/msg`);
 

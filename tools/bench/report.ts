@@ -120,12 +120,15 @@ export const unitOf = (metric: Metric, work: Work = 'req'): string => (metric ==
  * A figure with its unit, as the tables write it; `work` says what a CPU figure is per
  * (default: per request, as in results files from before send and consume cases measured CPU).
  */
+/** `value` with exactly `digits` decimals and thousands separators, as every table of the bench writes numbers. */
+export const fixed = (value: number, digits: number): string => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
 export const formatValue = (value: number | undefined, metric: Metric, work?: Work): string => {
   if (value === undefined) return '—';
   // CPU per message on the in-process broker is small: one decimal would hide differences of several percent.
   const cpu = metric === 'cpu' || metric === 'cpu-overhead';
   const digits = cpu && Math.abs(value) < 10 ? 2 : metric === 'p99' || cpu || metric === 'overhead' || Math.abs(value) < 100 ? 1 : 0;
-  return `${value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${unitOf(metric, work)}`;
+  return `${fixed(value, digits)} ${unitOf(metric, work)}`;
 };
 
 const mb = (value: number | undefined): string => (value === undefined ? '—' : value.toFixed(0));

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { targets } from './sizes.js';
 import type { OutboxResults, StagingResult } from './types.js';
+import { fixed as number } from '../report.js';
 
 /**
  * Keeps the figures of docs/outbox.md true: `npm run bench:outbox` over every broker rewrites
@@ -15,7 +16,6 @@ export const outboxResultsPath = new URL('./results.json', import.meta.url);
 /** The generated section of docs/outbox.md. */
 export const outboxSection = 'outbox-bench';
 
-const number = (value: number, digits: number): string => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ratio = (ours: number | undefined, base: number | undefined): string => (ours === undefined || base === undefined || base <= 0 ? '—' : `${number(ours / base, 2)}×`);
 const met = (ok: boolean | undefined): string => (ok === undefined ? 'error' : ok ? 'met' : 'not met');
 const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
